@@ -1,0 +1,29 @@
+# emkit: the two commands of the README.
+#   make demo   set up .venv if needed, then run the seed examples
+#   make test   set up .venv if needed, then run the whole test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,plot]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m emkit demo --out demo-output
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[fast]"
+	$(PY) benchmarks/bench_gaussian_mixture.py
+
+clean:
+	rm -rf $(VENV) demo-output build src/*.egg-info

@@ -1,0 +1,159 @@
+"""Built-in data sets used by emkit's examples and tests."""
+
+import numpy as np
+from sklearn.datasets import make_blobs
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "make_two_gaussians_1d",
+    "load_three_coins",
+    "load_exercise_9_3",
+    "make_blobs_2d",
+]
+
+
+def _check_n_samples(n_samples):
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+
+
+def make_two_gaussians_1d(
+    n_samples=1000,
+    *,
+    weights=(0.3, 0.7),
+    means=(-2.0, 0.5),
+    stds=(0.5, 1.0),
+    random_state=0,
+):
+    """Draw samples from a one-dimensional Gaussian mixture.
+
+    The component of each sample is drawn with probabilities ``weights``,
+    then its value from the normal distribution of that component. The
+    defaults give the seed example: 30% from N(-2, 0.5^2), 70% from N(0.5, 1).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of samples to draw.
+    weights : sequence of float, default=(0.3, 0.7)
+        Mixing weights of the components; must sum to 1.
+    means : sequence of float, default=(-2.0, 0.5)
+        Mean of each component.
+    stds : sequence of float, default=(0.5, 1.0)
+        Standard deviation of each component; must be positive.
+    random_state : int, RandomState instance or None, default=0
+        Seed or generator controlling the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+        The samples, as float64.
+    y : ndarray of shape (n_samples,)
+        The true component label of each sample.
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples < 1``, the weights do not sum to 1 or contain a
+        negative value, the lengths of ``weights``, ``means`` and ``stds``
+        differ, or a standard deviation is not positive.
+    """
+    _check_n_samples(n_samples)
+    weights = np.asarray(weights, dtype=float)
+    means = np.asarray(means, dtype=float)
+    stds = np.asarray(stds, dtype=float)
+    if not (weights.ndim == means.ndim == stds.ndim == 1):
+        raise ValueError("weights, means and stds must be one-dimensional sequences.")
+    if not (len(weights) == len(means) == len(stds)) or len(weights) == 0:
+        raise ValueError(
+            "weights, means and stds must have the same non-zero length, got "
+            f"{len(weights)}, {len(means)} and {len(stds)}."
+        )
+    if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+        raise ValueError(
+            f"weights must be non-negative and sum to 1, got sum {weights.sum():g}."
+        )
+    if np.any(stds <= 0):
+        raise ValueError(f"stds must all be positive, got {stds.tolist()}.")
+    rng = check_random_state(random_state)
+    y = rng.choice(len(weights), size=n_samples, p=weights / weights.sum())
+    X = rng.normal(means[y], stds[y]).reshape(-1, 1)
+    return X, y
+
+
+def load_three_coins():
+    """Load Li Hang's three-coin observations.
+
+    Ten tosses (1 = heads, 0 = tails) from the three-coin model of
+    Li Hang, *Statistical Learning Methods*, chapter 9.
+
+    Returns
+    -------
+    X : ndarray of shape (10, 1)
+        The observations 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, as integers.
+    """
+    return np.array([1, 1, 0, 1, 0, 0, 1, 0, 1, 1], dtype=int).reshape(-1, 1)
+
+
+def load_exercise_9_3():
+    """Load the data of Li Hang's exercise 9.3.
+
+    Fifteen one-dimensional observations to be fitted with a two-component
+    Gaussian mixture.
+
+    Returns
+    -------
+    X : ndarray of shape (15, 1)
+        The observations, as float64.
+    """
+    values = [-67, -48, 6, 8, 14, 16, 23, 24, 28, 29, 41, 49, 56, 60, 75]
+    return np.array(values, dtype=np.float64).reshape(-1, 1)
+
+
+def make_blobs_2d(n_samples=600, *, n_centers=3, cluster_std=1.0, random_state=0):
+    """Generate anisotropic two-dimensional clusters.
+
+    Isotropic blobs from :func:`sklearn.datasets.make_blobs`, centred evenly on
+    a circle of radius ``5 * cluster_std`` (wider for more than three centers)
+    with a random phase, are sheared by a fixed linear map, so that the clusters are elongated and tilted: a
+    full-covariance Gaussian mixture separates them better than k-means.
+
+    Parameters
+    ----------
+    n_samples : int, default=600
+        Total number of samples, split evenly between the clusters.
+    n_centers : int, default=3
+        Number of clusters.
+    cluster_std : float, default=1.0
+        Standard deviation of each cluster before the shear; must be positive.
+    random_state : int, RandomState instance or None, default=0
+        Seed or generator controlling the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        The samples, as float64.
+    y : ndarray of shape (n_samples,)
+        The cluster label of each sample.
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples < 1``, ``n_centers < 1`` or ``cluster_std <= 0``.
+    """
+    _check_n_samples(n_samples)
+    if not isinstance(n_centers, (int, np.integer)) or n_centers < 1:
+        raise ValueError(f"n_centers must be a positive integer, got {n_centers!r}.")
+    if not cluster_std > 0:
+        raise ValueError(f"cluster_std must be positive, got {cluster_std!r}.")
+    rng = check_random_state(random_state)
+    # Centers evenly spaced on a circle with a random phase, far enough apart
+    # that the sheared clusters stay separable.
+    radius = 5.0 * cluster_std * max(1.0, n_centers / 3)
+    angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(n_centers) / n_centers
+    centers = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    X, y = make_blobs(
+        n_samples=n_samples, centers=centers, cluster_std=cluster_std, random_state=rng
+    )
+    shear = np.array([[0.6, -0.64], [-0.41, 0.85]])
+    return X @ shear, y

@@ -1,0 +1,7 @@
+"""The EM engine: one loop for every model, fed by data sources that sum chunk statistics."""
+
+from emkit.engine.loop import EMResult, EMStep, fit_em, run_em
+from emkit.engine.monitor import ConvergenceMonitor
+from emkit.engine.sources import ArraySource
+
+__all__ = ["ArraySource", "ConvergenceMonitor", "EMResult", "EMStep", "fit_em", "run_em"]

@@ -1,0 +1,177 @@
+"""The EM loop, once, for every model and every data source.
+
+A model offers ``chunk_stats(X, sample_weight) -> stats`` (the E-step on one chunk,
+returning additive statistics with a ``log_likelihood`` field), ``m_step(stats) -> model``
+and ``bytes_per_row(X)``. Nothing here knows what the model is.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from emkit.engine.monitor import ConvergenceMonitor
+from emkit.engine.report import VerboseReporter
+
+__all__ = ["EMResult", "EMStep", "e_step", "fit_em", "run_em"]
+
+
+@dataclass(frozen=True)
+class EMStep:
+    """What a callback sees after each iteration.
+
+    Attributes
+    ----------
+    iteration : int
+        One-based iteration number.
+    log_likelihood : float
+        Per-sample log-likelihood of the parameters the iteration started from.
+    change : float
+        Change from the previous iteration.
+    model : object
+        The model after the iteration's M-step.
+    """
+
+    iteration: int
+    log_likelihood: float
+    change: float
+    model: Any
+
+
+@dataclass
+class EMResult:
+    """The outcome of one EM run.
+
+    Attributes
+    ----------
+    model : object
+        The final model.
+    lower_bound : float
+        The last per-sample log-likelihood (of the model before the last M-step).
+    history : list of float
+        Per-sample log-likelihood of each iteration.
+    n_iter : int
+        Iterations run.
+    converged : bool
+        True only when the tolerance was met before the iteration cap.
+    params : list
+        The model after each iteration, when recorded.
+    """
+
+    model: Any
+    lower_bound: float
+    history: list
+    n_iter: int
+    converged: bool
+    params: list = field(default_factory=list)
+
+
+def e_step(model, source):
+    """Return the statistics of ``model`` summed over every chunk of ``source``.
+
+    Parameters
+    ----------
+    model : object
+        A model with ``chunk_stats`` and ``bytes_per_row``.
+    source : ArraySource
+        The data.
+
+    Returns
+    -------
+    stats : AdditiveStats
+        Summed statistics, with a ``log_likelihood`` field.
+    """
+    return source.map_reduce(model.chunk_stats, model.bytes_per_row(source.X))
+
+
+def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,
+           reporter=None, record_params=False):
+    """Run EM from ``model`` until convergence or ``max_iter`` iterations.
+
+    Parameters
+    ----------
+    model : object
+        The starting model.
+    source : ArraySource
+        The data.
+    max_iter : int, default=100
+        Iteration cap.
+    tol : float, default=1e-3
+        Threshold on the change of the per-sample log-likelihood.
+    initial : float, default=-np.inf
+        Log-likelihood before the first iteration (warm starts pass the last one).
+    callback : callable, default=None
+        Called with an :class:`EMStep` after each iteration; returning True stops.
+    reporter : VerboseReporter, default=None
+        Where progress lines go.
+    record_params : bool, default=False
+        Keep the model after every iteration in ``EMResult.params``.
+
+    Returns
+    -------
+    result : EMResult
+    """
+    reporter = reporter or VerboseReporter()
+    monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial)
+    params, guard = [], True
+    for iteration in range(1, max_iter + 1):
+        stats = e_step(model, source)
+        lower_bound = _per_sample(stats.log_likelihood, source.total_weight, iteration)
+        change = monitor.report(lower_bound, guard=guard)
+        model = model.m_step(stats)
+        guard = not getattr(model, "reseeded", False)
+        if record_params:
+            params.append(model)
+        reporter.iteration(iteration, change)
+        if callback is not None and callback(EMStep(iteration, lower_bound, change, model)):
+            break
+        if monitor.converged:
+            break
+    n_iter = len(monitor.history)
+    return EMResult(model, monitor.last, monitor.history, n_iter, monitor.converged, params)
+
+
+def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_options):
+    """Run EM from ``n_init`` starts and keep the run with the highest log-likelihood.
+
+    Parameters
+    ----------
+    initialize : callable
+        ``initialize()`` returns a starting model (it draws from its own random state).
+    source : ArraySource
+        The data.
+    n_init : int, default=1
+        Number of starts.
+    warm : tuple, default=None
+        ``(model, lower_bound)`` to continue from, instead of ``initialize`` (one run).
+    reporter : VerboseReporter, default=None
+        Where progress lines go.
+    **run_options
+        Passed to :func:`run_em`.
+
+    Returns
+    -------
+    best : EMResult
+        Ties keep the earlier run, as scikit-learn does.
+    """
+    reporter = reporter or VerboseReporter()
+    best = None
+    for index in range(1 if warm is not None else n_init):
+        reporter.init_begin(index)
+        model, initial = warm if warm is not None else (initialize(), -np.inf)
+        result = run_em(model, source, initial=initial, reporter=reporter, **run_options)
+        if result.n_iter:
+            reporter.init_end(result.lower_bound, result.converged)
+        if best is None or result.lower_bound > best.lower_bound or best.lower_bound == -np.inf:
+            best = result
+    return best
+
+
+def _per_sample(total, total_weight, iteration):
+    value = total / total_weight
+    if not np.isfinite(value):
+        raise FloatingPointError(
+            f"The log-likelihood is not finite at iteration {iteration} ({value}): some "
+            "samples have zero probability under every component. Check that the data lie "
+            "in the components' support, or start from other parameters.")
+    return float(value)

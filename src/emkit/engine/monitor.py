@@ -1,0 +1,105 @@
+"""Convergence as a small object: history, tolerance, the monotonicity guard."""
+
+import warnings
+
+import numpy as np
+
+from emkit.exceptions import LikelihoodDecreaseWarning
+
+__all__ = ["ConvergenceMonitor"]
+
+#: A drop of the per-sample log-likelihood smaller than this (relative) is rounding.
+DROP_RTOL = 1e-8
+DROP_ATOL = 1e-10
+
+
+class ConvergenceMonitor:
+    """Track the per-sample log-likelihood of one EM run and decide when it converged.
+
+    Parameters
+    ----------
+    tol : float, default=1e-3
+        Convergence threshold on the change of the per-sample log-likelihood.
+    max_iter : int, default=100
+        Iteration cap; reaching it is *not* convergence.
+    initial : float, default=-inf
+        Log-likelihood before the first iteration (a warm start passes the previous one).
+
+    Attributes
+    ----------
+    history : list of float
+        The per-sample log-likelihood at each iteration.
+    converged : bool
+        True only when the change fell below ``tol`` before the cap.
+    """
+
+    def __init__(self, tol=1e-3, max_iter=100, initial=-np.inf):
+        self.tol = tol
+        self.max_iter = max_iter
+        self.initial = initial
+        self.history = []
+        self.converged = False
+
+    @property
+    def last(self):
+        """The latest log-likelihood (``initial`` before the first report)."""
+        return self.history[-1] if self.history else self.initial
+
+    def report(self, value, guard=True):
+        """Record one iteration's log-likelihood and return the change.
+
+        Parameters
+        ----------
+        value : float
+            Per-sample log-likelihood of the current iteration.
+        guard : bool, default=True
+            Check that the value did not fall (off for an iteration after a re-seed,
+            which moves parameters on purpose).
+
+        Returns
+        -------
+        change : float
+            ``value`` minus the previous value.
+        """
+        previous = self.last
+        self.history.append(float(value))
+        change = value - previous
+        dropped = guard and self.is_drop(previous, value)
+        if dropped:
+            warnings.warn(
+                f"The log-likelihood fell at iteration {len(self.history)} by {-change:.3g} "
+                f"per sample (from {previous:.10g} to {value:.10g}); EM never lowers it, so "
+                "this is a numerical failure: scale the data or increase reg_covar.",
+                LikelihoodDecreaseWarning, stacklevel=4)
+        if abs(change) < self.tol and not dropped:
+            self.converged = True
+        return change
+
+    @staticmethod
+    def is_drop(previous, value):
+        """Return True when ``value`` is below ``previous`` by more than rounding.
+
+        Parameters
+        ----------
+        previous : float
+            The earlier log-likelihood.
+        value : float
+            The later one.
+
+        Returns
+        -------
+        dropped : bool
+        """
+        if not np.isfinite(previous):
+            return False
+        return previous - value > DROP_ATOL + DROP_RTOL * abs(previous)
+
+    def report_line(self):
+        """Return a one-line summary of the run.
+
+        Returns
+        -------
+        line : str
+        """
+        state = "converged" if self.converged else "did not converge"
+        return f"{state} after {len(self.history)} iterations, log-likelihood {self.last:.6f}"

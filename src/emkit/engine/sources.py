@@ -1,0 +1,142 @@
+"""Data sources: they run a chunk function over row chunks and sum what it returns.
+
+The E-step of every model is written for one chunk of rows; a source decides how the
+chunks are cut and where they run, and reduces the chunk statistics with ``+``.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import reduce
+from operator import add
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+__all__ = ["ArraySource", "auto_chunk_rows", "map_rows"]
+
+#: Working-set budget of one chunk, in bytes, when the chunk size is automatic.
+CHUNK_BYTES = 4 * 2**20
+_MIN_ROWS, _MAX_ROWS = 256, 65536
+
+
+def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES):
+    """Return the number of rows whose working set fits ``budget`` bytes.
+
+    Parameters
+    ----------
+    bytes_per_row : int
+        Bytes of temporary arrays one row needs in the chunk function.
+    budget : int, default=CHUNK_BYTES
+        The working-set budget of one chunk.
+
+    Returns
+    -------
+    rows : int
+        A chunk size between 256 and 65536 rows.
+    """
+    rows = int(budget // max(int(bytes_per_row), 1))
+    return min(max(rows, _MIN_ROWS), _MAX_ROWS)
+
+
+class ArraySource:
+    """An in-memory (or memory-mapped) array cut into row chunks.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data; it is read, never copied.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights of the rows; ``None`` weighs each row 1.
+    chunk_size : int, default=None
+        Rows per chunk; ``None`` sizes chunks from the model's bytes per row.
+    n_threads : int, default=None
+        Threads running chunks at once; ``None`` uses every core when there are
+        enough chunks to share. Results do not depend on it: chunks are summed in order.
+    """
+
+    def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None):
+        self.X = X
+        self.sample_weight = sample_weight
+        self.chunk_size = chunk_size
+        self.n_threads = n_threads
+
+    @property
+    def n_samples(self):
+        """Number of rows."""
+        return self.X.shape[0]
+
+    @property
+    def total_weight(self):
+        """Sum of the sample weights (the number of rows when unweighted)."""
+        if self.sample_weight is None:
+            return float(self.n_samples)
+        return float(np.sum(self.sample_weight, dtype=np.float64))
+
+    def chunks(self, bytes_per_row=1024):
+        """Return the ``(start, stop)`` bounds of the chunks.
+
+        Parameters
+        ----------
+        bytes_per_row : int, default=1024
+            Working-set bytes per row, used when the chunk size is automatic.
+
+        Returns
+        -------
+        bounds : list of tuple of int
+        """
+        rows = self.chunk_size or auto_chunk_rows(bytes_per_row)
+        n = self.n_samples
+        return [(start, min(start + rows, n)) for start in range(0, n, rows)]
+
+    def map_reduce(self, fn, bytes_per_row=1024):
+        """Sum ``fn(X_chunk, weight_chunk)`` over all chunks, in chunk order.
+
+        Parameters
+        ----------
+        fn : callable
+            Chunk function returning an additive value.
+        bytes_per_row : int, default=1024
+            Working-set bytes per row of ``fn``, to size automatic chunks.
+
+        Returns
+        -------
+        total
+            The sum of the chunk values.
+        """
+        def run(bounds):
+            start, stop = bounds
+            weight = None if self.sample_weight is None else self.sample_weight[start:stop]
+            return fn(self.X[start:stop], weight)
+
+        bounds = self.chunks(bytes_per_row)
+        threads = self._threads(len(bounds))
+        if threads == 1:
+            return reduce(add, map(run, bounds))
+        # Each thread runs single-threaded BLAS on its own chunk: better for the small
+        # matrix products of a chunk, and elementwise numpy work runs in parallel too.
+        with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+            return reduce(add, pool.map(run, bounds))
+
+    def _threads(self, n_chunks):
+        wanted = self.n_threads or os.cpu_count() or 1
+        return max(1, min(wanted, n_chunks // 2))
+
+
+def map_rows(fn, X, bytes_per_row=1024):
+    """Apply ``fn`` to row chunks of ``X`` and stack the per-row results.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a chunk of rows to an array with one entry (or row) per input row.
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    bytes_per_row : int, default=1024
+        Working-set bytes per row of ``fn``.
+
+    Returns
+    -------
+    out : ndarray
+    """
+    bounds = ArraySource(X).chunks(bytes_per_row)
+    return np.concatenate([fn(X[start:stop]) for start, stop in bounds])

@@ -1,0 +1,240 @@
+"""What every mixture estimator shares: scikit-learn's fit template on emkit's engine.
+
+A subclass says how to build the starting model (``_initial_model``), how to turn a model
+into fitted attributes (``_set_model``) and back (``_get_model``), and checks its own
+parameters (``_check_parameters``).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from emkit.engine import ArraySource, fit_em
+from emkit.engine.report import VerboseReporter
+from emkit.engine.sources import map_rows
+from emkit.exceptions import ConvergenceWarning
+from emkit.models.mixture import log_normalize
+
+__all__ = ["MixtureEstimator"]
+
+
+class MixtureEstimator(DensityMixin, BaseEstimator):
+    """Base class of mixture estimators (not for direct use)."""
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def fit(self, X, y=None):
+        """Estimate the model parameters with the EM algorithm.
+
+        Runs ``n_init`` starts (one when warm-starting a fitted model) of at most
+        ``max_iter`` iterations each and keeps the start with the largest likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one row per sample.
+        y : None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self.fit_predict(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_predict(self, X, y=None):
+        """Fit the model and return the most probable component of each sample.
+
+        The labels come from a final E-step with the best parameters, so
+        ``fit_predict(X)`` equals ``fit(X).predict(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one row per sample.
+        y : None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component labels.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if X.shape[0] < self.n_components:
+            raise ValueError(
+                "Expected n_samples >= n_components but got "
+                f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
+        self._check_parameters(X)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        rng = check_random_state(self.random_state)
+        warm = None if do_init else (self._get_model(), self.lower_bound_)
+        result = fit_em(lambda: self._initial_model(X, rng), ArraySource(X),
+                        n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
+                        reporter=VerboseReporter(self.verbose, self.verbose_interval))
+        if not result.converged and self.max_iter > 0:
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning)
+        self._set_model(result.model)
+        self.converged_ = result.converged
+        self.n_iter_ = result.n_iter
+        self.lower_bound_ = result.lower_bound
+        self.lower_bounds_ = result.history
+        return self._log_joint(result.model, X).argmax(axis=1)
+
+    # -- prediction -------------------------------------------------------------------
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _log_joint(self, model, X):
+        return map_rows(model.log_joint, X, model.bytes_per_row(X))
+
+    def score_samples(self, X):
+        """Compute the log-likelihood of each sample under the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One row per sample.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            Log of the mixture density at each sample.
+        """
+        X = self._validated(X)
+        return log_normalize(self._log_joint(self._get_model(), X))
+
+    def score(self, X, y=None):
+        """Compute the per-sample average log-likelihood of the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One row per sample.
+        y : None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        log_likelihood : float
+            Mean log-likelihood of the samples.
+        """
+        return float(self.score_samples(X).mean())
+
+    def predict(self, X):
+        """Predict the most probable component of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One row per sample.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component labels.
+        """
+        X = self._validated(X)
+        return self._log_joint(self._get_model(), X).argmax(axis=1)
+
+    def predict_proba(self, X):
+        """Return the posterior probability of each component for each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One row per sample.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Responsibilities; each row sums to 1.
+        """
+        X = self._validated(X)
+        resp = self._log_joint(self._get_model(), X)
+        log_normalize(resp)
+        return resp
+
+    def sample(self, n_samples=1):
+        """Generate random samples from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to generate.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The samples, grouped by component.
+        y : ndarray of shape (n_samples,)
+            The component of each sample.
+        """
+        check_is_fitted(self)
+        if n_samples < 1:
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples} . The sampling requires at "
+                "least one sample.")
+        model = self._get_model()
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, model.weights)
+        X = np.vstack([model.family.sample(k, count, rng) for k, count in enumerate(counts)])
+        y = np.concatenate([np.full(count, k, dtype=int) for k, count in enumerate(counts)])
+        return X, y
+
+    def _n_parameters(self):
+        return self._get_model().n_parameters()
+
+    def bic(self, X):
+        """Bayesian information criterion for the current model on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        bic : float
+            ``-2 log L + p log n``; lower is better.
+        """
+        n = np.shape(X)[0]
+        return -2 * self.score(X) * n + self._n_parameters() * np.log(n)
+
+    def aic(self, X):
+        """Akaike information criterion for the current model on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        aic : float
+            ``-2 log L + 2 p``; lower is better.
+        """
+        return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()

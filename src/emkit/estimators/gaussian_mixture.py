@@ -1,0 +1,218 @@
+"""``emkit.GaussianMixture``: a drop-in for ``sklearn.mixture.GaussianMixture``.
+
+Same parameters, defaults, attributes, warnings and errors; the fit runs on emkit's engine
+(chunked, float64 statistics about a shift, honest convergence, re-seeded empty
+components). ``covariance_type`` is mapped to its family class here, once.
+"""
+
+import numpy as np
+from scipy import linalg
+from sklearn import cluster
+from sklearn.cluster import kmeans_plusplus
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_array
+
+from emkit.estimators._mixture_base import MixtureEstimator
+from emkit.families.gaussian import COVARIANCE_TYPES
+from emkit.models.mixture import Mixture
+
+__all__ = ["GaussianMixture"]
+
+
+class GaussianMixture(MixtureEstimator):
+    """Gaussian mixture fitted by expectation-maximization.
+
+    A drop-in replacement for ``sklearn.mixture.GaussianMixture``: the same parameters,
+    attributes and methods. Differences are deliberate: ``converged_`` is False when
+    ``max_iter`` stops the fit, a component that loses all its weight is re-seeded with
+    a warning, a drop of the likelihood is reported, data far from the origin keep their
+    precision, and float32 data are computed in float32 with float64 statistics.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+        Covariance structure: one full matrix per component, one shared full matrix,
+        one diagonal per component, or one variance per component.
+    tol : float, default=1e-3
+        Convergence threshold on the change of the per-sample log-likelihood.
+    reg_covar : float, default=1e-6
+        Non-negative value added to the diagonal of every covariance.
+    max_iter : int, default=100
+        Maximum number of EM iterations per initialization.
+    n_init : int, default=1
+        Number of initializations; the best fit is kept.
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
+        How the starting responsibilities are drawn.
+    weights_init : array-like of shape (n_components,), default=None
+        Starting weights; drawn with ``init_params`` when None.
+    means_init : array-like of shape (n_components, n_features), default=None
+        Starting means; drawn with ``init_params`` when None.
+    precisions_init : array-like, default=None
+        Starting precisions (inverse covariances), shaped by ``covariance_type``:
+        (n_components,) spherical, (n_features, n_features) tied,
+        (n_components, n_features) diag, (n_components, n_features, n_features) full.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initialization and of :meth:`sample`.
+    warm_start : bool, default=False
+        Start each ``fit`` from the last fitted parameters (one initialization).
+    verbose : int, default=0
+        1 prints the iterations, 2 also times and log-likelihood changes.
+    verbose_interval : int, default=10
+        Iterations between two printed lines.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights.
+    means_ : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances_ : ndarray
+        Component covariances, shaped by ``covariance_type``.
+    precisions_ : ndarray
+        Inverse covariances, shaped like ``covariances_``.
+    precisions_cholesky_ : ndarray
+        Cholesky factors of the precisions, shaped like ``covariances_``.
+    converged_ : bool
+        True when the best initialization met ``tol`` before ``max_iter``.
+    n_iter_ : int
+        Iterations of the best initialization.
+    lower_bound_ : float
+        Per-sample log-likelihood at the last iteration of the best initialization.
+    lower_bounds_ : list of float
+        Per-sample log-likelihood at each iteration of the best initialization.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen in ``fit``, when ``X`` had string column names.
+    """
+
+    _parameter_constraints: dict = {
+        **MixtureEstimator._parameter_constraints,
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "precisions_init": ["array-like", None],
+    }
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
+                 means_init=None, precisions_init=None, random_state=None, warm_start=False,
+                 verbose=0, verbose_interval=10):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    @property
+    def _family(self):
+        return COVARIANCE_TYPES[self.covariance_type]
+
+    def _check_parameters(self, X):
+        K, D = self.n_components, X.shape[1]
+        if self.weights_init is not None:
+            self.weights_init = _check_weights(self.weights_init, K)
+        if self.means_init is not None:
+            self.means_init = _check_shape(_as_array(self.means_init), (K, D), "means")
+        if self.precisions_init is not None:
+            self.precisions_init = _check_precisions(self.precisions_init,
+                                                     self.covariance_type, K, D)
+
+    def _initial_resp(self, X, rng):
+        n, K = X.shape[0], self.n_components
+        if self.init_params == "kmeans":
+            resp = np.zeros((n, K), dtype=X.dtype)
+            labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(X).labels_
+            resp[np.arange(n), labels] = 1
+        elif self.init_params == "random":
+            resp = np.asarray(rng.uniform(size=(n, K)), dtype=X.dtype)
+            resp /= resp.sum(axis=1)[:, np.newaxis]
+        elif self.init_params == "random_from_data":
+            resp = np.zeros((n, K), dtype=X.dtype)
+            resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1
+        else:
+            resp = np.zeros((n, K), dtype=X.dtype)
+            _, indices = kmeans_plusplus(X, K, random_state=rng)
+            resp[indices, np.arange(K)] = 1
+        return resp
+
+    def _initial_model(self, X, rng):
+        resp = self._initial_resp(X, rng)
+        placeholder = self._family._placeholder(self.n_components, X.mean(axis=0, dtype=float),
+                                                self.reg_covar)
+        stats = placeholder.accumulate(X, resp)
+        family = placeholder.maximize(stats)
+        weights = (stats.weight + 10 * np.finfo(float).eps) / X.shape[0]
+        if self.weights_init is not None:
+            weights = self.weights_init
+        means = family.means if self.means_init is None else self.means_init
+        if self.precisions_init is None:
+            family = self._family(means, family.covariances, self.reg_covar)
+        else:
+            family = self._family.from_precisions(means, self.precisions_init, self.reg_covar)
+        return Mixture.start(weights, family)
+
+    def _set_model(self, model):
+        family = model.family
+        self.weights_ = model.weights
+        self.means_ = family.means
+        self.covariances_ = family.covariances
+        self.precisions_cholesky_ = family.precisions_cholesky
+        self.precisions_ = family.precisions
+
+    def _get_model(self):
+        family = self._family.from_precisions_cholesky(
+            self.means_, self.precisions_cholesky_, self.reg_covar)
+        return Mixture(np.asarray(self.weights_, dtype=np.float64), family)
+
+
+def _as_array(value):
+    return check_array(value, dtype=[np.float64, np.float32], ensure_2d=False, allow_nd=True)
+
+
+def _check_shape(param, shape, name):
+    if param.shape != shape:
+        raise ValueError(f"The parameter '{name}' should have the shape of {shape}, but got "
+                         f"{param.shape}; give one entry per component (and feature).")
+    return param
+
+
+def _check_weights(weights, n_components):
+    weights = _check_shape(_as_array(weights), (n_components,), "weights")
+    if np.any(weights < 0.0) or np.any(weights > 1.0):
+        # The order of min and max follows scikit-learn's message, which its tests match.
+        raise ValueError(
+            "The parameter 'weights' should be in the range [0, 1], but got max value "
+            f"{np.min(weights):.5f}, min value {np.max(weights):.5f}; give probabilities.")
+    atol = 1e-6 if weights.dtype == np.float32 else 1e-8
+    if not np.allclose(np.abs(1.0 - np.sum(weights)), 0.0, atol=atol):
+        raise ValueError("The parameter 'weights' should be normalized, but got "
+                         f"sum(weights) = {np.sum(weights):.5f}; divide them by their sum.")
+    return weights
+
+
+def _check_precisions(precisions, covariance_type, K, D):
+    precisions = _as_array(precisions)
+    shapes = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}
+    _check_shape(precisions, shapes[covariance_type], f"{covariance_type} precision")
+    if covariance_type in ("diag", "spherical"):
+        if np.any(precisions <= 0.0):
+            raise ValueError(f"'{covariance_type} precision' should be positive; every "
+                             "precision must be greater than zero.")
+        return precisions
+    for matrix in precisions if covariance_type == "full" else [precisions]:
+        if not (np.allclose(matrix, matrix.T) and np.all(linalg.eigvalsh(matrix) > 0.0)):
+            raise ValueError(f"'{covariance_type} precision' should be symmetric, "
+                             "positive-definite; give inverse covariance matrices.")
+    return precisions

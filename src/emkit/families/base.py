@@ -1,0 +1,247 @@
+"""The family protocol: K components of one kind, vectorised over the components.
+
+A family knows its log-density (``log_prob``), its weighted sufficient statistics
+(``accumulate``), the M-step that maximizes them (``maximize``), its parameter count and
+how to sample. Families are frozen: ``maximize`` returns a new one.
+"""
+
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
+
+import numpy as np
+
+__all__ = ["Family", "set_derived"]
+
+
+def set_derived(obj, **values):
+    """Set attributes derived from a frozen family's parameters (in ``__post_init__``).
+
+    Parameters
+    ----------
+    obj : Family
+        The family being constructed.
+    **values
+        Attribute names and values.
+    """
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Base class of component families.
+
+    Subclasses are frozen dataclasses. ``component_fields`` names the fields whose first
+    axis runs over the components; the generic ``take``, ``identical_groups`` and
+    ``to_dict`` use it.
+    """
+
+    component_fields: ClassVar[tuple] = ()
+
+    @property
+    def n_components(self):
+        """Number of components."""
+        return len(getattr(self, self.component_fields[0]))
+
+    # -- the protocol a family implements -------------------------------------------
+    def log_prob(self, X):
+        """Return ``log p(x_i | component k)`` for every row and component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define log_prob(X).")
+
+    def accumulate(self, X, W):
+        """Return the sufficient statistics of the rows weighted by ``W``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+        W : ndarray of shape (n_samples, n_components)
+            Weight of each row for each component (responsibilities, state posteriors).
+
+        Returns
+        -------
+        stats : AdditiveStats
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define accumulate(X, W).")
+
+    def maximize(self, stats):
+        """Return the family that maximizes the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : AdditiveStats
+            Summed statistics from :meth:`accumulate`.
+
+        Returns
+        -------
+        family : Family
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define maximize(stats).")
+
+    def n_parameters(self):
+        """Return the number of free parameters of all components (for BIC and AIC).
+
+        Returns
+        -------
+        n : int
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define n_parameters().")
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define sample(k, n, rng).")
+
+    def reseed(self, k, x):
+        """Return the family with component ``k`` restarted at the row ``x``.
+
+        Parameters
+        ----------
+        k : int
+            The component to restart.
+        x : ndarray of shape (n_features,)
+            The row it restarts at.
+
+        Returns
+        -------
+        family : Family
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot re-seed a component.")
+
+    # -- a fast path: work shared by the two halves of an E-step -------------------
+    def prepare(self, X):
+        """Return per-chunk work shared by :meth:`log_prob_prepared` and :meth:`accumulate_prepared`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+
+        Returns
+        -------
+        prepared : object
+            By default ``X`` itself.
+        """
+        return X
+
+    def log_prob_prepared(self, prepared):
+        """Return :meth:`log_prob` of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : object
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        return self.log_prob(prepared)
+
+    def accumulate_prepared(self, prepared, W):
+        """Return :meth:`accumulate` of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : object
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : AdditiveStats
+        """
+        return self.accumulate(prepared, W)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes one row needs in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return 8 * (X.shape[1] + 4 * self.n_components)
+
+    # -- generic helpers -----------------------------------------------------------
+    def take(self, indices):
+        """Return the family made of the components at ``indices``.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Components to keep, in order; repeats copy a component.
+
+        Returns
+        -------
+        family : Family
+        """
+        indices = np.asarray(indices, dtype=np.intp)
+        return replace(self, **{name: np.asarray(getattr(self, name))[indices]
+                                for name in self.component_fields})
+
+    def identical_groups(self):
+        """Return the groups of two or more components with exactly equal parameters.
+
+        Returns
+        -------
+        groups : list of list of int
+        """
+        keys = {}
+        for k in range(self.n_components):
+            key = b"".join(np.ascontiguousarray(getattr(self, name)[k]).tobytes()
+                           for name in self.component_fields)
+            keys.setdefault(key, []).append(k)
+        return [group for group in keys.values() if len(group) > 1]
+
+    def to_dict(self):
+        """Return the parameters as a dict of arrays and numbers (no pickle).
+
+        Returns
+        -------
+        params : dict
+        """
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+
+    @classmethod
+    def from_dict(cls, params):
+        """Build a family from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        params : dict
+            The parameters.
+
+        Returns
+        -------
+        family : Family
+        """
+        return cls(**params)

@@ -1,0 +1,311 @@
+"""K Gaussians with diagonal covariances: one variance per feature, or one per component.
+
+Both share the chunk features ``[1, x, x^2]`` about a shift, so one product gives the
+log-densities of all K components and another their moments.
+"""
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from emkit.families.base import Family, set_derived
+from emkit.families.gaussian._linalg import LOG_2PI, float32_is_safe, ill_defined_error
+from emkit.families.gaussian.stats import DiagStats
+
+__all__ = ["GaussianDiag", "GaussianSpherical"]
+
+
+@dataclass(frozen=True)
+class _Diagonal(Family):
+    means: np.ndarray
+    covariances: np.ndarray
+    reg_covar: float = 1e-6
+    precisions_cholesky: np.ndarray = field(init=False, repr=False)
+
+    component_fields: ClassVar[tuple] = ("means", "covariances")
+
+    def __post_init__(self):
+        means = np.array(self.means, dtype=np.float64, ndmin=2)
+        covs = np.asarray(self.covariances, dtype=np.float64)
+        if np.any(covs <= 0.0):
+            raise ill_defined_error()
+        set_derived(self, means=means, covariances=covs, precisions_cholesky=1.0 / np.sqrt(covs))
+        K, D = means.shape
+        prec = np.broadcast_to(self.precisions[:, None] if covs.ndim == 1 else self.precisions,
+                               (K, D))
+        shift = means.mean(axis=0)
+        centred = means - shift
+        log_det = np.log(np.broadcast_to(
+            self.precisions_cholesky[:, None] if covs.ndim == 1 else self.precisions_cholesky,
+            (K, D))).sum(axis=1)
+        const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
+        weights = np.hstack([const[:, None], prec * centred, -0.5 * prec])
+        reach = np.sqrt(prec.max()) * np.abs(centred).max() + 4.0
+        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
+                    _float32_ok=bool(float32_is_safe(D * reach**2, weights.shape[1])))
+
+    @classmethod
+    def _placeholder(cls, n_components, center, reg_covar):
+        shape = (n_components, len(center)) if cls is GaussianDiag else (n_components,)
+        return cls(np.tile(center, (n_components, 1)), np.ones(shape), reg_covar)
+
+    @classmethod
+    def from_precisions_cholesky(cls, means, precisions_cholesky, reg_covar=1e-6):
+        """Build the family from inverse standard deviations.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions_cholesky : ndarray
+            Inverse standard deviations, shaped like ``covariances``.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : same type
+        """
+        return cls.from_precisions(means, np.asarray(precisions_cholesky, float)**2, reg_covar)
+
+    @classmethod
+    def from_precisions(cls, means, precisions, reg_covar=1e-6):
+        """Build the family from inverse variances.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions : ndarray
+            Inverse variances, shaped like ``covariances``.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : same type
+        """
+        return cls(means, 1.0 / np.asarray(precisions, dtype=np.float64), reg_covar)
+
+    @property
+    def precisions(self):
+        """Inverse variances."""
+        return self.precisions_cholesky**2
+
+    def prepare(self, X):
+        """Return the chunk's features ``[1, x, x^2]`` about the shift, transposed.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+
+        Returns
+        -------
+        features : ndarray of shape (1 + 2 * n_features, n_samples)
+        """
+        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+        n, D = X.shape
+        feats = np.empty((1 + 2 * D, n), dtype=dtype)
+        feats[0] = 1.0
+        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:D + 1])
+        np.square(feats[1:D + 1], out=feats[D + 1:])
+        return feats
+
+    def log_prob_prepared(self, prepared):
+        """Return the log-densities of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : ndarray
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        weights = self._weights32 if prepared.dtype == np.float32 else self._weights
+        return (weights @ prepared).T
+
+    def log_prob(self, X):
+        """Return ``log N(x_i | mean_k, cov_k)`` for every row and component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        return self.log_prob_prepared(self.prepare(X))
+
+    def accumulate_prepared(self, prepared, W):
+        """Return the weighted moments of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : ndarray
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : DiagStats
+        """
+        D = self.means.shape[1]
+        sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
+        return DiagStats(sums[0], sums[1:D + 1].T, sums[D + 1:].T, self.shift)
+
+    def accumulate(self, X, W):
+        """Return the weighted first moments and squares about the family's shift.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : DiagStats
+        """
+        return self.accumulate_prepared(self.prepare(X), W)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
+
+    def _variances(self, stats):
+        return stats.scatter() / (stats.weight + 10 * np.finfo(float).eps)[:, None] + self.reg_covar
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+        """
+        size = (int(n), self.means.shape[1])
+        return self.means[k] + rng.standard_normal(size=size) * np.sqrt(self.covariances[k])
+
+    def reseed(self, k, x):
+        """Restart component ``k`` at ``x`` with the average variance of the others.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        x : ndarray of shape (n_features,)
+            The new mean.
+
+        Returns
+        -------
+        family : same type
+        """
+        means, covs = self.means.copy(), self.covariances.copy()
+        others = np.delete(covs, k, axis=0)
+        means[k] = x
+        covs[k] = others.mean(axis=0) if len(others) else covs[k]
+        return type(self)(means, covs, self.reg_covar)
+
+
+@dataclass(frozen=True)
+class GaussianDiag(_Diagonal):
+    """K Gaussians with diagonal covariances.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances : ndarray of shape (n_components, n_features)
+        Variance of each feature in each component.
+    reg_covar : float, default=1e-6
+        Added to every variance the M-step estimates.
+    """
+
+    def maximize(self, stats):
+        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : DiagStats
+            Summed statistics.
+
+        Returns
+        -------
+        family : GaussianDiag
+        """
+        return GaussianDiag(stats.means, self._variances(stats), self.reg_covar)
+
+    def n_parameters(self):
+        """Return the number of free parameters: means and variances.
+
+        Returns
+        -------
+        n : int
+        """
+        K, D = self.means.shape
+        return int(2 * K * D)
+
+
+@dataclass(frozen=True)
+class GaussianSpherical(_Diagonal):
+    """K Gaussians, each with one variance shared by all features.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances : ndarray of shape (n_components,)
+        Variance of each component.
+    reg_covar : float, default=1e-6
+        Added to every variance the M-step estimates.
+    """
+
+    def maximize(self, stats):
+        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : DiagStats
+            Summed statistics.
+
+        Returns
+        -------
+        family : GaussianSpherical
+        """
+        return GaussianSpherical(stats.means, self._variances(stats).mean(axis=1), self.reg_covar)
+
+    def n_parameters(self):
+        """Return the number of free parameters: means and one variance each.
+
+        Returns
+        -------
+        n : int
+        """
+        K, D = self.means.shape
+        return int(K * D + K)

@@ -1,0 +1,326 @@
+"""K Gaussians, each with its own full covariance matrix.
+
+The E-step and the M-step share one feature matrix per chunk, ``[1, x, x_d x_e (d <= e)]``
+about a shift: the log-densities of all K components are one product with it, and the
+first and second moments are another (DESIGN.md, performance habits). Above
+``EXPANDED_MAX_FEATURES`` features the per-component form is used instead.
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import ClassVar
+
+import numpy as np
+from emkit.families.base import Family, set_derived
+from emkit.families.gaussian._linalg import (
+    LOG_2PI, covariance_from_precision, float32_is_safe, precision_cholesky)
+from emkit.families.gaussian.stats import FullStats
+
+__all__ = ["GaussianFull"]
+
+#: Largest number of features for which the expanded quadratic form is used.
+EXPANDED_MAX_FEATURES = 64
+
+
+@dataclass(frozen=True)
+class GaussianFull(Family):
+    """K multivariate Gaussians with full covariance matrices.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances : ndarray of shape (n_components, n_features, n_features)
+        Component covariances, symmetric positive definite.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance the M-step estimates.
+    """
+
+    means: np.ndarray
+    covariances: np.ndarray
+    reg_covar: float = 1e-6
+    precisions_cholesky: np.ndarray = field(init=False, repr=False)
+
+    component_fields: ClassVar[tuple] = ("means", "covariances")
+
+    def __post_init__(self):
+        means = np.array(self.means, dtype=np.float64, ndmin=2)
+        covs = np.asarray(self.covariances, dtype=np.float64)
+        set_derived(self, means=means, covariances=covs)
+        set_derived(self, precisions_cholesky=np.array([precision_cholesky(c) for c in covs]))
+        self._derive()
+
+    @classmethod
+    def from_precisions(cls, means, precisions, reg_covar=1e-6):
+        """Build the family from precision matrices instead of covariances.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions : ndarray of shape (n_components, n_features, n_features)
+            Inverse covariances.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : GaussianFull
+        """
+        covs = np.array([covariance_from_precision(p) for p in np.asarray(precisions, float)])
+        return cls(means, covs, reg_covar)
+
+    @classmethod
+    def _placeholder(cls, n_components, center, reg_covar):
+        D = len(center)
+        return cls(np.tile(center, (n_components, 1)), np.tile(np.eye(D), (n_components, 1, 1)),
+                   reg_covar)
+
+    @classmethod
+    def from_precisions_cholesky(cls, means, precisions_cholesky, reg_covar=1e-6):
+        """Build the family from factors ``U`` with ``U @ U.T`` the precision.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions_cholesky : ndarray of shape (n_components, n_features, n_features)
+            Cholesky factors of the precisions.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : GaussianFull
+        """
+        factors = np.asarray(precisions_cholesky, dtype=np.float64)
+        return cls.from_precisions(means, factors @ factors.transpose(0, 2, 1), reg_covar)
+
+    @property
+    def precisions(self):
+        """Inverse covariances, (K, D, D)."""
+        factor = self.precisions_cholesky
+        return factor @ factor.transpose(0, 2, 1)
+
+    def _derive(self):
+        K, D = self.means.shape
+        shift = self.means.mean(axis=0)
+        centred = self.means - shift
+        prec = self.precisions
+        linear = np.einsum("kde,ke->kd", prec, centred)
+        log_det = np.log(np.diagonal(self.precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
+        const = -0.5 * D * LOG_2PI + log_det - 0.5 * np.einsum("kd,kd->k", linear, centred)
+        expanded = D <= EXPANDED_MAX_FEATURES
+        if expanded:
+            rows, cols = _triu(D)
+            quad = -0.5 * prec[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
+            weights = np.hstack([const[:, None], linear, quad])
+        else:
+            weights = np.hstack([const[:, None], linear])
+        lam = np.einsum("kde,kde->k", self.precisions_cholesky, self.precisions_cholesky)
+        reach = np.sqrt(lam.max()) * np.abs(centred).sum(axis=1).max() + 4 * np.sqrt(D)
+        set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
+             _weights32=weights.astype(np.float32),
+             _float32_ok=bool(float32_is_safe(reach**2, weights.shape[1])))
+
+    # -- E-step ------------------------------------------------------------------
+    def prepare(self, X):
+        """Return the chunk's centred rows and feature matrix (transposed).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+
+        Returns
+        -------
+        prepared : tuple
+            ``(X - shift, features)``; features is (n_terms, n_samples).
+        """
+        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+        centred = np.subtract(X, self.shift.astype(dtype), dtype=dtype)
+        n, D = centred.shape
+        width = self._weights.shape[1]
+        feats = np.empty((width, n), dtype=dtype)
+        feats[0] = 1.0
+        feats[1:D + 1] = centred.T
+        if self._expanded:
+            xt, row = feats[1:D + 1], D + 1
+            for d in range(D):
+                np.multiply(xt[d:], xt[d], out=feats[row:row + D - d])
+                row += D - d
+        return centred, feats
+
+    def log_prob_prepared(self, prepared):
+        """Return the log-densities of a prepared chunk, (n_samples, n_components).
+
+        Parameters
+        ----------
+        prepared : tuple
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        centred, feats = prepared
+        weights = self._weights32 if feats.dtype == np.float32 else self._weights
+        out = weights @ feats
+        if not self._expanded:
+            out -= 0.5 * self._mahalanobis(centred)
+        return out.T
+
+    def _mahalanobis(self, centred):
+        # Per-component form for many features: |x U_k|^2 without the linear terms,
+        # which the weights already hold.
+        return np.stack([np.einsum("nd,nd->n", y, y) for y in
+                         (centred @ u.astype(centred.dtype) for u in self.precisions_cholesky)])
+
+    def log_prob(self, X):
+        """Return ``log N(x_i | mean_k, cov_k)`` for every row and component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        return self.log_prob_prepared(self.prepare(X))
+
+    def accumulate_prepared(self, prepared, W):
+        """Return the weighted moments of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : tuple
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : FullStats
+        """
+        centred, feats = prepared
+        D = centred.shape[1]
+        sums = (feats @ W.astype(feats.dtype, copy=False)).astype(np.float64)
+        weight, first = sums[0], sums[1:D + 1].T
+        if self._expanded:
+            second = _unpack(sums[D + 1:].T, D)
+        else:
+            W64 = np.asarray(W, dtype=np.float64)
+            c64 = centred.astype(np.float64, copy=False)
+            second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
+        return FullStats(weight, first, second, self.shift)
+
+    def accumulate(self, X, W):
+        """Return the weighted first and second moments about the family's shift.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : FullStats
+        """
+        return self.accumulate_prepared(self.prepare(X), W)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return X.dtype.itemsize * (self._weights.shape[1] + X.shape[1] + 3 * self.n_components)
+
+    # -- M-step and the rest -----------------------------------------------------------
+    def maximize(self, stats):
+        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : FullStats
+            Summed statistics.
+
+        Returns
+        -------
+        family : GaussianFull
+        """
+        covs = stats.scatter() / (stats.weight + 10 * np.finfo(float).eps)[:, None, None]
+        covs = 0.5 * (covs + covs.transpose(0, 2, 1))
+        covs[:, np.arange(covs.shape[1]), np.arange(covs.shape[1])] += self.reg_covar
+        return GaussianFull(stats.means, covs, self.reg_covar)
+
+    def n_parameters(self):
+        """Return the number of free parameters: means and covariances.
+
+        Returns
+        -------
+        n : int
+        """
+        K, D = self.means.shape
+        return int(K * D + K * D * (D + 1) // 2)
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+        """
+        return rng.multivariate_normal(self.means[k], self.covariances[k], int(n))
+
+    def reseed(self, k, x):
+        """Restart component ``k`` at ``x`` with the average covariance of the others.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        x : ndarray of shape (n_features,)
+            The new mean.
+
+        Returns
+        -------
+        family : GaussianFull
+        """
+        means, covs = self.means.copy(), self.covariances.copy()
+        others = np.delete(covs, k, axis=0)
+        means[k] = x
+        covs[k] = others.mean(axis=0) if len(others) else covs[k]
+        return GaussianFull(means, covs, self.reg_covar)
+
+
+@lru_cache(maxsize=32)
+def _triu(D):
+    return np.triu_indices(D)
+
+
+def _unpack(packed, D):
+    rows, cols = _triu(D)
+    out = np.empty((packed.shape[0], D, D))
+    out[:, rows, cols] = packed
+    out[:, cols, rows] = packed
+    return out

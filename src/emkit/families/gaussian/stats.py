@@ -1,0 +1,100 @@
+"""Sufficient statistics of weighted Gaussians, as moments about a shift.
+
+``first = sum_i w_ik (x_i - shift)`` and ``second = sum_i w_ik (x_i - shift)(x_i - shift)^T``
+in float64. Moments about a point near the data keep their digits when the data sit far
+from the origin. Statistics about different shifts are re-centred before they add.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emkit.stats import AdditiveStats
+
+__all__ = ["DiagStats", "FullStats", "TiedStats"]
+
+
+@dataclass(frozen=True)
+class _ShiftedMoments(AdditiveStats):
+    weight: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    shift: np.ndarray = field(metadata={"additive": False})
+
+    def __add__(self, other):
+        if type(other) is type(self) and not _same(self.shift, other.shift):
+            other = other.recentered(self.shift)
+        return super().__add__(other)
+
+    def recentered(self, shift):
+        """Return the same statistics as moments about ``shift``.
+
+        Parameters
+        ----------
+        shift : ndarray of shape (n_features,)
+            The new centre.
+
+        Returns
+        -------
+        stats : same type
+        """
+        delta = self.shift - shift
+        first = self.first + self.weight[:, None] * delta
+        return type(self)(self.weight, first, self._second_about(delta), shift)
+
+    @property
+    def means(self):
+        """Weighted means of the components (about the origin)."""
+        return self.shift + self.first / _safe(self.weight)[:, None]
+
+
+@dataclass(frozen=True)
+class FullStats(_ShiftedMoments):
+    """Per-component first and second moments; ``second`` is (K, D, D)."""
+
+    def _second_about(self, delta):
+        cross = self.first[:, :, None] * delta[None, None, :]
+        return (self.second + cross + cross.transpose(0, 2, 1)
+                + self.weight[:, None, None] * np.outer(delta, delta))
+
+    def scatter(self):
+        """Return the weighted scatter of each component about its own mean, (K, D, D)."""
+        centred = self.first / _safe(self.weight)[:, None]
+        return self.second - self.weight[:, None, None] * centred[:, :, None] * centred[:, None, :]
+
+
+@dataclass(frozen=True)
+class DiagStats(_ShiftedMoments):
+    """Per-component first moments and squared deviations per feature; ``second`` is (K, D)."""
+
+    def _second_about(self, delta):
+        return self.second + 2 * self.first * delta + self.weight[:, None] * delta**2
+
+    def scatter(self):
+        """Return the weighted squared deviations of each component about its mean, (K, D)."""
+        centred = self.first / _safe(self.weight)[:, None]
+        return self.second - self.weight[:, None] * centred**2
+
+
+@dataclass(frozen=True)
+class TiedStats(_ShiftedMoments):
+    """Per-component first moments and one pooled second moment; ``second`` is (D, D)."""
+
+    def _second_about(self, delta):
+        total = self.first.sum(axis=0)
+        return (self.second + np.outer(total, delta) + np.outer(delta, total)
+                + self.weight.sum() * np.outer(delta, delta))
+
+    def scatter(self):
+        """Return the pooled within-component scatter, (D, D)."""
+        centred = self.first / _safe(self.weight)[:, None]
+        return self.second - (self.weight[:, None] * centred).T @ centred
+
+
+def _safe(weight):
+    # scikit-learn adds 10 * eps to every component weight before dividing.
+    return weight + 10 * np.finfo(np.float64).eps
+
+
+def _same(a, b):
+    return a is b or np.array_equal(a, b)

@@ -1,0 +1,269 @@
+"""K Gaussians sharing one full covariance matrix.
+
+The quadratic term ``x^T P x`` is the same for every component, so the E-step needs it
+once per row; the linear terms of all K components are one product.
+"""
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from emkit.families.base import Family, set_derived
+from emkit.families.gaussian._linalg import (
+    LOG_2PI, covariance_from_precision, float32_is_safe, precision_cholesky)
+from emkit.families.gaussian.stats import TiedStats
+
+__all__ = ["GaussianTied"]
+
+
+@dataclass(frozen=True)
+class GaussianTied(Family):
+    """K Gaussians with one shared covariance matrix.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances : ndarray of shape (n_features, n_features)
+        The covariance shared by all components.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of the covariance the M-step estimates.
+    """
+
+    means: np.ndarray
+    covariances: np.ndarray
+    reg_covar: float = 1e-6
+    precisions_cholesky: np.ndarray = field(init=False, repr=False)
+
+    component_fields: ClassVar[tuple] = ("means",)
+
+    def __post_init__(self):
+        means = np.array(self.means, dtype=np.float64, ndmin=2)
+        cov = np.asarray(self.covariances, dtype=np.float64)
+        factor = precision_cholesky(cov)
+        set_derived(self, means=means, covariances=cov, precisions_cholesky=factor)
+        D = means.shape[1]
+        shift = means.mean(axis=0)
+        centred = means - shift
+        linear = centred @ self.precisions
+        const = (-0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum()
+                 - 0.5 * np.einsum("kd,kd->k", linear, centred))
+        weights = np.hstack([const[:, None], linear])
+        reach = np.sqrt((factor**2).sum()) * np.abs(centred).sum(axis=1).max() + 4 * np.sqrt(D)
+        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
+                    _float32_ok=bool(float32_is_safe(reach**2, D)))
+
+    @classmethod
+    def from_precisions(cls, means, precisions, reg_covar=1e-6):
+        """Build the family from the shared precision matrix.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions : ndarray of shape (n_features, n_features)
+            The inverse of the shared covariance.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : GaussianTied
+        """
+        return cls(means, covariance_from_precision(np.asarray(precisions, float)), reg_covar)
+
+    @classmethod
+    def _placeholder(cls, n_components, center, reg_covar):
+        return cls(np.tile(center, (n_components, 1)), np.eye(len(center)), reg_covar)
+
+    @classmethod
+    def from_precisions_cholesky(cls, means, precisions_cholesky, reg_covar=1e-6):
+        """Build the family from the factor ``U`` with ``U @ U.T`` the shared precision.
+
+        Parameters
+        ----------
+        means : ndarray of shape (n_components, n_features)
+            Component means.
+        precisions_cholesky : ndarray of shape (n_features, n_features)
+            Cholesky factor of the precision.
+        reg_covar : float, default=1e-6
+            Regularization of later M-steps.
+
+        Returns
+        -------
+        family : GaussianTied
+        """
+        factor = np.asarray(precisions_cholesky, dtype=np.float64)
+        return cls.from_precisions(means, factor @ factor.T, reg_covar)
+
+    @property
+    def precisions(self):
+        """Inverse of the shared covariance, (D, D)."""
+        return self.precisions_cholesky @ self.precisions_cholesky.T
+
+    def prepare(self, X):
+        """Return ``(features, quadratic)`` of a chunk: ``[1, x]`` transposed and ``x^T P x``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+
+        Returns
+        -------
+        prepared : tuple
+        """
+        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+        n, D = X.shape
+        feats = np.empty((1 + D, n), dtype=dtype)
+        feats[0] = 1.0
+        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:])
+        whitened = self.precisions_cholesky.T.astype(dtype) @ feats[1:]
+        return feats, np.einsum("dn,dn->n", whitened, whitened)
+
+    def log_prob_prepared(self, prepared):
+        """Return the log-densities of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : tuple
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        feats, quad = prepared
+        weights = self._weights32 if feats.dtype == np.float32 else self._weights
+        out = weights @ feats
+        out -= 0.5 * quad
+        return out.T
+
+    def log_prob(self, X):
+        """Return ``log N(x_i | mean_k, cov)`` for every row and component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        return self.log_prob_prepared(self.prepare(X))
+
+    def accumulate_prepared(self, prepared, W):
+        """Return the weighted moments of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : tuple
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : TiedStats
+        """
+        feats, _ = prepared
+        W = np.asarray(W, dtype=feats.dtype)
+        sums = (feats @ W).astype(np.float64)
+        rows = feats[1:] * W.sum(axis=1)
+        second = (rows @ feats[1:].T).astype(np.float64)
+        return TiedStats(sums[0], sums[1:].T, second, self.shift)
+
+    def accumulate(self, X, W):
+        """Return per-component first moments and the pooled second moment about the shift.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : TiedStats
+        """
+        return self.accumulate_prepared(self.prepare(X), W)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return X.dtype.itemsize * (3 + 3 * X.shape[1] + 3 * self.n_components)
+
+    def maximize(self, stats):
+        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : TiedStats
+            Summed statistics.
+
+        Returns
+        -------
+        family : GaussianTied
+        """
+        cov = stats.scatter() / stats.weight.sum()
+        cov = 0.5 * (cov + cov.T)
+        cov[np.diag_indices_from(cov)] += self.reg_covar
+        return GaussianTied(stats.means, cov, self.reg_covar)
+
+    def n_parameters(self):
+        """Return the number of free parameters: means and one covariance.
+
+        Returns
+        -------
+        n : int
+        """
+        K, D = self.means.shape
+        return int(K * D + D * (D + 1) // 2)
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+        """
+        return rng.multivariate_normal(self.means[k], self.covariances, int(n))
+
+    def reseed(self, k, x):
+        """Restart component ``k`` at ``x``; the shared covariance stays.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        x : ndarray of shape (n_features,)
+            The new mean.
+
+        Returns
+        -------
+        family : GaussianTied
+        """
+        means = self.means.copy()
+        means[k] = x
+        return GaussianTied(means, self.covariances, self.reg_covar)

@@ -1,0 +1,235 @@
+"""The finite mixture: K components of one family, mixed by weights.
+
+E-step: ``log w_k + log p(x | k)``, normalized per row in log space, exponentiated only
+after normalizing; the responsibilities go to the family's ``accumulate``. M-step: the
+weights are the normalized responsibility sums, the family maximizes its statistics.
+"""
+
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
+from emkit.families.base import Family
+from emkit.models.worst_rows import WorstRows
+from emkit.stats import AdditiveStats
+
+__all__ = ["Mixture", "MixtureStats", "log_normalize"]
+
+#: A component whose responsibilities sum to less than this many average samples is empty.
+COLLAPSE_SAMPLES = 1e-3
+
+
+@dataclass(frozen=True)
+class MixtureStats(AdditiveStats):
+    """Summed E-step statistics of a mixture.
+
+    Attributes
+    ----------
+    log_likelihood : float
+        Weighted sum of the rows' log-likelihoods.
+    n_rows : int
+        Rows seen.
+    total_weight : float
+        Sum of the sample weights.
+    resp_sum : ndarray of shape (n_components,)
+        Sum of the weighted responsibilities of each component.
+    family : AdditiveStats
+        The family's statistics.
+    worst : WorstRows
+        The rows the model explains worst (for re-seeding empty components).
+    """
+
+    log_likelihood: float
+    n_rows: int
+    total_weight: float
+    resp_sum: np.ndarray
+    family: AdditiveStats
+    worst: WorstRows
+
+
+def log_normalize(log_joint):
+    """Turn joint log-probabilities into responsibilities in place; return the row normalizers.
+
+    Parameters
+    ----------
+    log_joint : ndarray of shape (n_samples, n_components)
+        ``log w_k + log p(x_i | k)``; overwritten with the responsibilities.
+
+    Returns
+    -------
+    log_norm : ndarray of shape (n_samples,)
+        ``log sum_k exp(log_joint[i, k])``.
+    """
+    top = log_joint.max(axis=1)
+    finite = np.isfinite(top)
+    safe_top = np.where(finite, top, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        log_joint -= safe_top[:, None]
+        np.exp(log_joint, out=log_joint)
+        total = log_joint.sum(axis=1)
+        log_joint /= total[:, None]
+        with np.errstate(divide="ignore"):
+            return np.where(finite, safe_top + np.log(total), top)
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """A mixture of the components of one family.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_components,)
+        Mixing weights, summing to 1.
+    family : Family
+        The components.
+    tied_groups : tuple of tuple of int, default=()
+        Groups of components kept exactly identical (they started identical).
+    reseeded : bool, default=False
+        True when the last M-step re-seeded a component (the likelihood may then fall).
+    """
+
+    weights: np.ndarray
+    family: Family
+    tied_groups: tuple = ()
+    reseeded: bool = False
+
+    @classmethod
+    def start(cls, weights, family):
+        """Return the starting mixture, tying (with a warning) components that are identical.
+
+        Parameters
+        ----------
+        weights : ndarray of shape (n_components,)
+            Mixing weights.
+        family : Family
+            The starting components.
+
+        Returns
+        -------
+        mixture : Mixture
+        """
+        groups = tuple(tuple(g) for g in family.identical_groups())
+        for group in groups:
+            names = ", ".join(map(str, group[:-1])) + f" and {group[-1]}"
+            warnings.warn(
+                f"Components {names} start with identical parameters, so EM cannot separate "
+                "them and they stay identical; give distinct starting values, or use "
+                "n_init > 1 with a random initialization.", IdenticalComponentsWarning,
+                stacklevel=3)
+        return cls(np.asarray(weights, dtype=np.float64), family, groups)
+
+    @property
+    def n_components(self):
+        """Number of components."""
+        return len(self.weights)
+
+    def log_joint(self, X):
+        """Return ``log w_k + log p(x_i | k)``, (n_samples, n_components), in float64.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_joint : ndarray of shape (n_samples, n_components)
+        """
+        with np.errstate(divide="ignore"):
+            return self.family.log_prob(X).astype(np.float64) + np.log(self.weights)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return self.family.bytes_per_row(X)
+
+    def chunk_stats(self, X, sample_weight=None):
+        """E-step on one chunk: the mixture's additive statistics.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : MixtureStats
+        """
+        prepared = self.family.prepare(X)
+        resp = self.family.log_prob_prepared(prepared)
+        with np.errstate(divide="ignore"):
+            resp += np.log(self.weights).astype(resp.dtype)
+        log_norm = log_normalize(resp)
+        if sample_weight is None:
+            log_likelihood = float(np.sum(log_norm, dtype=np.float64))
+            total, scores = float(len(X)), log_norm
+        else:
+            resp *= sample_weight.astype(resp.dtype)[:, None]
+            log_likelihood = float(np.dot(sample_weight.astype(np.float64),
+                                          np.where(sample_weight > 0, log_norm, 0.0)))
+            total = float(np.sum(sample_weight, dtype=np.float64))
+            scores = np.where(sample_weight > 0, log_norm, np.inf)
+        return MixtureStats(
+            log_likelihood, len(X), total, resp.sum(axis=0, dtype=np.float64),
+            self.family.accumulate_prepared(prepared, resp),
+            WorstRows.of_chunk(X, scores, self.n_components))
+
+    def m_step(self, stats):
+        """Return the mixture that maximizes the expected log-likelihood of ``stats``.
+
+        Parameters
+        ----------
+        stats : MixtureStats
+            Summed statistics.
+
+        Returns
+        -------
+        mixture : Mixture
+        """
+        weights = stats.resp_sum + 10 * np.finfo(np.float64).eps
+        weights /= weights.sum()
+        family = self.family.maximize(stats.family)
+        if self.tied_groups:
+            leaders = np.arange(self.n_components)
+            for group in self.tied_groups:
+                leaders[list(group)] = group[0]
+            family = family.take(leaders)
+        weights, family, reseeded = self._reseed_empty(stats, weights, family)
+        return replace(self, weights=weights, family=family, reseeded=reseeded)
+
+    def _reseed_empty(self, stats, weights, family):
+        floor = COLLAPSE_SAMPLES * stats.total_weight / max(stats.n_rows, 1)
+        empty = np.flatnonzero(stats.resp_sum < floor)
+        if len(empty) == 0 or len(empty) == self.n_components:
+            return weights, family, False
+        rows = stats.worst.rows
+        for k, row in zip(empty, rows):
+            warnings.warn(
+                f"Component {k} lost all its weight (responsibilities summing to "
+                f"{stats.resp_sum[k]:.3g}); it was re-seeded at the worst-explained sample. "
+                "Use fewer components if this repeats.", ComponentCollapseWarning, stacklevel=4)
+            family = family.reseed(k, row)
+            weights[k] = 1.0 / max(stats.n_rows, 1)
+        return weights / weights.sum(), family, True
+
+    def n_parameters(self):
+        """Return the number of free parameters (weights and components).
+
+        Returns
+        -------
+        n : int
+        """
+        return int(self.n_components - 1 + self.family.n_parameters())

@@ -1,0 +1,71 @@
+"""A min-reduction that travels with additive statistics: the rows a model explains worst."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["WorstRows"]
+
+
+@dataclass(frozen=True)
+class WorstRows:
+    """The ``size`` rows with the lowest log-likelihood seen so far, lowest first.
+
+    ``a + b`` keeps the lowest of both, so it reduces over chunks like the statistics it
+    travels with. Collapsed components are re-seeded at these rows.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m,)
+        Log-likelihood of each kept row.
+    rows : ndarray of shape (m, n_features)
+        The rows.
+    size : int, default=1
+        How many rows to keep.
+    """
+
+    scores: np.ndarray
+    rows: np.ndarray
+    size: int = 1
+
+    @classmethod
+    def of_chunk(cls, X, scores, size):
+        """Return the worst ``size`` rows of one chunk.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The chunk.
+        scores : ndarray of shape (n_samples,)
+            Log-likelihood of each row (``inf`` for rows that must not be chosen).
+        size : int
+            How many rows to keep.
+
+        Returns
+        -------
+        worst : WorstRows
+        """
+        m = min(size, len(scores))
+        index = np.argpartition(scores, m - 1)[:m] if m < len(scores) else np.arange(m)
+        index = index[np.argsort(scores[index], kind="stable")]
+        return cls(np.asarray(scores[index], dtype=np.float64),
+                   np.asarray(X[index], dtype=np.float64), size)
+
+    def __add__(self, other):
+        scores = np.concatenate([self.scores, other.scores])
+        order = np.argsort(scores, kind="stable")[:self.size]
+        return WorstRows(scores[order], np.concatenate([self.rows, other.rows])[order], self.size)
+
+    def scale(self, rho):
+        """Return itself: a minimum does not scale.
+
+        Parameters
+        ----------
+        rho : float
+            Ignored.
+
+        Returns
+        -------
+        worst : WorstRows
+        """
+        return self

@@ -1,0 +1,55 @@
+"""Additive sufficient statistics: the values an E-step returns and an M-step consumes.
+
+Statistics of a data set are the sum of the statistics of its chunks, so in-memory,
+chunked, streaming and distributed fits all reduce chunks with ``+``.
+"""
+
+from dataclasses import dataclass, fields
+
+__all__ = ["AdditiveStats"]
+
+
+@dataclass(frozen=True)
+class AdditiveStats:
+    """Base class of frozen statistics whose fields add field by field.
+
+    A field added with ``a + b`` must itself support ``+`` (numbers, arrays, nested
+    statistics). Fields whose metadata has ``"additive": False`` are configuration carried
+    along unchanged (they must be equal on both sides); ``scale`` leaves them alone too.
+    """
+
+    def __add__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return type(self)(**{f.name: _combine(f, getattr(self, f.name), getattr(other, f.name))
+                             for f in fields(self)})
+
+    def scale(self, rho):
+        """Return the statistics multiplied by ``rho`` (used to blend batches in online EM).
+
+        Parameters
+        ----------
+        rho : float
+            The factor.
+
+        Returns
+        -------
+        stats : AdditiveStats
+            A new value of the same type.
+        """
+        values = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not f.metadata.get("additive", True):
+                values[f.name] = value
+            elif isinstance(value, AdditiveStats):
+                values[f.name] = value.scale(rho)
+            else:
+                values[f.name] = value * rho
+        return type(self)(**values)
+
+
+def _combine(field, a, b):
+    if not field.metadata.get("additive", True):
+        return a
+    return a + b

@@ -604,8 +604,8 @@ def test_fit_predict_equals_fit_then_predict(seed, max_iter, tol, dtype):
 
 
 def test_fit_predict_equals_predict_with_n_init():
-    X = np.random.RandomState(0).randn(300, 3)
-    gmm = GaussianMixture(n_components=4, n_init=4, random_state=0)
+    X = np.random.RandomState(0).randn(200, 2)
+    gmm = GaussianMixture(n_components=3, n_init=3, random_state=0)
     labels = gmm.fit_predict(X)
     assert np.issubdtype(labels.dtype, np.integer)
     assert_array_equal(labels, gmm.predict(X))
@@ -658,10 +658,14 @@ def test_n_init_keeps_the_best_initialisation(covariance_type):
     X = np.random.RandomState(1).randn(80, 2)
     shared = np.random.RandomState(0)
     single = GaussianMixture(
-        n_components=3, init_params="random", covariance_type=covariance_type, random_state=shared
+        n_components=3,
+        init_params="random",
+        covariance_type=covariance_type,
+        max_iter=20,
+        random_state=shared,
     )
     runs = []
-    for _ in range(5):
+    for _ in range(4):
         _fit_quietly(single, X)
         runs.append((single.lower_bound_, single.means_.copy()))
     best = _fit_quietly(
@@ -669,7 +673,8 @@ def test_n_init_keeps_the_best_initialisation(covariance_type):
             n_components=3,
             init_params="random",
             covariance_type=covariance_type,
-            n_init=5,
+            max_iter=20,
+            n_init=4,
             random_state=np.random.RandomState(0),
         ),
         X,
@@ -719,12 +724,12 @@ def test_multiple_inits_not_worse(covariance_type):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_more_inits_give_higher_lower_bound():
-    for seed in range(6):
+    for seed in range(4):
         data = make_mixture_data(seed, n_samples=50, scale=1)
         X = data.X["full"]
         one = GaussianMixture(n_components=2, n_init=1, max_iter=1, random_state=seed).fit(X)
-        ten = GaussianMixture(n_components=2, n_init=10, max_iter=1, random_state=seed).fit(X)
-        assert ten.lower_bound_ >= one.lower_bound_
+        five = GaussianMixture(n_components=2, n_init=5, max_iter=1, random_state=seed).fit(X)
+        assert five.lower_bound_ >= one.lower_bound_
 
 
 # ------------------------------------------------------------------ BIC / AIC
@@ -820,6 +825,11 @@ def test_warm_start(seed):
     assert_allclose(warm.precisions_, cold.precisions_, rtol=1e-7)
     assert score_2 > score_1
 
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_reaches_convergence():
+    seed = 0
+    X = np.random.RandomState(seed).rand(300, 2)
     cold = GaussianMixture(
         n_components=2, max_iter=5, reg_covar=0, random_state=seed, tol=1e-6
     ).fit(X)
@@ -1153,6 +1163,12 @@ class _MiniFrame:
 
     def __narwhals_dataframe__(self):
         return self
+
+    @property
+    def _implementation(self):
+        from narwhals._utils import Implementation
+
+        return Implementation.UNKNOWN
 
     def _with_version(self, version):
         self._version = version

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from emkit.engine.monitor import ConvergenceMonitor
+from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.report import VerboseReporter
 
 __all__ = ["EMResult", "EMStep", "e_step", "fit_em", "run_em"]
@@ -112,7 +112,8 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     result : EMResult
     """
     reporter = reporter or VerboseReporter()
-    monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial)
+    monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial,
+                                 rtol=drop_rtol(source.X.dtype))
     params, guard = [], True
     for iteration in range(1, max_iter + 1):
         stats = e_step(model, source)

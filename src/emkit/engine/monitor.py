@@ -13,6 +13,22 @@ DROP_RTOL = 1e-8
 DROP_ATOL = 1e-10
 
 
+def drop_rtol(dtype):
+    """Return the relative drop that counts as rounding for data of ``dtype``.
+
+    Parameters
+    ----------
+    dtype : numpy.dtype
+        The dtype the E-step computes in.
+
+    Returns
+    -------
+    rtol : float
+    """
+    eps = np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else 0.0
+    return max(DROP_RTOL, 100 * eps)
+
+
 class ConvergenceMonitor:
     """Track the per-sample log-likelihood of one EM run and decide when it converged.
 
@@ -24,6 +40,8 @@ class ConvergenceMonitor:
         Iteration cap; reaching it is *not* convergence.
     initial : float, default=-inf
         Log-likelihood before the first iteration (a warm start passes the previous one).
+    rtol : float, default=DROP_RTOL
+        Relative size of a fall that still counts as rounding.
 
     Attributes
     ----------
@@ -33,8 +51,9 @@ class ConvergenceMonitor:
         True only when the change fell below ``tol`` before the cap.
     """
 
-    def __init__(self, tol=1e-3, max_iter=100, initial=-np.inf):
+    def __init__(self, tol=1e-3, max_iter=100, initial=-np.inf, rtol=DROP_RTOL):
         self.tol = tol
+        self.rtol = rtol
         self.max_iter = max_iter
         self.initial = initial
         self.history = []
@@ -64,7 +83,7 @@ class ConvergenceMonitor:
         previous = self.last
         self.history.append(float(value))
         change = value - previous
-        dropped = guard and self.is_drop(previous, value)
+        dropped = guard and self.is_drop(previous, value, self.rtol)
         if dropped:
             warnings.warn(
                 f"The log-likelihood fell at iteration {len(self.history)} by {-change:.3g} "
@@ -76,7 +95,7 @@ class ConvergenceMonitor:
         return change
 
     @staticmethod
-    def is_drop(previous, value):
+    def is_drop(previous, value, rtol=DROP_RTOL):
         """Return True when ``value`` is below ``previous`` by more than rounding.
 
         Parameters
@@ -85,6 +104,8 @@ class ConvergenceMonitor:
             The earlier log-likelihood.
         value : float
             The later one.
+        rtol : float, default=DROP_RTOL
+            Relative size of a fall that still counts as rounding.
 
         Returns
         -------
@@ -92,7 +113,7 @@ class ConvergenceMonitor:
         """
         if not np.isfinite(previous):
             return False
-        return previous - value > DROP_ATOL + DROP_RTOL * abs(previous)
+        return previous - value > DROP_ATOL + rtol * abs(previous)
 
     def report_line(self):
         """Return a one-line summary of the run.

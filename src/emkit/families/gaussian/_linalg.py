@@ -56,23 +56,3 @@ def covariance_from_precision(precision):
                          "precisions whose Cholesky factorization exists.") from None
     inverse = linalg.solve_triangular(factor, np.eye(precision.shape[0]), lower=True)
     return inverse.T @ inverse
-
-
-def float32_is_safe(scale, n_terms):
-    """Return whether float32 products keep log-densities accurate to about 1e-3.
-
-    The expanded quadratic form sums ``n_terms`` products of size about ``scale``;
-    their rounding error in float32 grows like ``eps * scale * sqrt(n_terms)``.
-
-    Parameters
-    ----------
-    scale : float
-        Size of the largest Mahalanobis term (squared distance in standard deviations).
-    n_terms : int
-        Number of terms summed.
-
-    Returns
-    -------
-    safe : bool
-    """
-    return np.finfo(np.float32).eps * scale * np.sqrt(n_terms) < 1e-3

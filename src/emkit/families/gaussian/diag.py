@@ -10,14 +10,15 @@ from typing import ClassVar
 import numpy as np
 
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._linalg import LOG_2PI, float32_is_safe, ill_defined_error
+from emkit.families.gaussian._float32 import Float32Probe
+from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.stats import DiagStats
 
 __all__ = ["GaussianDiag", "GaussianSpherical"]
 
 
 @dataclass(frozen=True)
-class _Diagonal(Family):
+class _Diagonal(Float32Probe, Family):
     means: np.ndarray
     covariances: np.ndarray
     reg_covar: float = 1e-6
@@ -41,9 +42,8 @@ class _Diagonal(Family):
             (K, D))).sum(axis=1)
         const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
         weights = np.hstack([const[:, None], prec * centred, -0.5 * prec])
-        reach = np.sqrt(prec.max()) * np.abs(centred).max() + 4.0
-        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
-                    _float32_ok=bool(float32_is_safe(D * reach**2, weights.shape[1])))
+        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32))
+        set_derived(self, _float32_ok=self._probe_float32())
 
     @classmethod
     def _placeholder(cls, n_components, center, reg_covar):
@@ -93,19 +93,8 @@ class _Diagonal(Family):
         """Inverse variances."""
         return self.precisions_cholesky**2
 
-    def prepare(self, X):
-        """Return the chunk's features ``[1, x, x^2]`` about the shift, transposed.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            One chunk of rows.
-
-        Returns
-        -------
-        features : ndarray of shape (1 + 2 * n_features, n_samples)
-        """
-        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+    def _features(self, X, dtype):
+        # Rows [1, x, x^2] about the shift: (1 + 2 * n_features, n_samples).
         n, D = X.shape
         feats = np.empty((1 + 2 * D, n), dtype=dtype)
         feats[0] = 1.0
@@ -191,7 +180,11 @@ class _Diagonal(Family):
         return X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
 
     def _variances(self, stats):
-        return stats.scatter() / (stats.weight + 10 * np.finfo(float).eps)[:, None] + self.reg_covar
+        weight = (stats.weight + 10 * np.finfo(float).eps)[:, None]
+        variances = stats.scatter() / weight
+        # A variance below the rounding error of the moments it came from is zero.
+        noise = 16 * np.finfo(float).eps * np.abs(stats.second) / weight
+        return np.where(variances > noise, variances, 0.0) + self.reg_covar
 
     def sample(self, k, n, rng):
         """Draw ``n`` rows from component ``k``.

@@ -13,7 +13,8 @@ from typing import ClassVar
 import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
-    LOG_2PI, covariance_from_precision, float32_is_safe, precision_cholesky)
+    LOG_2PI, covariance_from_precision, precision_cholesky)
+from emkit.families.gaussian._float32 import Float32Probe
 from emkit.families.gaussian.stats import FullStats
 
 __all__ = ["GaussianFull"]
@@ -23,7 +24,7 @@ EXPANDED_MAX_FEATURES = 64
 
 
 @dataclass(frozen=True)
-class GaussianFull(Family):
+class GaussianFull(Float32Probe, Family):
     """K multivariate Gaussians with full covariance matrices.
 
     Parameters
@@ -117,27 +118,13 @@ class GaussianFull(Family):
             weights = np.hstack([const[:, None], linear, quad])
         else:
             weights = np.hstack([const[:, None], linear])
-        lam = np.einsum("kde,kde->k", self.precisions_cholesky, self.precisions_cholesky)
-        reach = np.sqrt(lam.max()) * np.abs(centred).sum(axis=1).max() + 4 * np.sqrt(D)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
-             _weights32=weights.astype(np.float32),
-             _float32_ok=bool(float32_is_safe(reach**2, weights.shape[1])))
+                    _weights32=weights.astype(np.float32))
+        set_derived(self, _float32_ok=self._probe_float32())
 
     # -- E-step ------------------------------------------------------------------
-    def prepare(self, X):
-        """Return the chunk's centred rows and feature matrix (transposed).
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            One chunk of rows.
-
-        Returns
-        -------
-        prepared : tuple
-            ``(X - shift, features)``; features is (n_terms, n_samples).
-        """
-        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+    def _features(self, X, dtype):
+        # ``(X - shift, features)``; features is (n_terms, n_samples), rows [1, x, x_d x_e].
         centred = np.subtract(X, self.shift.astype(dtype), dtype=dtype)
         n, D = centred.shape
         width = self._weights.shape[1]

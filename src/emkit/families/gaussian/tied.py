@@ -11,14 +11,15 @@ import numpy as np
 
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
-    LOG_2PI, covariance_from_precision, float32_is_safe, precision_cholesky)
+    LOG_2PI, covariance_from_precision, precision_cholesky)
+from emkit.families.gaussian._float32 import Float32Probe
 from emkit.families.gaussian.stats import TiedStats
 
 __all__ = ["GaussianTied"]
 
 
 @dataclass(frozen=True)
-class GaussianTied(Family):
+class GaussianTied(Float32Probe, Family):
     """K Gaussians with one shared covariance matrix.
 
     Parameters
@@ -50,9 +51,8 @@ class GaussianTied(Family):
         const = (-0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum()
                  - 0.5 * np.einsum("kd,kd->k", linear, centred))
         weights = np.hstack([const[:, None], linear])
-        reach = np.sqrt((factor**2).sum()) * np.abs(centred).sum(axis=1).max() + 4 * np.sqrt(D)
-        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
-                    _float32_ok=bool(float32_is_safe(reach**2, D)))
+        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32))
+        set_derived(self, _float32_ok=self._probe_float32())
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):
@@ -102,19 +102,8 @@ class GaussianTied(Family):
         """Inverse of the shared covariance, (D, D)."""
         return self.precisions_cholesky @ self.precisions_cholesky.T
 
-    def prepare(self, X):
-        """Return ``(features, quadratic)`` of a chunk: ``[1, x]`` transposed and ``x^T P x``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            One chunk of rows.
-
-        Returns
-        -------
-        prepared : tuple
-        """
-        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+    def _features(self, X, dtype):
+        # ``([1, x]`` transposed, ``x^T P x``) about the shift.
         n, D = X.shape
         feats = np.empty((1 + D, n), dtype=dtype)
         feats[0] = 1.0

@@ -1,0 +1,91 @@
+"""The engine's loop, monitor and restarts, on a mixture and on a tiny model of its own."""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from emkit.engine import ArraySource, ConvergenceMonitor, fit_em, run_em
+from emkit.exceptions import LikelihoodDecreaseWarning
+from emkit.stats import AdditiveStats
+
+
+@dataclass(frozen=True)
+class _MeanStats(AdditiveStats):
+    log_likelihood: float
+    total: float
+    count: float
+
+
+@dataclass(frozen=True)
+class _UnitGaussian:
+    """A model with nothing latent: EM for it is one step to the sample mean."""
+
+    mean: float
+
+    def bytes_per_row(self, X):
+        return 8
+
+    def chunk_stats(self, X, w=None):
+        x = X[:, 0]
+        ll = float(np.sum(-0.5 * (x - self.mean) ** 2 - 0.5 * np.log(2 * np.pi)))
+        return _MeanStats(ll, float(x.sum()), float(len(x)))
+
+    def m_step(self, stats):
+        return _UnitGaussian(stats.total / stats.count)
+
+
+def test_engine_knows_nothing_of_the_model():
+    X = np.arange(10.0)[:, None]
+    result = run_em(_UnitGaussian(0.0), ArraySource(X, chunk_size=3), max_iter=10, tol=1e-9)
+    assert result.model.mean == pytest.approx(4.5)
+    assert result.converged and result.n_iter == 3  # start, the mean, the same mean again
+    # The lower bound of iteration 1 belongs to the start (mean 0), as in scikit-learn.
+    assert result.history[0] == pytest.approx(np.mean(-0.5 * X[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)))
+
+
+def test_cap_is_not_convergence():
+    X = np.arange(10.0)[:, None]
+    result = run_em(_UnitGaussian(0.0), ArraySource(X), max_iter=1, tol=1e-9)
+    assert result.n_iter == 1 and not result.converged
+
+
+def test_callback_sees_each_iteration_and_can_stop():
+    seen = []
+    X = np.arange(10.0)[:, None]
+    result = run_em(_UnitGaussian(0.0), ArraySource(X), max_iter=50, tol=0.0,
+                    callback=lambda step: seen.append(step.iteration) or step.iteration == 3)
+    assert seen == [1, 2, 3] and result.n_iter == 3 and not result.converged
+
+
+def test_record_params_keeps_every_model():
+    X = np.arange(10.0)[:, None]
+    result = run_em(_UnitGaussian(0.0), ArraySource(X), max_iter=3, tol=0.0, record_params=True)
+    assert [m.mean for m in result.params] == [4.5, 4.5, 4.5]
+
+
+def test_monitor_warns_on_a_drop_and_does_not_call_it_convergence():
+    monitor = ConvergenceMonitor(tol=1.0)
+    monitor.report(-1.0)
+    with pytest.warns(LikelihoodDecreaseWarning, match="fell at iteration 2 by 0.5"):
+        monitor.report(-1.5)
+    assert not monitor.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monitor.report(-1.5 - 1e-14)  # rounding is not a drop
+    assert monitor.converged
+
+
+def test_restarts_keep_the_best_and_ties_keep_the_first():
+    X = np.arange(10.0)[:, None]
+    starts = iter([_UnitGaussian(100.0), _UnitGaussian(0.0), _UnitGaussian(50.0)])
+    best = fit_em(lambda: next(starts), ArraySource(X), n_init=3, max_iter=1, tol=0.0)
+    assert best.lower_bound == pytest.approx(
+        np.mean(-0.5 * X[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)))
+
+
+def test_non_finite_likelihood_is_one_clear_error():
+    X = np.array([[np.inf], [1.0]])
+    with pytest.raises(FloatingPointError, match="not finite at iteration 1"):
+        run_em(_UnitGaussian(0.0), ArraySource(X), max_iter=2)

@@ -1,0 +1,124 @@
+"""Gaussian families against scipy.stats densities and closed-form weighted MLEs."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from conftest import blobs
+from emkit.families import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
+from emkit.families.gaussian import full as full_module
+
+K, D = 3, 4
+
+
+def _params(seed=0):
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=3, size=(K, D))
+    a = rng.normal(size=(K, D, D)) * 0.4 + np.eye(D)
+    return means, a @ a.transpose(0, 2, 1) + 0.1 * np.eye(D)
+
+
+def _dense_covariances(family):
+    covs = np.asarray(family.covariances)
+    if isinstance(family, GaussianFull):
+        return covs
+    if isinstance(family, GaussianTied):
+        return np.broadcast_to(covs, (K, D, D))
+    if isinstance(family, GaussianDiag):
+        return np.array([np.diag(c) for c in covs])
+    return np.array([c * np.eye(D) for c in covs])
+
+
+def _all(seed=0):
+    means, covs = _params(seed)
+    return [GaussianFull(means, covs), GaussianTied(means, covs[0]),
+            GaussianDiag(means, np.diagonal(covs, axis1=1, axis2=2).copy()),
+            GaussianSpherical(means, np.array([0.3, 1.0, 4.0]))]
+
+
+@pytest.mark.parametrize("family", _all(), ids=lambda f: type(f).__name__)
+def test_log_prob_matches_scipy(family):
+    X, _ = blobs(n=40, d=D, seed=3)
+    expected = np.column_stack([
+        stats.multivariate_normal(m, c).logpdf(X)
+        for m, c in zip(family.means, _dense_covariances(family))])
+    assert_allclose(family.log_prob(X), expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("family", _all(), ids=lambda f: type(f).__name__)
+def test_maximize_is_the_weighted_mle(family):
+    X, _ = blobs(n=80, d=D, seed=4)
+    W = np.random.default_rng(5).dirichlet(np.ones(K), size=len(X))
+    fitted = family.maximize(family.accumulate(X, W))
+    nk = W.sum(axis=0)
+    means = W.T @ X / nk[:, None]
+    scatter = np.array([(W[:, k, None] * (X - means[k])).T @ (X - means[k]) for k in range(K)])
+    assert_allclose(fitted.means, means, rtol=1e-10)
+    reg = family.reg_covar
+    if isinstance(family, GaussianFull):
+        expected = scatter / nk[:, None, None] + reg * np.eye(D)
+    elif isinstance(family, GaussianTied):
+        expected = scatter.sum(axis=0) / nk.sum() + reg * np.eye(D)
+    elif isinstance(family, GaussianDiag):
+        expected = np.diagonal(scatter, axis1=1, axis2=2) / nk[:, None] + reg
+    else:
+        expected = np.diagonal(scatter, axis1=1, axis2=2).mean(axis=1) / nk + reg
+    assert_allclose(fitted.covariances, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("family", _all(), ids=lambda f: type(f).__name__)
+def test_float32_chunks_agree_with_float64(family):
+    X, _ = blobs(n=200, d=D, seed=6)
+    lp64 = family.log_prob(X)
+    lp32 = family.log_prob(X.astype(np.float32))
+    assert lp32.dtype == np.float32
+    assert_allclose(lp32, lp64, rtol=1e-4, atol=1e-3)
+
+
+def test_float32_falls_back_to_float64_when_products_would_lose_digits():
+    means, covs = _params()
+    far = GaussianFull(means + 1e4, covs * 1e-4)
+    assert far.log_prob(np.zeros((2, D), dtype=np.float32)).dtype == np.float64
+
+
+def test_per_component_path_for_many_features_matches_expanded(monkeypatch):
+    means, covs = _params(1)
+    X, _ = blobs(n=50, d=D, seed=2)
+    W = np.random.default_rng(0).dirichlet(np.ones(K), size=50)
+    expanded = GaussianFull(means, covs)
+    monkeypatch.setattr(full_module, "EXPANDED_MAX_FEATURES", 2)
+    direct = GaussianFull(means, covs)
+    assert not direct._expanded and expanded._expanded
+    assert_allclose(direct.log_prob(X), expanded.log_prob(X), rtol=1e-10)
+    assert_allclose(direct.accumulate(X, W).second, expanded.accumulate(X, W).second, rtol=1e-10)
+
+
+@pytest.mark.parametrize("family", _all(), ids=lambda f: type(f).__name__)
+def test_sample_has_the_component_moments(family):
+    rng = np.random.RandomState(0)
+    draws = family.sample(2, 20000, rng)
+    cov = _dense_covariances(family)[2]
+    se = np.sqrt(np.diag(cov) / len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - family.means[2]) < 5 * se)
+    assert_allclose(np.cov(draws.T), cov, atol=0.1 * np.abs(cov).max())
+
+
+@pytest.mark.parametrize("family", _all(), ids=lambda f: type(f).__name__)
+def test_take_reseed_and_dict_round_trip(family):
+    taken = family.take([2, 0])
+    assert_allclose(taken.means, family.means[[2, 0]])
+    again = type(family).from_dict(family.to_dict())
+    assert_allclose(again.log_prob(family.means), family.log_prob(family.means))
+    moved = family.reseed(1, np.full(D, 9.0))
+    assert_allclose(moved.means[1], 9.0)
+    assert family.take([0, 0, 1]).identical_groups() == [[0, 1]]
+
+
+def test_non_positive_definite_covariance_is_a_clear_error():
+    means, covs = _params()
+    covs[1] = -np.eye(D)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        GaussianFull(means, covs)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        GaussianDiag(means, np.zeros((K, D)))

@@ -1,0 +1,168 @@
+"""emkit.GaussianMixture: parity with scikit-learn, and the cases where scikit-learn is wrong."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
+
+from conftest import blobs
+from emkit import GaussianMixture
+from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
+
+TYPES = ["full", "tied", "diag", "spherical"]
+
+
+def _start(X, k, covariance_type, seed=0):
+    """Starting parameters shared by emkit and scikit-learn: a short k-means fit."""
+    ref = SklearnGaussianMixture(k, covariance_type=covariance_type, max_iter=1,
+                                 random_state=seed).fit(X)
+    return dict(weights_init=ref.weights_, means_init=ref.means_,
+                precisions_init=ref.precisions_)
+
+
+def _fit_quietly(model, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X)
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_parity_with_sklearn_from_the_same_start(covariance_type, seed):
+    X, _ = blobs(n=500, d=3, k=3, seed=seed)
+    init = _start(X, 3, covariance_type, seed)
+    ours = _fit_quietly(GaussianMixture(3, covariance_type=covariance_type, tol=0,
+                                        max_iter=25, **init), X)
+    theirs = _fit_quietly(SklearnGaussianMixture(3, covariance_type=covariance_type, tol=0,
+                                                 max_iter=25, **init), X)
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-6, atol=1e-9)
+    assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-6)
+    assert_allclose(ours.lower_bounds_, theirs.lower_bounds_, rtol=1e-6)
+    assert ours.n_iter_ == theirs.n_iter_ == 25 and not ours.converged_
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_default_init_matches_sklearn_for_the_same_seed(covariance_type):
+    X, _ = blobs(n=300, d=2, k=3, seed=5)
+    ours = GaussianMixture(3, covariance_type=covariance_type, random_state=3).fit(X)
+    theirs = SklearnGaussianMixture(3, covariance_type=covariance_type, random_state=3).fit(X)
+    assert_allclose(ours.means_, theirs.means_, rtol=1e-6, atol=1e-8)
+    assert ours.n_iter_ == theirs.n_iter_
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_data_far_from_the_origin_fit_like_centred_data(covariance_type):
+    X, _ = blobs(n=400, d=3, k=2, seed=1)
+    init = _start(X, 2, covariance_type)
+    fits = []
+    for offset in (0.0, 1e9):
+        shifted = dict(init, means_init=init["means_init"] + offset)
+        fits.append(_fit_quietly(GaussianMixture(2, covariance_type=covariance_type, tol=0,
+                                                 max_iter=30, **shifted), X + offset))
+    centred, far = fits
+    assert_allclose(far.covariances_, centred.covariances_, rtol=1e-6)
+    assert_allclose(far.means_ - 1e9, centred.means_, atol=1e-6)
+    assert_allclose(far.weights_, centred.weights_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_float32_is_computed_in_float32_and_matches_float64(covariance_type):
+    X, _ = blobs(n=2000, d=4, k=3, seed=2)
+    init = _start(X, 3, covariance_type)
+    f64 = _fit_quietly(GaussianMixture(3, covariance_type=covariance_type, tol=0,
+                                       max_iter=20, **init), X)
+    model32 = GaussianMixture(3, covariance_type=covariance_type, tol=0, max_iter=20, **init)
+    f32 = _fit_quietly(model32, X.astype(np.float32))
+    assert f32.means_.dtype == np.float64
+    assert_allclose(f32.lower_bound_, f64.lower_bound_, rtol=1e-4)
+    assert f32._get_model().family.log_prob(X[:3].astype(np.float32)).dtype == np.float32
+
+
+def test_a_collapsed_component_is_reseeded_with_a_warning():
+    X, _ = blobs(n=300, d=2, k=2, seed=3)
+    means = np.vstack([X[:150].mean(axis=0), X[150:].mean(axis=0), [1e3, 1e3]])
+    start = dict(means_init=means, weights_init=np.full(3, 1 / 3), max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SklearnGaussianMixture(3, **start).fit(X)
+    assert theirs.weights_.min() < 1e-10  # scikit-learn keeps it silently
+    with pytest.warns(ComponentCollapseWarning, match="Component 2 lost all its weight"):
+        ours = GaussianMixture(3, **start).fit(X)
+    assert ours.weights_.min() > 1e-3
+    assert np.all(np.isfinite(ours.covariances_))
+    assert ours.score(X) > theirs.score(X)
+
+
+def test_identical_starting_components_stay_identical_with_a_warning():
+    X, _ = blobs(n=200, d=2, k=2, seed=4)
+    means = np.tile(X.mean(axis=0), (2, 1))
+    with pytest.warns(IdenticalComponentsWarning, match="Components 0 and 1 start with"):
+        model = GaussianMixture(2, means_init=means, precisions_init=np.tile(np.eye(2), (2, 1, 1)),
+                                weights_init=[0.3, 0.7], max_iter=20).fit(X)
+    assert np.array_equal(model.means_[0], model.means_[1])
+    assert np.array_equal(model.covariances_[0], model.covariances_[1])
+    assert_allclose(model.weights_, [0.3, 0.7])
+    assert_allclose(model.means_[0], X.mean(axis=0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_one_component_is_the_sample_mean_and_covariance(covariance_type):
+    X, _ = blobs(n=300, d=3, k=2, seed=0)
+    model = GaussianMixture(1, covariance_type=covariance_type, reg_covar=0).fit(X)
+    cov = np.cov(X.T, bias=True)
+    expected = {"full": cov[None], "tied": cov, "diag": np.diag(cov)[None],
+                "spherical": np.array([np.diag(cov).mean()])}[covariance_type]
+    assert_allclose(model.means_[0], X.mean(axis=0), rtol=1e-10)
+    assert_allclose(model.covariances_, expected, rtol=1e-9)
+    assert model.converged_ and model.n_iter_ == 2
+
+
+def test_hitting_the_cap_is_not_convergence():
+    X, _ = blobs(n=300, d=2, k=3, seed=1)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model = GaussianMixture(3, max_iter=2, tol=1e-12, random_state=0).fit(X)
+    assert not model.converged_ and model.n_iter_ == 2 and len(model.lower_bounds_) == 2
+
+
+def test_the_likelihood_never_falls():
+    X, _ = blobs(n=500, d=3, k=4, seed=2)
+    model = _fit_quietly(GaussianMixture(4, reg_covar=0, tol=0, max_iter=60, random_state=0), X)
+    assert np.all(np.diff(model.lower_bounds_) >= -1e-12)
+
+
+BAD_INPUT = [
+    (dict(), np.array([[1.0, np.nan], [0.0, 1.0], [2.0, 1.0]]), ValueError, "NaN"),
+    (dict(), np.array([[1.0, np.inf], [0.0, 1.0], [2.0, 1.0]]), ValueError, "infinity"),
+    (dict(), np.arange(5.0), ValueError, "Expected 2D array"),
+    (dict(n_components=4), np.random.default_rng(0).normal(size=(3, 2)), ValueError,
+     "Expected n_samples >= n_components"),
+    (dict(n_components=2, weights_init=[0.5, 0.25, 0.25]), np.eye(4), ValueError,
+     r"'weights' should have the shape of \(2,\)"),
+    (dict(n_components=2, means_init=np.zeros((2, 3))), np.eye(4), ValueError,
+     "'means' should have the shape of"),
+    (dict(n_components=2, precisions_init=-np.tile(np.eye(4), (2, 1, 1))), np.eye(4),
+     ValueError, "'full precision' should be symmetric, positive-definite"),
+    (dict(covariance_type="ful"), np.eye(4), ValueError, "covariance_type"),
+    (dict(n_components=0), np.eye(4), ValueError, "n_components"),
+    (dict(reg_covar=-1.0), np.eye(4), ValueError, "reg_covar"),
+]
+
+
+@pytest.mark.parametrize("params, X, error, match", BAD_INPUT)
+def test_bad_input_gets_one_clear_sentence(params, X, error, match):
+    with pytest.raises(error, match=match):
+        GaussianMixture(**params).fit(X)
+
+
+def test_no_nan_reaches_a_fitted_attribute_from_a_far_start():
+    X, _ = blobs(n=200, d=2, k=2, seed=6)
+    model = GaussianMixture(2, means_init=[[1e8, 1e8], [-1e8, -1e8]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X)
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        assert np.all(np.isfinite(getattr(model, name)))
+    assert np.isfinite(model.score(X))

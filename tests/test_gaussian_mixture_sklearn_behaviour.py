@@ -982,6 +982,20 @@ def test_regularisation(covariance_type):
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_regularisation_with_as_many_components_as_samples(covariance_type):
+    # sklearn's own scenario: ten samples on two points, ten components
+    X = np.vstack([np.ones((5, 5)), np.zeros((5, 5))])
+    gmm = GaussianMixture(n_components=10, reg_covar=0, covariance_type=covariance_type, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # from KMeans
+        with pytest.raises(ValueError, match=ILL_DEFINED_MSG):
+            gmm.fit(X)
+        gmm.set_params(reg_covar=1e-6).fit(X)
+    assert np.all(np.isfinite(gmm.score_samples(X)))
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_fitted_precisions_consistent_with_covariances(covariance_type):
     data = make_mixture_data(0, scale=7, n_features=3)
     X = data.X[covariance_type]
@@ -1066,6 +1080,17 @@ def test_sample(covariance_type):
         X_s, y_s = gmm.sample(size)
         assert X_s.shape == (size, data.n_features)
         assert y_s.shape == (size,)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_sample_matches_sklearn(covariance_type):
+    X = np.random.RandomState(0).randn(100, 3)
+    ours, ref = fit_both(X, n_components=3, covariance_type=covariance_type, random_state=5)
+    assert_same_parameters(ours, ref)
+    X_ours, y_ours = ours.sample(40)
+    X_ref, y_ref = ref.sample(40)
+    assert_array_equal(y_ours, y_ref)
+    assert_allclose(X_ours, X_ref, rtol=1e-6, atol=1e-9)
 
 
 def test_sample_is_reproducible_with_integer_random_state():

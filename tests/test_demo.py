@@ -1,0 +1,18 @@
+"""``python -m emkit demo`` runs the seed examples and writes its plots."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def test_demo_prints_results_and_writes_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-m", "emkit", "demo", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "component 0: weight 0.28" in done.stdout
+    assert "GaussianMixture: adjusted Rand index 1.000" in done.stdout
+    for name in ("two_gaussians_1d.png", "clustering_2d.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -166,3 +166,31 @@ def test_no_nan_reaches_a_fitted_attribute_from_a_far_start():
     for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
         assert np.all(np.isfinite(getattr(model, name)))
     assert np.isfinite(model.score(X))
+
+
+def test_chunk_size_and_threads_change_no_result():
+    import emkit
+    X, _ = blobs(n=700, d=3, k=3, seed=3)
+    reference = GaussianMixture(3, random_state=0).fit(X)
+    with emkit.config_context(chunk_size=7, n_threads=2):
+        assert emkit.get_config() == {"chunk_size": 7, "n_threads": 2}
+        chunked = GaussianMixture(3, random_state=0).fit(X)
+    assert emkit.get_config()["chunk_size"] is None
+    assert_allclose(chunked.means_, reference.means_, rtol=1e-10)
+    assert_allclose(chunked.lower_bounds_, reference.lower_bounds_, rtol=1e-12)
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        emkit.set_config(chunk_size=0)
+
+
+def test_fit_callback_sees_every_iteration_and_can_stop():
+    X, _ = blobs(n=300, d=2, k=3, seed=0)
+    seen = []
+
+    def stop_at_four(step):
+        seen.append((step.iteration, step.log_likelihood))
+        return step.iteration == 4
+
+    with pytest.warns(ConvergenceWarning):
+        model = GaussianMixture(3, tol=0, max_iter=50, random_state=0).fit(X, callback=stop_at_four)
+    assert [i for i, _ in seen] == [1, 2, 3, 4] and model.n_iter_ == 4
+    assert_allclose([ll for _, ll in seen], model.lower_bounds_)

@@ -1,7 +1,9 @@
 """emkit: expectation-maximization for latent-variable models, on one engine."""
 
 from emkit import datasets
+from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
 from emkit.estimators import GaussianMixture
 
-__all__ = ["GaussianMixture", "__version__", "datasets"]
+__all__ = ["GaussianMixture", "__version__", "config_context", "datasets", "get_config",
+           "set_config"]

@@ -12,6 +12,8 @@ from operator import add
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from emkit._config import get_config
+
 __all__ = ["ArraySource", "auto_chunk_rows", "map_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic.
@@ -48,17 +50,19 @@ class ArraySource:
     sample_weight : ndarray of shape (n_samples,), default=None
         Non-negative weights of the rows; ``None`` weighs each row 1.
     chunk_size : int, default=None
-        Rows per chunk; ``None`` sizes chunks from the model's bytes per row.
+        Rows per chunk; ``None`` takes :func:`emkit.get_config`'s, else sizes chunks
+        from the model's bytes per row.
     n_threads : int, default=None
-        Threads running chunks at once; ``None`` uses every core when there are
-        enough chunks to share. Results do not depend on it: chunks are summed in order.
+        Threads running chunks at once; ``None`` takes :func:`emkit.get_config`'s, else
+        uses every core when there are enough chunks to share. Results do not depend on it: chunks are summed in order.
     """
 
     def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None):
+        config = get_config()
         self.X = X
         self.sample_weight = sample_weight
-        self.chunk_size = chunk_size
-        self.n_threads = n_threads
+        self.chunk_size = chunk_size or config["chunk_size"]
+        self.n_threads = n_threads or config["n_threads"]
 
     @property
     def n_samples(self):

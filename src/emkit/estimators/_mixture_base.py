@@ -39,7 +39,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, callback=None):
         """Estimate the model parameters with the EM algorithm.
 
         Runs ``n_init`` starts (one when warm-starting a fitted model) of at most
@@ -51,17 +51,20 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             Training data, one row per sample.
         y : None, default=None
             Ignored; present for API consistency.
+        callback : callable, default=None
+            Called after every iteration with an :class:`emkit.engine.EMStep`
+            (iteration, log-likelihood, change, model); returning True stops that run.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        self.fit_predict(X, y)
+        self.fit_predict(X, y, callback=callback)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_predict(self, X, y=None):
+    def fit_predict(self, X, y=None, *, callback=None):
         """Fit the model and return the most probable component of each sample.
 
         The labels come from a final E-step with the best parameters, so
@@ -73,6 +76,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             Training data, one row per sample.
         y : None, default=None
             Ignored; present for API consistency.
+        callback : callable, default=None
+            Called after every iteration with an :class:`emkit.engine.EMStep`
+            (iteration, log-likelihood, change, model); returning True stops that run.
 
         Returns
         -------
@@ -90,6 +96,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         warm = None if do_init else (self._get_model(), self.lower_bound_)
         result = fit_em(lambda: self._initial_model(X, rng), ArraySource(X),
                         n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
+                        callback=callback,
                         reporter=VerboseReporter(self.verbose, self.verbose_interval))
         if not result.converged and self.max_iter > 0:
             warnings.warn(

@@ -2,7 +2,9 @@
 
 A model offers ``chunk_stats(X, sample_weight) -> stats`` (the E-step on one chunk,
 returning additive statistics with a ``log_likelihood`` field), ``m_step(stats) -> model``
-and ``bytes_per_row(X)``. Nothing here knows what the model is.
+and ``bytes_per_row(X)``; a model whose last M-step may lower the likelihood on purpose
+(a re-seed, a dominant regularization) says so with ``monotone = False``. Nothing here
+knows what the model is.
 """
 
 from dataclasses import dataclass, field
@@ -120,7 +122,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         lower_bound = _per_sample(stats.log_likelihood, source.total_weight, iteration)
         change = monitor.report(lower_bound, guard=guard)
         model = model.m_step(stats)
-        guard = not getattr(model, "reseeded", False)
+        guard = getattr(model, "monotone", True)
         if record_params:
             params.append(model)
         reporter.iteration(iteration, change)

@@ -26,7 +26,7 @@ def drop_rtol(dtype):
     rtol : float
     """
     eps = np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else 0.0
-    return max(DROP_RTOL, 100 * eps)
+    return max(DROP_RTOL, 1000 * eps)
 
 
 class ConvergenceMonitor:

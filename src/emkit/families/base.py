@@ -131,6 +131,19 @@ class Family:
         """
         raise NotImplementedError(f"{type(self).__name__} cannot re-seed a component.")
 
+    def regularization_share(self):
+        """Return how much of the smallest variance the M-step's regularization makes up.
+
+        A regularized M-step is not an exact maximizer; when this share is large the
+        likelihood may fall a little between iterations without any numerical failure.
+
+        Returns
+        -------
+        share : float
+            0 for families without regularization.
+        """
+        return 0.0
+
     # -- a fast path: work shared by the two halves of an E-step -------------------
     def prepare(self, X):
         """Return per-chunk work shared by :meth:`log_prob_prepared` and :meth:`accumulate_prepared`.

@@ -19,6 +19,8 @@ __all__ = ["Mixture", "MixtureStats", "log_normalize"]
 
 #: A component whose responsibilities sum to less than this many average samples is empty.
 COLLAPSE_SAMPLES = 1e-3
+#: Above this share of the smallest variance, regularization may lower the likelihood.
+REGULARIZATION_SHARE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,15 @@ class Mixture:
         The components.
     tied_groups : tuple of tuple of int, default=()
         Groups of components kept exactly identical (they started identical).
-    reseeded : bool, default=False
-        True when the last M-step re-seeded a component (the likelihood may then fall).
+    monotone : bool, default=True
+        False when the last M-step may have lowered the likelihood on purpose: it
+        re-seeded a component, or the regularization dominates a variance.
     """
 
     weights: np.ndarray
     family: Family
     tied_groups: tuple = ()
-    reseeded: bool = False
+    monotone: bool = True
 
     @classmethod
     def start(cls, weights, family):
@@ -208,7 +211,8 @@ class Mixture:
                 leaders[list(group)] = group[0]
             family = family.take(leaders)
         weights, family, reseeded = self._reseed_empty(stats, weights, family)
-        return replace(self, weights=weights, family=family, reseeded=reseeded)
+        monotone = not reseeded and family.regularization_share() < REGULARIZATION_SHARE
+        return replace(self, weights=weights, family=family, monotone=monotone)
 
     def _reseed_empty(self, stats, weights, family):
         floor = COLLAPSE_SAMPLES * stats.total_weight / max(stats.n_rows, 1)

@@ -179,6 +179,15 @@ class _Diagonal(Float32Probe, Family):
         """
         return X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
 
+    def regularization_share(self):
+        """Return ``reg_covar`` over the smallest variance.
+
+        Returns
+        -------
+        share : float
+        """
+        return float(self.reg_covar / np.min(self.covariances))
+
     def _variances(self, stats):
         weight = (stats.weight + 10 * np.finfo(float).eps)[:, None]
         variances = stats.scatter() / weight

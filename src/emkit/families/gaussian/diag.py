@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._float32 import Float32Probe
+from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.stats import DiagStats
 
@@ -18,7 +18,7 @@ __all__ = ["GaussianDiag", "GaussianSpherical"]
 
 
 @dataclass(frozen=True)
-class _Diagonal(Float32Probe, Family):
+class _Diagonal(PreparedGaussian, Family):
     means: np.ndarray
     covariances: np.ndarray
     reg_covar: float = 1e-6
@@ -117,20 +117,6 @@ class _Diagonal(Float32Probe, Family):
         weights = self._weights32 if prepared.dtype == np.float32 else self._weights
         return (weights @ prepared).T
 
-    def log_prob(self, X):
-        """Return ``log N(x_i | mean_k, cov_k)`` for every row and component.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
-        return self.log_prob_prepared(self.prepare(X))
-
     def accumulate_prepared(self, prepared, W):
         """Return the weighted moments of a prepared chunk.
 
@@ -148,22 +134,6 @@ class _Diagonal(Float32Probe, Family):
         D = self.means.shape[1]
         sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
         return DiagStats(sums[0], sums[1:D + 1].T, sums[D + 1:].T, self.shift)
-
-    def accumulate(self, X, W):
-        """Return the weighted first moments and squares about the family's shift.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : DiagStats
-        """
-        return self.accumulate_prepared(self.prepare(X), W)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
@@ -214,25 +184,6 @@ class _Diagonal(Float32Probe, Family):
         size = (int(n), self.means.shape[1])
         return self.means[k] + rng.standard_normal(size=size) * np.sqrt(self.covariances[k])
 
-    def reseed(self, k, x):
-        """Restart component ``k`` at ``x`` with the average variance of the others.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The new mean.
-
-        Returns
-        -------
-        family : same type
-        """
-        means, covs = self.means.copy(), self.covariances.copy()
-        others = np.delete(covs, k, axis=0)
-        means[k] = x
-        covs[k] = others.mean(axis=0) if len(others) else covs[k]
-        return type(self)(means, covs, self.reg_covar)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
-from emkit.families.gaussian._float32 import Float32Probe
+from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.stats import FullStats
 
 __all__ = ["GaussianFull"]
@@ -24,7 +24,7 @@ EXPANDED_MAX_FEATURES = 64
 
 
 @dataclass(frozen=True)
-class GaussianFull(Float32Probe, Family):
+class GaussianFull(PreparedGaussian, Family):
     """K multivariate Gaussians with full covariance matrices.
 
     Parameters
@@ -163,20 +163,6 @@ class GaussianFull(Float32Probe, Family):
         return np.stack([np.einsum("nd,nd->n", y, y) for y in
                          (centred @ u.astype(centred.dtype) for u in self.precisions_cholesky)])
 
-    def log_prob(self, X):
-        """Return ``log N(x_i | mean_k, cov_k)`` for every row and component.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
-        return self.log_prob_prepared(self.prepare(X))
-
     def accumulate_prepared(self, prepared, W):
         """Return the weighted moments of a prepared chunk.
 
@@ -202,22 +188,6 @@ class GaussianFull(Float32Probe, Family):
             c64 = centred.astype(np.float64, copy=False)
             second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
         return FullStats(weight, first, second, self.shift)
-
-    def accumulate(self, X, W):
-        """Return the weighted first and second moments about the family's shift.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : FullStats
-        """
-        return self.accumulate_prepared(self.prepare(X), W)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
@@ -288,26 +258,6 @@ class GaussianFull(Float32Probe, Family):
         X : ndarray of shape (n, n_features)
         """
         return rng.multivariate_normal(self.means[k], self.covariances[k], int(n))
-
-    def reseed(self, k, x):
-        """Restart component ``k`` at ``x`` with the average covariance of the others.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The new mean.
-
-        Returns
-        -------
-        family : GaussianFull
-        """
-        means, covs = self.means.copy(), self.covariances.copy()
-        others = np.delete(covs, k, axis=0)
-        means[k] = x
-        covs[k] = others.mean(axis=0) if len(others) else covs[k]
-        return GaussianFull(means, covs, self.reg_covar)
 
 
 @lru_cache(maxsize=32)

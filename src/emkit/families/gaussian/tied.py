@@ -12,14 +12,14 @@ import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
-from emkit.families.gaussian._float32 import Float32Probe
+from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.stats import TiedStats
 
 __all__ = ["GaussianTied"]
 
 
 @dataclass(frozen=True)
-class GaussianTied(Float32Probe, Family):
+class GaussianTied(PreparedGaussian, Family):
     """K Gaussians with one shared covariance matrix.
 
     Parameters
@@ -129,20 +129,6 @@ class GaussianTied(Float32Probe, Family):
         out -= 0.5 * quad
         return out.T
 
-    def log_prob(self, X):
-        """Return ``log N(x_i | mean_k, cov)`` for every row and component.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
-        return self.log_prob_prepared(self.prepare(X))
-
     def accumulate_prepared(self, prepared, W):
         """Return the weighted moments of a prepared chunk.
 
@@ -163,22 +149,6 @@ class GaussianTied(Float32Probe, Family):
         rows = feats[1:] * W.sum(axis=1)
         second = (rows @ feats[1:].T).astype(np.float64)
         return TiedStats(sums[0], sums[1:].T, second, self.shift)
-
-    def accumulate(self, X, W):
-        """Return per-component first moments and the pooled second moment about the shift.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The rows.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : TiedStats
-        """
-        return self.accumulate_prepared(self.prepare(X), W)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.

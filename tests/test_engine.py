@@ -89,3 +89,17 @@ def test_non_finite_likelihood_is_one_clear_error():
     X = np.array([[np.inf], [1.0]])
     with pytest.raises(FloatingPointError, match="not finite at iteration 1"):
         run_em(_UnitGaussian(0.0), ArraySource(X), max_iter=2)
+
+
+def test_changes_below_the_arithmetic_resolution_are_convergence_and_rounding():
+    monitor = ConvergenceMonitor(tol=1e-9)
+    monitor.report(-3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monitor.report(-3.0 - 1e-5, resolution=4e-5)  # a fall within resolution
+    assert monitor.converged
+    strict = ConvergenceMonitor(tol=1e-9)
+    strict.report(-3.0)
+    with pytest.warns(LikelihoodDecreaseWarning):
+        strict.report(-3.0 - 1e-5)
+    assert not strict.converged

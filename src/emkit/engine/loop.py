@@ -120,7 +120,8 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     for iteration in range(1, max_iter + 1):
         stats = e_step(model, source)
         lower_bound = _per_sample(stats.log_likelihood, source.total_weight, iteration)
-        change = monitor.report(lower_bound, guard=guard)
+        change = monitor.report(lower_bound, guard=guard,
+                                resolution=_resolution(model, source.X.dtype))
         model = model.m_step(stats)
         guard = getattr(model, "monotone", True)
         if record_params:
@@ -168,6 +169,11 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
         if best is None or result.lower_bound > best.lower_bound or best.lower_bound == -np.inf:
             best = result
     return best
+
+
+def _resolution(model, dtype):
+    resolution = getattr(model, "resolution", None)
+    return resolution(dtype) if resolution is not None else 0.0
 
 
 def _per_sample(total, total_weight, iteration):

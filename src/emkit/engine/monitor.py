@@ -64,7 +64,7 @@ class ConvergenceMonitor:
         """The latest log-likelihood (``initial`` before the first report)."""
         return self.history[-1] if self.history else self.initial
 
-    def report(self, value, guard=True):
+    def report(self, value, guard=True, resolution=0.0):
         """Record one iteration's log-likelihood and return the change.
 
         Parameters
@@ -74,6 +74,9 @@ class ConvergenceMonitor:
         guard : bool, default=True
             Check that the value did not fall (off for an iteration after a re-seed,
             which moves parameters on purpose).
+        resolution : float, default=0.0
+            The smallest change the E-step's arithmetic resolves (float32 computation):
+            a smaller change counts as convergence, a smaller fall as rounding.
 
         Returns
         -------
@@ -83,19 +86,19 @@ class ConvergenceMonitor:
         previous = self.last
         self.history.append(float(value))
         change = value - previous
-        dropped = guard and self.is_drop(previous, value, self.rtol)
+        dropped = guard and self.is_drop(previous, value, self.rtol, resolution)
         if dropped:
             warnings.warn(
                 f"The log-likelihood fell at iteration {len(self.history)} by {-change:.3g} "
                 f"per sample (from {previous:.10g} to {value:.10g}); EM never lowers it, so "
                 "this is a numerical failure: scale the data or increase reg_covar.",
                 LikelihoodDecreaseWarning, stacklevel=4)
-        if abs(change) < self.tol and not dropped:
+        if abs(change) < max(self.tol, resolution) and not dropped:
             self.converged = True
         return change
 
     @staticmethod
-    def is_drop(previous, value, rtol=DROP_RTOL):
+    def is_drop(previous, value, rtol=DROP_RTOL, atol=0.0):
         """Return True when ``value`` is below ``previous`` by more than rounding.
 
         Parameters
@@ -106,6 +109,8 @@ class ConvergenceMonitor:
             The later one.
         rtol : float, default=DROP_RTOL
             Relative size of a fall that still counts as rounding.
+        atol : float, default=0.0
+            Absolute size of a fall that still counts as rounding, beyond ``DROP_ATOL``.
 
         Returns
         -------
@@ -113,7 +118,7 @@ class ConvergenceMonitor:
         """
         if not np.isfinite(previous):
             return False
-        return previous - value > DROP_ATOL + rtol * abs(previous)
+        return previous - value > DROP_ATOL + atol + rtol * abs(previous)
 
     def report_line(self):
         """Return a one-line summary of the run.

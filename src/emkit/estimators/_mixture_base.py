@@ -60,10 +60,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self.fit_predict(X, y, callback=callback)
+        self._fit(X, callback)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit_predict(self, X, y=None, *, callback=None):
         """Fit the model and return the most probable component of each sample.
 
@@ -85,6 +84,12 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
+        X = self._fit(X, callback)
+        return self._labels(self._get_model(), X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit(self, X, callback):
+        # Validate, run the engine, set the fitted attributes; return the validated X.
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         if X.shape[0] < self.n_components:
             raise ValueError(
@@ -108,7 +113,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.n_iter_ = result.n_iter
         self.lower_bound_ = result.lower_bound
         self.lower_bounds_ = result.history
-        return self._log_joint(result.model, X).argmax(axis=1)
+        return X
 
     # -- prediction -------------------------------------------------------------------
     def _validated(self, X):
@@ -117,6 +122,11 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
 
     def _log_joint(self, model, X):
         return map_rows(model.log_joint, X, model.bytes_per_row(X))
+
+    def _labels(self, model, X):
+        # Chunk by chunk: only the labels, never the (n_samples, n_components) matrix.
+        return map_rows(lambda chunk: model.log_joint(chunk).argmax(axis=1), X,
+                        model.bytes_per_row(X))
 
     def score_samples(self, X):
         """Compute the log-likelihood of each sample under the model.
@@ -165,7 +175,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             Component labels.
         """
         X = self._validated(X)
-        return self._log_joint(self._get_model(), X).argmax(axis=1)
+        return self._labels(self._get_model(), X)
 
     def predict_proba(self, X):
         """Return the posterior probability of each component for each sample.

@@ -12,6 +12,7 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
+from emkit.engine import ArraySource
 from emkit.estimators._mixture_base import MixtureEstimator
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
@@ -130,28 +131,27 @@ class GaussianMixture(MixtureEstimator):
                                                      self.covariance_type, K, D)
 
     def _initial_resp(self, X, rng):
+        # Returns resp(start, stop): the starting responsibilities of a block of rows, drawn
+        # with the random state exactly as scikit-learn draws them for the whole matrix.
         n, K = X.shape[0], self.n_components
+        if self.init_params == "random":
+            return lambda start, stop: _normalized(rng.uniform(size=(stop - start, K)))
         if self.init_params == "kmeans":
-            resp = np.zeros((n, K), dtype=X.dtype)
             labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(X).labels_
-            resp[np.arange(n), labels] = 1
-        elif self.init_params == "random":
-            resp = np.asarray(rng.uniform(size=(n, K)), dtype=X.dtype)
-            resp /= resp.sum(axis=1)[:, np.newaxis]
-        elif self.init_params == "random_from_data":
-            resp = np.zeros((n, K), dtype=X.dtype)
-            resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1
         else:
-            resp = np.zeros((n, K), dtype=X.dtype)
-            _, indices = kmeans_plusplus(X, K, random_state=rng)
-            resp[indices, np.arange(K)] = 1
-        return resp
+            if self.init_params == "random_from_data":
+                indices = rng.choice(n, size=K, replace=False)
+            else:
+                _, indices = kmeans_plusplus(X, K, random_state=rng)
+            labels = np.full(n, -1)
+            labels[indices] = np.arange(K)
+        return lambda start, stop: _one_hot(labels[start:stop], K)
 
     def _initial_model(self, X, rng):
         resp = self._initial_resp(X, rng)
         placeholder = self._family._placeholder(self.n_components, X.mean(axis=0, dtype=float),
                                                 self.reg_covar)
-        stats = placeholder.accumulate(X, resp)
+        stats = _sum_chunks(placeholder, X, resp)
         family = placeholder.maximize(stats)
         weights = (stats.weight + 10 * np.finfo(float).eps) / X.shape[0]
         if self.weights_init is not None:
@@ -175,6 +175,27 @@ class GaussianMixture(MixtureEstimator):
         family = self._family.from_precisions_cholesky(
             self.means_, self.precisions_cholesky_, self.reg_covar)
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)
+
+
+def _normalized(resp):
+    return resp / resp.sum(axis=1)[:, np.newaxis]
+
+
+def _one_hot(labels, K):
+    resp = np.zeros((len(labels), K))
+    hit = labels >= 0
+    resp[np.flatnonzero(hit), labels[hit]] = 1.0
+    return resp
+
+
+def _sum_chunks(family, X, resp):
+    # In chunk order (random draws depend on it) and in float64: starts from single rows
+    # are degenerate enough to need every digit.
+    total = None
+    for start, stop in ArraySource(X).chunks(family.bytes_per_row(X)):
+        stats = family.accumulate(X[start:stop].astype(np.float64), resp(start, stop))
+        total = stats if total is None else total + stats
+    return total
 
 
 def _as_array(value):

@@ -144,6 +144,21 @@ class Family:
         """
         return 0.0
 
+    def resolution(self, dtype):
+        """Return the smallest change of a per-sample log-likelihood the E-step can resolve.
+
+        Parameters
+        ----------
+        dtype : numpy.dtype
+            The dtype of the data.
+
+        Returns
+        -------
+        resolution : float
+            0 for families that compute in float64.
+        """
+        return 0.0
+
     # -- a fast path: work shared by the two halves of an E-step -------------------
     def prepare(self, X):
         """Return per-chunk work shared by :meth:`log_prob_prepared` and :meth:`accumulate_prepared`.

@@ -143,6 +143,20 @@ class Mixture:
         with np.errstate(divide="ignore"):
             return self.family.log_prob(X).astype(np.float64) + np.log(self.weights)
 
+    def resolution(self, dtype):
+        """Return the smallest change of the per-sample log-likelihood the E-step resolves.
+
+        Parameters
+        ----------
+        dtype : numpy.dtype
+            The dtype of the data.
+
+        Returns
+        -------
+        resolution : float
+        """
+        return self.family.resolution(dtype)
+
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
 

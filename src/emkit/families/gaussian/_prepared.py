@@ -19,10 +19,30 @@ class PreparedGaussian:
     """Mixin for families with ``_features(X, dtype)`` and the ``*_prepared`` methods."""
 
     def _probe_float32(self):
+        # Sets ``_float32_ok`` and ``_float32_error`` (the largest error at the means).
         lp64 = self.log_prob_prepared(self._features(self.means, np.float64))
         lp32 = self.log_prob_prepared(self._features(self.means, np.float32))
-        error = np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))
-        return bool(np.all(error < FLOAT32_ATOL))
+        error = float(np.max(np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))))
+        object.__setattr__(self, "_float32_error", error)
+        object.__setattr__(self, "_float32_ok", error < FLOAT32_ATOL)
+
+    def resolution(self, dtype):
+        """Return the smallest change of a per-sample log-likelihood the E-step can resolve.
+
+        Parameters
+        ----------
+        dtype : numpy.dtype
+            The dtype of the data.
+
+        Returns
+        -------
+        resolution : float
+            0 when chunks are computed in float64; in float32, a few times the error
+            measured at the component means.
+        """
+        if np.dtype(dtype) == np.float32 and self._float32_ok:
+            return 4 * self._float32_error
+        return 0.0
 
     def prepare(self, X):
         """Return the chunk's precomputed features, in float32 when that is safe.

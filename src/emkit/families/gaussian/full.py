@@ -120,7 +120,7 @@ class GaussianFull(PreparedGaussian, Family):
             weights = np.hstack([const[:, None], linear])
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
                     _weights32=weights.astype(np.float32))
-        set_derived(self, _float32_ok=self._probe_float32())
+        self._probe_float32()
 
     # -- E-step ------------------------------------------------------------------
     def _features(self, X, dtype):

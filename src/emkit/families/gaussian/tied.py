@@ -52,7 +52,7 @@ class GaussianTied(PreparedGaussian, Family):
                  - 0.5 * np.einsum("kd,kd->k", linear, centred))
         weights = np.hstack([const[:, None], linear])
         set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32))
-        set_derived(self, _float32_ok=self._probe_float32())
+        self._probe_float32()
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):

@@ -98,6 +98,10 @@ def test_changes_below_the_arithmetic_resolution_are_convergence_and_rounding():
         warnings.simplefilter("error")
         monitor.report(-3.0 - 1e-5, resolution=4e-5)  # a fall within resolution
     assert monitor.converged
+    every = ConvergenceMonitor(tol=0.0)
+    every.report(-3.0)
+    every.report(-3.0, resolution=4e-5)
+    assert not every.converged  # tol=0 runs every iteration, as in scikit-learn
     strict = ConvergenceMonitor(tol=1e-9)
     strict.report(-3.0)
     with pytest.warns(LikelihoodDecreaseWarning):

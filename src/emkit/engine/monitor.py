@@ -93,7 +93,10 @@ class ConvergenceMonitor:
                 f"per sample (from {previous:.10g} to {value:.10g}); EM never lowers it, so "
                 "this is a numerical failure: scale the data or increase reg_covar.",
                 LikelihoodDecreaseWarning, stacklevel=4)
-        if abs(change) < max(self.tol, resolution) and not dropped:
+        # tol=0 asks for every iteration; otherwise a change the arithmetic cannot resolve
+        # is as converged as one below tol.
+        threshold = max(self.tol, resolution) if self.tol > 0 else 0.0
+        if abs(change) < threshold and not dropped:
             self.converged = True
         return change
 

@@ -125,12 +125,11 @@ class GaussianFull(PreparedGaussian, Family):
     # -- E-step ------------------------------------------------------------------
     def _features(self, X, dtype):
         # ``(X - shift, features)``; features is (n_terms, n_samples), rows [1, x, x_d x_e].
-        centred = np.subtract(X, self.shift.astype(dtype), dtype=dtype)
-        n, D = centred.shape
-        width = self._weights.shape[1]
-        feats = np.empty((width, n), dtype=dtype)
+        n, D = X.shape
+        feats = np.empty((self._weights.shape[1], n), dtype=dtype)
         feats[0] = 1.0
-        feats[1:D + 1] = centred.T
+        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:D + 1])
+        centred = feats[1:D + 1].T
         if self._expanded:
             xt, row = feats[1:D + 1], D + 1
             for d in range(D):

@@ -3,7 +3,7 @@
 from emkit import datasets
 from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
-from emkit.estimators import GaussianMixture
+from emkit.estimators import GaussianMixture, MixtureModel
 
-__all__ = ["GaussianMixture", "__version__", "config_context", "datasets", "get_config",
+__all__ = ["GaussianMixture", "MixtureModel", "__version__", "config_context", "datasets", "get_config",
            "set_config"]

@@ -1,5 +1,6 @@
 """The faces users meet: scikit-learn and hmmlearn compatible estimators."""
 
 from emkit.estimators.gaussian_mixture import GaussianMixture
+from emkit.estimators.mixture_model import MixtureModel
 
-__all__ = ["GaussianMixture"]
+__all__ = ["GaussianMixture", "MixtureModel"]

@@ -1,18 +1,20 @@
 """What every mixture estimator shares: scikit-learn's fit template on emkit's engine.
 
-A subclass says how to build the starting model (``_initial_model``), how to turn a model
+A subclass says how to build the starting model of start number ``index``
+(``_initial_model(X, rng, index)``), how to turn a model
 into fitted attributes (``_set_model``) and back (``_get_model``), and checks its own
 parameters (``_check_parameters``).
 """
 
+import itertools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from emkit.engine import ArraySource, fit_em
 from emkit.engine.report import VerboseReporter
@@ -29,10 +31,8 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0.0, None, closed="left")],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -88,9 +88,11 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         return self._labels(self._get_model(), X)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def _fit(self, X, callback):
+    def _fit(self, X, callback, sample_weight=None):
         # Validate, run the engine, set the fitted attributes; return the validated X.
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
@@ -99,7 +101,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         rng = check_random_state(self.random_state)
         warm = None if do_init else (self._get_model(), self.lower_bound_)
-        result = fit_em(lambda: self._initial_model(X, rng), ArraySource(X),
+        starts = itertools.count()
+        result = fit_em(lambda: self._initial_model(X, rng, next(starts)),
+                        ArraySource(X, sample_weight),
                         n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
                         callback=callback,
                         reporter=VerboseReporter(self.verbose, self.verbose_interval))

@@ -5,11 +5,13 @@ Same parameters, defaults, attributes, warnings and errors; the fit runs on emki
 components). ``covariance_type`` is mapped to its family class here, once.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy import linalg
 from sklearn import cluster
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from emkit.engine import ArraySource
@@ -91,6 +93,8 @@ class GaussianMixture(MixtureEstimator):
 
     _parameter_constraints: dict = {
         **MixtureEstimator._parameter_constraints,
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
         "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
         "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
@@ -147,7 +151,7 @@ class GaussianMixture(MixtureEstimator):
             labels[indices] = np.arange(K)
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
-    def _initial_model(self, X, rng):
+    def _initial_model(self, X, rng, index=0):
         resp = self._initial_resp(X, rng)
         placeholder = self._family._placeholder(self.n_components, X.mean(axis=0, dtype=float),
                                                 self.reg_covar)

@@ -236,6 +236,28 @@ class Family:
         return replace(self, **{name: np.asarray(getattr(self, name))[indices]
                                 for name in self.component_fields})
 
+    @classmethod
+    def concatenate(cls, parts):
+        """Return one family holding the components of ``parts``, in order.
+
+        Parameters
+        ----------
+        parts : list of Family
+            Families of one class whose other settings (e.g. ``reg_covar``) are equal.
+
+        Returns
+        -------
+        family : Family
+        """
+        first = parts[0]
+        if any(type(part) is not type(first) for part in parts):
+            names = sorted({type(part).__name__ for part in parts})
+            raise TypeError(f"Components must all be of one family, got {', '.join(names)}; "
+                            "use Independent for different families on different columns.")
+        return replace(first, **{name: np.concatenate([np.asarray(getattr(p, name))
+                                                       for p in parts])
+                                 for name in first.component_fields})
+
     def identical_groups(self):
         """Return the groups of two or more components with exactly equal parameters.
 

@@ -1,0 +1,155 @@
+"""``emkit.MixtureModel``: a mixture of any component family, started where the user says.
+
+``components`` is a family holding K components, or a list of single components of one
+family; the given parameters and weights are the exact starting point. Extra starts
+(``n_init > 1``) begin from random responsibilities, as scikit-learn's 'random' init.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from emkit.estimators._mixture_base import MixtureEstimator
+from emkit.families.base import Family
+from emkit.models.mixture import Mixture
+
+__all__ = ["MixtureModel"]
+
+
+class MixtureModel(MixtureEstimator):
+    """Finite mixture of components of one family, fitted by EM.
+
+    Parameters
+    ----------
+    components : Family or list of Family
+        The starting components: one family with ``n_components`` components, or a list
+        of one-component families of the same class (e.g. ``[Bernoulli(p=0.6),
+        Bernoulli(p=0.7)]``).
+    weights : array-like of shape (n_components,), default=None
+        Starting mixing weights; None gives equal weights.
+    tol : float, default=1e-3
+        Convergence threshold on the change of the per-sample log-likelihood.
+    max_iter : int, default=100
+        Maximum number of EM iterations per start.
+    n_init : int, default=1
+        Number of starts: the given components first, then starts from random
+        responsibilities; the start with the largest likelihood is kept.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the extra starts and of :meth:`sample`.
+    warm_start : bool, default=False
+        Start each ``fit`` from the last fitted parameters.
+    verbose : int, default=0
+        1 prints the iterations, 2 also times and log-likelihood changes.
+    verbose_interval : int, default=10
+        Iterations between two printed lines.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights.
+    components_ : Family
+        The fitted components.
+    converged_ : bool
+        True when the best start met ``tol`` before ``max_iter``.
+    n_iter_ : int
+        Iterations of the best start.
+    lower_bound_ : float
+        Per-sample log-likelihood at the last iteration of the best start.
+    lower_bounds_ : list of float
+        Per-sample log-likelihood at each iteration of the best start.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    """
+
+    _parameter_constraints: dict = {
+        **{name: rule for name, rule in MixtureEstimator._parameter_constraints.items()
+           if name != "n_components"},
+        "components": [Family, list],
+        "weights": ["array-like", None],
+    }
+
+    def __init__(self, components, weights=None, *, tol=1e-3, max_iter=100, n_init=1,
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10):
+        self.components = components
+        self.weights = weights
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    @property
+    def n_components(self):
+        """Number of components."""
+        return self._start_family().n_components
+
+    def fit(self, X, y=None, *, sample_weight=None, callback=None):
+        """Estimate the weights and components with the EM algorithm.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one row per sample.
+        y : None, default=None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample; None weighs each sample 1.
+        callback : callable, default=None
+            Called after every iteration with an :class:`emkit.engine.EMStep`;
+            returning True stops that run.
+
+        Returns
+        -------
+        self : MixtureModel
+            The fitted estimator.
+        """
+        self._fit(X, callback, sample_weight)
+        return self
+
+    def _start_family(self):
+        if isinstance(self.components, Family):
+            return self.components
+        return type(self.components[0]).concatenate(list(self.components))
+
+    def _check_parameters(self, X):
+        family = self._start_family()
+        if self.weights is not None:
+            weights = np.asarray(self.weights, dtype=np.float64)
+            if weights.shape != (family.n_components,) or np.any(weights < 0) or not np.isclose(
+                    weights.sum(), 1.0):
+                raise ValueError(
+                    f"weights must be {family.n_components} non-negative numbers summing to "
+                    f"1, one per component; got {self.weights!r}.")
+        _validate(family, X)
+
+    def _initial_model(self, X, rng, index=0):
+        family = self._start_family()
+        K = family.n_components
+        weights = np.full(K, 1.0 / K) if self.weights is None else np.asarray(self.weights, float)
+        if index > 0:
+            # scikit-learn's 'random' start: random responsibilities, then one M-step.
+            resp = rng.uniform(size=(X.shape[0], K))
+            resp /= resp.sum(axis=1, keepdims=True)
+            family = family.maximize(family.accumulate(X, resp))
+            weights = resp.sum(axis=0) / X.shape[0]
+        return Mixture.start(weights, family)
+
+    def _validated(self, X):
+        X = super()._validated(X)
+        _validate(self.components_, X)
+        return X
+
+    def _set_model(self, model):
+        self.weights_ = model.weights
+        self.components_ = model.family
+
+    def _get_model(self):
+        check_is_fitted(self)
+        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_)
+
+
+def _validate(family, X):
+    validate = getattr(family, "validate", None)
+    if validate is not None:
+        validate(X)

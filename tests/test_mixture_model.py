@@ -1,0 +1,88 @@
+"""emkit.MixtureModel: any family, the exact given start, textbook answers (Li Hang, ch. 9)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from emkit import GaussianMixture, MixtureModel
+from emkit.datasets import load_exercise_9_3
+from emkit.exceptions import IdenticalComponentsWarning
+from emkit.families import GaussianDiag, GaussianFull
+
+
+def _two_gaussians(m0, m1, v0=1.0, v1=1.0):
+    return [GaussianFull([[m0]], [[[v0]]]), GaussianFull([[m1]], [[[v1]]])]
+
+
+def test_exercise_9_3_identical_start_is_a_finite_fixed_point_with_a_warning():
+    X = load_exercise_9_3().astype(float)
+    model = MixtureModel(_two_gaussians(0.0, 0.0), weights=[0.5, 0.5], tol=1e-10, max_iter=500)
+    with pytest.warns(IdenticalComponentsWarning, match="give distinct starting values"):
+        model.fit(X)
+    means = model.components_.means.ravel()
+    variances = model.components_.covariances.ravel()
+    assert_allclose(means, [20.9333, 20.9333], atol=1e-4)
+    assert_allclose(variances, np.var(X), rtol=1e-6)  # 1329.66, the one-Gaussian fit
+    assert_allclose(model.score(X) * len(X), -75.229, atol=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exercise_9_3_restarts_reach_the_maximum_likelihood(seed):
+    X = load_exercise_9_3().astype(float)
+    model = MixtureModel(_two_gaussians(0.0, 1.0), n_init=10, random_state=seed, tol=1e-10,
+                         max_iter=2000).fit(X)
+    order = np.argsort(model.components_.means.ravel())
+    assert_allclose(model.score(X) * len(X), -71.0634, atol=1e-4)
+    assert_allclose(model.weights_[order], [0.133, 0.867], atol=1e-3)
+    assert_allclose(model.components_.means.ravel()[order], [-57.51, 32.98], atol=1e-2)
+    assert_allclose(model.components_.covariances.ravel()[order], [90.25, 429.46], atol=1e-2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exercise_9_3_gaussian_mixture_with_restarts(seed):
+    X = load_exercise_9_3().astype(float)
+    model = GaussianMixture(2, n_init=10, random_state=seed, tol=1e-10, max_iter=2000,
+                            reg_covar=0).fit(X)
+    assert_allclose(model.score(X) * len(X), -71.0634, atol=1e-4)
+
+
+def test_given_start_is_exact_and_matches_gaussian_mixture():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-2, 0.5, (100, 2)), rng.normal(1, 1.0, (150, 2))])
+    family = GaussianDiag([[-1.0, -1.0], [0.5, 0.5]], np.ones((2, 2)))
+    ours = MixtureModel(family, weights=[0.3, 0.7], tol=0, max_iter=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours.fit(X)
+        gm = GaussianMixture(2, covariance_type="diag", weights_init=[0.3, 0.7],
+                             means_init=family.means, precisions_init=np.ones((2, 2)),
+                             tol=0, max_iter=15).fit(X)
+    assert_allclose(ours.weights_, gm.weights_, rtol=1e-10)
+    assert_allclose(ours.components_.covariances, gm.covariances_, rtol=1e-10)
+    assert_allclose(ours.lower_bounds_, gm.lower_bounds_, rtol=1e-12)
+
+
+def test_sample_weights_equal_repeated_rows():
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(-2, 0.5, (40, 1)), rng.normal(1, 1.0, (60, 1))])
+    counts = rng.integers(0, 4, size=len(X))
+    start = dict(components=_two_gaussians(-1.0, 0.5), weights=[0.5, 0.5], tol=0, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = MixtureModel(**start).fit(X, sample_weight=counts)
+        repeated = MixtureModel(**start).fit(np.repeat(X, counts, axis=0))
+    assert_allclose(weighted.weights_, repeated.weights_, rtol=1e-10)
+    assert_allclose(weighted.components_.covariances, repeated.components_.covariances,
+                    rtol=1e-10)
+    assert_allclose(weighted.lower_bound_, repeated.lower_bound_, rtol=1e-10)
+
+
+def test_bad_components_and_weights_are_one_sentence():
+    X = np.arange(10.0)[:, None]
+    with pytest.raises(ValueError, match="weights must be 2 non-negative numbers"):
+        MixtureModel(_two_gaussians(0, 1), weights=[0.9, 0.3]).fit(X)
+    mixed = [GaussianFull([[0.0]], [[[1.0]]]), GaussianDiag([[0.0]], [[1.0]])]
+    with pytest.raises(TypeError, match="must all be of one family"):
+        MixtureModel(mixed).fit(X)

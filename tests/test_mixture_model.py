@@ -86,3 +86,22 @@ def test_bad_components_and_weights_are_one_sentence():
     mixed = [GaussianFull([[0.0]], [[[1.0]]]), GaussianDiag([[0.0]], [[1.0]])]
     with pytest.raises(TypeError, match="must all be of one family"):
         MixtureModel(mixed).fit(X)
+
+
+def test_history_records_every_iteration_as_a_textbook_table():
+    X = load_exercise_9_3().astype(float)
+    model = MixtureModel(_two_gaussians(-50.0, 30.0, 100.0, 400.0), weights=[0.2, 0.8],
+                         tol=0, max_iter=3, record_params=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X)
+    assert [h["iteration"] for h in model.history_] == [1, 2, 3]
+    assert_allclose([h["log_likelihood"] for h in model.history_], model.lower_bounds_)
+    # Iteration 1's parameters are one textbook EM step from the start.
+    dens = np.array([0.2, 0.8]) * np.exp(-0.5 * (X - [-50.0, 30.0]) ** 2 / [100.0, 400.0]) \
+        / np.sqrt(2 * np.pi * np.array([100.0, 400.0]))
+    resp = dens / dens.sum(axis=1, keepdims=True)
+    assert_allclose(model.history_[0]["weights"], resp.mean(axis=0), rtol=1e-10)
+    assert_allclose(model.history_[0]["means"].ravel(), resp.T @ X[:, 0] / resp.sum(axis=0),
+                    rtol=1e-10)
+    assert_allclose(model.history_[-1]["means"], model.components_.means)

@@ -105,7 +105,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         result = fit_em(lambda: self._initial_model(X, rng, next(starts)),
                         ArraySource(X, sample_weight),
                         n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
-                        callback=callback,
+                        callback=callback, **self._run_options(),
                         reporter=VerboseReporter(self.verbose, self.verbose_interval))
         if not result.converged and self.max_iter > 0:
             warnings.warn(
@@ -117,7 +117,16 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.n_iter_ = result.n_iter
         self.lower_bound_ = result.lower_bound
         self.lower_bounds_ = result.history
+        self._record_history(result)
         return X
+
+    def _run_options(self):
+        # Extra options of the engine's run (e.g. recording parameters).
+        return {}
+
+    def _record_history(self, result):
+        # Keep what a subclass wants of the best run besides the fitted parameters.
+        pass
 
     # -- prediction -------------------------------------------------------------------
     def _validated(self, X):

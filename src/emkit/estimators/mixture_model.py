@@ -41,6 +41,8 @@ class MixtureModel(MixtureEstimator):
         1 prints the iterations, 2 also times and log-likelihood changes.
     verbose_interval : int, default=10
         Iterations between two printed lines.
+    record_params : bool, default=False
+        Keep the weights and component parameters after every iteration in ``history_``.
 
     Attributes
     ----------
@@ -56,6 +58,10 @@ class MixtureModel(MixtureEstimator):
         Per-sample log-likelihood at the last iteration of the best start.
     lower_bounds_ : list of float
         Per-sample log-likelihood at each iteration of the best start.
+    history_ : list of dict
+        One entry per iteration of the best start: ``iteration`` and ``log_likelihood``
+        (per sample, of the parameters the iteration started from), and with
+        ``record_params`` the ``weights`` and component parameters after it.
     n_features_in_ : int
         Number of features seen in ``fit``.
     """
@@ -65,10 +71,12 @@ class MixtureModel(MixtureEstimator):
            if name != "n_components"},
         "components": [Family, list],
         "weights": ["array-like", None],
+        "record_params": ["boolean"],
     }
 
     def __init__(self, components, weights=None, *, tol=1e-3, max_iter=100, n_init=1,
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10):
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10,
+                 record_params=False):
         self.components = components
         self.weights = weights
         self.tol = tol
@@ -78,6 +86,7 @@ class MixtureModel(MixtureEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.record_params = record_params
 
     @property
     def n_components(self):
@@ -134,6 +143,18 @@ class MixtureModel(MixtureEstimator):
             family = family.maximize(family.accumulate(X, resp))
             weights = resp.sum(axis=0) / X.shape[0]
         return Mixture.start(weights, family)
+
+    def _run_options(self):
+        return {"record_params": self.record_params}
+
+    def _record_history(self, result):
+        self.history_ = []
+        for i, value in enumerate(result.history):
+            entry = {"iteration": i + 1, "log_likelihood": value}
+            if self.record_params:
+                model = result.params[i]
+                entry.update(weights=model.weights, **model.family.to_dict())
+            self.history_.append(entry)
 
     def _validated(self, X):
         X = super()._validated(X)

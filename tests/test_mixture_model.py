@@ -105,3 +105,32 @@ def test_history_records_every_iteration_as_a_textbook_table():
     assert_allclose(model.history_[0]["means"].ravel(), resp.T @ X[:, 0] / resp.sum(axis=0),
                     rtol=1e-10)
     assert_allclose(model.history_[-1]["means"], model.components_.means)
+
+
+def _three_coins(pi, p, q):
+    from emkit.families import Bernoulli
+    return MixtureModel([Bernoulli(p=p), Bernoulli(p=q)], weights=[pi, 1 - pi], tol=1e-12,
+                        max_iter=1000)
+
+
+def test_three_coins_from_equal_coins_is_the_books_first_answer():
+    from emkit.datasets import load_three_coins
+    X = load_three_coins()
+    with pytest.warns(IdenticalComponentsWarning):
+        model = _three_coins(0.5, 0.5, 0.5).fit(X)
+    assert_allclose(model.weights_, [0.5, 0.5], atol=1e-4)
+    assert_allclose(model.components_.p.ravel(), [0.6, 0.6], atol=1e-4)
+
+
+def test_three_coins_from_the_second_start_is_the_books_second_answer():
+    from emkit.datasets import load_three_coins
+    model = _three_coins(0.4, 0.6, 0.7).fit(load_three_coins())
+    assert_allclose(model.weights_[0], 0.4064, atol=1e-4)
+    assert_allclose(model.components_.p.ravel(), [0.5368, 0.6432], atol=1e-4)
+
+
+def test_values_outside_the_support_name_the_column():
+    from emkit.families import Bernoulli
+    X = np.array([[0.0, 1.0], [1.0, 2.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="Column 1 holds the value 2"):
+        MixtureModel([Bernoulli(p=[[0.3, 0.5]]), Bernoulli(p=[[0.6, 0.5]])]).fit(X)

@@ -1,0 +1,174 @@
+"""What the per-column families share: parameter promotion, support checks, safe products.
+
+The discrete and positive families treat the columns of ``X`` as independent, so a
+component's log-density is a sum over columns. Their parameters are ``(K, D)`` arrays;
+a scalar or one row given for a single component is promoted.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emkit.families.base import Family
+
+__all__ = ["EMPTY_WEIGHT", "ColumnFamily", "as_rows", "check_columns", "keep_empty", "raise_first",
+           "xlogy_dot"]
+
+#: Components whose summed weight is below this keep their parameters in an M-step.
+EMPTY_WEIGHT = 10 * np.finfo(np.float64).eps
+
+
+def as_rows(name, value):
+    """Return a parameter as a ``(K, D)`` float64 array.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : array-like
+        A scalar (one component, one column), a 1-D array (one component) or a 2-D
+        array of shape ``(K, D)``.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_components, n_features)
+    """
+    rows = np.array(value, dtype=np.float64)
+    if rows.ndim == 0:
+        rows = rows.reshape(1, 1)
+    elif rows.ndim == 1:
+        rows = rows[None, :]
+    if rows.ndim != 2 or rows.size == 0:
+        raise ValueError(f"{name} must be a scalar, a 1-D or a non-empty 2-D array of shape "
+                         f"(n_components, n_features); got shape {np.shape(value)}.")
+    return rows
+
+
+def check_columns(family, X):
+    """Return ``X`` as a 2-D float64 array after checking its number of columns.
+
+    Parameters
+    ----------
+    family : Family
+        The family, for the message.
+    X : array-like of shape (n_samples, n_features)
+        The rows.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features); "
+                         f"got {X.ndim} dimension(s).")
+    n_features = family.n_features
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} column(s), but the {type(family).__name__} "
+                         f"family has {n_features}.")
+    return X
+
+
+def raise_first(bad, X, describe):
+    """Raise a ValueError naming the first column that holds a value outside the support.
+
+    Parameters
+    ----------
+    bad : ndarray of bool, shape (n_samples, n_features)
+        Where ``X`` is outside the support.
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    describe : callable
+        ``describe(column)`` ends the sentence: what the family takes in that column.
+    """
+    columns = np.flatnonzero(bad.any(axis=0))
+    if len(columns) == 0:
+        return
+    column = int(columns[0])
+    value = float(X[np.argmax(bad[:, column]), column])
+    raise ValueError(f"Column {column} holds the value {value!r}, but {describe(column)}.")
+
+
+def keep_empty(weight, new, old):
+    """Return ``new`` with the rows of components without weight taken from ``old``.
+
+    Parameters
+    ----------
+    weight : ndarray of shape (n_components,)
+        Summed weight of each component.
+    new : ndarray of shape (n_components, ...)
+        Parameters estimated from the statistics.
+    old : ndarray of shape (n_components, ...)
+        The current parameters.
+
+    Returns
+    -------
+    params : ndarray of shape (n_components, ...)
+    """
+    empty = np.asarray(weight) < EMPTY_WEIGHT
+    if not empty.any():
+        return new
+    new = np.array(new, dtype=np.float64)
+    new[empty] = old[empty]
+    return new
+
+
+def xlogy_dot(A, P, log_P=None):
+    """Return ``sum_d xlogy(A[i, d], P[k, d])`` for every row ``i`` and component ``k``.
+
+    One matrix product, with ``0 * log 0 = 0`` exactly: where ``P`` is zero the
+    logarithm is replaced by 0 and rows with a positive ``A`` there get ``-inf``.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_features)
+        Non-negative multipliers.
+    P : ndarray of shape (n_components, n_features)
+        Non-negative arguments of the logarithm.
+    log_P : ndarray of shape (n_components, n_features), default=None
+        ``log(P)`` when already known (e.g. ``log1p(-p)``).
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_components)
+    """
+    zero = P <= 0.0
+    if log_P is None:
+        with np.errstate(divide="ignore"):
+            log_P = np.log(P)
+    out = A @ np.where(zero, 0.0, log_P).T
+    if zero.any():
+        out[(A > 0.0).astype(np.float64) @ zero.T.astype(np.float64) > 0.0] = -np.inf
+    return out
+
+
+@dataclass(frozen=True)
+class ColumnFamily(Family):
+    """Base of families whose columns are independent, with ``(K, D, ...)`` parameters."""
+
+    @property
+    def n_features(self):
+        """Number of columns."""
+        return int(np.shape(getattr(self, self.component_fields[0]))[1])
+
+    def _outside(self, X):
+        # (bad mask, describe(column)) for values of X outside the support.
+        raise NotImplementedError
+
+    def validate(self, X):
+        """Raise a ValueError when a value of ``X`` lies outside the family's support.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The rows as float64.
+        """
+        X = check_columns(self, X)
+        bad, describe = self._outside(X)
+        raise_first(bad, X, describe)
+        return X

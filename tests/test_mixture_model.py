@@ -134,3 +134,23 @@ def test_values_outside_the_support_name_the_column():
     X = np.array([[0.0, 1.0], [1.0, 2.0], [0.0, 0.0]])
     with pytest.raises(ValueError, match="Column 1 holds the value 2"):
         MixtureModel([Bernoulli(p=[[0.3, 0.5]]), Bernoulli(p=[[0.6, 0.5]])]).fit(X)
+
+
+def test_hard_assignment_with_equal_spherical_gaussians_is_k_means():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+    from emkit.families import GaussianSpherical
+    rng = np.random.default_rng(3)
+    centres = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    X = centres[rng.integers(0, 3, 600)] + rng.normal(size=(600, 2))
+    start = X[rng.choice(600, 3, replace=False)]
+    model = MixtureModel(GaussianSpherical(start, np.ones(3)), assignment="hard",
+                         max_iter=100, tol=1e-12).fit(X)
+    kmeans = KMeans(3, init=start, n_init=1).fit(X)
+    assert adjusted_rand_score(kmeans.labels_, model.predict(X)) == 1.0
+    # Each component is the mean of its hard cluster, exactly.
+    labels = model.predict(X)
+    for k in range(3):
+        assert_allclose(model.components_.means[k], X[labels == k].mean(axis=0), rtol=1e-10)
+    # The objective is the classification log-likelihood, which never falls.
+    assert np.all(np.diff(model.lower_bounds_) >= -1e-12)

@@ -3,7 +3,9 @@
 from emkit import datasets
 from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
-from emkit.estimators import GaussianMixture, MixtureModel
+from emkit.estimators import (BernoulliMixture, CategoricalMixture, GaussianMixture,
+                              MixtureModel, PoissonMixture)
 
-__all__ = ["GaussianMixture", "MixtureModel", "__version__", "config_context", "datasets", "get_config",
+__all__ = ["BernoulliMixture", "CategoricalMixture", "GaussianMixture", "MixtureModel",
+           "PoissonMixture", "__version__", "config_context", "datasets", "get_config",
            "set_config"]

@@ -1,6 +1,8 @@
 """The faces users meet: scikit-learn and hmmlearn compatible estimators."""
 
+from emkit.estimators.discrete_mixtures import BernoulliMixture, CategoricalMixture, PoissonMixture
 from emkit.estimators.gaussian_mixture import GaussianMixture
 from emkit.estimators.mixture_model import MixtureModel
 
-__all__ = ["GaussianMixture", "MixtureModel"]
+__all__ = ["BernoulliMixture", "CategoricalMixture", "GaussianMixture", "MixtureModel",
+           "PoissonMixture"]

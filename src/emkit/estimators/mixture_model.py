@@ -6,6 +6,7 @@ family; the given parameters and weights are the exact starting point. Extra sta
 """
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.estimators._mixture_base import MixtureEstimator
@@ -43,6 +44,9 @@ class MixtureModel(MixtureEstimator):
         Iterations between two printed lines.
     record_params : bool, default=False
         Keep the weights and component parameters after every iteration in ``history_``.
+    assignment : {'soft', 'hard'}, default='soft'
+        'soft' is EM; 'hard' is classification EM, which gives each sample wholly to its
+        most probable component (with equal spherical Gaussians, k-means).
 
     Attributes
     ----------
@@ -72,11 +76,12 @@ class MixtureModel(MixtureEstimator):
         "components": [Family, list],
         "weights": ["array-like", None],
         "record_params": ["boolean"],
+        "assignment": [StrOptions({"soft", "hard"})],
     }
 
     def __init__(self, components, weights=None, *, tol=1e-3, max_iter=100, n_init=1,
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10,
-                 record_params=False):
+                 record_params=False, assignment="soft"):
         self.components = components
         self.weights = weights
         self.tol = tol
@@ -87,6 +92,7 @@ class MixtureModel(MixtureEstimator):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.record_params = record_params
+        self.assignment = assignment
 
     @property
     def n_components(self):
@@ -142,7 +148,7 @@ class MixtureModel(MixtureEstimator):
             resp /= resp.sum(axis=1, keepdims=True)
             family = family.maximize(family.accumulate(X, resp))
             weights = resp.sum(axis=0) / X.shape[0]
-        return Mixture.start(weights, family)
+        return Mixture.start(weights, family, hard=self.assignment == "hard")
 
     def _run_options(self):
         return {"record_params": self.record_params}
@@ -167,7 +173,8 @@ class MixtureModel(MixtureEstimator):
 
     def _get_model(self):
         check_is_fitted(self)
-        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_)
+        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_,
+                       hard=self.assignment == "hard")
 
 
 def _validate(family, X):

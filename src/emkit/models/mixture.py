@@ -76,6 +76,15 @@ def log_normalize(log_joint):
             return np.where(finite, safe_top + np.log(total), top)
 
 
+def _assign_hard(log_joint):
+    # In place: one-hot rows at the most probable component; returns each row's maximum.
+    best = log_joint.argmax(axis=1)
+    top = log_joint[np.arange(len(best)), best]
+    log_joint[...] = 0.0
+    log_joint[np.arange(len(best)), best] = 1.0
+    return top
+
+
 @dataclass(frozen=True)
 class Mixture:
     """A mixture of the components of one family.
@@ -91,15 +100,19 @@ class Mixture:
     monotone : bool, default=True
         False when the last M-step may have lowered the likelihood on purpose: it
         re-seeded a component, or the regularization dominates a variance.
+    hard : bool, default=False
+        Classification EM: each row goes wholly to its most probable component, and the
+        objective is the classification log-likelihood ``sum_i max_k log w_k p(x_i | k)``.
     """
 
     weights: np.ndarray
     family: Family
     tied_groups: tuple = ()
     monotone: bool = True
+    hard: bool = False
 
     @classmethod
-    def start(cls, weights, family):
+    def start(cls, weights, family, hard=False):
         """Return the starting mixture, tying (with a warning) components that are identical.
 
         Parameters
@@ -108,6 +121,8 @@ class Mixture:
             Mixing weights.
         family : Family
             The starting components.
+        hard : bool, default=False
+            Run classification (hard) EM.
 
         Returns
         -------
@@ -121,7 +136,7 @@ class Mixture:
                 "them and they stay identical; give distinct starting values, or use "
                 "n_init > 1 with a random initialization.", IdenticalComponentsWarning,
                 stacklevel=3)
-        return cls(np.asarray(weights, dtype=np.float64), family, groups)
+        return cls(np.asarray(weights, dtype=np.float64), family, groups, hard=hard)
 
     @property
     def n_components(self):
@@ -189,7 +204,10 @@ class Mixture:
         resp = self.family.log_prob_prepared(prepared)
         with np.errstate(divide="ignore"):
             resp += np.log(self.weights).astype(resp.dtype)
-        log_norm = log_normalize(resp)
+        if self.hard:
+            log_norm = _assign_hard(resp)
+        else:
+            log_norm = log_normalize(resp)
         if sample_weight is None:
             log_likelihood = float(np.sum(log_norm, dtype=np.float64))
             total, scores = float(len(X)), log_norm

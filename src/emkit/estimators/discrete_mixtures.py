@@ -1,0 +1,277 @@
+"""Mixtures of Bernoulli, Poisson and categorical components with scikit-learn constructors.
+
+Each is a mixture of one fixed family whose components start at distinct random rows
+(like scikit-learn's 'random_from_data' init) unless the component parameters are given.
+"""
+
+import numpy as np
+from numbers import Integral
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from emkit.estimators._mixture_base import MixtureEstimator
+from emkit.estimators.mixture_model import _validate
+from emkit.families.discrete import Bernoulli, Categorical, Poisson
+from emkit.models.mixture import Mixture
+
+__all__ = ["BernoulliMixture", "CategoricalMixture", "PoissonMixture"]
+
+_COMMON_DOC = """
+    tol : float, default=1e-3
+        Convergence threshold on the change of the per-sample log-likelihood.
+    max_iter : int, default=100
+        Maximum number of EM iterations per start.
+    n_init : int, default=1
+        Number of starts; the one with the largest likelihood is kept.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the starts and of :meth:`sample`.
+    warm_start : bool, default=False
+        Start each ``fit`` from the last fitted parameters.
+    verbose : int, default=0
+        1 prints the iterations, 2 also times and log-likelihood changes.
+    verbose_interval : int, default=10
+        Iterations between two printed lines.
+    assignment : {'soft', 'hard'}, default='soft'
+        'soft' is EM; 'hard' is classification EM.
+"""
+
+
+class _FamilyMixture(MixtureEstimator):
+    """A mixture of one fixed family; subclasses name the family and its parameter."""
+
+    _parameter_constraints: dict = {
+        **MixtureEstimator._parameter_constraints,
+        "weights_init": ["array-like", None],
+        "assignment": [StrOptions({"soft", "hard"})],
+    }
+    _init_name = "means_init"
+
+    def fit(self, X, y=None, *, sample_weight=None, callback=None):
+        """Estimate the weights and components with the EM algorithm.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one row per sample.
+        y : None, default=None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample; None weighs each sample 1.
+        callback : callable, default=None
+            Called after every iteration with an :class:`emkit.engine.EMStep`;
+            returning True stops that run.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X, callback, sample_weight)
+        return self
+
+    def _check_parameters(self, X):
+        _validate(self._placeholder(X), X)
+        if self.weights_init is not None:
+            weights = np.asarray(self.weights_init, dtype=np.float64)
+            if weights.shape != (self.n_components,) or np.any(weights < 0) or not np.isclose(
+                    weights.sum(), 1.0):
+                raise ValueError(f"weights_init must be {self.n_components} non-negative "
+                                 f"numbers summing to 1; got {self.weights_init!r}.")
+
+    def _initial_model(self, X, rng, index=0):
+        K = self.n_components
+        given = getattr(self, self._init_name)
+        if given is not None:
+            family = self._from_init(given, X)
+            weights = np.full(K, 1.0 / K)
+        else:
+            # Like scikit-learn's 'random_from_data': each component starts at its own row.
+            family = self._placeholder(X)
+            distinct = np.unique(X, axis=0)
+            pool = distinct if len(distinct) >= K else X
+            rows = pool[rng.choice(len(pool), size=K, replace=False)]
+            for k in range(K):
+                family = family.reseed(k, rows[k])
+            weights = np.full(K, 1.0 / K)
+        if self.weights_init is not None:
+            weights = np.asarray(self.weights_init, dtype=np.float64)
+        return Mixture.start(weights, family, hard=self.assignment == "hard")
+
+    def _validated(self, X):
+        X = super()._validated(X)
+        _validate(self.components_, X)
+        return X
+
+    def _get_model(self):
+        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_,
+                       hard=self.assignment == "hard")
+
+
+class BernoulliMixture(_FamilyMixture):
+    __doc__ = """Mixture of multivariate Bernoulli components (binary features), fitted by EM.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of components.
+    weights_init : array-like of shape (n_components,), default=None
+        Starting weights; None draws them with the start.
+    means_init : array-like of shape (n_components, n_features), default=None
+        Starting success probabilities; None starts each component at a random row.
+""" + _COMMON_DOC + """
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights.
+    means_ : ndarray of shape (n_components, n_features)
+        Success probability of each feature in each component.
+    components_ : Bernoulli
+        The fitted family.
+    """
+
+    def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
+                 max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
+                 verbose_interval=10, assignment="soft"):
+        self.n_components = n_components
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.assignment = assignment
+
+    def _placeholder(self, X):
+        return Bernoulli(p=np.full((self.n_components, X.shape[1]), 0.5))
+
+    def _from_init(self, given, X):
+        return Bernoulli(p=given)
+
+    def _set_model(self, model):
+        self.weights_, self.components_ = model.weights, model.family
+        self.means_ = model.family.p
+
+
+class PoissonMixture(_FamilyMixture):
+    __doc__ = """Mixture of independent Poisson components (count features), fitted by EM.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of components.
+    weights_init : array-like of shape (n_components,), default=None
+        Starting weights; None draws them with the start.
+    means_init : array-like of shape (n_components, n_features), default=None
+        Starting rates; None starts each component at a random row.
+""" + _COMMON_DOC + """
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights.
+    means_ : ndarray of shape (n_components, n_features)
+        Rate of each feature in each component.
+    components_ : Poisson
+        The fitted family.
+    """
+
+    def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
+                 max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
+                 verbose_interval=10, assignment="soft"):
+        self.n_components = n_components
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.assignment = assignment
+
+    def _placeholder(self, X):
+        return Poisson(rate=np.ones((self.n_components, X.shape[1])))
+
+    def _from_init(self, given, X):
+        return Poisson(rate=given)
+
+    def _set_model(self, model):
+        self.weights_, self.components_ = model.weights, model.family
+        self.means_ = model.family.rate
+
+
+class CategoricalMixture(_FamilyMixture):
+    __doc__ = """Mixture of independent categorical components (integer-coded columns), by EM.
+
+    Latent class analysis: each column holds codes 0..C_d-1, independent given the class.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of components (latent classes).
+    weights_init : array-like of shape (n_components,), default=None
+        Starting weights; None draws them with the start.
+    probs_init : array-like of shape (n_components, n_features, n_categories), default=None
+        Starting category probabilities; None starts each component at a random row.
+    n_categories : array-like of int, default=None
+        Categories of each column; None takes ``max code + 1`` of each column in ``fit``.
+""" + _COMMON_DOC + """
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights.
+    probs_ : ndarray of shape (n_components, n_features, n_categories)
+        Category probabilities of each column in each component.
+    components_ : Categorical
+        The fitted family.
+    """
+
+    _parameter_constraints: dict = {
+        **_FamilyMixture._parameter_constraints,
+        "probs_init": ["array-like", None],
+        "n_categories": ["array-like", None],
+    }
+    _init_name = "probs_init"
+
+    def __init__(self, n_components=1, *, weights_init=None, probs_init=None, n_categories=None,
+                 tol=1e-3, max_iter=100, n_init=1, random_state=None, warm_start=False,
+                 verbose=0, verbose_interval=10, assignment="soft"):
+        self.n_components = n_components
+        self.weights_init = weights_init
+        self.probs_init = probs_init
+        self.n_categories = n_categories
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.assignment = assignment
+
+    def _categories(self, X):
+        if self.n_categories is not None:
+            return tuple(int(c) for c in self.n_categories)
+        if np.any(X < 0) or np.any(X != np.round(X)):
+            raise ValueError("Categorical columns hold non-negative integer codes; recode the "
+                             "data as 0, 1, 2, ... per column.")
+        return tuple(int(c) + 1 for c in X.max(axis=0))
+
+    def _placeholder(self, X):
+        cats = getattr(self, "components_", None)
+        cats = self._categories(X) if cats is None else cats.n_categories
+        C = max(cats)
+        probs = np.zeros((self.n_components, len(cats), C))
+        for d, c in enumerate(cats):
+            probs[:, d, :c] = 1.0 / c
+        return Categorical(probs=probs, n_categories=cats)
+
+    def _from_init(self, given, X):
+        return Categorical(probs=given, n_categories=self._categories(X))
+
+    def _set_model(self, model):
+        self.weights_, self.components_ = model.weights, model.family
+        self.probs_ = model.family.probs

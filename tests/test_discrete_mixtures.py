@@ -1,0 +1,79 @@
+"""BernoulliMixture, PoissonMixture, CategoricalMixture: recovery, textbook EM, errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from emkit import BernoulliMixture, CategoricalMixture, PoissonMixture
+from emkit.datasets import load_three_coins
+
+
+def test_bernoulli_mixture_recovers_the_truth():
+    rng = np.random.default_rng(0)
+    p = np.array([[0.9, 0.8, 0.1, 0.2], [0.1, 0.2, 0.9, 0.7]])
+    z = rng.integers(0, 2, 4000)
+    X = (rng.random((4000, 4)) < p[z]).astype(float)
+    model = BernoulliMixture(2, n_init=3, random_state=0).fit(X)
+    order = np.argsort(-model.means_[:, 0])
+    assert_allclose(model.means_[order], p, atol=0.04)
+    assert_allclose(model.weights_[order], [np.mean(z == 0), np.mean(z == 1)], atol=0.03)
+
+
+def test_bernoulli_mixture_runs_the_three_coins_like_the_book():
+    model = BernoulliMixture(2, weights_init=[0.4, 0.6], means_init=[[0.6], [0.7]], tol=1e-12,
+                             max_iter=1000).fit(load_three_coins())
+    assert_allclose(model.weights_[0], 0.4064, atol=1e-4)
+    assert_allclose(model.means_.ravel(), [0.5368, 0.6432], atol=1e-4)
+
+
+def test_poisson_mixture_recovers_the_truth_and_honours_sample_weights():
+    rng = np.random.default_rng(1)
+    rates = np.array([[1.0, 10.0], [8.0, 2.0]])
+    z = rng.integers(0, 2, 3000)
+    X = rng.poisson(rates[z]).astype(float)
+    model = PoissonMixture(2, n_init=3, random_state=0).fit(X)
+    order = np.argsort(model.means_[:, 0])
+    assert_allclose(model.means_[order], rates, rtol=0.08)
+    start = dict(means_init=model.means_, weights_init=model.weights_, tol=0, max_iter=5)
+    counts = rng.integers(0, 3, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = PoissonMixture(2, **start).fit(X, sample_weight=counts)
+        repeated = PoissonMixture(2, **start).fit(np.repeat(X, counts, axis=0))
+    assert_allclose(weighted.means_, repeated.means_, rtol=1e-10)
+
+
+def test_categorical_mixture_recovers_latent_classes():
+    rng = np.random.default_rng(2)
+    probs = np.array([[[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]], [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]]])
+    z = rng.integers(0, 2, 4000)
+    u = rng.random((4000, 2, 1))
+    X = (u > np.cumsum(probs[z], axis=2)).sum(axis=2).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no identical random starts
+        model = CategoricalMixture(2, n_init=3, random_state=0).fit(X)
+    order = np.argsort(-model.probs_[:, 0, 0])
+    assert_allclose(model.probs_[order], probs, atol=0.05)
+
+
+@pytest.mark.parametrize("estimator, X, match", [
+    (BernoulliMixture(2), np.array([[0.0], [1.0], [2.0]]), "Column 0 holds the value 2"),
+    (PoissonMixture(2), np.array([[0.0], [1.0], [-1.0]]), "Column 0"),
+    (CategoricalMixture(2), np.array([[0.0], [1.5], [2.0]]), "integer codes"),
+    (BernoulliMixture(2, weights_init=[0.7, 0.7]), np.array([[0.0], [1.0], [1.0]]),
+     "weights_init must be 2 non-negative numbers"),
+])
+def test_bad_input_is_one_sentence(estimator, X, match):
+    with pytest.raises(ValueError, match=match):
+        estimator.fit(X)
+
+
+def test_hard_assignment_gives_each_row_wholly_to_one_component():
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.poisson(1.0, (300, 2)), rng.poisson(12.0, (300, 2))]).astype(float)
+    model = PoissonMixture(2, assignment="hard", random_state=0, n_init=2).fit(X)
+    labels = model.predict(X)
+    for k in range(2):
+        assert_allclose(model.means_[k], X[labels == k].mean(axis=0), rtol=1e-10)

@@ -14,5 +14,8 @@ def test_demo_prints_results_and_writes_plots(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "component 0: weight 0.28" in done.stdout
     assert "GaussianMixture: adjusted Rand index 1.000" in done.stdout
+    assert "from (pi, p, q) = (0.4, 0.6, 0.7): (0.4064, 0.5368, 0.6432)" in done.stdout
+    assert "from (pi, p, q) = (0.5, 0.5, 0.5): (0.5000, 0.6000, 0.6000)" in done.stdout
+    assert "log-likelihood -71.0634" in done.stdout and "log-likelihood -75.2292" in done.stdout
     for name in ("two_gaussians_1d.png", "clustering_2d.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

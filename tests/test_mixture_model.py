@@ -154,3 +154,16 @@ def test_hard_assignment_with_equal_spherical_gaussians_is_k_means():
         assert_allclose(model.components_.means[k], X[labels == k].mean(axis=0), rtol=1e-10)
     # The objective is the classification log-likelihood, which never falls.
     assert np.all(np.diff(model.lower_bounds_) >= -1e-12)
+
+
+def test_verbose_2_prints_the_textbook_iteration_table(capsys):
+    from emkit.datasets import load_three_coins
+    from emkit.families import Bernoulli
+    MixtureModel([Bernoulli(p=0.6), Bernoulli(p=0.7)], weights=[0.4, 0.6], verbose=2,
+                 tol=1e-8).fit(load_three_coins())
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["iter", "log-likelihood", "change", "parameters"]
+    first = lines[2].split()
+    assert first[0] == "1" and first[3] == "weights=[0.4064,0.5936]"
+    assert first[4] == "p=[0.5368,0.6432]"
+    assert lines[-1].startswith("Initialization converged.")

@@ -8,8 +8,10 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 
-from emkit.datasets import make_blobs_2d, make_two_gaussians_1d
-from emkit.estimators import GaussianMixture
+from emkit.datasets import (load_exercise_9_3, load_three_coins, make_blobs_2d,
+                            make_two_gaussians_1d)
+from emkit.estimators import GaussianMixture, MixtureModel
+from emkit.families import Bernoulli, GaussianFull
 
 __all__ = ["run_demo"]
 
@@ -32,6 +34,41 @@ def two_gaussians_1d():
         lines.append(f"  component {k}: weight {model.weights_[k]:.4f}  "
                      f"mean {model.means_[k, 0]:+.4f}  sd {sds[k]:.4f}")
     return lines, (X, model)
+
+
+def three_coins():
+    """Li Hang's three-coin model (example 9.1) from the book's two starts; report lines."""
+    X = load_three_coins()
+    lines = ["Three coins (Li Hang, example 9.1): observations 1,1,0,1,0,0,1,0,1,1"]
+    for pi, p, q in [(0.5, 0.5, 0.5), (0.4, 0.6, 0.7)]:
+        model = MixtureModel([Bernoulli(p=p), Bernoulli(p=q)], weights=[pi, 1 - pi],
+                             tol=1e-10, max_iter=1000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # equal coins: the identical-components warning
+            model.fit(X)
+        fitted = model.components_.p.ravel()
+        lines.append(f"  from (pi, p, q) = ({pi}, {p}, {q}): ({model.weights_[0]:.4f}, "
+                     f"{fitted[0]:.4f}, {fitted[1]:.4f})")
+    return lines
+
+
+def exercise_9_3():
+    """Exercise 9.3: two Gaussians on 15 points, from an identical start and with restarts."""
+    X = load_exercise_9_3().astype(float)
+    lines = ["Exercise 9.3 (15 points, K=2)"]
+    start = [GaussianFull([[0.0]], [[[1.0]]]), GaussianFull([[0.0]], [[[1.0]]])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = MixtureModel(start, weights=[0.5, 0.5], tol=1e-10, max_iter=1000).fit(X)
+    best = GaussianMixture(2, n_init=10, random_state=0, tol=1e-10, max_iter=2000).fit(X)
+    lines.append(f"  both started at N(0, 1): log-likelihood {same.score(X) * len(X):.4f} "
+                 "(the one-Gaussian fit; identical components stay identical)")
+    order = np.argsort(best.means_[:, 0])
+    lines.append(f"  GaussianMixture(2, n_init=10): log-likelihood {best.score(X) * len(X):.4f}, "
+                 f"weights {np.round(best.weights_[order], 3)}, "
+                 f"means {np.round(best.means_[order, 0], 2)}, "
+                 f"variances {np.round(best.covariances_[order, 0, 0], 2)}")
+    return lines
 
 
 def clustering_2d():
@@ -86,6 +123,7 @@ def run_demo(out="demo-output"):
     os.makedirs(out, exist_ok=True)
     lines_1d, one_d = two_gaussians_1d()
     lines_2d, two_d = clustering_2d()
-    lines = lines_1d + [""] + lines_2d + _plots(out, one_d, two_d)
+    lines = (lines_1d + [""] + three_coins() + [""] + exercise_9_3() + [""] + lines_2d
+             + _plots(out, one_d, two_d))
     print("\n".join(lines))
     return lines

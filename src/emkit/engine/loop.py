@@ -126,7 +126,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         guard = getattr(model, "monotone", True)
         if record_params:
             params.append(model)
-        reporter.iteration(iteration, change)
+        reporter.iteration(iteration, change, lower_bound, model)
         if callback is not None and callback(EMStep(iteration, lower_bound, change, model)):
             break
         if monitor.converged:

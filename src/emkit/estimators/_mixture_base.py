@@ -106,7 +106,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
                         ArraySource(X, sample_weight),
                         n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
                         callback=callback, **self._run_options(),
-                        reporter=VerboseReporter(self.verbose, self.verbose_interval))
+                        reporter=self._reporter())
         if not result.converged and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
@@ -119,6 +119,10 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.lower_bounds_ = result.history
         self._record_history(result)
         return X
+
+    def _reporter(self):
+        # scikit-learn's progress lines; generic mixtures print a table instead.
+        return VerboseReporter(self.verbose, self.verbose_interval)
 
     def _run_options(self):
         # Extra options of the engine's run (e.g. recording parameters).

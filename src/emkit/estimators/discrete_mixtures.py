@@ -9,6 +9,7 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from emkit.engine.report import TableReporter
 from emkit.estimators._mixture_base import MixtureEstimator
 from emkit.estimators.mixture_model import _validate
 from emkit.families.discrete import Bernoulli, Categorical, Poisson
@@ -28,7 +29,8 @@ _COMMON_DOC = """
     warm_start : bool, default=False
         Start each ``fit`` from the last fitted parameters.
     verbose : int, default=0
-        1 prints the iterations, 2 also times and log-likelihood changes.
+        1 prints the iterations; 2 prints a table of the iteration, log-likelihood,
+        change and (for small models) the parameters after each iteration.
     verbose_interval : int, default=10
         Iterations between two printed lines.
     assignment : {'soft', 'hard'}, default='soft'
@@ -96,6 +98,9 @@ class _FamilyMixture(MixtureEstimator):
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=np.float64)
         return Mixture.start(weights, family, hard=self.assignment == "hard")
+
+    def _reporter(self):
+        return TableReporter(self.verbose, self.verbose_interval)
 
     def _validated(self, X):
         X = super()._validated(X)

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from emkit.engine.report import TableReporter
 from emkit.estimators._mixture_base import MixtureEstimator
 from emkit.families.base import Family
 from emkit.models.mixture import Mixture
@@ -39,7 +40,8 @@ class MixtureModel(MixtureEstimator):
     warm_start : bool, default=False
         Start each ``fit`` from the last fitted parameters.
     verbose : int, default=0
-        1 prints the iterations, 2 also times and log-likelihood changes.
+        1 prints the iterations; 2 prints a table of the iteration, log-likelihood,
+        change and (for small models) the parameters after each iteration.
     verbose_interval : int, default=10
         Iterations between two printed lines.
     record_params : bool, default=False
@@ -149,6 +151,9 @@ class MixtureModel(MixtureEstimator):
             family = family.maximize(family.accumulate(X, resp))
             weights = resp.sum(axis=0) / X.shape[0]
         return Mixture.start(weights, family, hard=self.assignment == "hard")
+
+    def _reporter(self):
+        return TableReporter(self.verbose, self.verbose_interval)
 
     def _run_options(self):
         return {"record_params": self.record_params}

@@ -1,11 +1,11 @@
 """emkit: expectation-maximization for latent-variable models, on one engine."""
 
-from emkit import datasets
+from emkit import datasets, families
 from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
 from emkit.estimators import (BernoulliMixture, CategoricalMixture, GaussianMixture,
                               MixtureModel, PoissonMixture)
 
 __all__ = ["BernoulliMixture", "CategoricalMixture", "GaussianMixture", "MixtureModel",
-           "PoissonMixture", "__version__", "config_context", "datasets", "get_config",
+           "PoissonMixture", "__version__", "config_context", "datasets", "families", "get_config",
            "set_config"]

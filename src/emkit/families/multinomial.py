@@ -1,0 +1,191 @@
+"""The Multinomial family: rows are vectors of counts over the same categories.
+
+A row ``x`` of ``X`` counts how often each of the ``D`` categories occurred in
+``n = sum_d x_d`` draws; the total may differ from row to row. Component ``k`` has the
+category probabilities ``probs[k]`` (summing to one) and
+
+    log p(x | k) = log n! - sum_d log x_d! + sum_d x_d log probs[k, d].
+
+The log-probabilities use ``0 * log 0 = 0`` exactly, so a probability of 0 gives finite
+values where the row has no count in that category and ``-inf`` elsewhere. The M-step
+is the closed-form weighted maximum-likelihood estimate
+``probs_k = sum_i w_ik x_i / sum_i w_ik n_i``; a component without weighted counts keeps
+its probabilities.
+"""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import gammaln
+
+from emkit.families._columns import (ColumnFamily, as_rows, check_columns, keep_empty,
+                                     xlogy_dot)
+from emkit.families.base import set_derived
+from emkit.stats import AdditiveStats
+
+__all__ = ["Multinomial", "MultinomialStats"]
+
+
+def _is_integer(X):
+    return np.isfinite(X) & (X == np.round(X))
+
+
+@dataclass(frozen=True)
+class MultinomialStats(AdditiveStats):
+    """Weighted sums of Multinomial count vectors.
+
+    Parameters
+    ----------
+    weight : ndarray of shape (n_components,)
+        Summed weight of each component.
+    counts : ndarray of shape (n_components, n_features)
+        Weighted sum of the counts of each category.
+    """
+
+    weight: np.ndarray
+    counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class Multinomial(ColumnFamily):
+    """K Multinomial distributions over the same ``n_features`` categories.
+
+    Each row is a vector of non-negative integer counts, one per category, with any
+    total. The total of a row is taken as given: it enters the log-probability only
+    through the combinatorial term, which is the same for every component.
+
+    Parameters
+    ----------
+    probs : array-like of shape (n_components, n_features)
+        Probability of each category under each component; every row is non-negative
+        and sums to one. A 1-D array describes a single component.
+    n_trials : int or None, default=None
+        Total count of the rows that :meth:`sample` draws; it plays no part in fitting.
+        None leaves the family unable to sample.
+    """
+
+    probs: np.ndarray
+    n_trials: int = None
+
+    component_fields: ClassVar[tuple] = ("probs",)
+
+    def __post_init__(self):
+        probs = as_rows("probs", self.probs)
+        if not np.all((probs >= 0.0) & np.isfinite(probs)):
+            raise ValueError("Every Multinomial probability must be finite and non-negative.")
+        if not np.allclose(probs.sum(axis=1), 1.0, rtol=0.0, atol=1e-6):
+            raise ValueError("The Multinomial probabilities of each component must sum to one.")
+        n_trials = self.n_trials
+        if n_trials is not None:
+            n_trials = int(n_trials)
+            if n_trials != self.n_trials or n_trials < 0:
+                raise ValueError("n_trials must be None or a non-negative integer; "
+                                 f"got {self.n_trials!r}.")
+        set_derived(self, probs=probs, n_trials=n_trials)
+
+    def _outside(self, X):
+        bad = ~(_is_integer(X) & (X >= 0.0))
+        return bad, lambda d: "a Multinomial family takes only non-negative integer counts"
+
+    def log_prob(self, X):
+        """Return the log-probability of every row under every component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Non-negative integer counts of each category.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        X = check_columns(self, X)
+        log_coefficient = gammaln(X.sum(axis=1) + 1.0) - gammaln(X + 1.0).sum(axis=1)
+        return log_coefficient[:, None] + xlogy_dot(X, self.probs)
+
+    def accumulate(self, X, W):
+        """Return the weighted sum of the counts of each category.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Non-negative integer counts of each category.
+        W : ndarray of shape (n_samples, n_components)
+            Weight of each row for each component.
+
+        Returns
+        -------
+        stats : MultinomialStats
+        """
+        X = check_columns(self, X)
+        W = np.asarray(W, dtype=np.float64)
+        return MultinomialStats(W.sum(axis=0), W.T @ X)
+
+    def maximize(self, stats):
+        """Return the Multinomial family of the weighted category frequencies.
+
+        Parameters
+        ----------
+        stats : MultinomialStats
+            Summed statistics.
+
+        Returns
+        -------
+        family : Multinomial
+        """
+        total = stats.counts.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            probs = np.maximum(stats.counts / total[:, None], 0.0)
+        return Multinomial(keep_empty(total, probs, self.probs), self.n_trials)
+
+    def n_parameters(self):
+        """Return the number of free parameters: ``n_features - 1`` per component.
+
+        Returns
+        -------
+        n : int
+        """
+        return int(self.n_components * (self.n_features - 1))
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows of ``n_trials`` counts each from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+            Counts, as float64.
+        """
+        if self.n_trials is None:
+            raise ValueError("A Multinomial family samples only with n_trials set; build it "
+                             "with n_trials=<total count of each row>.")
+        probs = self.probs[k] / self.probs[k].sum()
+        return rng.multinomial(self.n_trials, probs, size=int(n)).astype(np.float64)
+
+    def reseed(self, k, x):
+        """Restart component ``k`` with probabilities proportional to ``x + 0.5``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        x : ndarray of shape (n_features,)
+            The row it restarts at.
+
+        Returns
+        -------
+        family : Multinomial
+        """
+        probs = self.probs.copy()
+        row = np.maximum(np.asarray(x, dtype=np.float64), 0.0) + 0.5
+        probs[k] = row / row.sum()
+        return Multinomial(probs, self.n_trials)

@@ -4,12 +4,13 @@ A new family goes in its own module here and subclasses :class:`Family`.
 """
 
 from emkit.families.base import Family
+from emkit.families.custom import DensityFamily, density_family
 from emkit.families.discrete import Bernoulli, Binomial, Categorical, Poisson
 from emkit.families.gaussian import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
 from emkit.families.independent import Independent
 from emkit.families.multinomial import Multinomial
 from emkit.families.positive import Exponential, Gamma, LogNormal
 
-__all__ = ["Bernoulli", "Binomial", "Categorical", "Exponential", "Family", "Gamma",
-           "GaussianDiag", "GaussianFull", "GaussianSpherical", "GaussianTied", "Independent",
-           "LogNormal", "Multinomial", "Poisson"]
+__all__ = ["Bernoulli", "Binomial", "Categorical", "DensityFamily", "Exponential", "Family",
+           "Gamma", "GaussianDiag", "GaussianFull", "GaussianSpherical", "GaussianTied", "Independent",
+           "LogNormal", "Multinomial", "Poisson", "density_family"]

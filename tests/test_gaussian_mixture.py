@@ -223,3 +223,29 @@ def test_float32_converges_at_the_resolution_of_its_arithmetic():
     # In float64 the same data are resolved to the requested tolerance.
     exact = _fit_quietly(GaussianMixture(2, tol=1e-9, max_iter=300, random_state=0), X + 50)
     assert abs(exact.lower_bounds_[-1] - exact.lower_bounds_[-2]) < 1e-9
+
+
+@pytest.mark.parametrize("covariance_type", TYPES)
+def test_sample_weights_equal_repeated_rows(covariance_type):
+    X, _ = blobs(n=300, d=2, k=3, seed=7)
+    counts = np.random.default_rng(0).integers(0, 4, size=len(X))
+    init = _start(X, 3, covariance_type)
+    weighted = GaussianMixture(3, covariance_type=covariance_type, tol=0, max_iter=20, **init)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted.fit(X, sample_weight=counts)
+        repeated = GaussianMixture(3, covariance_type=covariance_type, tol=0, max_iter=20,
+                                   **init).fit(np.repeat(X, counts, axis=0))
+    for name in ("weights_", "means_", "covariances_"):
+        assert_allclose(getattr(weighted, name), getattr(repeated, name), rtol=1e-9, atol=1e-12)
+    assert_allclose(weighted.lower_bounds_, repeated.lower_bounds_, rtol=1e-10)
+
+
+def test_weighted_kmeans_start_ignores_rows_of_weight_zero():
+    X, _ = blobs(n=300, d=2, k=2, seed=8)
+    far = np.vstack([X, np.full((5, 2), 1e3)])
+    weights = np.r_[np.ones(len(X)), np.zeros(5)]
+    model = GaussianMixture(2, random_state=0).fit(far, sample_weight=weights)
+    reference = GaussianMixture(2, random_state=0).fit(X)
+    assert np.all(np.abs(model.means_) < 100)
+    assert_allclose(model.score(X), reference.score(X), rtol=1e-3)

@@ -1,7 +1,7 @@
 """What every mixture estimator shares: scikit-learn's fit template on emkit's engine.
 
 A subclass says how to build the starting model of start number ``index``
-(``_initial_model(X, rng, index)``), how to turn a model
+(``_initial_model(X, rng, index, sample_weight)``), how to turn a model
 into fitted attributes (``_set_model``) and back (``_get_model``), and checks its own
 parameters (``_check_parameters``).
 """
@@ -39,7 +39,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def fit(self, X, y=None, *, callback=None):
+    def fit(self, X, y=None, *, sample_weight=None, callback=None):
         """Estimate the model parameters with the EM algorithm.
 
         Runs ``n_init`` starts (one when warm-starting a fitted model) of at most
@@ -51,6 +51,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             Training data, one row per sample.
         y : None, default=None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (scikit-learn's GaussianMixture has none);
+            None weighs each sample 1.
         callback : callable, default=None
             Called after every iteration with an :class:`emkit.engine.EMStep`
             (iteration, log-likelihood, change, model); returning True stops that run.
@@ -60,10 +63,10 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._fit(X, callback)
+        self._fit(X, callback, sample_weight)
         return self
 
-    def fit_predict(self, X, y=None, *, callback=None):
+    def fit_predict(self, X, y=None, *, sample_weight=None, callback=None):
         """Fit the model and return the most probable component of each sample.
 
         The labels come from a final E-step with the best parameters, so
@@ -75,6 +78,8 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             Training data, one row per sample.
         y : None, default=None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample; None weighs each sample 1.
         callback : callable, default=None
             Called after every iteration with an :class:`emkit.engine.EMStep`
             (iteration, log-likelihood, change, model); returning True stops that run.
@@ -84,7 +89,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
-        X = self._fit(X, callback)
+        X = self._fit(X, callback, sample_weight)
         return self._labels(self._get_model(), X)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -102,7 +107,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         warm = None if do_init else (self._get_model(), self.lower_bound_)
         starts = itertools.count()
-        result = fit_em(lambda: self._initial_model(X, rng, next(starts)),
+        result = fit_em(lambda: self._initial_model(X, rng, next(starts), sample_weight),
                         ArraySource(X, sample_weight),
                         n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
                         callback=callback, **self._run_options(),

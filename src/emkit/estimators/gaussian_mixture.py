@@ -134,30 +134,34 @@ class GaussianMixture(MixtureEstimator):
             self.precisions_init = _check_precisions(self.precisions_init,
                                                      self.covariance_type, K, D)
 
-    def _initial_resp(self, X, rng):
+    def _initial_resp(self, X, rng, sample_weight=None):
         # Returns resp(start, stop): the starting responsibilities of a block of rows, drawn
         # with the random state exactly as scikit-learn draws them for the whole matrix.
         n, K = X.shape[0], self.n_components
         if self.init_params == "random":
             return lambda start, stop: _normalized(rng.uniform(size=(stop - start, K)))
         if self.init_params == "kmeans":
-            labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(X).labels_
+            labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
+                X, sample_weight=sample_weight).labels_
         else:
             if self.init_params == "random_from_data":
                 indices = rng.choice(n, size=K, replace=False)
             else:
-                _, indices = kmeans_plusplus(X, K, random_state=rng)
+                _, indices = kmeans_plusplus(X, K, random_state=rng, sample_weight=sample_weight)
             labels = np.full(n, -1)
             labels[indices] = np.arange(K)
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
-    def _initial_model(self, X, rng, index=0):
-        resp = self._initial_resp(X, rng)
+    def _initial_model(self, X, rng, index=0, sample_weight=None):
+        resp = self._initial_resp(X, rng, sample_weight)
         placeholder = self._family._placeholder(self.n_components, X.mean(axis=0, dtype=float),
                                                 self.reg_covar)
-        stats = _sum_chunks(placeholder, X, resp)
+        stats = _sum_chunks(placeholder, X, resp, sample_weight)
         family = placeholder.maximize(stats)
-        weights = (stats.weight + 10 * np.finfo(float).eps) / X.shape[0]
+        # As scikit-learn: divided by the number of samples (their total weight), so
+        # starts from single rows begin with weights that do not sum to one.
+        total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        weights = (stats.weight + 10 * np.finfo(float).eps) / total
         if self.weights_init is not None:
             weights = self.weights_init
         means = family.means if self.means_init is None else self.means_init
@@ -192,12 +196,15 @@ def _one_hot(labels, K):
     return resp
 
 
-def _sum_chunks(family, X, resp):
+def _sum_chunks(family, X, resp, sample_weight=None):
     # In chunk order (random draws depend on it) and in float64: starts from single rows
     # are degenerate enough to need every digit.
     total = None
     for start, stop in ArraySource(X).chunks(family.bytes_per_row(X)):
-        stats = family.accumulate(X[start:stop].astype(np.float64), resp(start, stop))
+        block = resp(start, stop)
+        if sample_weight is not None:
+            block = block * sample_weight[start:stop, None]
+        stats = family.accumulate(X[start:stop].astype(np.float64), block)
         total = stats if total is None else total + stats
     return total
 

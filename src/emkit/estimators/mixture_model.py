@@ -140,7 +140,7 @@ class MixtureModel(MixtureEstimator):
                     f"1, one per component; got {self.weights!r}.")
         _validate(family, X)
 
-    def _initial_model(self, X, rng, index=0):
+    def _initial_model(self, X, rng, index=0, sample_weight=None):
         family = self._start_family()
         K = family.n_components
         weights = np.full(K, 1.0 / K) if self.weights is None else np.asarray(self.weights, float)
@@ -148,8 +148,10 @@ class MixtureModel(MixtureEstimator):
             # scikit-learn's 'random' start: random responsibilities, then one M-step.
             resp = rng.uniform(size=(X.shape[0], K))
             resp /= resp.sum(axis=1, keepdims=True)
+            if sample_weight is not None:
+                resp *= sample_weight[:, None]
             family = family.maximize(family.accumulate(X, resp))
-            weights = resp.sum(axis=0) / X.shape[0]
+            weights = resp.sum(axis=0) / resp.sum()
         return Mixture.start(weights, family, hard=self.assignment == "hard")
 
     def _reporter(self):

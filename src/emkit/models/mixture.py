@@ -76,6 +76,28 @@ def log_normalize(log_joint):
             return np.where(finite, safe_top + np.log(total), top)
 
 
+def _raise_bad_density(family, X, log_norm):
+    row = int(np.flatnonzero(np.isnan(log_norm) | np.isposinf(log_norm))[0])
+    values = np.asarray(family.log_prob(X[row:row + 1]), dtype=np.float64)[0]
+    bad = np.flatnonzero(np.isnan(values) | np.isposinf(values))
+    k = int(bad[0]) if len(bad) else 0
+    raise ValueError(
+        f"{type(family).__name__}.log_prob returned {values[k]} for component {k} at a row "
+        f"of the data ({X[row].tolist()}); a log-density must be finite or -inf, so check "
+        "the family's parameters and support.")
+
+
+def _check_finite(family):
+    for name in family.component_fields:
+        value = np.asarray(getattr(family, name), dtype=np.float64)
+        bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{type(family).__name__}.maximize returned non-finite {name} for component "
+                f"{int(np.flatnonzero(bad)[0])}; the M-step must return valid parameters "
+                "(check it for empty components and divisions by zero).")
+
+
 def _assign_hard(log_joint):
     # In place: one-hot rows at the most probable component; returns each row's maximum.
     best = log_joint.argmax(axis=1)
@@ -208,6 +230,8 @@ class Mixture:
             log_norm = _assign_hard(resp)
         else:
             log_norm = log_normalize(resp)
+        if np.isnan(log_norm).any() or np.isposinf(log_norm).any():
+            _raise_bad_density(self.family, X, log_norm)
         if sample_weight is None:
             log_likelihood = float(np.sum(log_norm, dtype=np.float64))
             total, scores = float(len(X)), log_norm
@@ -237,6 +261,7 @@ class Mixture:
         weights = stats.resp_sum + 10 * np.finfo(np.float64).eps
         weights /= weights.sum()
         family = self.family.maximize(stats.family)
+        _check_finite(family)
         if self.tied_groups:
             leaders = np.arange(self.n_components)
             for group in self.tied_groups:

@@ -167,3 +167,34 @@ def test_verbose_2_prints_the_textbook_iteration_table(capsys):
     assert first[0] == "1" and first[3] == "weights=[0.4064,0.5936]"
     assert first[4] == "p=[0.5368,0.6432]"
     assert lines[-1].startswith("Initialization converged.")
+
+
+@pytest.mark.parametrize("distance", [1e3, 1e6, 1e9])
+def test_no_start_however_far_gives_nan(distance):
+    X = load_exercise_9_3().astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MixtureModel(_two_gaussians(-distance, distance), tol=1e-10,
+                             max_iter=500).fit(X)
+    assert np.all(np.isfinite(model.components_.means))
+    assert np.all(np.isfinite(model.components_.covariances))
+    assert np.isfinite(model.score(X)) and np.all(np.isfinite(model.weights_))
+
+
+def test_generic_mixtures_share_sample_bic_aic_and_warm_start():
+    from emkit import PoissonMixture
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.poisson(2.0, (200, 2)), rng.poisson(15.0, (200, 2))]).astype(float)
+    model = PoissonMixture(2, random_state=0, max_iter=3, tol=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X)
+        first = list(model.lower_bounds_)
+        model.fit(X)  # continues from the fitted parameters
+    assert model.lower_bounds_[0] >= first[-1] - 1e-12
+    n_params = 2 * 2 + 1
+    assert_allclose(model.bic(X), -2 * model.score(X) * len(X) + n_params * np.log(len(X)))
+    assert_allclose(model.aic(X), -2 * model.score(X) * len(X) + 2 * n_params)
+    draws, labels = model.sample(5000)
+    assert draws.shape == (5000, 2) and set(np.unique(labels)) <= {0, 1}
+    assert_allclose(draws.mean(axis=0), model.weights_ @ model.means_, rtol=0.05)

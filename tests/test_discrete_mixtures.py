@@ -77,3 +77,13 @@ def test_hard_assignment_gives_each_row_wholly_to_one_component():
     labels = model.predict(X)
     for k in range(2):
         assert_allclose(model.means_[k], X[labels == k].mean(axis=0), rtol=1e-10)
+
+
+def test_every_mixture_keeps_its_history():
+    from emkit import GaussianMixture
+    model = BernoulliMixture(2, weights_init=[0.4, 0.6], means_init=[[0.6], [0.7]],
+                             record_params=True, tol=1e-10).fit(load_three_coins())
+    assert_allclose(model.history_[0]["p"].ravel(), [0.5368, 0.6432], atol=1e-4)
+    assert [h["iteration"] for h in model.history_] == list(range(1, model.n_iter_ + 1))
+    gm = GaussianMixture(2, random_state=0).fit(np.random.default_rng(0).normal(size=(50, 2)))
+    assert_allclose([h["log_likelihood"] for h in gm.history_], gm.lower_bounds_)

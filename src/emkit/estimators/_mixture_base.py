@@ -130,12 +130,18 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         return VerboseReporter(self.verbose, self.verbose_interval)
 
     def _run_options(self):
-        # Extra options of the engine's run (e.g. recording parameters).
-        return {}
+        # Extra options of the engine's run: recording parameters, where offered.
+        return {"record_params": bool(getattr(self, "record_params", False))}
 
     def _record_history(self, result):
-        # Keep what a subclass wants of the best run besides the fitted parameters.
-        pass
+        # history_: one dict per iteration of the best run (parameters when recorded).
+        self.history_ = []
+        for i, value in enumerate(result.history):
+            entry = {"iteration": i + 1, "log_likelihood": value}
+            if result.params:
+                model = result.params[i]
+                entry.update(weights=model.weights, **model.family.to_dict())
+            self.history_.append(entry)
 
     # -- prediction -------------------------------------------------------------------
     def _validated(self, X):

@@ -35,6 +35,8 @@ _COMMON_DOC = """
         Iterations between two printed lines.
     assignment : {'soft', 'hard'}, default='soft'
         'soft' is EM; 'hard' is classification EM.
+    record_params : bool, default=False
+        Keep the weights and component parameters after every iteration in ``history_``.
 """
 
 
@@ -45,6 +47,7 @@ class _FamilyMixture(MixtureEstimator):
         **MixtureEstimator._parameter_constraints,
         "weights_init": ["array-like", None],
         "assignment": [StrOptions({"soft", "hard"})],
+        "record_params": ["boolean"],
     }
     _init_name = "means_init"
 
@@ -132,11 +135,14 @@ class BernoulliMixture(_FamilyMixture):
         Success probability of each feature in each component.
     components_ : Bernoulli
         The fitted family.
+    history_ : list of dict
+        Per iteration: ``iteration``, ``log_likelihood`` and, with ``record_params``,
+        the parameters after it.
     """
 
     def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
                  max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, assignment="soft"):
+                 verbose_interval=10, assignment="soft", record_params=False):
         self.n_components = n_components
         self.weights_init = weights_init
         self.means_init = means_init
@@ -148,6 +154,7 @@ class BernoulliMixture(_FamilyMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.assignment = assignment
+        self.record_params = record_params
 
     def _placeholder(self, X):
         return Bernoulli(p=np.full((self.n_components, X.shape[1]), 0.5))
@@ -180,11 +187,14 @@ class PoissonMixture(_FamilyMixture):
         Rate of each feature in each component.
     components_ : Poisson
         The fitted family.
+    history_ : list of dict
+        Per iteration: ``iteration``, ``log_likelihood`` and, with ``record_params``,
+        the parameters after it.
     """
 
     def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
                  max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, assignment="soft"):
+                 verbose_interval=10, assignment="soft", record_params=False):
         self.n_components = n_components
         self.weights_init = weights_init
         self.means_init = means_init
@@ -196,6 +206,7 @@ class PoissonMixture(_FamilyMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.assignment = assignment
+        self.record_params = record_params
 
     def _placeholder(self, X):
         return Poisson(rate=np.ones((self.n_components, X.shape[1])))
@@ -232,6 +243,9 @@ class CategoricalMixture(_FamilyMixture):
         Category probabilities of each column in each component.
     components_ : Categorical
         The fitted family.
+    history_ : list of dict
+        Per iteration: ``iteration``, ``log_likelihood`` and, with ``record_params``,
+        the parameters after it.
     """
 
     _parameter_constraints: dict = {
@@ -243,7 +257,7 @@ class CategoricalMixture(_FamilyMixture):
 
     def __init__(self, n_components=1, *, weights_init=None, probs_init=None, n_categories=None,
                  tol=1e-3, max_iter=100, n_init=1, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10, assignment="soft"):
+                 verbose=0, verbose_interval=10, assignment="soft", record_params=False):
         self.n_components = n_components
         self.weights_init = weights_init
         self.probs_init = probs_init
@@ -256,6 +270,7 @@ class CategoricalMixture(_FamilyMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.assignment = assignment
+        self.record_params = record_params
 
     def _categories(self, X):
         if self.n_categories is not None:

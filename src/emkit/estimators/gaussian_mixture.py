@@ -85,6 +85,8 @@ class GaussianMixture(MixtureEstimator):
         Per-sample log-likelihood at the last iteration of the best initialization.
     lower_bounds_ : list of float
         Per-sample log-likelihood at each iteration of the best initialization.
+    history_ : list of dict
+        Per iteration of the best initialization: ``iteration`` and ``log_likelihood``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

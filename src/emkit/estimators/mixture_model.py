@@ -157,18 +157,6 @@ class MixtureModel(MixtureEstimator):
     def _reporter(self):
         return TableReporter(self.verbose, self.verbose_interval)
 
-    def _run_options(self):
-        return {"record_params": self.record_params}
-
-    def _record_history(self, result):
-        self.history_ = []
-        for i, value in enumerate(result.history):
-            entry = {"iteration": i + 1, "log_likelihood": value}
-            if self.record_params:
-                model = result.params[i]
-                entry.update(weights=model.weights, **model.family.to_dict())
-            self.history_.append(entry)
-
     def _validated(self, X):
         X = super()._validated(X)
         _validate(self.components_, X)

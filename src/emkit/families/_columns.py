@@ -153,7 +153,8 @@ class ColumnFamily(Family):
 
     def _outside(self, X):
         # (bad mask, describe(column)) for values of X outside the support.
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _outside(X) to say "
+                                  "which values lie outside its support.")
 
     def validate(self, X):
         """Raise a ValueError when a value of ``X`` lies outside the family's support.

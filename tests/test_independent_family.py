@@ -112,10 +112,10 @@ def test_statistics_add_over_chunks_and_scale():
         assert type(a) is type(b)
     assert_allclose(family.maximize(parts).log_prob(X), family.maximize(whole).log_prob(X),
                     rtol=1e-10)
-    assert_allclose(parts.parts[1].counts, whole.parts[1].counts, rtol=1e-12)
+    assert_allclose(parts.parts[1].sums, whole.parts[1].sums, rtol=1e-12)
     half = whole.scale(0.5)
     assert type(half) is IndependentStats
-    assert_allclose(half.parts[1].counts, 0.5 * whole.parts[1].counts)
+    assert_allclose(half.parts[1].sums, 0.5 * whole.parts[1].sums)
     assert_allclose(half.parts[2].counts, 0.5 * whole.parts[2].counts)
     prepared = family.accumulate_prepared(family.prepare(X), W)
     assert_allclose(family.maximize(prepared).log_prob(X), family.maximize(whole).log_prob(X),

@@ -8,7 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 from emkit import MixtureModel
-from emkit.families.multinomial import Multinomial, MultinomialStats
+from emkit.families._columns import ColumnSums
+from emkit.families.multinomial import Multinomial
 
 K, D = 3, 4
 
@@ -72,12 +73,12 @@ def test_statistics_add_over_chunks_and_scale():
     W = np.random.default_rng(5).dirichlet(np.ones(K), size=len(X))
     whole = family.accumulate(X, W)
     parts = family.accumulate(X[:20], W[:20]) + family.accumulate(X[20:], W[20:])
-    assert type(parts) is MultinomialStats
+    assert type(parts) is ColumnSums
     assert_allclose(parts.weight, whole.weight, rtol=1e-12)
-    assert_allclose(parts.counts, whole.counts, rtol=1e-12)
+    assert_allclose(parts.sums, whole.sums, rtol=1e-12)
     assert_allclose(whole.weight, W.sum(axis=0), rtol=1e-12)
-    assert whole.counts.dtype == np.float64
-    assert_allclose(whole.scale(0.5).counts, 0.5 * whole.counts)
+    assert whole.sums.dtype == np.float64
+    assert_allclose(whole.scale(0.5).sums, 0.5 * whole.sums)
 
 
 def test_float32_rows_accumulate_in_float64():
@@ -85,8 +86,8 @@ def test_float32_rows_accumulate_in_float64():
     X = _data(n=30, seed=6)
     W = np.random.default_rng(7).dirichlet(np.ones(K), size=len(X))
     a = family.accumulate(X.astype(np.float32), W)
-    assert a.counts.dtype == np.float64
-    assert_allclose(a.counts, family.accumulate(X, W).counts, rtol=1e-12)
+    assert a.sums.dtype == np.float64
+    assert_allclose(a.sums, family.accumulate(X, W).sums, rtol=1e-12)
 
 
 def test_sample_moments():

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from emkit.families.base import Family
+from emkit.stats import AdditiveStats
 
-__all__ = ["EMPTY_WEIGHT", "ColumnFamily", "as_rows", "check_columns", "keep_empty", "raise_first",
+__all__ = ["EMPTY_WEIGHT", "ColumnFamily", "ColumnSums", "as_rows", "check_columns", "keep_empty", "raise_first",
            "xlogy_dot"]
 
 #: Components whose summed weight is below this keep their parameters in an M-step.
@@ -140,6 +141,25 @@ def xlogy_dot(A, P, log_P=None):
     if zero.any():
         out[(A > 0.0).astype(np.float64) @ zero.T.astype(np.float64) > 0.0] = -np.inf
     return out
+
+
+@dataclass(frozen=True)
+class ColumnSums(AdditiveStats):
+    """Weighted column sums: the statistics of every family whose MLE is a weighted mean.
+
+    Bernoulli (ones), Binomial (successes), Poisson and Multinomial (counts) and
+    Exponential (totals) all need only these.
+
+    Parameters
+    ----------
+    weight : ndarray of shape (n_components,)
+        Summed weight of each component.
+    sums : ndarray of shape (n_components, n_features)
+        Weighted sum of each column for each component.
+    """
+
+    weight: np.ndarray
+    sums: np.ndarray
 
 
 @dataclass(frozen=True)

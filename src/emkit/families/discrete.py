@@ -15,13 +15,12 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from emkit.families._columns import (ColumnFamily, as_rows, check_columns, keep_empty,
-                                     raise_first, xlogy_dot)
+from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
+                                     keep_empty, raise_first, xlogy_dot)
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 
-__all__ = ["Bernoulli", "BernoulliStats", "Binomial", "BinomialStats", "Categorical",
-           "CategoricalStats", "Poisson", "PoissonStats"]
+__all__ = ["Bernoulli", "Binomial", "Categorical", "CategoricalStats", "Poisson"]
 
 
 def _weighted_sums(X, W):
@@ -43,52 +42,10 @@ def _is_integer(X):
 # -- statistics ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BernoulliStats(AdditiveStats):
-    """Weighted sums of Bernoulli data.
-
-    Parameters
-    ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
-    ones : ndarray of shape (n_components, n_features)
-        Weighted count of ones in each column.
-    """
-
-    weight: np.ndarray
-    ones: np.ndarray
 
 
-@dataclass(frozen=True)
-class BinomialStats(AdditiveStats):
-    """Weighted sums of Binomial counts.
-
-    Parameters
-    ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
-    successes : ndarray of shape (n_components, n_features)
-        Weighted sum of the counts in each column.
-    """
-
-    weight: np.ndarray
-    successes: np.ndarray
 
 
-@dataclass(frozen=True)
-class PoissonStats(AdditiveStats):
-    """Weighted sums of Poisson counts.
-
-    Parameters
-    ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
-    counts : ndarray of shape (n_components, n_features)
-        Weighted sum of the counts in each column.
-    """
-
-    weight: np.ndarray
-    counts: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -161,16 +118,16 @@ class Bernoulli(ColumnFamily):
 
         Returns
         -------
-        stats : BernoulliStats
+        stats : ColumnSums
         """
-        return BernoulliStats(*_weighted_sums(check_columns(self, X), W))
+        return ColumnSums(*_weighted_sums(check_columns(self, X), W))
 
     def maximize(self, stats):
         """Return the Bernoulli family of the weighted frequencies of ones.
 
         Parameters
         ----------
-        stats : BernoulliStats
+        stats : ColumnSums
             Summed statistics.
 
         Returns
@@ -178,7 +135,7 @@ class Bernoulli(ColumnFamily):
         family : Bernoulli
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.clip(stats.ones / stats.weight[:, None], 0.0, 1.0)
+            p = np.clip(stats.sums / stats.weight[:, None], 0.0, 1.0)
         return Bernoulli(keep_empty(stats.weight, p, self.p))
 
     def n_parameters(self):
@@ -291,16 +248,16 @@ class Binomial(ColumnFamily):
 
         Returns
         -------
-        stats : BinomialStats
+        stats : ColumnSums
         """
-        return BinomialStats(*_weighted_sums(check_columns(self, X), W))
+        return ColumnSums(*_weighted_sums(check_columns(self, X), W))
 
     def maximize(self, stats):
         """Return the Binomial family of the weighted success frequencies.
 
         Parameters
         ----------
-        stats : BinomialStats
+        stats : ColumnSums
             Summed statistics.
 
         Returns
@@ -308,7 +265,7 @@ class Binomial(ColumnFamily):
         family : Binomial
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.clip(stats.successes / (self.n_trials * stats.weight[:, None]), 0.0, 1.0)
+            p = np.clip(stats.sums / (self.n_trials * stats.weight[:, None]), 0.0, 1.0)
         return Binomial(keep_empty(stats.weight, p, self.p), self.n_trials)
 
     def n_parameters(self):
@@ -412,16 +369,16 @@ class Poisson(ColumnFamily):
 
         Returns
         -------
-        stats : PoissonStats
+        stats : ColumnSums
         """
-        return PoissonStats(*_weighted_sums(check_columns(self, X), W))
+        return ColumnSums(*_weighted_sums(check_columns(self, X), W))
 
     def maximize(self, stats):
         """Return the Poisson family of the weighted mean counts.
 
         Parameters
         ----------
-        stats : PoissonStats
+        stats : ColumnSums
             Summed statistics.
 
         Returns
@@ -429,7 +386,7 @@ class Poisson(ColumnFamily):
         family : Poisson
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.maximum(stats.counts / stats.weight[:, None], 0.0)
+            rate = np.maximum(stats.sums / stats.weight[:, None], 0.0)
         return Poisson(keep_empty(stats.weight, rate, self.rate))
 
     def n_parameters(self):

@@ -19,32 +19,18 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from emkit.families._columns import (ColumnFamily, as_rows, check_columns, keep_empty,
-                                     xlogy_dot)
+from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
+                                     keep_empty, xlogy_dot)
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 
-__all__ = ["Multinomial", "MultinomialStats"]
+__all__ = ["Multinomial"]
 
 
 def _is_integer(X):
     return np.isfinite(X) & (X == np.round(X))
 
 
-@dataclass(frozen=True)
-class MultinomialStats(AdditiveStats):
-    """Weighted sums of Multinomial count vectors.
-
-    Parameters
-    ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
-    counts : ndarray of shape (n_components, n_features)
-        Weighted sum of the counts of each category.
-    """
-
-    weight: np.ndarray
-    counts: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -116,27 +102,27 @@ class Multinomial(ColumnFamily):
 
         Returns
         -------
-        stats : MultinomialStats
+        stats : ColumnSums
         """
         X = check_columns(self, X)
         W = np.asarray(W, dtype=np.float64)
-        return MultinomialStats(W.sum(axis=0), W.T @ X)
+        return ColumnSums(W.sum(axis=0), W.T @ X)
 
     def maximize(self, stats):
         """Return the Multinomial family of the weighted category frequencies.
 
         Parameters
         ----------
-        stats : MultinomialStats
+        stats : ColumnSums
             Summed statistics.
 
         Returns
         -------
         family : Multinomial
         """
-        total = stats.counts.sum(axis=1)
+        total = stats.sums.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            probs = np.maximum(stats.counts / total[:, None], 0.0)
+            probs = np.maximum(stats.sums / total[:, None], 0.0)
         return Multinomial(keep_empty(total, probs, self.probs), self.n_trials)
 
     def n_parameters(self):

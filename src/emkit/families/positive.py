@@ -14,11 +14,11 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from emkit.families._columns import ColumnFamily, as_rows, check_columns, keep_empty
+from emkit.families._columns import ColumnFamily, ColumnSums, as_rows, check_columns, keep_empty
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 
-__all__ = ["Exponential", "ExponentialStats", "Gamma", "GammaStats", "LogNormal",
+__all__ = ["Exponential", "Gamma", "GammaStats", "LogNormal",
            "LogNormalStats", "gamma_shape"]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
@@ -91,20 +91,6 @@ def gamma_shape(log_gap, tol=1e-12, max_iter=100):
 # -- statistics ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExponentialStats(AdditiveStats):
-    """Weighted sums of positive data for the Exponential family.
-
-    Parameters
-    ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
-    total : ndarray of shape (n_components, n_features)
-        Weighted sum of each column.
-    """
-
-    weight: np.ndarray
-    total: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -263,17 +249,17 @@ class Exponential(_Positive):
 
         Returns
         -------
-        stats : ExponentialStats
+        stats : ColumnSums
         """
         W = np.asarray(W, dtype=np.float64)
-        return ExponentialStats(W.sum(axis=0), W.T @ prepared.x)
+        return ColumnSums(W.sum(axis=0), W.T @ prepared.x)
 
     def maximize(self, stats):
         """Return the Exponential family of the inverse weighted means.
 
         Parameters
         ----------
-        stats : ExponentialStats
+        stats : ColumnSums
             Summed statistics.
 
         Returns
@@ -281,7 +267,7 @@ class Exponential(_Positive):
         family : Exponential
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = stats.weight[:, None] / stats.total
+            rate = stats.weight[:, None] / stats.sums
         return Exponential(keep_empty(stats.weight, rate, self.rate))
 
     def n_parameters(self):

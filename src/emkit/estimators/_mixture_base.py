@@ -17,12 +17,27 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from emkit.engine import ArraySource, fit_em
-from emkit.engine.report import VerboseReporter
+from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.exceptions import ConvergenceWarning
-from emkit.models.mixture import log_normalize
+from emkit.models.mixture import Mixture, log_normalize
 
-__all__ = ["MixtureEstimator"]
+__all__ = ["MixtureEstimator", "validate_support"]
+
+
+def validate_support(family, X):
+    """Raise the family's one-sentence error when ``X`` lies outside its support.
+
+    Parameters
+    ----------
+    family : Family
+        The components; families without a ``validate`` method accept any real data.
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    """
+    validate = getattr(family, "validate", None)
+    if validate is not None:
+        validate(X)
 
 
 class MixtureEstimator(DensityMixin, BaseEstimator):
@@ -126,8 +141,14 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         return X
 
     def _reporter(self):
-        # scikit-learn's progress lines; generic mixtures print a table instead.
-        return VerboseReporter(self.verbose, self.verbose_interval)
+        # The textbook table; GaussianMixture keeps scikit-learn's progress lines.
+        return TableReporter(self.verbose, self.verbose_interval)
+
+    def _get_model(self):
+        # Generic mixtures keep their fitted family in components_.
+        check_is_fitted(self)
+        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_,
+                       hard=getattr(self, "assignment", "soft") == "hard")
 
     def _run_options(self):
         # Extra options of the engine's run: recording parameters, where offered.
@@ -146,7 +167,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     # -- prediction -------------------------------------------------------------------
     def _validated(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        validate_support(self._get_model().family, X)
+        return X
 
     def _log_joint(self, model, X):
         return map_rows(model.log_joint, X, model.bytes_per_row(X))

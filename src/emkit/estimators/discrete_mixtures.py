@@ -5,13 +5,9 @@ Each is a mixture of one fixed family whose components start at distinct random 
 """
 
 import numpy as np
-from numbers import Integral
+from sklearn.utils._param_validation import StrOptions
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
-from emkit.engine.report import TableReporter
-from emkit.estimators._mixture_base import MixtureEstimator
-from emkit.estimators.mixture_model import _validate
+from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.families.discrete import Bernoulli, Categorical, Poisson
 from emkit.models.mixture import Mixture
 
@@ -51,31 +47,8 @@ class _FamilyMixture(MixtureEstimator):
     }
     _init_name = "means_init"
 
-    def fit(self, X, y=None, *, sample_weight=None, callback=None):
-        """Estimate the weights and components with the EM algorithm.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, one row per sample.
-        y : None, default=None
-            Ignored; present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample; None weighs each sample 1.
-        callback : callable, default=None
-            Called after every iteration with an :class:`emkit.engine.EMStep`;
-            returning True stops that run.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        self._fit(X, callback, sample_weight)
-        return self
-
     def _check_parameters(self, X):
-        _validate(self._placeholder(X), X)
+        validate_support(self._placeholder(X), X)
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype=np.float64)
             if weights.shape != (self.n_components,) or np.any(weights < 0) or not np.isclose(
@@ -102,17 +75,7 @@ class _FamilyMixture(MixtureEstimator):
             weights = np.asarray(self.weights_init, dtype=np.float64)
         return Mixture.start(weights, family, hard=self.assignment == "hard")
 
-    def _reporter(self):
-        return TableReporter(self.verbose, self.verbose_interval)
 
-    def _validated(self, X):
-        X = super()._validated(X)
-        _validate(self.components_, X)
-        return X
-
-    def _get_model(self):
-        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_,
-                       hard=self.assignment == "hard")
 
 
 class BernoulliMixture(_FamilyMixture):

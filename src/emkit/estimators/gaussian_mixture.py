@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from emkit.engine import ArraySource
+from emkit.engine.report import VerboseReporter
 from emkit.estimators._mixture_base import MixtureEstimator
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
@@ -172,6 +173,9 @@ class GaussianMixture(MixtureEstimator):
         else:
             family = self._family.from_precisions(means, self.precisions_init, self.reg_covar)
         return Mixture.start(weights, family)
+
+    def _reporter(self):
+        return VerboseReporter(self.verbose, self.verbose_interval)
 
     def _set_model(self, model):
         family = model.family

@@ -7,10 +7,8 @@ family; the given parameters and weights are the exact starting point. Extra sta
 
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from emkit.engine.report import TableReporter
-from emkit.estimators._mixture_base import MixtureEstimator
+from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.families.base import Family
 from emkit.models.mixture import Mixture
 
@@ -101,29 +99,6 @@ class MixtureModel(MixtureEstimator):
         """Number of components."""
         return self._start_family().n_components
 
-    def fit(self, X, y=None, *, sample_weight=None, callback=None):
-        """Estimate the weights and components with the EM algorithm.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, one row per sample.
-        y : None, default=None
-            Ignored; present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample; None weighs each sample 1.
-        callback : callable, default=None
-            Called after every iteration with an :class:`emkit.engine.EMStep`;
-            returning True stops that run.
-
-        Returns
-        -------
-        self : MixtureModel
-            The fitted estimator.
-        """
-        self._fit(X, callback, sample_weight)
-        return self
-
     def _start_family(self):
         if isinstance(self.components, Family):
             return self.components
@@ -138,7 +113,7 @@ class MixtureModel(MixtureEstimator):
                 raise ValueError(
                     f"weights must be {family.n_components} non-negative numbers summing to "
                     f"1, one per component; got {self.weights!r}.")
-        _validate(family, X)
+        validate_support(family, X)
 
     def _initial_model(self, X, rng, index=0, sample_weight=None):
         family = self._start_family()
@@ -154,25 +129,6 @@ class MixtureModel(MixtureEstimator):
             weights = resp.sum(axis=0) / resp.sum()
         return Mixture.start(weights, family, hard=self.assignment == "hard")
 
-    def _reporter(self):
-        return TableReporter(self.verbose, self.verbose_interval)
-
-    def _validated(self, X):
-        X = super()._validated(X)
-        _validate(self.components_, X)
-        return X
-
     def _set_model(self, model):
         self.weights_ = model.weights
         self.components_ = model.family
-
-    def _get_model(self):
-        check_is_fitted(self)
-        return Mixture(np.asarray(self.weights_, dtype=np.float64), self.components_,
-                       hard=self.assignment == "hard")
-
-
-def _validate(family, X):
-    validate = getattr(family, "validate", None)
-    if validate is not None:
-        validate(X)

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
-                                     keep_empty, raise_first, xlogy_dot)
+                                     keep_empty, xlogy_dot)
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 

@@ -22,7 +22,6 @@ from scipy.special import gammaln
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      keep_empty, xlogy_dot)
 from emkit.families.base import set_derived
-from emkit.stats import AdditiveStats
 
 __all__ = ["Multinomial"]
 

@@ -28,7 +28,7 @@ def test_exercise_9_3_identical_start_is_a_finite_fixed_point_with_a_warning():
     assert_allclose(model.score(X) * len(X), -75.229, atol=1e-3)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(40))
 def test_exercise_9_3_restarts_reach_the_maximum_likelihood(seed):
     X = load_exercise_9_3().astype(float)
     model = MixtureModel(_two_gaussians(0.0, 1.0), n_init=10, random_state=seed, tol=1e-10,
@@ -40,7 +40,7 @@ def test_exercise_9_3_restarts_reach_the_maximum_likelihood(seed):
     assert_allclose(model.components_.covariances.ravel()[order], [90.25, 429.46], atol=1e-2)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(40))
 def test_exercise_9_3_gaussian_mixture_with_restarts(seed):
     X = load_exercise_9_3().astype(float)
     model = GaussianMixture(2, n_init=10, random_state=seed, tol=1e-10, max_iter=2000,

@@ -78,7 +78,42 @@ class _FamilyMixture(MixtureEstimator):
 
 
 
-class BernoulliMixture(_FamilyMixture):
+class _MeansMixture(_FamilyMixture):
+    """A mixture whose components are one mean per column (Bernoulli p, Poisson rate)."""
+
+    _family = None        # the family class
+    _field = None         # its parameter, exposed as ``means_``
+    _neutral = None       # the parameter value of a placeholder component
+
+    def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
+                 max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
+                 verbose_interval=10, assignment="soft", record_params=False):
+        self.n_components = n_components
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.assignment = assignment
+        self.record_params = record_params
+
+    def _placeholder(self, X):
+        value = np.full((self.n_components, X.shape[1]), self._neutral)
+        return self._family(**{self._field: value})
+
+    def _from_init(self, given, X):
+        return self._family(**{self._field: given})
+
+    def _set_model(self, model):
+        self.weights_, self.components_ = model.weights, model.family
+        self.means_ = getattr(model.family, self._field)
+
+
+class BernoulliMixture(_MeansMixture):
     __doc__ = """Mixture of multivariate Bernoulli components (binary features), fitted by EM.
 
     Parameters
@@ -103,34 +138,12 @@ class BernoulliMixture(_FamilyMixture):
         the parameters after it.
     """
 
-    def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
-                 max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, assignment="soft", record_params=False):
-        self.n_components = n_components
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.assignment = assignment
-        self.record_params = record_params
-
-    def _placeholder(self, X):
-        return Bernoulli(p=np.full((self.n_components, X.shape[1]), 0.5))
-
-    def _from_init(self, given, X):
-        return Bernoulli(p=given)
-
-    def _set_model(self, model):
-        self.weights_, self.components_ = model.weights, model.family
-        self.means_ = model.family.p
+    _family = Bernoulli
+    _field = "p"
+    _neutral = 0.5
 
 
-class PoissonMixture(_FamilyMixture):
+class PoissonMixture(_MeansMixture):
     __doc__ = """Mixture of independent Poisson components (count features), fitted by EM.
 
     Parameters
@@ -155,31 +168,9 @@ class PoissonMixture(_FamilyMixture):
         the parameters after it.
     """
 
-    def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
-                 max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, assignment="soft", record_params=False):
-        self.n_components = n_components
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.assignment = assignment
-        self.record_params = record_params
-
-    def _placeholder(self, X):
-        return Poisson(rate=np.ones((self.n_components, X.shape[1])))
-
-    def _from_init(self, given, X):
-        return Poisson(rate=given)
-
-    def _set_model(self, model):
-        self.weights_, self.components_ = model.weights, model.family
-        self.means_ = model.family.rate
+    _family = Poisson
+    _field = "rate"
+    _neutral = 1.0
 
 
 class CategoricalMixture(_FamilyMixture):

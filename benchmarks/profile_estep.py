@@ -1,0 +1,68 @@
+"""Where one E-step chunk of a full-covariance GaussianMixture spends its time.
+
+Times each stage of ``Mixture.chunk_stats`` on one chunk, single-threaded, scaled to
+seconds per 1,000,000 rows: building the features, the log-density product, the
+log-sum-exp normalization, the moment product. Also the whole E-step with 1 and 2 threads.
+
+Run:  .venv/bin/python benchmarks/profile_estep.py [--dtype float64|float32]
+"""
+
+import argparse
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from emkit.engine import ArraySource
+from emkit.engine.loop import e_step
+from emkit.families import GaussianFull
+from emkit.models import Mixture
+from emkit.models.mixture import log_normalize
+
+N, D, K = 1_000_000, 16, 16
+
+
+def per_million(fn, rows, repeat=50):
+    fn()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat * N / rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    dtype = np.dtype(parser.parse_args().dtype)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=3, size=(K, D))
+    X = (centres[rng.integers(0, K, N)] + rng.normal(size=(N, D))).astype(dtype)
+    model = Mixture(np.full(K, 1 / K), GaussianFull(centres + 0.3, np.tile(np.eye(D), (K, 1, 1))))
+    family = model.family
+    rows = ArraySource(X).chunks(model.bytes_per_row(X))[0][1]
+    chunk = X[:rows]
+    print(f"N={N:,} D={D} K={K} {dtype}, chunk of {rows} rows; seconds per 1e6 rows")
+    with threadpool_limits(1):
+        prepared = family.prepare(chunk)
+        log_prob = family.log_prob_prepared(prepared)
+        resp = log_prob.copy()
+        log_normalize(resp)
+        stages = {
+            "features": lambda: family.prepare(chunk),
+            "log-density product": lambda: family.log_prob_prepared(prepared),
+            "log-sum-exp normalization": lambda: log_normalize(log_prob.copy()),
+            "moment product": lambda: family.accumulate_prepared(prepared, resp),
+            "whole chunk E-step": lambda: model.chunk_stats(chunk),
+        }
+        for name, fn in stages.items():
+            print(f"  {name:28s} {per_million(fn, rows):.3f}")
+    for threads in (1, 2):
+        source = ArraySource(X, n_threads=threads)
+        e_step(model, source)
+        start = time.perf_counter()
+        e_step(model, source)
+        print(f"  full E-step, {threads} thread(s)     {time.perf_counter() - start:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -87,7 +87,7 @@ def e_step(model, source):
 
 
 def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,
-           reporter=None, record_params=False):
+           reporter=None, record_params=False, per_sample=True):
     """Run EM from ``model`` until convergence or ``max_iter`` iterations.
 
     Parameters
@@ -108,6 +108,9 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         Where progress lines go.
     record_params : bool, default=False
         Keep the model after every iteration in ``EMResult.params``.
+    per_sample : bool, default=True
+        Monitor the log-likelihood per unit of weight (scikit-learn's convention); False
+        monitors the total (hmmlearn's).
 
     Returns
     -------
@@ -119,7 +122,8 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     params, guard = [], True
     for iteration in range(1, max_iter + 1):
         stats = e_step(model, source)
-        lower_bound = _per_sample(stats.log_likelihood, source.total_weight, iteration)
+        lower_bound = _per_sample(stats.log_likelihood,
+                                  source.total_weight if per_sample else 1.0, iteration)
         change = monitor.report(lower_bound, guard=guard,
                                 resolution=_resolution(model, source.X.dtype))
         model = model.m_step(stats)

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from emkit._config import get_config
 
-__all__ = ["ArraySource", "auto_chunk_rows", "map_rows"]
+__all__ = ["ArraySource", "SequenceSource", "auto_chunk_rows", "map_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic.
 CHUNK_BYTES = 4 * 2**20
@@ -112,18 +112,93 @@ class ArraySource:
             weight = None if self.sample_weight is None else self.sample_weight[start:stop]
             return fn(self.X[start:stop], weight)
 
-        bounds = self.chunks(bytes_per_row)
-        threads = self._threads(len(bounds))
-        if threads == 1:
-            return reduce(add, map(run, bounds))
-        # Each thread runs single-threaded BLAS on its own chunk: better for the small
-        # matrix products of a chunk, and elementwise numpy work runs in parallel too.
-        with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
-            return reduce(add, pool.map(run, bounds))
+        return _run_chunks(run, self.chunks(bytes_per_row), self.n_threads)
 
-    def _threads(self, n_chunks):
-        wanted = self.n_threads or os.cpu_count() or 1
-        return max(1, min(wanted, n_chunks // 2))
+
+class SequenceSource(ArraySource):
+    """Sequences stacked in one array, cut into chunks of whole sequences.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows of every sequence, one sequence after another.
+    lengths : ndarray of shape (n_sequences,)
+        Length of each sequence, summing to ``n_samples``.
+    sample_weight : ndarray of shape (n_sequences,), default=None
+        Non-negative weights of the sequences; ``None`` weighs each sequence 1.
+    chunk_size : int, default=None
+        Rows per chunk (a sequence longer than this is a chunk of its own); ``None`` takes
+        :func:`emkit.get_config`'s, else sizes chunks from the model's bytes per row.
+    n_threads : int, default=None
+        Threads running chunks at once; results do not depend on it.
+    """
+
+    def __init__(self, X, lengths, sample_weight=None, chunk_size=None, n_threads=None):
+        super().__init__(X, sample_weight, chunk_size, n_threads)
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
+
+    @property
+    def total_weight(self):
+        """Sum of the sequence weights (the number of sequences when unweighted)."""
+        if self.sample_weight is None:
+            return float(len(self.lengths))
+        return float(np.sum(self.sample_weight, dtype=np.float64))
+
+    def chunks(self, bytes_per_row=1024):
+        """Return the ``(first, last)`` sequence bounds of the chunks (``last`` excluded).
+
+        Parameters
+        ----------
+        bytes_per_row : int, default=1024
+            Working-set bytes per row, used when the chunk size is automatic.
+
+        Returns
+        -------
+        bounds : list of tuple of int
+        """
+        rows = self.chunk_size or auto_chunk_rows(bytes_per_row)
+        bounds, first = [], 0
+        for last in range(1, len(self.lengths) + 1):
+            if self.offsets[last] - self.offsets[first] >= rows or last == len(self.lengths):
+                bounds.append((first, last))
+                first = last
+        return bounds
+
+    def map_reduce(self, fn, bytes_per_row=1024):
+        """Sum ``fn(X_chunk, weight_chunk, lengths=lengths_chunk)`` over the chunks, in order.
+
+        Parameters
+        ----------
+        fn : callable
+            Chunk function returning an additive value.
+        bytes_per_row : int, default=1024
+            Working-set bytes per row of ``fn``, to size automatic chunks.
+
+        Returns
+        -------
+        total
+            The sum of the chunk values.
+        """
+        def run(bounds):
+            first, last = bounds
+            weight = None if self.sample_weight is None else self.sample_weight[first:last]
+            rows = slice(self.offsets[first], self.offsets[last])
+            return fn(self.X[rows], weight, lengths=self.lengths[first:last])
+
+        return _run_chunks(run, self.chunks(bytes_per_row), self.n_threads)
+
+
+def _run_chunks(run, bounds, n_threads):
+    # Sum run(bound) over the bounds in order, on several threads when there are enough.
+    wanted = n_threads or os.cpu_count() or 1
+    threads = max(1, min(wanted, len(bounds) // 2))
+    if threads == 1:
+        return reduce(add, map(run, bounds))
+    # Each thread runs single-threaded BLAS on its own chunk: better for the small
+    # matrix products of a chunk, and elementwise numpy work runs in parallel too.
+    with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+        return reduce(add, pool.map(run, bounds))
 
 
 def map_rows(fn, X, bytes_per_row=1024):

@@ -1,0 +1,311 @@
+"""The hidden Markov model: K states, a start distribution, a transition matrix, and the
+emission components of one family.
+
+E-step: forward-backward on each sequence (``hmm_kernels``) gives the state posteriors
+(gamma), the expected transition counts and the log-likelihood; the emission statistics
+come from the family's ``accumulate(X, gamma)``, exactly as a mixture's come from its
+responsibilities. M-step: Dirichlet-MAP start and transition probabilities (zeros stay
+zero), and the family's maximization (or the estimator's own emission update).
+"""
+
+import warnings
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from emkit.exceptions import ComponentCollapseWarning
+from emkit.families.base import Family
+from emkit.models import hmm_kernels
+from emkit.stats import AdditiveStats
+
+__all__ = ["HMM", "HMMStats", "maximize_emissions", "sequence_offsets"]
+
+#: A state whose posterior mass is below this keeps its emission parameters.
+EMPTY_MASS = 1e-10
+
+
+def sequence_offsets(lengths):
+    """Return the start row of each sequence followed by the total number of rows.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n_sequences,)
+        Positive sequence lengths.
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_sequences + 1,), int64
+    """
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def maximize_emissions(family, stats, occupancy):
+    """The default emission M-step: the family's own maximization.
+
+    Parameters
+    ----------
+    family : Family
+        The current emission components.
+    stats : AdditiveStats
+        The family's summed statistics.
+    occupancy : ndarray of shape (n_states,)
+        Posterior mass of each state.
+
+    Returns
+    -------
+    family : Family
+    """
+    return family.maximize(stats)
+
+
+@dataclass(frozen=True)
+class HMMStats(AdditiveStats):
+    """Summed E-step statistics of a hidden Markov model.
+
+    Attributes
+    ----------
+    log_likelihood : float
+        Weighted sum of the sequences' log-likelihoods.
+    total_weight : float
+        Sum of the sequence weights.
+    start : ndarray of shape (n_states,)
+        Weighted posterior of the first step of each sequence, summed.
+    trans : ndarray of shape (n_states, n_states)
+        Weighted expected transition counts.
+    occupancy : ndarray of shape (n_states,)
+        Weighted posterior mass of each state.
+    family : AdditiveStats
+        The emission family's statistics.
+    """
+
+    log_likelihood: float
+    total_weight: float
+    start: np.ndarray
+    trans: np.ndarray
+    occupancy: np.ndarray
+    family: AdditiveStats
+
+
+def _dirichlet_map(counts, prior, previous):
+    # MAP of a Dirichlet-multinomial: counts + prior - 1, clipped at zero; a zero
+    # probability stays zero, and a row with nothing to normalize keeps its old values.
+    values = np.maximum(np.asarray(prior, dtype=np.float64) - 1.0 + counts, 0.0)
+    values = np.where(previous == 0.0, 0.0, values)
+    total = values.sum(axis=-1, keepdims=True)
+    empty = (total <= 0.0)[..., 0]
+    values = np.where(total > 0.0, values / np.where(total > 0.0, total, 1.0), previous)
+    return values, np.flatnonzero(np.atleast_1d(empty))
+
+
+@dataclass(frozen=True)
+class HMM:
+    """A hidden Markov model with emissions from one family.
+
+    Parameters
+    ----------
+    startprob : ndarray of shape (n_states,)
+        Start probabilities.
+    transmat : ndarray of shape (n_states, n_states)
+        Transition probabilities; row ``i`` is the distribution of the state after ``i``.
+    family : Family
+        The emission components, one per state.
+    startprob_prior : float or ndarray, default=1.0
+        Dirichlet prior of the start probabilities (1 is flat: maximum likelihood).
+    transmat_prior : float or ndarray, default=1.0
+        Dirichlet prior of each transition row.
+    update : str, default='ste'
+        What the M-step updates: 's' start, 't' transitions, 'e' emissions.
+    emission_update : callable, default=maximize_emissions
+        ``emission_update(family, stats, occupancy)`` returns the new emissions.
+    shift : bool, default=True
+        Exact scaled recursion (see :func:`hmm_kernels.forward_backward`); False is the
+        plain scaled recursion, which refuses sequences that underflow.
+    monotone : bool, default=True
+        False when the M-step maximizes a posterior (non-flat priors), which may lower
+        the likelihood.
+    """
+
+    startprob: np.ndarray
+    transmat: np.ndarray
+    family: Family
+    startprob_prior: Any = 1.0
+    transmat_prior: Any = 1.0
+    update: str = "ste"
+    emission_update: Callable = maximize_emissions
+    shift: bool = True
+    monotone: bool = True
+
+    @property
+    def n_components(self):
+        """Number of states."""
+        return len(self.startprob)
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return self.family.bytes_per_row(X) + 4 * 8 * self.n_components
+
+    def resolution(self, dtype):
+        """Return the smallest change of the log-likelihood the E-step resolves (0: float64).
+
+        Parameters
+        ----------
+        dtype : numpy.dtype
+            The dtype of the data.
+
+        Returns
+        -------
+        resolution : float
+        """
+        return 0.0
+
+    def log_frame(self, X):
+        """Return the emission log-densities of ``X`` under every state, in float64.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_frame : ndarray of shape (n_samples, n_states)
+        """
+        return np.ascontiguousarray(self.family.log_prob(X), dtype=np.float64)
+
+    def forward_backward(self, log_frame, lengths, weights=None, posteriors=True):
+        """Run forward-backward on every sequence.
+
+        Parameters
+        ----------
+        log_frame : ndarray of shape (n_samples, n_states)
+            Emission log-densities.
+        lengths : ndarray of shape (n_sequences,)
+            Sequence lengths, summing to ``n_samples``.
+        weights : ndarray of shape (n_sequences,), default=None
+            Sequence weights for the counts; None weighs each sequence 1.
+        posteriors : bool, default=True
+            Compute the state posteriors and counts; False runs the forward pass only.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_sequences,)
+        gamma : ndarray of shape (n_samples, n_states)
+        start : ndarray of shape (n_states,)
+        trans : ndarray of shape (n_states, n_states)
+        """
+        offsets = sequence_offsets(lengths)
+        weights = np.ones(len(lengths)) if weights is None else np.asarray(weights, float)
+        startprob = np.ascontiguousarray(self.startprob, dtype=np.float64)
+        transmat = np.ascontiguousarray(self.transmat, dtype=np.float64)
+        log_lik, gamma, start, trans, ok = hmm_kernels.forward_backward(
+            startprob, transmat, log_frame, offsets, weights, self.shift, posteriors)
+        if not self.shift and np.isneginf(log_lik).any():
+            shifted = hmm_kernels.forward_backward(
+                startprob, transmat, log_frame, offsets, weights, True, False)[0]
+            if np.isfinite(shifted).all():
+                raise ValueError(
+                    "The scaled forward pass underflowed (a step is too improbable under "
+                    "every state for plain scaling); use implementation='log'.")
+        for s in np.flatnonzero(~ok):
+            a, b = offsets[s], offsets[s + 1]
+            with np.errstate(divide="ignore"):
+                _, gamma[a:b], counts = hmm_kernels.forward_backward_log(
+                    np.log(startprob), np.log(transmat), log_frame[a:b])
+            start += weights[s] * gamma[a]
+            trans += weights[s] * counts
+        return log_lik, gamma, start, trans
+
+    def chunk_stats(self, X, sample_weight=None, lengths=None):
+        """E-step on a chunk of whole sequences.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows of the chunk's sequences.
+        sample_weight : ndarray of shape (n_sequences,), default=None
+            Weights of the sequences.
+        lengths : ndarray of shape (n_sequences,), default=None
+            Lengths of the sequences; None is one sequence.
+
+        Returns
+        -------
+        stats : HMMStats
+        """
+        lengths = np.array([len(X)]) if lengths is None else lengths
+        prepared = self.family.prepare(X)
+        log_frame = np.ascontiguousarray(self.family.log_prob_prepared(prepared),
+                                         dtype=np.float64)
+        log_lik, gamma, start, trans = self.forward_backward(log_frame, lengths, sample_weight)
+        if sample_weight is not None:
+            gamma *= np.repeat(sample_weight, lengths)[:, None]
+            log_likelihood = float(np.dot(sample_weight, np.where(sample_weight > 0, log_lik, 0)))
+            total = float(np.sum(sample_weight))
+        else:
+            log_likelihood, total = float(np.sum(log_lik)), float(len(lengths))
+        if not np.isfinite(log_likelihood):
+            return HMMStats(log_likelihood, total, start, trans, gamma.sum(axis=0), None)
+        return HMMStats(log_likelihood, total, start, trans, gamma.sum(axis=0),
+                        self.family.accumulate_prepared(prepared, gamma))
+
+    def m_step(self, stats):
+        """Return the model that maximizes the expected complete-data log-posterior.
+
+        Parameters
+        ----------
+        stats : HMMStats
+            Summed statistics.
+
+        Returns
+        -------
+        model : HMM
+        """
+        startprob, transmat, family = self.startprob, self.transmat, self.family
+        if "s" in self.update:
+            startprob, _ = _dirichlet_map(stats.start, self.startprob_prior, self.startprob)
+        if "t" in self.update:
+            transmat, stuck = _dirichlet_map(stats.trans, self.transmat_prior, self.transmat)
+            if len(stuck):
+                warnings.warn(
+                    f"No transition out of state {int(stuck[0])} was expected, so its "
+                    "transition probabilities were kept; the state is not visited before "
+                    "the end of any sequence.", ComponentCollapseWarning, stacklevel=4)
+        if "e" in self.update:
+            family = self._update_emissions(stats)
+        return replace(self, startprob=startprob, transmat=transmat, family=family)
+
+    def _update_emissions(self, stats):
+        family = self.emission_update(self.family, stats.family, stats.occupancy)
+        empty = np.flatnonzero(stats.occupancy < EMPTY_MASS * max(stats.total_weight, 1.0))
+        if len(empty) == 0 or len(empty) == self.n_components:
+            return family if len(empty) == 0 else self.family
+        warnings.warn(
+            f"State {int(empty[0])} received no posterior mass, so its emission parameters "
+            "were kept; use fewer states if this repeats.", ComponentCollapseWarning,
+            stacklevel=5)
+        pick = np.arange(self.n_components)
+        pick[empty] += self.n_components
+        return type(family).concatenate([family, self.family]).take(pick)
+
+    def n_parameters(self):
+        """Return the number of free parameters (start, transitions, emissions).
+
+        Returns
+        -------
+        n : int
+        """
+        K = self.n_components
+        return int(K - 1 + K * (K - 1) + self.family.n_parameters())
+

@@ -1,11 +1,13 @@
 """emkit: expectation-maximization for latent-variable models, on one engine."""
 
-from emkit import datasets, families
+from emkit import datasets, families, hmm
 from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
-from emkit.estimators import (BernoulliMixture, CategoricalMixture, GaussianMixture,
-                              MixtureModel, PoissonMixture)
+from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixture, GaussianHMM,
+                              GaussianMixture, HiddenMarkovModel, MixtureModel, PoissonHMM,
+                              PoissonMixture)
 
-__all__ = ["BernoulliMixture", "CategoricalMixture", "GaussianMixture", "MixtureModel",
+__all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GaussianHMM",
+           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "PoissonHMM",
            "PoissonMixture", "__version__", "config_context", "datasets", "families", "get_config",
-           "set_config"]
+           "hmm", "set_config"]

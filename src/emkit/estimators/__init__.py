@@ -2,7 +2,9 @@
 
 from emkit.estimators.discrete_mixtures import BernoulliMixture, CategoricalMixture, PoissonMixture
 from emkit.estimators.gaussian_mixture import GaussianMixture
+from emkit.estimators.hmm import CategoricalHMM, GaussianHMM, HiddenMarkovModel, PoissonHMM
 from emkit.estimators.mixture_model import MixtureModel
 
-__all__ = ["BernoulliMixture", "CategoricalMixture", "GaussianMixture", "MixtureModel",
+__all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GaussianHMM",
+           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "PoissonHMM",
            "PoissonMixture"]

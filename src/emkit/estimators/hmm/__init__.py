@@ -1,6 +1,13 @@
-"""Hidden Markov model estimators with hmmlearn's public API."""
+"""Hidden Markov model estimators with hmmlearn's public API.
 
-from emkit.estimators.hmm._base import BaseHMM, ConvergenceMonitor
+A new emission face goes in its own module here: a subclass of :class:`BaseHMM` that
+builds its family from its attributes.
+"""
+
+from emkit.estimators.hmm._base import DECODER_ALGORITHMS, BaseHMM, ConvergenceMonitor
+from emkit.estimators.hmm.discrete import CategoricalHMM, PoissonHMM
 from emkit.estimators.hmm.gaussian import GaussianHMM
+from emkit.estimators.hmm.generic import HiddenMarkovModel
 
-__all__ = ["BaseHMM", "ConvergenceMonitor", "GaussianHMM"]
+__all__ = ["DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor",
+           "GaussianHMM", "HiddenMarkovModel", "PoissonHMM"]

@@ -221,7 +221,8 @@ class BaseHMM(BaseEstimator):
 
     # -- what a subclass provides ------------------------------------------------------
     def _emission_family(self):
-        raise NotImplementedError(f"{type(self).__name__} must define _emission_family().")
+        """Return the emission components (None: a model that only draws states)."""
+        return None
 
     def _set_emissions(self, family):
         raise NotImplementedError(f"{type(self).__name__} must define _set_emissions().")
@@ -239,10 +240,8 @@ class BaseHMM(BaseEstimator):
         nc = self.n_components
         counts = {"s": nc - 1, "t": nc * (nc - 1)}
         family = self._emission_family()
-        letters = self._emission_letters or "e"
-        counts[letters[0]] = family.n_parameters()
-        for letter in letters[1:]:
-            counts[letter] = 0
+        if family is not None:
+            counts[(self._emission_letters or "e")[0]] = family.n_parameters()
         return counts
 
     def _validate_X(self, X):
@@ -266,7 +265,7 @@ class BaseHMM(BaseEstimator):
 
     def _needs_init(self, code, name):
         if code in self.init_params:
-            if hasattr(self, name):
+            if hasattr(self, name) and not getattr(self, "_restarting", False):
                 _log.warning("Even though the %r attribute is set, it will be overwritten "
                              "during initialization because 'init_params' contains %r",
                              name, code)
@@ -385,7 +384,11 @@ class BaseHMM(BaseEstimator):
 
         def initialize():
             if next(starts) > 0:
-                self._init(X, lengths, random_state=seeds.randint(np.iinfo(np.int32).max))
+                self._restarting = True
+                try:
+                    self._init(X, lengths, random_state=seeds.randint(np.iinfo(np.int32).max))
+                finally:
+                    del self._restarting
                 self._check()
             return self._model()
 
@@ -561,6 +564,8 @@ class BaseHMM(BaseEstimator):
             state = int(np.argmax(transmat_cdf[state] > draws[t]))
             states[t] = state
         family = self._emission_family()
+        if family is None:
+            return np.empty((n_samples, 0)), states
         X = None
         for k in np.unique(states):
             rows = np.flatnonzero(states == k)

@@ -1,11 +1,14 @@
 """``emkit.GaussianHMM``: hmmlearn's GaussianHMM on emkit's engine and Gaussian families."""
 
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 from sklearn import cluster
 
 from emkit.estimators.hmm._base import BaseHMM
+from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.families.gaussian.prior import GaussianPrior
 
@@ -45,6 +48,14 @@ def _stored_covars(covars, covariance_type, n_components):
 
 def _spd(matrix):
     return np.allclose(matrix, matrix.T) and np.all(linalg.eigvalsh(matrix) > 0)
+
+
+def _positive_definite(matrix):
+    try:
+        linalg.cholesky(matrix, lower=True)
+    except linalg.LinAlgError:
+        return False
+    return True
 
 
 class GaussianHMM(BaseHMM):
@@ -187,8 +198,30 @@ class GaussianHMM(BaseHMM):
                              self.covars_weight)
 
     def _emission_update(self, family, stats, occupancy):
-        return self._prior().maximize(family, stats, update_means="m" in self.params,
-                                      update_covars="c" in self.params)
+        means, covars = self._prior().estimate(family, stats, update_means="m" in self.params,
+                                               update_covars="c" in self.params)
+        return type(family)(means, self._floor_singular(covars), reg_covar=0.0)
+
+    def _floor_singular(self, covars):
+        # A state holding fewer distinct points than dimensions has a singular covariance
+        # (hmmlearn regularizes it silently inside its density); add min_covar to its
+        # diagonal, and say so.
+        if self.covariance_type in ("diag", "spherical"):
+            bad = ~(covars > 0).reshape(len(covars), -1).all(axis=1)
+            fixed = np.where(covars > 0, covars, self.min_covar)
+        else:
+            stack = covars[None] if self.covariance_type == "tied" else covars
+            bad = np.array([not _positive_definite(c) for c in stack])
+            fixed = stack + np.where(bad, self.min_covar, 0.0)[:, None, None] * np.eye(
+                stack.shape[-1])
+            fixed = fixed[0] if self.covariance_type == "tied" else fixed
+        if bad.any():
+            warnings.warn(
+                f"The covariance of state {int(np.flatnonzero(bad)[0])} is singular (it holds "
+                "fewer distinct points than dimensions, or a constant feature); min_covar was "
+                "added to its diagonal. Use fewer states or a larger covars_prior.",
+                ComponentCollapseWarning, stacklevel=6)
+        return fixed
 
     def _flat_priors(self):
         # Any covariance prior makes the M-step a MAP step, which may lower the likelihood.

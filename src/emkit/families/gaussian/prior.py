@@ -45,6 +45,27 @@ class GaussianPrior:
         Parameters
         ----------
         family : GaussianFull, GaussianDiag, GaussianSpherical or GaussianTied
+            The current components.
+        stats : FullStats, DiagStats or TiedStats
+            The family's summed statistics.
+        update_means : bool, default=True
+            Update the means.
+        update_covars : bool, default=True
+            Update the covariances.
+
+        Returns
+        -------
+        family : same type as ``family``
+        """
+        means, covariances = self.estimate(family, stats, update_means, update_covars)
+        return type(family)(means, covariances, family.reg_covar)
+
+    def estimate(self, family, stats, update_means=True, update_covars=True):
+        """Return the MAP means and covariances of ``stats`` under this prior.
+
+        Parameters
+        ----------
+        family : GaussianFull, GaussianDiag, GaussianSpherical or GaussianTied
             The current components (their means are kept when ``update_means`` is
             False, their covariances when ``update_covars`` is False).
         stats : FullStats, DiagStats or TiedStats
@@ -56,7 +77,9 @@ class GaussianPrior:
 
         Returns
         -------
-        family : same type as ``family``
+        means : ndarray of shape (n_components, n_features)
+        covariances : ndarray
+            Shaped like ``family.covariances``.
         """
         weight = stats.weight
         means_weight = np.asarray(self.means_weight, dtype=np.float64)
@@ -70,7 +93,7 @@ class GaussianPrior:
         covariances = family.covariances
         if update_covars:
             covariances = self._covariances(family, stats, means, means_prior, means_weight)
-        return type(family)(means, covariances, family.reg_covar)
+        return means, covariances
 
     def _covariances(self, family, stats, means, means_prior, means_weight):
         # Scatter of each component about ``means`` plus the means' prior term.

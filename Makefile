@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,plot]"
+	$(PY) -m pip install --quiet -e ".[test,plot,fast]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[fast]"
 	$(PY) benchmarks/bench_gaussian_mixture.py
+	$(PY) benchmarks/bench_hmm.py
 
 clean:
 	rm -rf $(VENV) demo-output build src/*.egg-info

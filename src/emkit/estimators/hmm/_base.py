@@ -175,9 +175,10 @@ class BaseHMM(BaseEstimator):
         Convergence threshold on the gain of the total log-likelihood.
     verbose : bool, default=False
         Print each iteration to stderr.
-    params : str, default=string.ascii_letters
-        Parameters updated by EM: 's' start, 't' transitions, and the emission letters.
-    init_params : str, default=string.ascii_letters
+    params : str, default='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+        Parameters updated by EM (every letter: all of them): 's' start, 't'
+        transitions, and the emission letters.
+    init_params : str, default='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
         Parameters initialized by ``fit``; others must be set before fitting.
     implementation : {'log', 'scaling'}, default='log'
         'log' runs the exact scaled recursion, which never underflows; 'scaling' runs the
@@ -500,8 +501,9 @@ class BaseHMM(BaseEstimator):
         Returns
         -------
         log_prob : float
-            Joint log-probability of the data and the Viterbi path, or the sum of the
-            log-posteriors of the MAP states... as hmmlearn reports them.
+            For 'viterbi', the joint log-probability of the data and the path. For
+            'map', the sum over steps of the largest state posterior (hmmlearn's value,
+            kept for compatibility; it is not a log-probability).
         state_sequence : ndarray of shape (n_samples,)
         """
         algorithm = algorithm or self.algorithm

@@ -407,6 +407,10 @@ class BaseHMM(BaseEstimator):
         return self
 
     def _emission_input(self, X):
+        n_features = getattr(self, "n_features", None)
+        if n_features is not None and X.shape[1] != n_features:
+            raise ValueError(f"X has {X.shape[1]} features but this model has {n_features}; "
+                             "pass data with the model's number of columns.")
         return X
 
     def _sequence_weights(self, sample_weight, n_sequences):

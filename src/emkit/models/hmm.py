@@ -222,7 +222,7 @@ class HMM:
         for s in np.flatnonzero(~ok):
             a, b = offsets[s], offsets[s + 1]
             with np.errstate(divide="ignore"):
-                _, gamma[a:b], counts = hmm_kernels.forward_backward_log(
+                log_lik[s], gamma[a:b], counts = hmm_kernels.forward_backward_log(
                     np.log(startprob), np.log(transmat), log_frame[a:b])
             start += weights[s] * gamma[a]
             trans += weights[s] * counts

@@ -8,10 +8,12 @@ are cached on disk; without it the same Python code runs, slowly but identically
 
 ``forward_backward`` is the scaled recursion: each step's forward vector is normalized to
 sum to one and the log of the normalizer is summed, so the log-likelihood is exact and
-nothing underflows over any length. Each step's emissions are shifted by their largest
-log-density before exponentiating, and a step whose scaled sum still underflows is redone
-in log space. ``forward_backward_log`` is the plain log-space recursion, used for a
-sequence on which the scaled one fails (an overflowing backward vector) and as the
+nothing underflows over any length. Each step's terms ``pred_j p_j(x_t)`` are formed in
+log space and shifted by their maximum before exponentiating, so they keep their digits.
+With every transition probability at least ``DENSE``, a state whose forward probability
+falls below ``LOST`` cannot matter later. Otherwise a reachable state falling below
+``LOST`` (or a backward value overflowing) makes the sequence not ``ok``, and it is
+recomputed by ``forward_backward_log``, the plain log-space recursion, which is also the
 reference in tests.
 """
 
@@ -33,8 +35,10 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["HAVE_NUMBA", "forward_backward", "forward_backward_log", "viterbi"]
 
-#: A scaled forward sum below this is redone in log space (far above the float64 minimum).
-TINY = 1e-250
+#: A normalized forward probability below this may have lost digits (or all of them).
+LOST = 1e-300
+#: Transition matrices whose every entry is at least this cannot revive a lost state.
+DENSE = 1e-250
 
 
 @_compile
@@ -72,8 +76,10 @@ def forward_backward(startprob, transmat, log_frame, offsets, weights, shift, po
     trans : ndarray of shape (n_states, n_states)
         Weighted expected number of transitions from each state to each state.
     ok : ndarray of shape (n_sequences,)
-        False for a sequence on which the scaled recursion failed; its counts are not in
-        ``start`` and ``trans``.
+        False for a sequence on which the scaled recursion may not be exact (a reachable
+        state lost its digits under a sparse transition matrix, or a backward value
+        overflowed); its counts are not in ``start`` and ``trans``, and its
+        log-likelihood and posteriors must be taken from :func:`forward_backward_log`.
     """
     n_samples, K = log_frame.shape
     n_seq = len(offsets) - 1
@@ -85,15 +91,28 @@ def forward_backward(startprob, transmat, log_frame, offsets, weights, shift, po
     trans = np.zeros((K, K))
     xi = np.zeros((K, K))
     pred = np.zeros(K)
+    work = np.zeros(K)
     beta = np.zeros(K)
     nxt = np.zeros(K)
+    reach = np.zeros(K, dtype=np.bool_)
+    before = np.zeros(K, dtype=np.bool_)
+    # With every transition at least DENSE, a lost state's influence on the likelihood
+    # is below K * LOST / DENSE (negligible); otherwise losing a reachable state may
+    # matter, and the sequence is recomputed in log space.
+    dense = True
+    for i in range(K):
+        for j in range(K):
+            if not transmat[i, j] >= DENSE:
+                dense = False
     for s in range(n_seq):
         a, b = offsets[s], offsets[s + 1]
         total = 0.0
+        suspect = False
         for t in range(a, b):
             if t == a:
                 for j in range(K):
                     pred[j] = startprob[j]
+                    reach[j] = startprob[j] > 0.0
             else:
                 for j in range(K):
                     pred[j] = 0.0
@@ -102,43 +121,51 @@ def forward_backward(startprob, transmat, log_frame, offsets, weights, shift, po
                     if ai != 0.0:
                         for j in range(K):
                             pred[j] += ai * transmat[i, j]
-            top = 0.0
+                if not dense:
+                    for j in range(K):
+                        before[j] = reach[j]
+                        reach[j] = False
+                    for i in range(K):
+                        if before[i]:
+                            for j in range(K):
+                                if transmat[i, j] > 0.0:
+                                    reach[j] = True
             if shift:
-                top = -np.inf
-                for j in range(K):
-                    if log_frame[t, j] > top:
-                        top = log_frame[t, j]
-                if top == -np.inf:
-                    total = -np.inf
-                    break
-            csum = 0.0
-            for j in range(K):
-                f = np.exp(log_frame[t, j] - top)
-                scaled[t, j] = f
-                gamma[t, j] = pred[j] * f
-                csum += gamma[t, j]
-            if shift and not csum > TINY:
-                # Underflow: the likely states are unreachable from the likely past.
-                # Redo the step in log space.
+                # Exact: shift by the largest log(pred_j) + log p_j(x_t), so the largest
+                # term is exactly 1 and every term keeps its digits down to LOST.
                 top = -np.inf
                 for j in range(K):
                     if pred[j] > 0.0:
                         v = np.log(pred[j]) + log_frame[t, j]
+                        work[j] = v
                         if v > top:
                             top = v
-                if top == -np.inf:
+                    else:
+                        work[j] = -np.inf
+                if not top > -np.inf:
                     total = -np.inf
                     break
                 csum = 0.0
                 for j in range(K):
-                    if pred[j] > 0.0:
-                        csum += np.exp(np.log(pred[j]) + log_frame[t, j] - top)
+                    gamma[t, j] = np.exp(work[j] - top)
+                    csum += gamma[t, j]
                 log_c = top + np.log(csum)
+                inv = 1.0 / csum
                 for j in range(K):
-                    scaled[t, j] = np.exp(log_frame[t, j] - log_c)
-                    gamma[t, j] = pred[j] * scaled[t, j]
+                    gamma[t, j] *= inv
+                    if not dense and reach[j] and gamma[t, j] < LOST and work[j] > -np.inf:
+                        suspect = True
+                    # An unreachable state's scaled density is never used (and could
+                    # overflow); a reachable one that overflows fails the backward pass.
+                    scaled[t, j] = np.exp(log_frame[t, j] - log_c) if pred[j] > 0.0 else 0.0
                 total += log_c
                 continue
+            # Plain scaling: exponentiate the densities as they are.
+            csum = 0.0
+            for j in range(K):
+                scaled[t, j] = np.exp(log_frame[t, j])
+                gamma[t, j] = pred[j] * scaled[t, j]
+                csum += gamma[t, j]
             if not csum > 0.0 or not np.isfinite(csum):
                 total = -np.inf
                 break
@@ -146,9 +173,14 @@ def forward_backward(startprob, transmat, log_frame, offsets, weights, shift, po
             for j in range(K):
                 gamma[t, j] *= inv
                 scaled[t, j] *= inv
-            total += top + np.log(csum)
+            total += np.log(csum)
         log_likelihood[s] = total
-        if not posteriors or total == -np.inf:
+        if total == -np.inf:
+            continue
+        if suspect:
+            ok[s] = False
+            continue
+        if not posteriors:
             continue
         for i in range(K):
             beta[i] = 1.0

@@ -97,6 +97,12 @@ class CategoricalHMM(BaseHMM):
         return X
 
     def _check_and_set_n_features(self, X):
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.integer):
+            raise ValueError("Symbols should be integers; encode X as integer symbols 0 to "
+                             "n_features - 1.")
+        if X.min() < 0:
+            raise ValueError(f"Symbols should be nonnegative; X holds {X.min()}.")
         largest = int(X.max())
         if self.n_features is None:
             self.n_features = largest + 1

@@ -595,8 +595,7 @@ class BaseHMM(BaseEstimator):
         -------
         aic : float
         """
-        n_params = sum(self._get_n_fit_scalars_per_param().values())
-        return -2 * self.score(X, lengths) + 2 * n_params
+        return self._criterion(X, lengths, 2.0)
 
     def bic(self, X, lengths=None):
         """Bayesian information criterion: ``-2 log L + p log n``.
@@ -612,8 +611,11 @@ class BaseHMM(BaseEstimator):
         -------
         bic : float
         """
+        return self._criterion(X, lengths, np.log(len(X)))
+
+    def _criterion(self, X, lengths, penalty_per_parameter):
         n_params = sum(self._get_n_fit_scalars_per_param().values())
-        return -2 * self.score(X, lengths) + n_params * np.log(len(X))
+        return -2 * self.score(X, lengths) + penalty_per_parameter * n_params
 
     def get_stationary_distribution(self):
         """Return the stationary distribution of the states.

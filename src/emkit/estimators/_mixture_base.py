@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from emkit.engine import ArraySource, fit_em
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
+from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.mixture import Mixture, log_normalize
 
@@ -110,9 +111,11 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X, callback, sample_weight=None):
         # Validate, run the engine, set the fitted attributes; return the validated X.
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+                          ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = fit_weights(X, sample_weight)
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
@@ -139,6 +142,16 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.lower_bounds_ = result.history
         self._record_history(result)
         return X
+
+    def _family_kind(self):
+        # The family (class or instance) whose ``allows_missing`` decides whether X may
+        # hold NaN.
+        return getattr(self, "_family", None)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = allows_missing(self._family_kind())
+        return tags
 
     def _reporter(self):
         # The textbook table; GaussianMixture keeps scikit-learn's progress lines.
@@ -167,8 +180,10 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     # -- prediction -------------------------------------------------------------------
     def _validated(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        validate_support(self._get_model().family, X)
+        family = self._get_model().family
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
+                          ensure_all_finite=nan_policy(family))
+        validate_support(family, X)
         return X
 
     def _log_joint(self, model, X):
@@ -245,6 +260,28 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         resp = self._log_joint(self._get_model(), X)
         log_normalize(resp)
         return resp
+
+    def impute(self, X):
+        """Fill each missing (NaN) entry with its conditional expectation under the model.
+
+        The filled value is the responsibility-weighted mean of the components'
+        conditional expectations given the row's observed entries; observed entries are
+        returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One row per sample, NaN where a value is missing.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features)
+            ``X`` with its missing entries filled, in float64.
+        """
+        X = self._validated(X)
+        model = self._get_model()
+        return map_rows(lambda rows: impute_rows(model.family, model.log_joint, rows), X,
+                        model.bytes_per_row(X))
 
     def sample(self, n_samples=1):
         """Generate random samples from the fitted mixture.

@@ -226,13 +226,17 @@ class CategoricalMixture(_FamilyMixture):
         self.assignment = assignment
         self.record_params = record_params
 
+    def _family_kind(self):
+        return Categorical
+
     def _categories(self, X):
         if self.n_categories is not None:
             return tuple(int(c) for c in self.n_categories)
-        if np.any(X < 0) or np.any(X != np.round(X)):
+        observed = X[~np.isnan(X)]
+        if np.any(observed < 0) or np.any(observed != np.round(observed)):
             raise ValueError("Categorical columns hold non-negative integer codes; recode the "
                              "data as 0, 1, 2, ... per column.")
-        return tuple(int(c) + 1 for c in X.max(axis=0))
+        return tuple(int(c) + 1 for c in np.nanmax(X, axis=0))
 
     def _placeholder(self, X):
         cats = getattr(self, "components_", None)

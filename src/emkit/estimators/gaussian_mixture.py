@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array
 
 from emkit.engine import ArraySource
 from emkit.engine.report import VerboseReporter
+from emkit.estimators._missing import filled_for_init
 from emkit.estimators._mixture_base import MixtureEstimator
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
@@ -145,19 +146,20 @@ class GaussianMixture(MixtureEstimator):
             return lambda start, stop: _normalized(rng.uniform(size=(stop - start, K)))
         if self.init_params == "kmeans":
             labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
-                X, sample_weight=sample_weight).labels_
+                filled_for_init(X), sample_weight=sample_weight).labels_
         else:
             if self.init_params == "random_from_data":
                 indices = rng.choice(n, size=K, replace=False)
             else:
-                _, indices = kmeans_plusplus(X, K, random_state=rng, sample_weight=sample_weight)
+                _, indices = kmeans_plusplus(filled_for_init(X), K, random_state=rng,
+                                             sample_weight=sample_weight)
             labels = np.full(n, -1)
             labels[indices] = np.arange(K)
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
     def _initial_model(self, X, rng, index=0, sample_weight=None):
         resp = self._initial_resp(X, rng, sample_weight)
-        placeholder = self._family._placeholder(self.n_components, X.mean(axis=0, dtype=float),
+        placeholder = self._family._placeholder(self.n_components, _column_means(X),
                                                 self.reg_covar)
         stats = _sum_chunks(placeholder, X, resp, sample_weight)
         family = placeholder.maximize(stats)
@@ -189,6 +191,13 @@ class GaussianMixture(MixtureEstimator):
         family = self._family.from_precisions_cholesky(
             self.means_, self.precisions_cholesky_, self.reg_covar)
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)
+
+
+def _column_means(X):
+    # The mean of each column's observed entries (exactly X.mean without NaN).
+    if np.isnan(X).any():
+        return np.nanmean(X, axis=0, dtype=float)
+    return X.mean(axis=0, dtype=float)
 
 
 def _normalized(resp):

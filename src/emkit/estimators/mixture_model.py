@@ -99,6 +99,9 @@ class MixtureModel(MixtureEstimator):
         """Number of components."""
         return self._start_family().n_components
 
+    def _family_kind(self):
+        return self._start_family()
+
     def _start_family(self):
         if isinstance(self.components, Family):
             return self.components

@@ -33,10 +33,13 @@ class Family:
 
     Subclasses are frozen dataclasses. ``component_fields`` names the fields whose first
     axis runs over the components; the generic ``take``, ``identical_groups`` and
-    ``to_dict`` use it.
+    ``to_dict`` use it. A family whose ``log_prob`` and ``accumulate`` take rows with NaN
+    entries (the marginal density of the observed entries, the expected statistics of
+    the missing ones) sets ``allows_missing = True``; estimators then accept NaN in X.
     """
 
     component_fields: ClassVar[tuple] = ()
+    allows_missing: ClassVar[bool] = False
 
     @property
     def n_components(self):

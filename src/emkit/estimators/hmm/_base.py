@@ -15,11 +15,12 @@ from collections import deque
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import fit_em
 from emkit.engine.sources import SequenceSource
+from emkit.estimators._missing import check_missing, impute_rows, nan_policy
 from emkit.models import hmm_kernels
 from emkit.models.hmm import HMM
 
@@ -245,9 +246,14 @@ class BaseHMM(BaseEstimator):
             counts[(self._emission_letters or "e")[0]] = family.n_parameters()
         return counts
 
+    def _family_kind(self):
+        # The emission family (class or instance) whose ``allows_missing`` decides whether
+        # X may hold NaN.
+        return None
+
     def _validate_X(self, X):
-        from sklearn.utils import check_array
-        return check_array(X, dtype=np.float64, ensure_min_samples=1)
+        return check_array(X, dtype=np.float64, ensure_min_samples=1,
+                           ensure_all_finite=nan_policy(self._family_kind()))
 
     # -- hmmlearn's hooks --------------------------------------------------------------
     def _compute_log_likelihood(self, X):
@@ -376,6 +382,7 @@ class BaseHMM(BaseEstimator):
         X = self._validate_X(X)
         lengths = _as_lengths(lengths, len(X))
         weights = self._sequence_weights(sample_weight, len(lengths))
+        check_missing(X)
         self._init(X, lengths)
         self._check()
         X = self._emission_input(X)
@@ -472,6 +479,28 @@ class BaseHMM(BaseEstimator):
         posteriors : ndarray of shape (n_samples, n_components)
         """
         return self._score(X, lengths, posteriors=True)
+
+    def impute(self, X, lengths=None):
+        """Fill each missing (NaN) entry with its conditional expectation under the model.
+
+        The filled value is the state-posterior-weighted mean of the states' conditional
+        expectations given the step's observed entries; observed entries are unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked, NaN where a value is missing.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features)
+        """
+        posteriors = self.score_samples(X, lengths)[1]
+        X = self._emission_input(self._validate_X(X))
+        with np.errstate(divide="ignore"):
+            return impute_rows(self._emission_family(), np.log(posteriors), X)
 
     def predict_proba(self, X, lengths=None):
         """Return the posterior probability of each state at each step.

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
+from emkit.estimators._missing import nan_policy
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.discrete import Categorical, Poisson
 
@@ -30,15 +31,17 @@ _COMMON = """
 """
 
 
-def _integer_matrix(X, what):
-    X = check_array(X, dtype=None, ensure_min_samples=1)
+def _integer_matrix(X, what, family):
+    # Integer symbols or counts; NaN (missing) entries are kept, in a float array.
+    X = check_array(X, dtype=None, ensure_min_samples=1, ensure_all_finite=nan_policy(family))
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
-    bad = ~(np.isfinite(X) & (X == np.round(X)) & (X >= 0))
+    missing = np.isnan(X) if np.issubdtype(X.dtype, np.floating) else False
+    bad = ~(missing | (np.isfinite(X) & (X == np.round(X)) & (X >= 0)))
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise ValueError(f"X must hold {what}; found {X[row, col]} at row {row}, column {col}.")
-    return X.astype(np.int64)
+    return X.astype(np.float64) if np.any(missing) else X.astype(np.int64)
 
 
 class CategoricalHMM(BaseHMM):
@@ -90,20 +93,24 @@ class CategoricalHMM(BaseHMM):
         self.n_features = n_features
 
     def _validate_X(self, X):
-        X = _integer_matrix(X, "integer symbols (non-negative whole numbers)")
+        X = _integer_matrix(X, "integer symbols (non-negative whole numbers)", Categorical)
         if X.shape[1] != 1:
             raise ValueError(f"CategoricalHMM takes one column of symbols; X has {X.shape[1]} "
                              "columns.")
         return X
 
+    def _family_kind(self):
+        return Categorical
+
     def _check_and_set_n_features(self, X):
         X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.integer):
+        # Integer symbols; a float array only to hold NaN for missing symbols.
+        if not (np.issubdtype(X.dtype, np.integer) or np.isnan(X).any()):
             raise ValueError("Symbols should be integers; encode X as integer symbols 0 to "
                              "n_features - 1.")
-        if X.min() < 0:
-            raise ValueError(f"Symbols should be nonnegative; X holds {X.min()}.")
-        largest = int(X.max())
+        if np.nanmin(X) < 0:
+            raise ValueError(f"Symbols should be nonnegative; X holds {np.nanmin(X)}.")
+        largest = int(np.nanmax(X))
         if self.n_features is None:
             self.n_features = largest + 1
         elif largest >= self.n_features:
@@ -112,10 +119,11 @@ class CategoricalHMM(BaseHMM):
                 f"{self.n_features - 1}); raise n_features or re-encode the symbols.")
 
     def _emission_input(self, X):
-        if getattr(self, "n_features", None) is not None and X.max() >= self.n_features:
+        if getattr(self, "n_features", None) is not None and np.nanmax(X) >= self.n_features:
             raise ValueError(
-                f"X holds symbol {int(X.max())} but n_features is {self.n_features} (symbols "
-                f"0 to {self.n_features - 1}); raise n_features or re-encode the symbols.")
+                f"X holds symbol {int(np.nanmax(X))} but n_features is {self.n_features} "
+                f"(symbols 0 to {self.n_features - 1}); raise n_features or re-encode the "
+                "symbols.")
         return X
 
     def _init_emissions(self, X, lengths, random_state):
@@ -230,12 +238,15 @@ class PoissonHMM(BaseHMM):
         self.lambdas_weight = lambdas_weight
 
     def _validate_X(self, X):
-        return _integer_matrix(X, "non-negative integer counts").astype(np.float64)
+        return _integer_matrix(X, "non-negative integer counts", Poisson).astype(np.float64)
+
+    def _family_kind(self):
+        return Poisson
 
     def _init_emissions(self, X, lengths, random_state):
         if self._needs_init("l", "lambdas_"):
             rng = check_random_state(random_state)
-            mean, var = X.mean(), X.var()
+            mean, var = np.nanmean(X), np.nanvar(X)
             if not var > 0:
                 raise ValueError("Every count in X is the same, so the rates cannot be "
                                  "initialized at random; set lambdas_ and leave 'l' out of "

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import linalg
 from sklearn import cluster
 
+from emkit.estimators._missing import filled_for_init
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.gaussian import COVARIANCE_TYPES
@@ -157,7 +158,11 @@ class GaussianHMM(BaseHMM):
     def covars_(self, covars):
         self._covars_ = _stored_covars(covars, self.covariance_type, self.n_components)
 
+    def _family_kind(self):
+        return COVARIANCE_TYPES.get(self.covariance_type)
+
     def _init_emissions(self, X, lengths, random_state):
+        X = filled_for_init(X)
         if self._needs_init("m", "means_"):
             kmeans = cluster.KMeans(n_clusters=self.n_components, random_state=random_state,
                                     n_init=10)

@@ -7,7 +7,7 @@ from random state posteriors.
 """
 
 import numpy as np
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 
 from emkit.estimators._mixture_base import validate_support
 from emkit.estimators.hmm._base import BaseHMM, ConvergenceMonitor, _log
@@ -105,8 +105,8 @@ class HiddenMarkovModel(BaseHMM):
         raise TypeError("family must be a Family or a list of one-component families; got "
                         f"{type(self.family).__name__}.")
 
-    def _validate_X(self, X):
-        return check_array(X, dtype=np.float64, ensure_min_samples=1)
+    def _family_kind(self):
+        return self._start_family()
 
     def _check_and_set_n_features(self, X):
         self.n_features_in_ = X.shape[1]

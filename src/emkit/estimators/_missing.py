@@ -1,0 +1,148 @@
+"""Missing values (NaN) at the estimators' edge.
+
+The families compute the observed-data E-step (the marginal density of each row's
+observed entries, the conditional expectation of its missing ones); here are the checks
+and conventions every estimator applies around them: which families take NaN, a column
+with nothing observed is an error, a row with nothing observed carries no weight in a fit,
+and initializations that need complete data (k-means) see the column means in the gaps.
+"""
+
+import numpy as np
+
+__all__ = ["allows_missing", "check_missing", "filled_for_init", "fit_weights", "impute_rows",
+           "nan_policy"]
+
+
+def allows_missing(family):
+    """Return True when ``family`` computes the observed-data E-step of rows with NaN.
+
+    Parameters
+    ----------
+    family : Family
+        The components.
+
+    Returns
+    -------
+    allowed : bool
+    """
+    return bool(getattr(family, "allows_missing", False))
+
+
+def nan_policy(family):
+    """Return scikit-learn's ``ensure_all_finite`` value for data fitted by ``family``.
+
+    Parameters
+    ----------
+    family : Family
+        The components.
+
+    Returns
+    -------
+    policy : bool or str
+        ``"allow-nan"`` when the family takes missing values, else True.
+    """
+    return "allow-nan" if allows_missing(family) else True
+
+
+def check_missing(X):
+    """Return the mask of rows with every entry missing (None when ``X`` has no NaN).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data, float.
+
+    Returns
+    -------
+    empty_rows : ndarray of shape (n_samples,) of bool, or None
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return None
+    empty_columns = np.flatnonzero(missing.all(axis=0))
+    if len(empty_columns):
+        raise ValueError(f"Column {int(empty_columns[0])} of X has no observed value (every "
+                         "entry is NaN); drop it before fitting.")
+    return missing.all(axis=1)
+
+
+def fit_weights(X, sample_weight):
+    """Return the sample weights of a fit, with rows that observe nothing at zero.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The user's weights.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+        Unchanged (the same object) when no row is entirely missing.
+    """
+    empty = check_missing(X)
+    if empty is None or not empty.any():
+        return sample_weight
+    weights = np.ones(len(X)) if sample_weight is None else np.array(sample_weight, float)
+    weights[empty] = 0.0
+    if not weights.any():
+        raise ValueError("Every row of X with a positive weight is entirely missing; there is "
+                         "nothing to fit.")
+    return weights
+
+
+def filled_for_init(X):
+    """Return ``X`` with each missing entry replaced by its column's mean (a copy).
+
+    Only initializations that need complete rows (k-means) use it; the fit itself uses
+    the observed-data likelihood. Without NaN, ``X`` itself is returned.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data.
+
+    Returns
+    -------
+    filled : ndarray of shape (n_samples, n_features)
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return X
+    return np.where(missing, np.nanmean(X, axis=0, dtype=np.float64).astype(X.dtype), X)
+
+
+def impute_rows(family, log_joint, rows):
+    """Fill the NaN entries of ``rows`` with their posterior conditional expectations.
+
+    Parameters
+    ----------
+    family : Family
+        The components; they must offer ``condition(X)``, the conditional expectation of
+        every entry under every component, (n_samples, n_components, n_features).
+    log_joint : callable or ndarray
+        The rows' joint log-probabilities of each component (``log w_k + log p(x | k)``
+        for a mixture, ``log gamma`` for an HMM), or a callable computing them from the
+        rows.
+    rows : ndarray of shape (n_samples, n_features)
+        The rows.
+
+    Returns
+    -------
+    filled : ndarray of shape (n_samples, n_features), float64
+    """
+    rows = np.asarray(rows, dtype=np.float64)
+    missing = np.isnan(rows)
+    if not missing.any():
+        return rows
+    condition = getattr(family, "condition", None)
+    if condition is None:
+        raise ValueError(f"{type(family).__name__} cannot impute missing values (it has no "
+                         "condition method); use a family that takes missing data.")
+    weights = np.array(log_joint(rows) if callable(log_joint) else log_joint, dtype=np.float64)
+    weights -= weights.max(axis=1, keepdims=True)
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=1, keepdims=True)
+    filled = np.einsum("nk,nkd->nd", weights, condition(rows))
+    return np.where(missing, filled, rows)

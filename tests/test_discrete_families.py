@@ -233,7 +233,7 @@ def test_invalid_parameters(make, message):
      r"Column 0 holds the value -1\.0, but a Poisson family takes only non-negative "
      r"integer counts\."),
     (Poisson([[1.0, 1.0]]), [[0, 1.5]], r"Column 1 holds the value 1\.5"),
-    (Poisson([[1.0]]), [[np.nan]], r"Column 0 holds the value nan"),
+    (Poisson([[1.0]]), [[np.inf]], r"Column 0 holds the value inf"),
     (Categorical([[[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]]], [2, 3]), [[0, 2], [2, 1]],
      r"Column 0 holds the value 2\.0, but column 0 of this Categorical family has only "
      r"2 categories \(codes 0 to 1\)\."),

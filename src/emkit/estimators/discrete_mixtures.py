@@ -65,7 +65,8 @@ class _FamilyMixture(MixtureEstimator):
         else:
             # Like scikit-learn's 'random_from_data': each component starts at its own row.
             family = self._placeholder(X)
-            distinct = np.unique(X, axis=0)
+            # Complete rows first: a row with NaN would leave those columns neutral.
+            distinct = np.unique(X[~np.isnan(X).any(axis=1)], axis=0)
             pool = distinct if len(distinct) >= K else X
             rows = pool[rng.choice(len(pool), size=K, replace=False)]
             for k in range(K):

@@ -3,17 +3,25 @@
 The discrete and positive families treat the columns of ``X`` as independent, so a
 component's log-density is a sum over columns. Their parameters are ``(K, D)`` arrays;
 a scalar or one row given for a single component is promoted.
+
+Missing entries (NaN, missing at random) add nothing to a row's log-density, and the
+statistics count only observed entries: besides each component's weight they carry a
+``(K, D)`` column weight, ``sum_i W_ik o_id`` with ``o_id = 1`` where ``x_id`` is
+observed, which the M-steps divide by. Without NaN the column weight is the component
+weight repeated over the columns, so the fitted numbers are those of complete data.
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from emkit.families.base import Family
+from emkit.families.base import Family, set_derived
 from emkit.stats import AdditiveStats
 
-__all__ = ["EMPTY_WEIGHT", "ColumnFamily", "ColumnSums", "as_rows", "check_columns", "keep_empty", "raise_first",
-           "xlogy_dot"]
+__all__ = ["EMPTY_WEIGHT", "ColumnFamily", "ColumnSums", "as_rows", "check_columns",
+           "column_sums", "fill_column_weight", "is_integer", "keep_empty", "keep_missing",
+           "observed_mask", "raise_first", "xlogy_dot"]
 
 #: Components whose summed weight is below this keep their parameters in an M-step.
 EMPTY_WEIGHT = 10 * np.finfo(np.float64).eps
@@ -70,6 +78,78 @@ def check_columns(family, X):
     return X
 
 
+def is_integer(X):
+    """Return where ``X`` holds a finite integer value (False at NaN and +-inf).
+
+    Parameters
+    ----------
+    X : ndarray
+        The values.
+
+    Returns
+    -------
+    integer : ndarray of bool
+    """
+    return np.isfinite(X) & (X == np.round(X))
+
+
+def observed_mask(X):
+    """Return where ``X`` is observed (not NaN), or None when nothing is missing.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+
+    Returns
+    -------
+    observed : ndarray of bool, shape (n_samples, n_features), or None
+    """
+    missing = np.isnan(X)
+    if not missing.any():
+        return None
+    return ~missing
+
+
+def column_sums(X, W):
+    """Return the weighted column sums of the observed entries of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows, float64; NaN marks a missing entry.
+    W : ndarray of shape (n_samples, n_components)
+        Weight of each row for each component.
+
+    Returns
+    -------
+    stats : ColumnSums
+    """
+    W = np.asarray(W, dtype=np.float64)
+    observed = observed_mask(X)
+    if observed is None:
+        return ColumnSums(W.sum(axis=0), W.T @ X)
+    return ColumnSums(W.sum(axis=0), W.T @ np.where(observed, X, 0.0),
+                      W.T @ observed.astype(np.float64))
+
+
+def fill_column_weight(stats, n_features):
+    """Give statistics built without a column weight the component weight in every column.
+
+    Called from the ``__post_init__`` of statistics with a ``column_weight`` field.
+
+    Parameters
+    ----------
+    stats : AdditiveStats
+        Statistics with the fields ``weight`` and ``column_weight``.
+    n_features : int
+        Number of columns.
+    """
+    if stats.column_weight is None:
+        weight = np.asarray(stats.weight, dtype=np.float64)
+        set_derived(stats, column_weight=np.repeat(weight[:, None], n_features, axis=1))
+
+
 def raise_first(bad, X, describe):
     """Raise a ValueError naming the first column that holds a value outside the support.
 
@@ -91,14 +171,16 @@ def raise_first(bad, X, describe):
 
 
 def keep_empty(weight, new, old):
-    """Return ``new`` with the rows of components without weight taken from ``old``.
+    """Return ``new`` with the entries that have no weight taken from ``old``.
 
     Parameters
     ----------
-    weight : ndarray of shape (n_components,)
-        Summed weight of each component.
+    weight : ndarray of shape (n_components,) or (n_components, n_features)
+        Summed weight of each component, or of each column of each component (the
+        observed weight): a component, or a column of a component, below
+        :data:`EMPTY_WEIGHT` keeps its parameters.
     new : ndarray of shape (n_components, ...)
-        Parameters estimated from the statistics.
+        Parameters estimated from the statistics; their leading axes match ``weight``.
     old : ndarray of shape (n_components, ...)
         The current parameters.
 
@@ -112,6 +194,25 @@ def keep_empty(weight, new, old):
     new = np.array(new, dtype=np.float64)
     new[empty] = old[empty]
     return new
+
+
+def keep_missing(x, new, old):
+    """Return a re-seeded row of parameters: ``new`` where ``x`` is observed, else ``old``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_features,)
+        The row a component restarts at; NaN marks a missing entry.
+    new : ndarray of shape (n_features,)
+        Parameters computed from ``x``.
+    old : ndarray of shape (n_features,)
+        The component's current parameters.
+
+    Returns
+    -------
+    params : ndarray of shape (n_features,)
+    """
+    return np.where(np.isnan(np.asarray(x, dtype=np.float64)), old, new)
 
 
 def xlogy_dot(A, P, log_P=None):
@@ -155,16 +256,30 @@ class ColumnSums(AdditiveStats):
     weight : ndarray of shape (n_components,)
         Summed weight of each component.
     sums : ndarray of shape (n_components, n_features)
-        Weighted sum of each column for each component.
+        Weighted sum of the observed entries of each column for each component.
+    column_weight : ndarray of shape (n_components, n_features) or None, default=None
+        Summed weight of the rows that observe each column, for each component; None
+        (no missing entries) gives ``weight`` in every column.
     """
 
     weight: np.ndarray
     sums: np.ndarray
+    column_weight: np.ndarray = None
+
+    def __post_init__(self):
+        fill_column_weight(self, np.shape(self.sums)[1])
 
 
 @dataclass(frozen=True)
 class ColumnFamily(Family):
-    """Base of families whose columns are independent, with ``(K, D, ...)`` parameters."""
+    """Base of families whose columns are independent, with ``(K, D, ...)`` parameters.
+
+    NaN in ``X`` marks a missing entry, which adds nothing to a row's log-density and
+    nothing to the statistics of its column (``allows_missing``).
+    """
+
+    #: Whether NaN entries are taken as missing values (the observed-data likelihood).
+    allows_missing: ClassVar[bool] = True
 
     @property
     def n_features(self):
@@ -172,12 +287,16 @@ class ColumnFamily(Family):
         return int(np.shape(getattr(self, self.component_fields[0]))[1])
 
     def _outside(self, X):
-        # (bad mask, describe(column)) for values of X outside the support.
+        # (bad mask, describe(column)) for values of X outside the support; validate
+        # clears the mask at NaN for families that allow missing values.
         raise NotImplementedError(f"{type(self).__name__} must define _outside(X) to say "
                                   "which values lie outside its support.")
 
     def validate(self, X):
         """Raise a ValueError when a value of ``X`` lies outside the family's support.
+
+        NaN (a missing entry) is allowed; +-inf and other values outside the support
+        are not.
 
         Parameters
         ----------
@@ -191,5 +310,7 @@ class ColumnFamily(Family):
         """
         X = check_columns(self, X)
         bad, describe = self._outside(X)
+        if self.allows_missing:
+            bad = bad & ~np.isnan(X)
         raise_first(bad, X, describe)
         return X

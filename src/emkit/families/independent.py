@@ -5,11 +5,13 @@
 log-density is the sum of the parts' log-densities on their columns. Every part holds
 the same number of components, and component ``k`` of the whole is component ``k`` of
 every part. The statistics are the tuple of the parts' statistics and the M-step
-maximizes each part on its own.
+maximizes each part on its own. Missing entries (NaN) go to the parts as they are; the
+whole takes them when every part does (``allows_missing``).
 """
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -124,6 +126,10 @@ class Independent(Family):
     columns: tuple
     _indices: tuple = field(init=False, repr=False, compare=False)
 
+    #: Whether NaN entries are taken as missing values: True on an instance whose parts
+    #: all take them.
+    allows_missing: ClassVar[bool] = False
+
     def __post_init__(self):
         families = tuple(self.families)
         if not families or not all(isinstance(f, Family) for f in families):
@@ -148,7 +154,8 @@ class Independent(Family):
                              "n_features - 1 exactly once; got "
                              f"{[list(cols) for cols in columns]}.")
         set_derived(self, families=families, columns=columns,
-                    _indices=tuple(np.array(cols, dtype=np.intp) for cols in columns))
+                    _indices=tuple(np.array(cols, dtype=np.intp) for cols in columns),
+                    allows_missing=all(getattr(f, "allows_missing", False) for f in families))
 
     # -- shape -----------------------------------------------------------------------
     @property
@@ -202,7 +209,8 @@ class Independent(Family):
         """Raise a ValueError when a value of ``X`` lies outside a part's support.
 
         Each part that has a ``validate`` checks its own columns; the message names the
-        column of ``X``, not the column within the part.
+        column of ``X``, not the column within the part. NaN (a missing entry) is
+        allowed in the columns of parts that take missing values.
 
         Parameters
         ----------
@@ -215,10 +223,15 @@ class Independent(Family):
             The rows, floating point.
         """
         X = self._check(X)
+        missing = np.isnan(X).any(axis=0)
         for j, (part, index) in enumerate(zip(self.families, self._indices)):
             validate = getattr(part, "validate", None)
             if validate is not None:
                 self._call(j, validate, X[:, index])
+            if missing[index].any() and not getattr(part, "allows_missing", False):
+                raise ValueError(f"Column {self.columns[j][int(np.argmax(missing[index]))]} "
+                                 f"holds a missing value (NaN), but the "
+                                 f"{type(part).__name__} part (families[{j}]) takes none.")
         return X
 
     def log_prob(self, X):
@@ -227,7 +240,7 @@ class Independent(Family):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            The rows.
+            The rows; NaN entries go to the parts as they are.
 
         Returns
         -------
@@ -245,7 +258,7 @@ class Independent(Family):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            The rows.
+            The rows; NaN entries go to the parts as they are.
         W : ndarray of shape (n_samples, n_components)
             Weight of each row for each component.
 

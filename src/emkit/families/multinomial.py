@@ -10,7 +10,8 @@ The log-probabilities use ``0 * log 0 = 0`` exactly, so a probability of 0 gives
 values where the row has no count in that category and ``-inf`` elsewhere. The M-step
 is the closed-form weighted maximum-likelihood estimate
 ``probs_k = sum_i w_ik x_i / sum_i w_ik n_i``; a component without weighted counts keeps
-its probabilities.
+its probabilities. A count vector with a missing entry has no defined total, so the
+family takes no NaN.
 """
 
 from dataclasses import dataclass
@@ -20,16 +21,10 @@ import numpy as np
 from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
-                                     keep_empty, xlogy_dot)
+                                     is_integer, keep_empty, xlogy_dot)
 from emkit.families.base import set_derived
 
 __all__ = ["Multinomial"]
-
-
-def _is_integer(X):
-    return np.isfinite(X) & (X == np.round(X))
-
-
 
 
 @dataclass(frozen=True)
@@ -54,6 +49,7 @@ class Multinomial(ColumnFamily):
     n_trials: int = None
 
     component_fields: ClassVar[tuple] = ("probs",)
+    allows_missing: ClassVar[bool] = False
 
     def __post_init__(self):
         probs = as_rows("probs", self.probs)
@@ -69,8 +65,17 @@ class Multinomial(ColumnFamily):
                                  f"got {self.n_trials!r}.")
         set_derived(self, probs=probs, n_trials=n_trials)
 
+    def _complete(self, X):
+        # X as float64, with a ValueError when an entry is missing.
+        X = check_columns(self, X)
+        if np.isnan(X).any():
+            raise ValueError("The Multinomial family takes no missing values (NaN), since a "
+                             "row of counts with a missing entry has no defined total.")
+        return X
+
     def _outside(self, X):
-        bad = ~(_is_integer(X) & (X >= 0.0))
+        # NaN is outside the support too: validate names its column.
+        bad = ~(is_integer(X) & (X >= 0.0))
         return bad, lambda d: "a Multinomial family takes only non-negative integer counts"
 
     def log_prob(self, X):
@@ -79,13 +84,13 @@ class Multinomial(ColumnFamily):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            Non-negative integer counts of each category.
+            Non-negative integer counts of each category; NaN raises a ValueError.
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples, n_components)
         """
-        X = check_columns(self, X)
+        X = self._complete(X)
         log_coefficient = gammaln(X.sum(axis=1) + 1.0) - gammaln(X + 1.0).sum(axis=1)
         return log_coefficient[:, None] + xlogy_dot(X, self.probs)
 
@@ -95,7 +100,7 @@ class Multinomial(ColumnFamily):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            Non-negative integer counts of each category.
+            Non-negative integer counts of each category; NaN raises a ValueError.
         W : ndarray of shape (n_samples, n_components)
             Weight of each row for each component.
 
@@ -103,7 +108,7 @@ class Multinomial(ColumnFamily):
         -------
         stats : ColumnSums
         """
-        X = check_columns(self, X)
+        X = self._complete(X)
         W = np.asarray(W, dtype=np.float64)
         return ColumnSums(W.sum(axis=0), W.T @ X)
 

@@ -4,8 +4,10 @@ Each column of ``X`` is modelled on its own, so the log-density of a row under a
 component is the sum over the columns, computed as matrix products with the columns'
 sufficient statistics (``x``, ``log x``, ``log^2 x``). Parameters are ``(K, D)`` float64
 arrays; a scalar or a single row given for one component is promoted to ``K = 1``. The
-M-steps are weighted maximum-likelihood estimates (the Gamma shape by Newton's method);
-a component with no weight keeps its parameters.
+M-steps are weighted maximum-likelihood estimates (the Gamma shape by Newton's method).
+NaN marks a missing entry: it adds nothing to the log-density, and the M-steps use each
+column's observed entries only. A component, or a column of it, with no observed weight
+keeps its parameters.
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from emkit.families._columns import ColumnFamily, ColumnSums, as_rows, check_columns, keep_empty
+from emkit.families._columns import (EMPTY_WEIGHT, ColumnFamily, ColumnSums, as_rows,
+                                     check_columns, fill_column_weight, keep_empty,
+                                     keep_missing, observed_mask)
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 
@@ -30,9 +34,15 @@ _NEWTON_MAX_SHAPE = 1e6
 
 
 class _Logged(NamedTuple):
-    # A chunk in float64 and its logarithm.
+    # A chunk in float64 and its logarithm; with missing entries, both are 0 there and
+    # observed is the float64 mask of the observed entries (None when none is missing).
     x: np.ndarray
     log_x: np.ndarray
+    observed: np.ndarray = None
+
+    def column_weight(self, W):
+        # Summed weight of the rows observing each column (None: the component weight).
+        return None if self.observed is None else W.T @ self.observed
 
 
 def _positive(name, rows):
@@ -91,8 +101,6 @@ def gamma_shape(log_gap, tol=1e-12, max_iter=100):
 # -- statistics ----------------------------------------------------------------------
 
 
-
-
 @dataclass(frozen=True)
 class GammaStats(AdditiveStats):
     """Weighted sums of positive data and of their logarithms.
@@ -105,11 +113,18 @@ class GammaStats(AdditiveStats):
         Weighted sum of each column.
     log_total : ndarray of shape (n_components, n_features)
         Weighted sum of the logarithm of each column.
+    column_weight : ndarray of shape (n_components, n_features) or None, default=None
+        Summed weight of the rows that observe each column, for each component; None
+        (no missing entries) gives ``weight`` in every column.
     """
 
     weight: np.ndarray
     total: np.ndarray
     log_total: np.ndarray
+    column_weight: np.ndarray = None
+
+    def __post_init__(self):
+        fill_column_weight(self, np.shape(self.total)[1])
 
 
 @dataclass(frozen=True)
@@ -124,11 +139,18 @@ class LogNormalStats(AdditiveStats):
         Weighted sum of the logarithm of each column.
     log_square : ndarray of shape (n_components, n_features)
         Weighted sum of the squared logarithm of each column.
+    column_weight : ndarray of shape (n_components, n_features) or None, default=None
+        Summed weight of the rows that observe each column, for each component; None
+        (no missing entries) gives ``weight`` in every column.
     """
 
     weight: np.ndarray
     log_total: np.ndarray
     log_square: np.ndarray
+    column_weight: np.ndarray = None
+
+    def __post_init__(self):
+        fill_column_weight(self, np.shape(self.log_total)[1])
 
 
 # -- families ------------------------------------------------------------------------
@@ -149,16 +171,22 @@ class _Positive(ColumnFamily):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            One chunk of positive rows.
+            One chunk of positive rows, NaN where missing.
 
         Returns
         -------
         prepared : tuple of ndarray
-            ``(x, log_x)``.
+            ``(x, log_x, observed)``: with missing entries, ``x`` and ``log_x`` are 0
+            there and ``observed`` is the float mask of observed entries, else None.
         """
         X = check_columns(self, X)
+        observed = observed_mask(X)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _Logged(X, np.log(X))
+            log_x = np.log(X)
+        if observed is None:
+            return _Logged(X, log_x)
+        return _Logged(np.where(observed, X, 0.0), np.where(observed, log_x, 0.0),
+                       observed.astype(np.float64))
 
     def log_prob(self, X):
         """Return the log-density of every row under every component.
@@ -166,7 +194,7 @@ class _Positive(ColumnFamily):
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            Positive rows.
+            Positive rows, NaN where missing (adding nothing).
 
         Returns
         -------
@@ -175,12 +203,12 @@ class _Positive(ColumnFamily):
         return self.log_prob_prepared(self.prepare(X))
 
     def accumulate(self, X, W):
-        """Return the weighted sufficient statistics of the rows.
+        """Return the weighted sufficient statistics of the observed entries of the rows.
 
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            Positive rows.
+            Positive rows, NaN where missing.
         W : ndarray of shape (n_samples, n_components)
             Weight of each row for each component.
 
@@ -235,7 +263,9 @@ class Exponential(_Positive):
         -------
         log_prob : ndarray of shape (n_samples, n_components)
         """
-        return np.log(self.rate).sum(axis=1) - prepared.x @ self.rate.T
+        if prepared.observed is None:
+            return np.log(self.rate).sum(axis=1) - prepared.x @ self.rate.T
+        return prepared.observed @ np.log(self.rate).T - prepared.x @ self.rate.T
 
     def accumulate_prepared(self, prepared, W):
         """Return the weighted column sums of a prepared chunk.
@@ -252,7 +282,7 @@ class Exponential(_Positive):
         stats : ColumnSums
         """
         W = np.asarray(W, dtype=np.float64)
-        return ColumnSums(W.sum(axis=0), W.T @ prepared.x)
+        return ColumnSums(W.sum(axis=0), W.T @ prepared.x, prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the Exponential family of the inverse weighted means.
@@ -267,8 +297,8 @@ class Exponential(_Positive):
         family : Exponential
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = stats.weight[:, None] / stats.sums
-        return Exponential(keep_empty(stats.weight, rate, self.rate))
+            rate = stats.column_weight / stats.sums
+        return Exponential(keep_empty(stats.column_weight, rate, self.rate))
 
     def n_parameters(self):
         """Return the number of free parameters: one rate per column and component.
@@ -300,6 +330,8 @@ class Exponential(_Positive):
     def reseed(self, k, x):
         """Restart component ``k`` with mean ``x`` (rates ``1 / x``).
 
+        Columns where ``x`` is missing (NaN) keep their rates.
+
         Parameters
         ----------
         k : int
@@ -312,7 +344,7 @@ class Exponential(_Positive):
         family : Exponential
         """
         rate = self.rate.copy()
-        rate[k] = 1.0 / np.asarray(x, dtype=np.float64)
+        rate[k] = keep_missing(x, 1.0 / np.asarray(x, dtype=np.float64), rate[k])
         return Exponential(rate)
 
 
@@ -357,7 +389,8 @@ class Gamma(_Positive):
         log_prob : ndarray of shape (n_samples, n_components)
         """
         a, b = self.shape, self.rate
-        const = (a * np.log(b) - gammaln(a)).sum(axis=1)
+        const = a * np.log(b) - gammaln(a)
+        const = const.sum(axis=1) if prepared.observed is None else prepared.observed @ const.T
         return const + prepared.log_x @ (a - 1.0).T - prepared.x @ b.T
 
     def accumulate_prepared(self, prepared, W):
@@ -375,7 +408,8 @@ class Gamma(_Positive):
         stats : GammaStats
         """
         W = np.asarray(W, dtype=np.float64)
-        return GammaStats(W.sum(axis=0), W.T @ prepared.x, W.T @ prepared.log_x)
+        return GammaStats(W.sum(axis=0), W.T @ prepared.x, W.T @ prepared.log_x,
+                          prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the Gamma family of the weighted maximum-likelihood estimates.
@@ -392,13 +426,13 @@ class Gamma(_Positive):
         -------
         family : Gamma
         """
-        empty = stats.weight < 10 * np.finfo(np.float64).eps
-        weight = np.where(empty, 1.0, stats.weight)[:, None]
-        mean = np.where(empty[:, None], 1.0, stats.total / weight)
-        mean_log = np.where(empty[:, None], 0.0, stats.log_total / weight)
+        empty = stats.column_weight < EMPTY_WEIGHT
+        weight = np.where(empty, 1.0, stats.column_weight)
+        mean = np.where(empty, 1.0, stats.total / weight)
+        mean_log = np.where(empty, 0.0, stats.log_total / weight)
         shape = gamma_shape(np.log(mean) - mean_log)
-        return Gamma(keep_empty(stats.weight, shape, self.shape),
-                     keep_empty(stats.weight, shape / mean, self.rate))
+        return Gamma(keep_empty(stats.column_weight, shape, self.shape),
+                     keep_empty(stats.column_weight, shape / mean, self.rate))
 
     def n_parameters(self):
         """Return the number of free parameters: a shape and a rate per column and component.
@@ -430,6 +464,8 @@ class Gamma(_Positive):
     def reseed(self, k, x):
         """Restart component ``k`` with mean ``x`` and the average shape of the others.
 
+        Columns where ``x`` is missing (NaN) keep their shape and rate.
+
         Parameters
         ----------
         k : int
@@ -442,8 +478,8 @@ class Gamma(_Positive):
         family : Gamma
         """
         shape, rate = self.shape.copy(), self.rate.copy()
-        shape[k] = _others_mean(self.shape, k)
-        rate[k] = shape[k] / np.asarray(x, dtype=np.float64)
+        shape[k] = keep_missing(x, _others_mean(self.shape, k), shape[k])
+        rate[k] = keep_missing(x, shape[k] / np.asarray(x, dtype=np.float64), rate[k])
         return Gamma(shape, rate)
 
 
@@ -484,9 +520,9 @@ class LogNormal(_Positive):
         shift = mu.mean(axis=0)
         precision = 1.0 / sigma**2
         centred = mu - shift
-        const = (-0.5 * LOG_2PI - np.log(sigma) - 0.5 * precision * centred**2).sum(axis=1)
-        set_derived(self, mu=mu, sigma=sigma, _shift=shift, _const=const,
-                    _precision=precision, _linear=precision * centred)
+        const = -0.5 * LOG_2PI - np.log(sigma) - 0.5 * precision * centred**2
+        set_derived(self, mu=mu, sigma=sigma, _shift=shift, _const=const.sum(axis=1),
+                    _column_const=const, _precision=precision, _linear=precision * centred)
 
     def log_prob_prepared(self, prepared):
         """Return the log-densities of a prepared chunk.
@@ -501,7 +537,12 @@ class LogNormal(_Positive):
         log_prob : ndarray of shape (n_samples, n_components)
         """
         c = prepared.log_x - self._shift
-        return (self._const - prepared.log_x.sum(axis=1)[:, None] + c @ self._linear.T
+        if prepared.observed is None:
+            const = self._const
+        else:
+            c = c * prepared.observed
+            const = prepared.observed @ self._column_const.T
+        return (const - prepared.log_x.sum(axis=1)[:, None] + c @ self._linear.T
                 - 0.5 * (c * c) @ self._precision.T)
 
     def accumulate_prepared(self, prepared, W):
@@ -520,7 +561,8 @@ class LogNormal(_Positive):
         """
         W = np.asarray(W, dtype=np.float64)
         log_x = prepared.log_x
-        return LogNormalStats(W.sum(axis=0), W.T @ log_x, W.T @ (log_x * log_x))
+        return LogNormalStats(W.sum(axis=0), W.T @ log_x, W.T @ (log_x * log_x),
+                              prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the log-normal family of the weighted moments of the logarithms.
@@ -534,8 +576,8 @@ class LogNormal(_Positive):
         -------
         family : LogNormal
         """
-        empty = stats.weight < 10 * np.finfo(np.float64).eps
-        weight = np.where(empty, 1.0, stats.weight)[:, None]
+        empty = stats.column_weight < EMPTY_WEIGHT
+        weight = np.where(empty, 1.0, stats.column_weight)
         mu = stats.log_total / weight
         second = stats.log_square / weight
         variance = second - mu**2
@@ -544,8 +586,8 @@ class LogNormal(_Positive):
         sigma = np.sqrt(variance + self.reg_var)
         if not self.reg_var > 0.0:
             sigma = np.where(sigma > 0.0, sigma, np.finfo(float).eps)
-        return LogNormal(keep_empty(stats.weight, mu, self.mu),
-                         keep_empty(stats.weight, sigma, self.sigma), self.reg_var)
+        return LogNormal(keep_empty(stats.column_weight, mu, self.mu),
+                         keep_empty(stats.column_weight, sigma, self.sigma), self.reg_var)
 
     def regularization_share(self):
         """Return ``reg_var`` over the smallest variance of the logarithm.
@@ -586,6 +628,8 @@ class LogNormal(_Positive):
     def reseed(self, k, x):
         """Restart component ``k`` at ``mu = log(x)`` with the average variance of the others.
 
+        Columns where ``x`` is missing (NaN) keep their ``mu`` and ``sigma``.
+
         Parameters
         ----------
         k : int
@@ -598,6 +642,6 @@ class LogNormal(_Positive):
         family : LogNormal
         """
         mu, sigma = self.mu.copy(), self.sigma.copy()
-        mu[k] = np.log(np.asarray(x, dtype=np.float64))
-        sigma[k] = np.sqrt(_others_mean(self.sigma**2, k))
+        mu[k] = keep_missing(x, np.log(np.asarray(x, dtype=np.float64)), mu[k])
+        sigma[k] = keep_missing(x, np.sqrt(_others_mean(self.sigma**2, k)), sigma[k])
         return LogNormal(mu, sigma, self.reg_var)

@@ -276,7 +276,7 @@ class PoissonHMM(BaseHMM):
         # hmmlearn's gamma-prior update, with the total posterior mass as its count.
         n = stats.weight.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = stats.sums / stats.weight[:, None]
+            mean = stats.sums / stats.column_weight  # observed entries only
         rates = (np.asarray(self.lambdas_prior, float) + n * mean) / (
             np.asarray(self.lambdas_weight, float) + n)
         return Poisson(np.where(np.isfinite(rates), rates, family.rate))

@@ -286,6 +286,34 @@ class ColumnFamily(Family):
         """Number of columns."""
         return int(np.shape(getattr(self, self.component_fields[0]))[1])
 
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        raise ValueError(f"{type(self).__name__} has no mean per column, so its missing "
+                         "entries cannot be imputed; use predict_proba instead.")
+
+    def condition(self, X):
+        """Return each entry's expectation given its row's observed entries, per component.
+
+        The columns are independent given the component, so a missing entry's
+        expectation is the component's column mean; observed entries are kept.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows, NaN where missing.
+
+        Returns
+        -------
+        expected : ndarray of shape (n_samples, n_components, n_features)
+        """
+        X = np.asarray(X, dtype=np.float64)
+        return np.where(np.isnan(X)[:, None, :], self.column_means()[None], X[:, None, :])
+
     def _outside(self, X):
         # (bad mask, describe(column)) for values of X outside the support; validate
         # clears the mask at NaN for families that allow missing values.

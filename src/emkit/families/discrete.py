@@ -113,6 +113,15 @@ class Bernoulli(ColumnFamily):
             p = np.clip(stats.sums / stats.column_weight, 0.0, 1.0)
         return Bernoulli(keep_empty(stats.column_weight, p, self.p))
 
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return self.p
+
     def n_parameters(self):
         """Return the number of free parameters: one probability per column and component.
 
@@ -251,6 +260,15 @@ class Binomial(ColumnFamily):
             p = np.clip(stats.sums / (self.n_trials * stats.column_weight), 0.0, 1.0)
         return Binomial(keep_empty(stats.column_weight, p, self.p), self.n_trials)
 
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return self.n_trials * self.p
+
     def n_parameters(self):
         """Return the number of free parameters: one probability per column and component.
 
@@ -379,6 +397,15 @@ class Poisson(ColumnFamily):
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.maximum(stats.sums / stats.column_weight, 0.0)
         return Poisson(keep_empty(stats.column_weight, rate, self.rate))
+
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return self.rate
 
     def n_parameters(self):
         """Return the number of free parameters: one rate per column and component.

@@ -252,6 +252,28 @@ class Independent(Family):
             out += self._call(j, part.log_prob, X[:, index])
         return out
 
+    def condition(self, X):
+        """Return each entry's expectation given its row's observed entries, per component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows, NaN where missing.
+
+        Returns
+        -------
+        expected : ndarray of shape (n_samples, n_components, n_features)
+        """
+        X = self._check(X)
+        out = np.repeat(X.astype(np.float64)[:, None, :], self.n_components, axis=1)
+        for part, index in zip(self.families, self._indices):
+            condition = getattr(part, "condition", None)
+            if condition is None:
+                raise ValueError(f"{type(part).__name__} cannot impute missing values; use a "
+                                 "family that takes missing data.")
+            out[:, :, index] = condition(X[:, index])
+        return out
+
     def accumulate(self, X, W):
         """Return the statistics of every part on its columns.
 

@@ -300,6 +300,15 @@ class Exponential(_Positive):
             rate = stats.column_weight / stats.sums
         return Exponential(keep_empty(stats.column_weight, rate, self.rate))
 
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return 1.0 / self.rate
+
     def n_parameters(self):
         """Return the number of free parameters: one rate per column and component.
 
@@ -433,6 +442,15 @@ class Gamma(_Positive):
         shape = gamma_shape(np.log(mean) - mean_log)
         return Gamma(keep_empty(stats.column_weight, shape, self.shape),
                      keep_empty(stats.column_weight, shape / mean, self.rate))
+
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return self.shape / self.rate
 
     def n_parameters(self):
         """Return the number of free parameters: a shape and a rate per column and component.
@@ -597,6 +615,15 @@ class LogNormal(_Positive):
         share : float
         """
         return float(self.reg_var / np.min(self.sigma) ** 2)
+
+    def column_means(self):
+        """Return the mean of every column under every component.
+
+        Returns
+        -------
+        means : ndarray of shape (n_components, n_features)
+        """
+        return np.exp(self.mu + 0.5 * self.sigma**2)
 
     def n_parameters(self):
         """Return the number of free parameters: a mean and a deviation per column and component.

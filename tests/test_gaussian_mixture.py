@@ -136,7 +136,8 @@ def test_the_likelihood_never_falls():
 
 
 BAD_INPUT = [
-    (dict(), np.array([[1.0, np.nan], [0.0, 1.0], [2.0, 1.0]]), ValueError, "NaN"),
+    (dict(), np.array([[1.0, np.nan], [0.0, np.nan], [2.0, np.nan]]), ValueError,
+     "Column 1 of X has no observed value"),
     (dict(), np.array([[1.0, np.inf], [0.0, 1.0], [2.0, 1.0]]), ValueError, "infinity"),
     (dict(), np.arange(5.0), ValueError, "Expected 2D array"),
     (dict(n_components=4), np.random.default_rng(0).normal(size=(3, 2)), ValueError,

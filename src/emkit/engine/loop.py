@@ -83,7 +83,9 @@ def e_step(model, source):
     stats : AdditiveStats
         Summed statistics, with a ``log_likelihood`` field.
     """
-    return source.map_reduce(model.chunk_stats, model.bytes_per_row(source.X))
+    floor = getattr(model, "min_chunk_rows", None)
+    return source.map_reduce(model.chunk_stats, model.bytes_per_row(source.X),
+                             min_rows=floor(source.X) if floor is not None else 0)
 
 
 def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,

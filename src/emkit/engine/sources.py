@@ -21,7 +21,7 @@ CHUNK_BYTES = 4 * 2**20
 _MIN_ROWS, _MAX_ROWS = 256, 65536
 
 
-def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES):
+def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
     """Return the number of rows whose working set fits ``budget`` bytes.
 
     Parameters
@@ -30,13 +30,15 @@ def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES):
         Bytes of temporary arrays one row needs in the chunk function.
     budget : int, default=CHUNK_BYTES
         The working-set budget of one chunk.
+    min_rows : int, default=0
+        The chunk function's own floor (its fixed cost per chunk); it wins over the budget.
 
     Returns
     -------
     rows : int
         A chunk size between 256 and 65536 rows.
     """
-    rows = int(budget // max(int(bytes_per_row), 1))
+    rows = max(int(budget // max(int(bytes_per_row), 1)), int(min_rows))
     return min(max(rows, _MIN_ROWS), _MAX_ROWS)
 
 
@@ -76,23 +78,25 @@ class ArraySource:
             return float(self.n_samples)
         return float(np.sum(self.sample_weight, dtype=np.float64))
 
-    def chunks(self, bytes_per_row=1024):
+    def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(start, stop)`` bounds of the chunks.
 
         Parameters
         ----------
         bytes_per_row : int, default=1024
             Working-set bytes per row, used when the chunk size is automatic.
+        min_rows : int, default=0
+            Fewest rows per automatic chunk.
 
         Returns
         -------
         bounds : list of tuple of int
         """
-        rows = self.chunk_size or auto_chunk_rows(bytes_per_row)
+        rows = self.chunk_size or auto_chunk_rows(bytes_per_row, min_rows=min_rows)
         n = self.n_samples
         return [(start, min(start + rows, n)) for start in range(0, n, rows)]
 
-    def map_reduce(self, fn, bytes_per_row=1024):
+    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
         """Sum ``fn(X_chunk, weight_chunk)`` over all chunks, in chunk order.
 
         Parameters
@@ -101,6 +105,8 @@ class ArraySource:
             Chunk function returning an additive value.
         bytes_per_row : int, default=1024
             Working-set bytes per row of ``fn``, to size automatic chunks.
+        min_rows : int, default=0
+            Fewest rows per automatic chunk.
 
         Returns
         -------
@@ -112,7 +118,7 @@ class ArraySource:
             weight = None if self.sample_weight is None else self.sample_weight[start:stop]
             return fn(self.X[start:stop], weight)
 
-        return _run_chunks(run, self.chunks(bytes_per_row), self.n_threads)
+        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
 
 
 class SequenceSource(ArraySource):
@@ -145,19 +151,21 @@ class SequenceSource(ArraySource):
             return float(len(self.lengths))
         return float(np.sum(self.sample_weight, dtype=np.float64))
 
-    def chunks(self, bytes_per_row=1024):
+    def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(first, last)`` sequence bounds of the chunks (``last`` excluded).
 
         Parameters
         ----------
         bytes_per_row : int, default=1024
             Working-set bytes per row, used when the chunk size is automatic.
+        min_rows : int, default=0
+            Fewest rows per automatic chunk.
 
         Returns
         -------
         bounds : list of tuple of int
         """
-        rows = self.chunk_size or auto_chunk_rows(bytes_per_row)
+        rows = self.chunk_size or auto_chunk_rows(bytes_per_row, min_rows=min_rows)
         bounds, first = [], 0
         for last in range(1, len(self.lengths) + 1):
             if self.offsets[last] - self.offsets[first] >= rows or last == len(self.lengths):
@@ -165,7 +173,7 @@ class SequenceSource(ArraySource):
                 first = last
         return bounds
 
-    def map_reduce(self, fn, bytes_per_row=1024):
+    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
         """Sum ``fn(X_chunk, weight_chunk, lengths=lengths_chunk)`` over the chunks, in order.
 
         Parameters
@@ -174,6 +182,8 @@ class SequenceSource(ArraySource):
             Chunk function returning an additive value.
         bytes_per_row : int, default=1024
             Working-set bytes per row of ``fn``, to size automatic chunks.
+        min_rows : int, default=0
+            Fewest rows per automatic chunk.
 
         Returns
         -------
@@ -186,7 +196,7 @@ class SequenceSource(ArraySource):
             rows = slice(self.offsets[first], self.offsets[last])
             return fn(self.X[rows], weight, lengths=self.lengths[first:last])
 
-        return _run_chunks(run, self.chunks(bytes_per_row), self.n_threads)
+        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
 
 
 def _run_chunks(run, bounds, n_threads):

@@ -118,6 +118,21 @@ class Family:
         """
         raise NotImplementedError(f"{type(self).__name__} must define sample(k, n, rng).")
 
+    def min_chunk_rows(self, X):
+        """Return the fewest rows per chunk at which the E-step's fixed cost stays small.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        rows : int
+            0 (the engine's own floor) unless the family says otherwise.
+        """
+        return 0
+
     def reseed(self, k, x):
         """Return the family with component ``k`` restarted at the row ``x``.
 

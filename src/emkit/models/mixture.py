@@ -194,6 +194,20 @@ class Mixture:
         """
         return self.family.resolution(dtype)
 
+    def min_chunk_rows(self, X):
+        """Return the fewest rows per chunk worth an E-step (the family's floor).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        rows : int
+        """
+        return self.family.min_chunk_rows(X)
+
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
 

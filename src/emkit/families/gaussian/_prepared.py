@@ -5,9 +5,17 @@ moments are both products with them. The expanded quadratic form loses digits in
 when components sit many standard deviations from the shift, so each family evaluates
 its components at their own means in float32 and in float64 when it is built, and
 computes float32 chunks only when the two agree to ``FLOAT32_ATOL``.
+
+Rows with missing entries (NaN) take the observed-data E-step of :mod:`.missing`: the
+features are built with those entries at the shift, and float64 corrections turn the
+log-densities and moments of the filled rows into the marginal log-densities and the
+conditional moments. In float32 chunks, the log-densities of those rows are computed in
+float64. Chunks without NaN go through the features alone.
 """
 
 import numpy as np
+
+from emkit.families.gaussian.missing import MissingChunk, min_chunk_rows
 
 __all__ = ["FLOAT32_ATOL", "PreparedGaussian"]
 
@@ -16,12 +24,22 @@ FLOAT32_ATOL = 1e-4
 
 
 class PreparedGaussian:
-    """Mixin for families with ``_features(X, dtype)`` and the ``*_prepared`` methods."""
+    """Mixin for families with ``_features(X, dtype)`` and the feature E-step methods.
+
+    A family defines ``_features``, ``_log_prob_features`` and ``_accumulate_features``
+    for complete rows, and for rows with missing entries ``_observed_terms`` (see
+    :func:`.missing.observed_terms`), ``_add_missing`` (the statistics of the filled rows
+    plus what the missing entries add) and ``_complete`` (the rows completed under each
+    component, minus the shift).
+    """
+
+    #: Rows with NaN get the observed-data E-step (marginal densities, conditional moments).
+    allows_missing = True
 
     def _probe_float32(self):
         # Sets ``_float32_ok`` and ``_float32_error`` (the largest error at the means).
-        lp64 = self.log_prob_prepared(self._features(self.means, np.float64))
-        lp32 = self.log_prob_prepared(self._features(self.means, np.float32))
+        lp64 = self._log_prob_features(self._features(self.means, np.float64))
+        lp32 = self._log_prob_features(self._features(self.means, np.float32))
         error = float(np.max(np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))))
         object.__setattr__(self, "_float32_error", error)
         object.__setattr__(self, "_float32_ok", error < FLOAT32_ATOL)
@@ -47,19 +65,110 @@ class PreparedGaussian:
     def prepare(self, X):
         """Return the chunk's precomputed features, in float32 when that is safe.
 
+        Rows with missing entries (NaN) get their marginal log-densities and conditional
+        moments here, in float64.
+
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            One chunk of rows.
+            One chunk of rows; NaN marks a missing entry.
 
         Returns
         -------
         prepared : object
             What ``log_prob_prepared`` and ``accumulate_prepared`` take.
         """
-        if X.dtype == np.float32 and self._float32_ok:
-            return self._features(X, np.float32)
-        return self._features(X, np.float64)
+        dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
+        mask = np.isnan(X)
+        if not mask.any():
+            return self._features(X, dtype)
+        rows = np.flatnonzero(mask.any(axis=1))
+        features = self._features(np.where(mask, self.shift.astype(dtype), X), dtype)
+        mask = mask[rows]
+        filled = np.where(mask, self.shift, X[rows])
+        centred = filled - self.shift
+        correction, order, groups, entries = self._observed_terms(centred, mask)
+        relative = dtype == np.float64
+        if not relative:
+            filled = np.take(filled, order, axis=0)
+            correction += self._log_prob_features(self._features(filled, np.float64))
+        return MissingChunk(features, rows, mask, centred, correction, order, relative,
+                            groups, entries)
+
+    def log_prob_prepared(self, prepared):
+        """Return the log-densities of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : object
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+            Marginal log-densities of the observed entries of each row; 0 for a row
+            with every entry missing.
+        """
+        if not isinstance(prepared, MissingChunk):
+            return self._log_prob_features(prepared)
+        out = self._log_prob_features(prepared.features)
+        rows = prepared.rows[prepared.order]
+        out[rows] = out[rows] + prepared.log_prob if prepared.relative else prepared.log_prob
+        out[prepared.rows[prepared.empty]] = 0.0
+        return out
+
+    def accumulate_prepared(self, prepared, W):
+        """Return the weighted moments of a prepared chunk about the family's shift.
+
+        The missing entries of a row count at their conditional mean under each
+        component, and the second moments gain their conditional covariance; rows with
+        every entry missing add nothing.
+
+        Parameters
+        ----------
+        prepared : object
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : AdditiveStats
+        """
+        if not isinstance(prepared, MissingChunk):
+            return self._accumulate_features(prepared, W)
+        empty = prepared.rows[prepared.empty]
+        if len(empty):
+            W = np.array(W)
+            W[empty] = 0.0
+        return self._add_missing(self._accumulate_features(prepared.features, W), prepared, W)
+
+    def condition(self, X):
+        """Return every row completed with its conditional mean under every component.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows; NaN marks a missing entry.
+
+        Returns
+        -------
+        conditional_means : ndarray of shape (n_samples, n_components, n_features)
+            Observed entries as they are; a missing entry ``x_M`` of a row, under
+            component ``k``, at ``E[x_M | x_O, k]`` (the component mean when nothing in
+            the row is observed).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        out = np.repeat(X[:, None, :], self.n_components, axis=1)
+        mask = np.isnan(X)
+        rows = np.flatnonzero(mask.any(axis=1))
+        if len(rows):
+            mask = mask[rows]
+            centred = X[rows] - self.shift
+            centred[mask] = 0.0
+            completed = self._complete(centred, mask) + self.shift
+            out[rows] = np.where(mask[:, None, :], completed, out[rows])
+        return out
 
     def log_prob(self, X):
         """Return the Gaussian log-density of every row under every component.
@@ -67,11 +176,12 @@ class PreparedGaussian:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            The rows.
+            The rows; NaN marks a missing entry.
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples, n_components)
+            Marginal log-densities of the observed entries.
         """
         return self.log_prob_prepared(self.prepare(X))
 
@@ -81,7 +191,7 @@ class PreparedGaussian:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
-            The rows.
+            The rows; NaN marks a missing entry.
         W : ndarray of shape (n_samples, n_components)
             Weights of the rows.
 
@@ -91,6 +201,20 @@ class PreparedGaussian:
         """
         return self.accumulate_prepared(self.prepare(X), W)
 
+    def min_chunk_rows(self, X):
+        """Return the fewest rows per chunk worth an E-step on ``X`` (more with NaN).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        rows : int
+        """
+        return min_chunk_rows(X)
+
     def reseed(self, k, x):
         """Restart component ``k`` at ``x`` with the average covariance of the others.
 
@@ -99,7 +223,7 @@ class PreparedGaussian:
         k : int
             The component.
         x : ndarray of shape (n_features,)
-            The new mean.
+            The new mean; a NaN (missing) coordinate keeps the current mean's.
 
         Returns
         -------
@@ -107,6 +231,6 @@ class PreparedGaussian:
         """
         means, covs = self.means.copy(), self.covariances.copy()
         others = np.delete(covs, k, axis=0)
-        means[k] = x
+        means[k] = np.where(np.isnan(x), means[k], x)
         covs[k] = others.mean(axis=0) if len(others) else covs[k]
         return type(self)(means, covs, self.reg_covar)

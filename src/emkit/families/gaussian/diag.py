@@ -1,7 +1,9 @@
 """K Gaussians with diagonal covariances: one variance per feature, or one per component.
 
 Both share the chunk features ``[1, x, x^2]`` about a shift, so one product gives the
-log-densities of all K components and another their moments.
+log-densities of all K components and another their moments. A row with missing entries
+has the marginal density of its observed features, the sum of their one-dimensional
+densities; its missing entries count at the component mean, with the component variance.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
+from emkit.families.gaussian.missing import missing_bytes_per_row
 from emkit.families.gaussian.stats import DiagStats
 
 __all__ = ["GaussianDiag", "GaussianSpherical"]
@@ -102,38 +105,37 @@ class _Diagonal(PreparedGaussian, Family):
         np.square(feats[1:D + 1], out=feats[D + 1:])
         return feats
 
-    def log_prob_prepared(self, prepared):
-        """Return the log-densities of a prepared chunk.
-
-        Parameters
-        ----------
-        prepared : ndarray
-            What :meth:`prepare` returned.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
+    def _log_prob_features(self, prepared):
         weights = self._weights32 if prepared.dtype == np.float32 else self._weights
         return (weights @ prepared).T
 
-    def accumulate_prepared(self, prepared, W):
-        """Return the weighted moments of a prepared chunk.
-
-        Parameters
-        ----------
-        prepared : ndarray
-            What :meth:`prepare` returned.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : DiagStats
-        """
+    def _accumulate_features(self, prepared, W):
         D = self.means.shape[1]
         sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
         return DiagStats(sums[0], sums[1:D + 1].T, sums[D + 1:].T, self.shift)
+
+    def _dense_variances(self):
+        return np.broadcast_to(self.covariances[:, None] if self.covariances.ndim == 1
+                               else self.covariances, self.means.shape)
+
+    def _observed_terms(self, centred, mask):
+        # The features' log-density of a filled row counts log N(shift_d) for each missing
+        # feature d; the correction takes those terms out.
+        variances = self._dense_variances()
+        means = self.means - self.shift
+        at_shift = -0.5 * (LOG_2PI + np.log(variances) + means**2 / variances)
+        return -(mask.astype(np.float64) @ at_shift.T), np.arange(len(mask)), [], ()
+
+    def _add_missing(self, stats, chunk, W):
+        # A missing entry counts at the component mean, with the component variance.
+        counts = np.asarray(W, dtype=np.float64)[chunk.rows].T @ chunk.mask.astype(np.float64)
+        means = self.means - self.shift
+        return DiagStats(stats.weight, stats.first + counts * means,
+                         stats.second + counts * (means**2 + self._dense_variances()),
+                         self.shift)
+
+    def _complete(self, centred, mask):
+        return np.where(mask[:, None, :], (self.means - self.shift)[None], centred[:, None, :])
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
@@ -147,7 +149,8 @@ class _Diagonal(PreparedGaussian, Family):
         -------
         n_bytes : int
         """
-        return X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
+        return (X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
+                + missing_bytes_per_row(X, self.n_components, 0))
 
     def regularization_share(self):
         """Return ``reg_covar`` over the smallest variance.

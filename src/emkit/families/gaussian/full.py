@@ -3,7 +3,8 @@
 The E-step and the M-step share one feature matrix per chunk, ``[1, x, x_d x_e (d <= e)]``
 about a shift: the log-densities of all K components are one product with it, and the
 first and second moments are another (DESIGN.md, performance habits). Above
-``EXPANDED_MAX_FEATURES`` features the per-component form is used instead.
+``EXPANDED_MAX_FEATURES`` features the per-component form is used instead. Rows with
+missing entries take the observed-data E-step of :mod:`.missing`.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
+from emkit.families.gaussian.missing import (
+    accumulate_missing, complete_rows, missing_bytes_per_row, observed_terms)
 from emkit.families.gaussian.stats import FullStats
 
 __all__ = ["GaussianFull"]
@@ -119,7 +122,7 @@ class GaussianFull(PreparedGaussian, Family):
         else:
             weights = np.hstack([const[:, None], linear])
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
-                    _weights32=weights.astype(np.float32))
+                    _weights32=weights.astype(np.float32), _precisions=prec, _linear=linear)
         self._probe_float32()
 
     # -- E-step ------------------------------------------------------------------
@@ -137,18 +140,7 @@ class GaussianFull(PreparedGaussian, Family):
                 row += D - d
         return centred, feats
 
-    def log_prob_prepared(self, prepared):
-        """Return the log-densities of a prepared chunk, (n_samples, n_components).
-
-        Parameters
-        ----------
-        prepared : tuple
-            What :meth:`prepare` returned.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
+    def _log_prob_features(self, prepared):
         centred, feats = prepared
         weights = self._weights32 if feats.dtype == np.float32 else self._weights
         out = weights @ feats
@@ -162,20 +154,7 @@ class GaussianFull(PreparedGaussian, Family):
         return np.stack([np.einsum("nd,nd->n", y, y) for y in
                          (centred @ u.astype(centred.dtype) for u in self.precisions_cholesky)])
 
-    def accumulate_prepared(self, prepared, W):
-        """Return the weighted moments of a prepared chunk.
-
-        Parameters
-        ----------
-        prepared : tuple
-            What :meth:`prepare` returned.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : FullStats
-        """
+    def _accumulate_features(self, prepared, W):
         centred, feats = prepared
         D = centred.shape[1]
         sums = (feats @ W.astype(feats.dtype, copy=False)).astype(np.float64)
@@ -187,6 +166,17 @@ class GaussianFull(PreparedGaussian, Family):
             c64 = centred.astype(np.float64, copy=False)
             second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
         return FullStats(weight, first, second, self.shift)
+
+    def _observed_terms(self, centred, mask):
+        return observed_terms(centred, mask, self._precisions, self._linear)
+
+    def _add_missing(self, stats, chunk, W):
+        first, second = accumulate_missing(chunk, W, shared=False)
+        return FullStats(stats.weight, stats.first + first, stats.second + second, self.shift)
+
+    def _complete(self, centred, mask):
+        _, _, groups, _ = self._observed_terms(centred, mask)
+        return complete_rows(centred, mask, self.means - self.shift, groups)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
@@ -200,7 +190,8 @@ class GaussianFull(PreparedGaussian, Family):
         -------
         n_bytes : int
         """
-        return X.dtype.itemsize * (self._weights.shape[1] + X.shape[1] + 3 * self.n_components)
+        return (X.dtype.itemsize * (self._weights.shape[1] + X.shape[1] + 3 * self.n_components)
+                + missing_bytes_per_row(X, self.n_components, self.n_components))
 
     # -- M-step and the rest -----------------------------------------------------------
     def maximize(self, stats):

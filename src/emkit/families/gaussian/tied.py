@@ -1,7 +1,9 @@
 """K Gaussians sharing one full covariance matrix.
 
 The quadratic term ``x^T P x`` is the same for every component, so the E-step needs it
-once per row; the linear terms of all K components are one product.
+once per row; the linear terms of all K components are one product. Rows with missing
+entries take the observed-data E-step of :mod:`.missing`; their conditional covariance
+is the same under every component.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +15,8 @@ from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
+from emkit.families.gaussian.missing import (
+    accumulate_missing, complete_rows, missing_bytes_per_row, observed_terms)
 from emkit.families.gaussian.stats import TiedStats
 
 __all__ = ["GaussianTied"]
@@ -51,7 +55,8 @@ class GaussianTied(PreparedGaussian, Family):
         const = (-0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum()
                  - 0.5 * np.einsum("kd,kd->k", linear, centred))
         weights = np.hstack([const[:, None], linear])
-        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32))
+        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
+                    _precision=self.precisions, _linear=linear)
         self._probe_float32()
 
     @classmethod
@@ -111,44 +116,31 @@ class GaussianTied(PreparedGaussian, Family):
         whitened = self.precisions_cholesky.T.astype(dtype) @ feats[1:]
         return feats, np.einsum("dn,dn->n", whitened, whitened)
 
-    def log_prob_prepared(self, prepared):
-        """Return the log-densities of a prepared chunk.
-
-        Parameters
-        ----------
-        prepared : tuple
-            What :meth:`prepare` returned.
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples, n_components)
-        """
+    def _log_prob_features(self, prepared):
         feats, quad = prepared
         weights = self._weights32 if feats.dtype == np.float32 else self._weights
         out = weights @ feats
         out -= 0.5 * quad
         return out.T
 
-    def accumulate_prepared(self, prepared, W):
-        """Return the weighted moments of a prepared chunk.
-
-        Parameters
-        ----------
-        prepared : tuple
-            What :meth:`prepare` returned.
-        W : ndarray of shape (n_samples, n_components)
-            Weights of the rows.
-
-        Returns
-        -------
-        stats : TiedStats
-        """
+    def _accumulate_features(self, prepared, W):
         feats, _ = prepared
         W = np.asarray(W, dtype=feats.dtype)
         sums = (feats @ W).astype(np.float64)
         rows = feats[1:] * W.sum(axis=1)
         second = (rows @ feats[1:].T).astype(np.float64)
         return TiedStats(sums[0], sums[1:].T, second, self.shift)
+
+    def _observed_terms(self, centred, mask):
+        return observed_terms(centred, mask, self._precision, self._linear)
+
+    def _add_missing(self, stats, chunk, W):
+        first, second = accumulate_missing(chunk, W, shared=True)
+        return TiedStats(stats.weight, stats.first + first, stats.second + second, self.shift)
+
+    def _complete(self, centred, mask):
+        _, _, groups, _ = self._observed_terms(centred, mask)
+        return complete_rows(centred, mask, self.means - self.shift, groups)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
@@ -162,7 +154,8 @@ class GaussianTied(PreparedGaussian, Family):
         -------
         n_bytes : int
         """
-        return X.dtype.itemsize * (3 + 3 * X.shape[1] + 3 * self.n_components)
+        return (X.dtype.itemsize * (3 + 3 * X.shape[1] + 3 * self.n_components)
+                + missing_bytes_per_row(X, self.n_components, 1))
 
     def maximize(self, stats):
         """Return the Gaussians that maximize the expected log-likelihood of ``stats``.

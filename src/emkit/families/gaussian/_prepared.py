@@ -15,7 +15,7 @@ float64. Chunks without NaN go through the features alone.
 
 import numpy as np
 
-from emkit.families.gaussian.missing import MissingChunk, min_chunk_rows
+from emkit.families.gaussian.missing import MissingChunk, complete_rows, min_chunk_rows
 
 __all__ = ["FLOAT32_ATOL", "PreparedGaussian"]
 
@@ -200,6 +200,12 @@ class PreparedGaussian:
         stats : AdditiveStats
         """
         return self.accumulate_prepared(self.prepare(X), W)
+
+    def _complete(self, centred, mask):
+        # The rows minus the shift, completed under each component (diagonal families
+        # override this with their closed form).
+        _, _, groups, _ = self._observed_terms(centred, mask)
+        return complete_rows(centred, mask, self.means - self.shift, groups)
 
     def min_chunk_rows(self, X):
         """Return the fewest rows per chunk worth an E-step on ``X`` (more with NaN).

@@ -17,7 +17,7 @@ from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import (
-    accumulate_missing, complete_rows, missing_bytes_per_row, observed_terms)
+    accumulate_missing, missing_bytes_per_row, observed_terms)
 from emkit.families.gaussian.stats import FullStats
 
 __all__ = ["GaussianFull"]
@@ -173,10 +173,6 @@ class GaussianFull(PreparedGaussian, Family):
     def _add_missing(self, stats, chunk, W):
         first, second = accumulate_missing(chunk, W, shared=False)
         return FullStats(stats.weight, stats.first + first, stats.second + second, self.shift)
-
-    def _complete(self, centred, mask):
-        _, _, groups, _ = self._observed_terms(centred, mask)
-        return complete_rows(centred, mask, self.means - self.shift, groups)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.

@@ -29,6 +29,14 @@ What was changed, and why:
   posteriors (``beta_t = gamma_t * P(X) / alpha_t``). hmmlearn compares those lattices
   with ``assert_allclose(..., 4)``, which is ``rtol=4``; here they must match the
   4-decimal reference values to ``atol=1e-4``.
+* The fit tests that only had to run (``test_fit`` of the Gaussian models,
+  ``test_fit_sequences_of_different_length``, ``test_fit_with_length_one_signal``,
+  ``test_fit_zero_variance``; hmmlearn leaves the likelihood check commented out)
+  also check that the fitted model is valid and finite. The Gaussian ``test_fit``
+  takes the ``params`` it is given (hmmlearn's ignores them). The tests that fit only
+  some parameters (``test_fit_startprob_and_transmat``, ``test_fit_emissionprob``,
+  ``test_fit_lambdas``) call a shared fitting helper instead of another test, and the
+  emission-only ones also check that the start and transition probabilities stay.
 * TestMonitor.test_converged_by_iterations: the one intended difference. hmmlearn's
   monitor calls a fit that reaches ``n_iter`` "converged"; emkit's is converged only
   when the gain fell below ``tol``. The assertion is inverted (see the test).
@@ -500,8 +508,12 @@ class GaussianHMMTestMixin:
         assert len(state_sequence) == n
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit(self, implementation, params='stmc', n_iter=5, **kwargs):
-        h = hmm.GaussianHMM(self.n_components, self.covariance_type,
+    def test_fit(self, implementation):
+        h, X, lengths = self._fitted(implementation, 'stmc')
+        assert_valid_fit(h, X, lengths)
+
+    def _fitted(self, implementation, params):
+        h = hmm.GaussianHMM(self.n_components, self.covariance_type, params=params,
                             implementation=implementation, random_state=0)
         h.startprob_ = self.startprob
         h.transmat_ = normalized(
@@ -515,7 +527,7 @@ class GaussianHMMTestMixin:
         # hmmlearn leaves its likelihood check commented out here; the fitted model is
         # checked for valid, finite parameters instead.
         h.fit(X, lengths=lengths)
-        assert_valid_fit(h, X, lengths)
+        return h, X, lengths
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_criterion(self, implementation):
@@ -709,7 +721,8 @@ class TestGaussianHMMWithSphericalCovars(GaussianHMMTestMixin):
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_fit_startprob_and_transmat(self, implementation):
-        self.test_fit(implementation, 'st')
+        h, X, lengths = self._fitted(implementation, 'st')
+        assert_valid_fit(h, X, lengths)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_underflow_from_scaling(self, implementation):
@@ -918,8 +931,10 @@ class TestCategoricalHMM:
         assert len(np.unique(X)) == self.n_features
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit(self, implementation, params='ste', n_iter=5):
+    def test_fit(self, implementation, n_iter=5):
+        assert_log_likelihood_increasing(*self._messed_up(implementation, 'ste'), n_iter)
 
+    def _messed_up(self, implementation, params):
         h = self.new_hmm(implementation)
         h.params = params
 
@@ -936,11 +951,16 @@ class TestCategoricalHMM:
             rng.random_sample((self.n_components, self.n_features)),
             axis=1)
 
-        assert_log_likelihood_increasing(h, X, lengths, n_iter)
+        return h, X, lengths
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit_emissionprob(self, implementation):
-        self.test_fit(implementation, 'e')
+    def test_fit_emissionprob(self, implementation, n_iter=5):
+        h, X, lengths = self._messed_up(implementation, 'e')
+        startprob, transmat = h.startprob_.copy(), h.transmat_.copy()
+        assert_log_likelihood_increasing(h, X, lengths, n_iter)
+        # Only the emissions are fitted: the start and transition probabilities stay.
+        assert_allclose(h.startprob_, startprob, rtol=0, atol=0)
+        assert_allclose(h.transmat_, transmat, rtol=0, atol=0)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_fit_with_init(self, implementation, params='ste', n_iter=5):
@@ -1006,8 +1026,10 @@ class TestPoissonHMM:
         assert_allclose(posteriors.sum(axis=1), np.ones(n_samples))
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit(self, implementation, params='stl', n_iter=5):
+    def test_fit(self, implementation, n_iter=5):
+        assert_log_likelihood_increasing(*self._messed_up(implementation, 'stl'), n_iter)
 
+    def _messed_up(self, implementation, params):
         h = self.new_hmm(implementation)
         h.params = params
 
@@ -1023,11 +1045,16 @@ class TestPoissonHMM:
         h.lambdas_ = rng.gamma(
             shape=2, size=(self.n_components, self.n_features))
 
-        assert_log_likelihood_increasing(h, X, lengths, n_iter)
+        return h, X, lengths
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit_lambdas(self, implementation):
-        self.test_fit(implementation, 'l')
+    def test_fit_lambdas(self, implementation, n_iter=5):
+        h, X, lengths = self._messed_up(implementation, 'l')
+        startprob, transmat = h.startprob_.copy(), h.transmat_.copy()
+        assert_log_likelihood_increasing(h, X, lengths, n_iter)
+        # Only the emissions are fitted: the start and transition probabilities stay.
+        assert_allclose(h.startprob_, startprob, rtol=0, atol=0)
+        assert_allclose(h.transmat_, transmat, rtol=0, atol=0)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_fit_with_init(self, implementation, params='stl', n_iter=5):

@@ -759,3 +759,17 @@ def test_extreme_random_models_match_brute_force():
         assert_allclose(trans, truth["trans"], rtol=0, atol=1e-8)
         checked += 1
     assert checked > 300
+
+
+def test_an_impossible_sequence_in_one_chunk_stops_the_fit_with_the_engine_message():
+    # One sequence holds a symbol no state emits; the other chunks are fine. The chunk
+    # statistics must still add up, and the fit must say the likelihood is not finite.
+    model = emkit.CategoricalHMM(2, init_params="", n_iter=3)
+    model.startprob_ = np.array([0.5, 0.5])
+    model.transmat_ = np.full((2, 2), 0.5)
+    model.emissionprob_ = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    X = np.tile([[0], [1], [0], [0]], (300, 1))
+    X[-2] = 2
+    with emkit.config_context(chunk_size=40), pytest.raises(FloatingPointError,
+                                                             match="not finite"):
+        model.fit(X, [4] * 300)

@@ -263,14 +263,17 @@ class HMM:
         log_frame = np.ascontiguousarray(self.family.log_prob_prepared(prepared),
                                          dtype=np.float64)
         log_lik, gamma, start, trans = self.forward_backward(log_frame, lengths, sample_weight)
+        impossible = ~np.isfinite(log_lik)
+        if impossible.any():
+            # The sum is -inf and the engine stops with its message; the statistics must
+            # still add up across chunks.
+            gamma[np.repeat(impossible, lengths)] = 0.0
         if sample_weight is not None:
             gamma *= np.repeat(sample_weight, lengths)[:, None]
             log_likelihood = float(np.dot(sample_weight, np.where(sample_weight > 0, log_lik, 0)))
             total = float(np.sum(sample_weight))
         else:
             log_likelihood, total = float(np.sum(log_lik)), float(len(lengths))
-        if not np.isfinite(log_likelihood):
-            return HMMStats(log_likelihood, total, start, trans, gamma.sum(axis=0), None)
         return HMMStats(log_likelihood, total, start, trans, gamma.sum(axis=0),
                         self.family.accumulate_prepared(prepared, gamma))
 

@@ -22,7 +22,7 @@ from emkit.engine.loop import fit_em
 from emkit.engine.sources import SequenceSource
 from emkit.estimators._missing import check_missing, impute_rows, nan_policy
 from emkit.models import hmm_kernels
-from emkit.models.hmm import HMM
+from emkit.models.hmm import HMM, sequence_offsets
 
 __all__ = ["BaseHMM", "ConvergenceMonitor", "DECODER_ALGORITHMS"]
 
@@ -546,7 +546,7 @@ class BaseHMM(BaseEstimator):
             _, posteriors = self.score_samples(X, lengths)
             return float(posteriors.max(axis=1).sum()), posteriors.argmax(axis=1)
         X, lengths = self._prepare(X, lengths)
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        offsets = sequence_offsets(lengths)
         with np.errstate(divide="ignore"):
             log_prob, path = hmm_kernels.viterbi(np.log(self.startprob_),
                                                  np.log(self.transmat_), self._log_frame(X),

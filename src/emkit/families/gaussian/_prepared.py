@@ -207,6 +207,19 @@ class PreparedGaussian:
         _, _, groups, _ = self._observed_terms(centred, mask)
         return complete_rows(centred, mask, self.means - self.shift, groups)
 
+    def regularization_share(self):
+        """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.
+
+        The bound is the inverse of the largest squared norm of a precision-factor row
+        (diagonal families override it with their exact smallest variance).
+
+        Returns
+        -------
+        share : float
+        """
+        factor = np.asarray(self.precisions_cholesky)
+        return float(self.reg_covar * (factor**2).sum(axis=tuple(range(1, factor.ndim))).max())
+
     def min_chunk_rows(self, X):
         """Return the fewest rows per chunk worth an E-step on ``X`` (more with NaN).
 

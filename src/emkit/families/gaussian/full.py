@@ -207,16 +207,6 @@ class GaussianFull(PreparedGaussian, Family):
         covs[:, np.arange(covs.shape[1]), np.arange(covs.shape[1])] += self.reg_covar
         return GaussianFull(stats.means, covs, self.reg_covar)
 
-    def regularization_share(self):
-        """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.
-
-        Returns
-        -------
-        share : float
-        """
-        factor = np.asarray(self.precisions_cholesky)
-        return float(self.reg_covar * (factor**2).sum(axis=tuple(range(1, factor.ndim))).max())
-
     def n_parameters(self):
         """Return the number of free parameters: means and covariances.
 

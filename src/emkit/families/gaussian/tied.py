@@ -170,16 +170,6 @@ class GaussianTied(PreparedGaussian, Family):
         cov[np.diag_indices_from(cov)] += self.reg_covar
         return GaussianTied(stats.means, cov, self.reg_covar)
 
-    def regularization_share(self):
-        """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.
-
-        Returns
-        -------
-        share : float
-        """
-        factor = np.asarray(self.precisions_cholesky)
-        return float(self.reg_covar * (factor**2).sum(axis=tuple(range(1, factor.ndim))).max())
-
     def n_parameters(self):
         """Return the number of free parameters: means and one covariance.
 

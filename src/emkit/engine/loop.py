@@ -58,6 +58,8 @@ class EMResult:
         True only when the tolerance was met before the iteration cap.
     params : list
         The model after each iteration, when recorded.
+    histories : list of list of float
+        The history of every start, in order (``fit_em`` fills it; one entry per start).
     """
 
     model: Any
@@ -66,6 +68,7 @@ class EMResult:
     n_iter: int
     converged: bool
     params: list = field(default_factory=list)
+    histories: list = field(default_factory=list)
 
 
 def e_step(model, source):
@@ -162,18 +165,21 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
     Returns
     -------
     best : EMResult
-        Ties keep the earlier run, as scikit-learn does.
+        Ties keep the earlier run, as scikit-learn does. Its ``histories`` holds the
+        history of every start.
     """
     reporter = reporter or VerboseReporter()
-    best = None
+    best, histories = None, []
     for index in range(1 if warm is not None else n_init):
         reporter.init_begin(index)
         model, initial = warm if warm is not None else (initialize(), -np.inf)
         result = run_em(model, source, initial=initial, reporter=reporter, **run_options)
         if result.n_iter:
             reporter.init_end(result.lower_bound, result.converged)
+        histories.append(list(result.history))
         if best is None or result.lower_bound > best.lower_bound or best.lower_bound == -np.inf:
             best = result
+    best.histories = histories
     return best
 
 

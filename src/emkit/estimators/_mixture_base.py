@@ -140,6 +140,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.n_iter_ = result.n_iter
         self.lower_bound_ = result.lower_bound
         self.lower_bounds_ = result.history
+        self.lower_bounds_per_init_ = [np.asarray(h) for h in result.histories]
         self._record_history(result)
         return X
 

@@ -87,6 +87,8 @@ class GaussianMixture(MixtureEstimator):
         Per-sample log-likelihood at the last iteration of the best initialization.
     lower_bounds_ : list of float
         Per-sample log-likelihood at each iteration of the best initialization.
+    lower_bounds_per_init_ : list of ndarray
+        The per-sample log-likelihoods of every start, in order (for plotting restarts).
     history_ : list of dict
         Per iteration of the best initialization: ``iteration`` and ``log_likelihood``.
     n_features_in_ : int

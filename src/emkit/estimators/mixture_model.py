@@ -62,6 +62,8 @@ class MixtureModel(MixtureEstimator):
         Per-sample log-likelihood at the last iteration of the best start.
     lower_bounds_ : list of float
         Per-sample log-likelihood at each iteration of the best start.
+    lower_bounds_per_init_ : list of ndarray
+        The per-sample log-likelihoods of every start, in order (for plotting restarts).
     history_ : list of dict
         One entry per iteration of the best start: ``iteration`` and ``log_likelihood``
         (per sample, of the parameters the iteration started from), and with

@@ -199,6 +199,8 @@ class BaseHMM(BaseEstimator):
         True when the best start met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
         Iterations of the best start.
+    history_per_init_ : list of ndarray
+        The total log-likelihood at each iteration of every start, in order.
     """
 
     _emission_letters = ""
@@ -411,6 +413,7 @@ class BaseHMM(BaseEstimator):
         self._set_model(result.model)
         self.converged_ = result.converged
         self.n_iter_ = result.n_iter
+        self.history_per_init_ = [np.asarray(h) for h in result.histories]
         return self
 
     def _emission_input(self, X):

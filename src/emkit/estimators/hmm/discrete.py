@@ -76,6 +76,8 @@ class CategoricalHMM(BaseHMM):
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
         Iterations run.
+    history_per_init_ : list of ndarray
+        The total log-likelihood at each iteration of every start, in order.
     """
 
     _emission_letters = "e"
@@ -221,6 +223,8 @@ class PoissonHMM(BaseHMM):
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
         Iterations run.
+    history_per_init_ : list of ndarray
+        The total log-likelihood at each iteration of every start, in order.
     """
 
     _emission_letters = "l"

@@ -119,6 +119,8 @@ class GaussianHMM(BaseHMM):
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
         Iterations run.
+    history_per_init_ : list of ndarray
+        The total log-likelihood at each iteration of every start, in order.
     """
 
     _emission_letters = "mc"

@@ -64,6 +64,8 @@ class HiddenMarkovModel(BaseHMM):
         True when the best start met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
         Iterations of the best start.
+    history_per_init_ : list of ndarray
+        The total log-likelihood at each iteration of every start, in order.
     """
 
     _emission_letters = "e"

@@ -19,19 +19,7 @@ reference in tests.
 
 import numpy as np
 
-try:  # pragma: no cover - exercised through whichever branch is installed
-    import numba
-
-    def _compile(fn):
-        return numba.njit(nogil=True, cache=True)(fn)
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    def _compile(fn):
-        fn.py_func = fn
-        return fn
-
-    HAVE_NUMBA = False
+from emkit._compiled import HAVE_NUMBA, kernel as _compile
 
 __all__ = ["HAVE_NUMBA", "forward_backward", "forward_backward_log", "viterbi"]
 

@@ -87,13 +87,12 @@ class PreparedGaussian:
         mask = mask[rows]
         filled = np.where(mask, self.shift, X[rows])
         centred = filled - self.shift
-        correction, order, groups, entries = self._observed_terms(centred, mask)
+        correction, order, terms = self._observed_terms(centred, mask)
         relative = dtype == np.float64
         if not relative:
             filled = np.take(filled, order, axis=0)
             correction += self._log_prob_features(self._features(filled, np.float64))
-        return MissingChunk(features, rows, mask, centred, correction, order, relative,
-                            groups, entries)
+        return MissingChunk(features, rows, mask, centred, correction, order, relative, terms)
 
     def log_prob_prepared(self, prepared):
         """Return the log-densities of a prepared chunk.
@@ -204,8 +203,8 @@ class PreparedGaussian:
     def _complete(self, centred, mask):
         # The rows minus the shift, completed under each component (diagonal families
         # override this with their closed form).
-        _, _, groups, _ = self._observed_terms(centred, mask)
-        return complete_rows(centred, mask, self.means - self.shift, groups)
+        _, _, terms = self._observed_terms(centred, mask)
+        return complete_rows(centred, mask, self.means - self.shift, terms)
 
     def regularization_share(self):
         """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.

@@ -124,7 +124,7 @@ class _Diagonal(PreparedGaussian, Family):
         variances = self._dense_variances()
         means = self.means - self.shift
         at_shift = -0.5 * (LOG_2PI + np.log(variances) + means**2 / variances)
-        return -(mask.astype(np.float64) @ at_shift.T), np.arange(len(mask)), [], ()
+        return -(mask.astype(np.float64) @ at_shift.T), np.arange(len(mask)), None
 
     def _add_missing(self, stats, chunk, W):
         # A missing entry counts at the component mean, with the component variance.

@@ -1,0 +1,259 @@
+"""The observed-data E-step compiled: one pass over the rows with missing entries.
+
+With numba installed, a row's work is done where its numbers are: the products ``u_M``
+of its ``m`` missing features, the Cholesky factor of its ``(m, m)`` block ``S`` of each
+precision, one solve, and then its weighted moments, with no grouping, no gathers and
+no temporary arrays per group. The missing entries are kept row by row (CSR): row ``i``
+of ``order`` has its missing features at ``cols[indptr[i]:indptr[i + 1]]``, their
+conditional means (minus the shift) in the same rows of ``fill``, and its conditional
+covariance blocks, flattened, at ``cov[cov_ptr[i]:cov_ptr[i + 1]]``. The components are
+the last, contiguous axis of every array and every inner loop runs over them, so the
+small Cholesky factorizations and solves run as vector instructions over the components
+instead of as chains of dependent scalar divisions. See :mod:`.missing` for the formulas.
+"""
+
+import math
+
+import numpy as np
+
+from emkit._compiled import inline_kernel, kernel
+from emkit.families.gaussian._linalg import LOG_2PI
+
+__all__ = ["accumulate_missing", "complete_rows", "observed_terms"]
+
+
+@inline_kernel
+def _block_inverse(P, pair_det, log_det_table, cols, start, m, L, inv, prod, cov, offset,
+                   log_det):
+    # cov[offset + a * m + b, k] = (P[M, M, k])^{-1}[a, b] and log_det[k] = log det
+    # P[M, M, k] for the m missing features M at cols[start:start + m], every loop
+    # innermost over the components k so that it runs as vector instructions. Sizes 1
+    # and 2 take their determinants' logs from a table (its diagonal holds log P[c, c]);
+    # larger ones go through the Cholesky factor L and its inverse (workspaces).
+    K = P.shape[2]
+    if m == 1:
+        c = cols[start]
+        for k in range(K):
+            cov[offset, k] = 1.0 / P[c, c, k]
+            log_det[k] = log_det_table[c, c, k]
+        return
+    if m == 2:
+        a, b = cols[start], cols[start + 1]
+        for k in range(K):
+            det = pair_det[a, b, k]
+            cov[offset, k], cov[offset + 3, k] = P[b, b, k] / det, P[a, a, k] / det
+            cov[offset + 1, k] = cov[offset + 2, k] = -P[a, b, k] / det
+            log_det[k] = log_det_table[a, b, k]
+        return
+    log_det[:] = 0.0
+    prod[:] = 1.0
+    for a in range(m):
+        for b in range(a + 1):
+            value = L[a, b]
+            for k in range(K):
+                value[k] = P[cols[start + a], cols[start + b], k]
+            for c in range(b):
+                for k in range(K):
+                    value[k] -= L[a, c, k] * L[b, c, k]
+            if a == b:
+                for k in range(K):
+                    prod[k] *= value[k]
+                    value[k] = math.sqrt(value[k])
+            else:
+                for k in range(K):
+                    value[k] /= L[b, b, k]
+        if a % 8 == 7 or a == m - 1:  # a product of at most 8 pivots cannot overflow
+            for k in range(K):
+                log_det[k] += math.log(prod[k])
+                prod[k] = 1.0
+    for a in range(m):  # inv = L^{-1}, lower triangular
+        for k in range(K):
+            inv[a, a, k] = 1.0 / L[a, a, k]
+        for b in range(a):
+            entry = inv[a, b]
+            entry[:] = 0.0
+            for c in range(b, a):
+                for k in range(K):
+                    entry[k] -= L[a, c, k] * inv[c, b, k]
+            for k in range(K):
+                entry[k] *= inv[a, a, k]
+    for a in range(m):  # S^{-1} = L^{-T} L^{-1}
+        for b in range(a + 1):
+            lower, upper = cov[offset + a * m + b], cov[offset + b * m + a]
+            lower[:] = 0.0
+            for c in range(a, m):
+                for k in range(K):
+                    lower[k] += inv[c, a, k] * inv[c, b, k]
+            upper[:] = lower
+
+
+@kernel
+def _observed(centred, order, indptr, cols, precisions, pair_det, log_det_table, linear,
+              log_2pi, correction, fill, cov, cov_ptr):
+    D, K = linear.shape
+    L, inv = np.empty((D, D, K)), np.empty((D, D, K))
+    u, prod, log_det, quad = np.empty((D, K)), np.empty(K), np.empty(K), np.empty(K)
+    for i in range(len(order)):
+        row, start, m = order[i], indptr[i], indptr[i + 1] - indptr[i]
+        offset = cov_ptr[i]
+        _block_inverse(precisions, pair_det, log_det_table, cols, start, m, L, inv, prod,
+                       cov, offset, log_det)
+        for a in range(m):
+            ca = cols[start + a]
+            for k in range(K):
+                u[a, k] = -linear[ca, k]
+            for d in range(D):
+                z = centred[row, d]
+                for k in range(K):
+                    u[a, k] += precisions[ca, d, k] * z
+        quad[:] = 0.0
+        for a in range(m):
+            entry = fill[start + a]
+            entry[:] = 0.0
+            for b in range(m):
+                for k in range(K):
+                    entry[k] -= cov[offset + a * m + b, k] * u[b, k]
+            for k in range(K):
+                quad[k] -= u[a, k] * entry[k]
+        for k in range(K):
+            correction[i, k] = 0.5 * (m * log_2pi - log_det[k] + quad[k])
+
+
+@kernel
+def _accumulate(centred, W, order, indptr, cols, fill, cov, cov_ptr, first, cross, block):
+    K, D = W.shape[1], centred.shape[1]
+    weighted = np.empty(K)
+    for i in range(len(order)):
+        row, start, m = order[i], indptr[i], indptr[i + 1] - indptr[i]
+        offset = cov_ptr[i]
+        for a in range(m):
+            ca = cols[start + a]
+            for k in range(K):
+                weighted[k] = W[row, k] * fill[start + a, k]
+                first[ca, k] += weighted[k]
+            for d in range(D):
+                z = centred[row, d]
+                for k in range(K):
+                    cross[ca, d, k] += weighted[k] * z
+            for b in range(m):
+                cb = cols[start + b]
+                for k in range(K):
+                    block[ca, cb, k] += (weighted[k] * fill[start + b, k]
+                                         + W[row, k] * cov[offset + a * m + b, k])
+
+
+def _small_determinants(precisions):
+    # det P[{a, b}, {a, b}, k] for every pair, and its log, with log P[c, c, k] on the
+    # diagonal: rows missing one or two entries (most of them) need no log of their own.
+    diagonal = np.diagonal(precisions).T
+    pair_det = diagonal[:, None] * diagonal[None, :] - precisions**2
+    log_det = np.log(np.where(pair_det > 0, pair_det, 1.0))
+    index = np.arange(precisions.shape[0])
+    log_det[index, index] = np.log(diagonal)
+    return pair_det, log_det
+
+
+def observed_terms(centred, mask, precisions, linear):
+    """Return the marginal log-density corrections and conditional moments of rows with NaN.
+
+    Parameters
+    ----------
+    centred : ndarray of shape (n, n_features)
+        The rows minus the shift, 0 where missing, float64.
+    mask : ndarray of shape (n, n_features)
+        Which entries are missing; every row has at least one.
+    precisions : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
+        Precision of each component, or one shared precision.
+    linear : ndarray of shape (n_components, n_features)
+        ``Lambda_k (mu_k - shift)`` for every component.
+
+    Returns
+    -------
+    correction : ndarray of shape (n_observed, n_components)
+        ``0.5 * (m log(2 pi) - log det S + u_M^T S^{-1} u_M)`` for the rows with
+        something observed.
+    order : ndarray of shape (n_observed,)
+        Those rows, by position among the ``n`` rows, increasing.
+    terms : tuple
+        ``(order, indptr, cols, fill, cov, cov_ptr)``, the rows' missing entries and
+        conditional moments in the layout this module's docstring describes.
+    """
+    n, D = mask.shape
+    K = len(linear)
+    # Components on the last axis; a shared precision is repeated for every component,
+    # which costs nothing extra in the vector loops.
+    stacked = np.broadcast_to(precisions.T if precisions.ndim == 3 else precisions[..., None],
+                              (D, D, K))
+    stacked = np.ascontiguousarray(stacked, dtype=np.float64)
+    counts = mask.sum(axis=1)
+    order = np.flatnonzero(counts < D)
+    counts = counts[order]
+    indptr = np.zeros(len(order) + 1, dtype=np.intp)
+    np.cumsum(counts, out=indptr[1:])
+    cov_ptr = np.zeros(len(order) + 1, dtype=np.intp)
+    np.cumsum(counts * counts, out=cov_ptr[1:])
+    cols = np.nonzero(mask[order])[1].astype(np.intp)
+    correction, fill = np.empty((len(order), K)), np.empty((indptr[-1], K))
+    cov = np.empty((cov_ptr[-1], K))
+    pair_det, log_det_table = _small_determinants(stacked)
+    _observed(np.ascontiguousarray(centred, dtype=np.float64), order, indptr, cols, stacked,
+              pair_det, log_det_table, np.ascontiguousarray(linear.T, dtype=np.float64),
+              LOG_2PI, correction, fill, cov, cov_ptr)
+    return correction, order, (order, indptr, cols, fill, cov, cov_ptr)
+
+
+def accumulate_missing(terms, centred, W, shared):
+    """Return what the missing entries add to the moments of the filled rows.
+
+    Parameters
+    ----------
+    terms : tuple
+        What :func:`observed_terms` returned.
+    centred : ndarray of shape (n, n_features)
+        The rows minus the shift, 0 where missing.
+    W : ndarray of shape (n, n_components)
+        Weights of those rows, float64.
+    shared : bool
+        Pool the second moments of the components (one shared covariance).
+
+    Returns
+    -------
+    first : ndarray of shape (n_components, n_features)
+    second : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
+    """
+    order, indptr, cols, fill, cov, cov_ptr = terms
+    K, D = W.shape[1], centred.shape[1]
+    first, cross, block = np.zeros((D, K)), np.zeros((D, D, K)), np.zeros((D, D, K))
+    _accumulate(np.ascontiguousarray(centred, dtype=np.float64),
+                np.ascontiguousarray(W, dtype=np.float64), order, indptr, cols, fill, cov,
+                cov_ptr, first, cross, block)
+    second = (cross + cross.transpose(1, 0, 2) + block).transpose(2, 0, 1)
+    first = first.T
+    return first, second.sum(axis=0) if shared else second
+
+
+def complete_rows(centred, mask, means, terms):
+    """Return each row completed under each component.
+
+    Parameters
+    ----------
+    centred : ndarray of shape (n, n_features)
+        The rows minus the shift, 0 where missing.
+    mask : ndarray of shape (n, n_features)
+        Which entries are missing.
+    means : ndarray of shape (n_components, n_features)
+        Component means minus the shift.
+    terms : tuple
+        What :func:`observed_terms` returned for these rows.
+
+    Returns
+    -------
+    completed : ndarray of shape (n, n_components, n_features)
+        The rows minus the shift, missing entries at their conditional means (at the
+        component means for rows with nothing observed).
+    """
+    order, indptr, cols, fill, _, _ = terms
+    out = np.repeat(centred[:, None, :], len(means), axis=1)
+    out[mask.all(axis=1)] = means
+    out[np.repeat(order, np.diff(indptr)), :, cols] = fill
+    return out

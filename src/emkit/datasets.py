@@ -9,6 +9,7 @@ __all__ = [
     "load_three_coins",
     "load_exercise_9_3",
     "make_blobs_2d",
+    "make_two_level_image",
 ]
 
 
@@ -157,3 +158,50 @@ def make_blobs_2d(n_samples=600, *, n_centers=3, cluster_std=1.0, random_state=0
     )
     shear = np.array([[0.6, -0.64], [-0.41, 0.85]])
     return X @ shear, y
+
+
+def make_two_level_image(size=100, levels=(0.25, 0.75), noise=0.1, random_state=0):
+    """Generate a noisy two-level grey image: a bright disc on a dark background.
+
+    The clean image is ``levels[0]`` everywhere except a centred disc of radius
+    ``0.3 * size`` at ``levels[1]``; the noisy image adds independent Gaussian noise of
+    standard deviation ``noise`` to every pixel. It is the seed example of
+    :func:`emkit.image.segment_image`.
+
+    Parameters
+    ----------
+    size : int, default=100
+        Height and width of the image in pixels; at least 2.
+    levels : sequence of two float, default=(0.25, 0.75)
+        Grey level of the background and of the disc.
+    noise : float, default=0.1
+        Standard deviation of the noise; must be non-negative.
+    random_state : int, RandomState instance or None, default=0
+        Seed or generator controlling the noise.
+
+    Returns
+    -------
+    noisy : ndarray of shape (size, size)
+        The clean image plus noise, as float64.
+    clean : ndarray of shape (size, size)
+        The two-level image, as float64.
+
+    Raises
+    ------
+    ValueError
+        If ``size < 2``, ``levels`` is not two finite numbers or ``noise < 0``.
+    """
+    if not isinstance(size, (int, np.integer)) or size < 2:
+        raise ValueError(f"size must be an integer of at least 2, got {size!r}.")
+    levels = np.asarray(levels, dtype=float)
+    if levels.shape != (2,) or not np.all(np.isfinite(levels)):
+        raise ValueError(f"levels must be two finite numbers, got {levels.tolist()!r}.")
+    if not isinstance(noise, (int, float, np.integer, np.floating)) or not noise >= 0:
+        raise ValueError(f"noise must be non-negative, got {noise!r}.")
+    rng = check_random_state(random_state)
+    centre = (size - 1) / 2
+    rows, cols = np.mgrid[:size, :size]
+    disc = (rows - centre) ** 2 + (cols - centre) ** 2 <= (0.3 * size) ** 2
+    clean = np.where(disc, levels[1], levels[0])
+    noisy = clean + rng.normal(0.0, noise, size=clean.shape)
+    return noisy, clean

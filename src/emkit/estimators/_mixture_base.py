@@ -344,3 +344,23 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             ``-2 log L + 2 p``; lower is better.
         """
         return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
+
+    def icl(self, X):
+        """Integrated completed likelihood criterion for the current model on ``X``.
+
+        BIC plus twice the entropy of the responsibilities, so overlapping components
+        are penalised as well as extra parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        icl : float
+            ``bic(X) - 2 sum_i sum_k r_ik log r_ik`` (with ``0 log 0 = 0``); lower is better.
+        """
+        resp = self.predict_proba(X)
+        logs = np.log(resp, out=np.zeros_like(resp), where=resp > 0)
+        return self.bic(X) - 2 * float(np.sum(resp * logs))

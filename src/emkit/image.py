@@ -1,0 +1,255 @@
+"""Segment and denoise images with a Gaussian mixture over pixel values.
+
+Each pixel is one sample (grey: one feature, colour: one per channel); reading and writing
+image files uses Pillow, except ``.npy`` files, which need only numpy.
+"""
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ImageSegmentation", "read_image", "segment_image", "write_image"]
+
+_PILLOW_MISSING = "Reading and writing image files needs Pillow; pip install 'emkit[image]'."
+
+
+@dataclass
+class ImageSegmentation:
+    """The result of :func:`segment_image`.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (height, width)
+        Most probable component of each pixel; component 0 is the darkest.
+    denoised : ndarray
+        The image with each pixel replaced by its posterior mean
+        ``sum_k r_ik mu_k``; same shape as the image, in its float dtype.
+    model : GaussianMixture
+        The fitted mixture, its components ordered by increasing mean brightness (so
+        ``model.predict`` gives ``labels``).
+    n_components : int
+        Number of components.
+    """
+
+    labels: np.ndarray
+    denoised: np.ndarray
+    model: object
+    n_components: int
+
+
+def segment_image(image, n_components=2, *, covariance_type="full", n_init=1, random_state=0,
+                  max_iter=100):
+    """Fit a Gaussian mixture to the pixel values of an image, then label and denoise it.
+
+    Integer images are converted to float64 without rescaling, so the denoised image is
+    in the image's own units. NaN pixels (float images) are allowed: they are labelled
+    and denoised from their observed channels, or from the mixing weights alone when no
+    channel is observed.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width) or (height, width, n_channels)
+        Grey or colour image.
+    n_components : int, default=2
+        Number of pixel classes.
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+        Covariance structure of the classes (matters for colour images only).
+    n_init : int, default=1
+        Number of EM starts; the best is kept.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the starts.
+    max_iter : int, default=100
+        Maximum number of EM iterations per start.
+
+    Returns
+    -------
+    segmentation : ImageSegmentation
+        Labels (components ordered by increasing mean brightness), the denoised image and
+        the fitted model.
+
+    Raises
+    ------
+    ValueError
+        If the image is not 2-D or 3-D, is empty, or has fewer pixels than components.
+    TypeError
+        If the image is not numeric.
+    """
+    from emkit.estimators import GaussianMixture
+
+    image = _float_image(image)
+    pixels = image.reshape(image.shape[0] * image.shape[1], -1)
+    _check_components(n_components, pixels.shape[0])
+    model = GaussianMixture(n_components, covariance_type=covariance_type, n_init=n_init,
+                            random_state=random_state, max_iter=max_iter).fit(pixels)
+    _order_by_brightness(model)
+    labels = model.predict(pixels).reshape(image.shape[:2])
+    denoised = model.predict_proba(pixels) @ model.means_
+    return ImageSegmentation(labels=labels, denoised=denoised.reshape(image.shape).astype(
+        image.dtype), model=model, n_components=n_components)
+
+
+def _float_image(image):
+    image = np.asarray(image)
+    if image.dtype == bool or not (np.issubdtype(image.dtype, np.integer)
+                                   or np.issubdtype(image.dtype, np.floating)):
+        raise TypeError(f"image must hold integer or float pixel values; got dtype "
+                        f"{image.dtype}.")
+    if image.ndim not in (2, 3):
+        raise ValueError("image must be 2-D (height, width) or 3-D (height, width, channels); "
+                         f"got an array of shape {image.shape}.")
+    if image.size == 0:
+        raise ValueError(f"image is empty (shape {image.shape}); give at least two pixels.")
+    if np.issubdtype(image.dtype, np.integer):
+        return image.astype(np.float64)
+    if np.isinf(image).any():
+        raise ValueError("image holds infinite values; replace them with finite values or "
+                         "NaN.")
+    return image if image.dtype in (np.float32, np.float64) else image.astype(np.float64)
+
+
+def _check_components(n_components, n_pixels):
+    if n_pixels < 2:
+        raise ValueError("image has a single pixel; give at least two pixels.")
+    if isinstance(n_components, (int, np.integer)) and n_components > n_pixels:
+        raise ValueError(f"Cannot fit {n_components} components to an image of {n_pixels} "
+                         f"pixels; give n_components of at most {n_pixels}.")
+
+
+def _order_by_brightness(model):
+    # Relabel components in place so that component 0 has the darkest mean (averaged over
+    # channels); a tied covariance is shared and stays as it is.
+    order = np.argsort(model.means_.mean(axis=1), kind="stable")
+    names = ["weights_", "means_"]
+    if model.covariance_type != "tied":
+        names += ["covariances_", "precisions_", "precisions_cholesky_"]
+    for name in names:
+        setattr(model, name, getattr(model, name)[order])
+
+
+def read_image(path):
+    """Read an image file into an array.
+
+    ``.npy`` files are read with numpy; other files (PNG, JPEG, TIFF, ...) with Pillow,
+    giving uint8 arrays of shape (height, width) for grey images and
+    (height, width, channels) for colour ones (palette images become RGB or RGBA).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    image : ndarray
+        The pixel values.
+
+    Raises
+    ------
+    ImportError
+        If Pillow is needed and not installed.
+    ValueError
+        If the file is not an image Pillow can read.
+    """
+    path = os.fspath(path)
+    if path.lower().endswith(".npy"):
+        return np.load(path, allow_pickle=False)
+    Image = _pillow()
+    try:
+        with Image.open(path) as picture:
+            if picture.mode == "P":
+                picture = picture.convert("RGBA" if "transparency" in picture.info else "RGB")
+            elif picture.mode == "1":
+                picture = picture.convert("L")
+            return np.asarray(picture).copy()
+    except Image.UnidentifiedImageError:
+        raise ValueError(f"{path!r} is not an image file Pillow can read; give a PNG, JPEG, "
+                         "TIFF or .npy file.") from None
+
+
+def write_image(path, array):
+    """Write an array to an image file, atomically.
+
+    ``.npy`` files keep the array exactly. Other formats (chosen by the extension) get
+    8-bit pixels: uint8 arrays are written as they are; booleans become 0 and 255; other
+    arrays whose finite values all lie in [0, 1] are scaled by 255, and any other array
+    maps its own range [min, max] linearly onto [0, 255]; values are rounded and NaN is
+    written as 0. The shape must be (height, width), or (height, width, c) with c in 1
+    (grey), 3 (RGB) or 4 (RGBA).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; its extension picks the format.
+    array : array-like
+        The image.
+
+    Raises
+    ------
+    ImportError
+        If Pillow is needed and not installed.
+    ValueError
+        If the shape is not an image's or the extension names no known format.
+    """
+    path = os.fspath(path)
+    array = np.asarray(array)
+    if path.lower().endswith(".npy"):
+        _atomic(path, lambda handle: np.save(handle, array, allow_pickle=False))
+        return
+    Image = _pillow()
+    pixels = _to_uint8(_image_shape(array))
+    fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
+    if fmt is None:
+        raise ValueError(f"Cannot tell the image format of {path!r} from its extension; use "
+                         ".png, .jpg, .tif or .npy.")
+    picture = Image.fromarray(pixels)
+    _atomic(path, lambda handle: picture.save(handle, format=fmt))
+
+
+def _image_shape(array):
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))) \
+            or array.size == 0:
+        raise ValueError("An image file needs a non-empty array of shape (height, width) or "
+                         f"(height, width, 3 or 4); got shape {array.shape}.")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"An image file needs numeric pixel values; got dtype {array.dtype}.")
+    return array
+
+
+def _to_uint8(array):
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    values = array.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    if low < 0 or high > 1:
+        values = (values - low) / (high - low) if high > low else np.zeros_like(values)
+    values = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
+    return np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
+def _atomic(path, write):
+    # Write to a temporary file beside the target, then rename: never a truncated file.
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.chmod(tmp, 0o644)  # mkstemp creates files readable by their owner only
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(_PILLOW_MISSING) from None
+    return Image

@@ -1,0 +1,278 @@
+"""Choose the number of components and the covariance structure of a mixture by BIC, AIC or ICL.
+
+Every candidate is fitted once; the table of scores and the best fitted model come back together.
+"""
+
+import csv
+import os
+import tempfile
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.validation import check_array
+
+__all__ = ["SelectionResult", "responsibility_entropy", "select"]
+
+CRITERIA = ("bic", "aic", "icl")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+COLUMNS = ("n_components", "covariance_type", "log_likelihood", "n_parameters", "bic", "aic",
+           "icl", "converged")
+_DTYPES = {"n_components": int, "covariance_type": str, "log_likelihood": float,
+           "n_parameters": int, "bic": float, "aic": float, "icl": float, "converged": bool}
+
+
+def responsibility_entropy(resp):
+    """Compute the entropy of a matrix of responsibilities, with ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    resp : array-like of shape (n_samples, n_components)
+        Posterior probability of each component for each sample.
+
+    Returns
+    -------
+    entropy : float
+        ``-sum_i sum_k r_ik log r_ik``; 0 when every sample is assigned with certainty.
+    """
+    resp = np.asarray(resp, dtype=np.float64)
+    logs = np.log(resp, out=np.zeros_like(resp), where=resp > 0)
+    return float(-np.sum(resp * logs))
+
+
+class SelectionResult:
+    """The scores of every candidate model and the best fitted one.
+
+    Parameters
+    ----------
+    table : dict of str to ndarray
+        One column per score, one row per candidate in the order fitted: ``n_components``
+        (int), ``covariance_type`` (str; ``""`` for estimators without that parameter),
+        ``log_likelihood`` (total over the samples), ``n_parameters`` (int), ``bic``,
+        ``aic``, ``icl`` (float; lower is better) and ``converged`` (bool).
+    criterion : {'bic', 'aic', 'icl'}
+        The column whose smallest value picks the best row.
+    best_estimator : estimator
+        The fitted model of that row.
+
+    Attributes
+    ----------
+    table : dict of str to ndarray
+        The scores; ``pandas.DataFrame(result.table)`` makes a data frame of them.
+    criterion : str
+        The criterion used.
+    best_index_ : int
+        Row of the best candidate (the first one on a tie).
+    best_estimator_ : estimator
+        The fitted best model.
+    best_params_ : dict
+        ``n_components`` and ``covariance_type`` of the best row; ``covariance_type`` is
+        None for estimators without that parameter.
+    """
+
+    def __init__(self, table, criterion, best_estimator):
+        self.table = table
+        self.criterion = criterion
+        self.best_index_ = int(np.argmin(table[criterion]))
+        self.best_estimator_ = best_estimator
+        cov = str(table["covariance_type"][self.best_index_])
+        self.best_params_ = {"n_components": int(table["n_components"][self.best_index_]),
+                             "covariance_type": cov or None}
+
+    def __repr__(self):
+        return (f"SelectionResult(criterion={self.criterion!r}, "
+                f"n_candidates={len(self.table['n_components'])}, "
+                f"best_params_={self.best_params_!r})")
+
+    def __str__(self):
+        return self.to_text()
+
+    def to_text(self):
+        """Format the table as aligned text, the best row marked with ``*``.
+
+        Returns
+        -------
+        text : str
+            A header line, one line per candidate and a closing line naming the best one.
+        """
+        rows = [[_format(name, value) for name, value in zip(COLUMNS, row)]
+                for row in zip(*(self.table[name] for name in COLUMNS))]
+        widths = [max([len(name)] + [len(row[j]) for row in rows])
+                  for j, name in enumerate(COLUMNS)]
+        lines = ["  " + "  ".join(name.rjust(w) for name, w in zip(COLUMNS, widths))]
+        for i, row in enumerate(rows):
+            mark = "* " if i == self.best_index_ else "  "
+            lines.append(mark + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)))
+        params = ", ".join(f"{k}={v!r}" for k, v in self.best_params_.items() if v is not None)
+        lines.append(f"* best by {self.criterion.upper()}: {params}")
+        return "\n".join(lines)
+
+    def to_csv(self, path):
+        """Write the table to a CSV file, one header line and one line per candidate.
+
+        The file is written to a temporary name first and then renamed, so a failure never
+        leaves a truncated file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the table.
+        """
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(COLUMNS)
+                for row in zip(*(self.table[name] for name in COLUMNS)):
+                    writer.writerow([_csv_cell(value) for value in row])
+            os.chmod(tmp, 0o644)  # mkstemp creates files readable by their owner only
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+
+def _format(name, value):
+    if _DTYPES[name] is float:
+        return f"{value:.3f}"
+    return str(value) if _DTYPES[name] is not str else (value or "-")
+
+
+def _csv_cell(value):
+    return repr(float(value)) if isinstance(value, np.floating) else str(value)
+
+
+def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag", "spherical"),
+           criterion="bic", *, estimator=None, n_init=1, random_state=None, callback=None):
+    """Fit a mixture for every candidate and keep the one with the lowest criterion.
+
+    The candidates are every covariance type (outer loop) with every number of components
+    (inner loop). Each is a clone of ``estimator`` with ``n_components``,
+    ``covariance_type`` (when the estimator has that parameter), ``n_init`` and
+    ``random_state`` (when not None) set. For BIC, AIC and ICL lower is better; ICL is BIC
+    plus twice the entropy of the responsibilities, so it also penalises overlapping
+    components.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data; NaN entries are allowed where the estimator accepts them.
+    n_components : int or iterable of int, default=range(1, 11)
+        Candidate numbers of components; each must be at most ``n_samples``.
+    covariance_types : str or iterable of str, default=("full", "tied", "diag", "spherical")
+        Candidate covariance structures. Ignored, giving one group of rows whose
+        ``covariance_type`` is ``""``, when the estimator has no ``covariance_type``
+        parameter (e.g. :class:`emkit.BernoulliMixture`).
+    criterion : {'bic', 'aic', 'icl'}, default='bic'
+        The score that picks the best candidate.
+    estimator : estimator, default=None
+        Template mixture estimator, never fitted itself; None means
+        :class:`emkit.GaussianMixture` with its defaults.
+    n_init : int, default=1
+        Number of starts of every candidate fit.
+    random_state : int, RandomState instance or None, default=None
+        Seed set on every candidate; None keeps the template's own ``random_state``.
+    callback : callable, default=None
+        Called after each candidate fit with ``(index, n_candidates, row)``: the 0-based
+        row index, the number of candidates and the row as a dict of the table's columns.
+
+    Returns
+    -------
+    result : SelectionResult
+        The table of scores, the best fitted model and its parameters.
+
+    Raises
+    ------
+    ValueError
+        If the criterion or a covariance type is unknown, or a candidate has more
+        components than there are samples; raised before any fit.
+    TypeError
+        If ``estimator`` is not a mixture estimator instance.
+    """
+    X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+    template = _template(estimator)
+    candidates = _candidates(template, X.shape[0], n_components, covariance_types)
+    criterion = _check_criterion(criterion)
+    rows, best, best_score = [], None, np.inf
+    for index, params in enumerate(candidates):
+        model = _candidate(template, params, n_init, random_state).fit(X)
+        row = _score_row(model, X, params.get("covariance_type", ""))
+        rows.append(row)
+        if best is None or row[criterion] < best_score:
+            best, best_score = model, row[criterion]
+        if callback is not None:
+            callback(index, len(candidates), dict(row))
+    table = {name: np.array([row[name] for row in rows], dtype=_DTYPES[name])
+             for name in COLUMNS}
+    return SelectionResult(table, criterion, best)
+
+
+def _score_row(model, X, covariance_type):
+    # One row of the table; the log-likelihood is computed once for all three criteria.
+    n = X.shape[0]
+    log_likelihood = float(model.score(X)) * n
+    n_parameters = int(model._n_parameters())
+    bic = -2 * log_likelihood + n_parameters * np.log(n)
+    return {"n_components": int(model.n_components), "covariance_type": covariance_type,
+            "log_likelihood": log_likelihood, "n_parameters": n_parameters,
+            "bic": float(bic), "aic": float(-2 * log_likelihood + 2 * n_parameters),
+            "icl": float(bic + 2 * responsibility_entropy(model.predict_proba(X))),
+            "converged": bool(getattr(model, "converged_", True))}
+
+
+def _template(estimator):
+    if estimator is None:
+        from emkit.estimators import GaussianMixture
+        return GaussianMixture()
+    needed = ("fit", "score", "predict_proba", "_n_parameters", "get_params")
+    if isinstance(estimator, type) or not all(hasattr(estimator, a) for a in needed) \
+            or "n_components" not in estimator.get_params():
+        raise TypeError("estimator must be a mixture estimator instance such as "
+                        f"emkit.GaussianMixture() or emkit.BernoulliMixture(); got {estimator!r}.")
+    return estimator
+
+
+def _check_criterion(criterion):
+    if not isinstance(criterion, str) or criterion.lower() not in CRITERIA:
+        raise ValueError(f"criterion must be 'bic', 'aic' or 'icl'; got {criterion!r}.")
+    return criterion.lower()
+
+
+def _candidates(template, n_samples, n_components, covariance_types):
+    # The parameters of every candidate, checked before any fit.
+    counts = _check_counts(n_components, n_samples)
+    if "covariance_type" not in template.get_params():
+        return [{"n_components": k} for k in counts]
+    types = _check_covariance_types(covariance_types)
+    return [{"covariance_type": cov, "n_components": k} for cov in types for k in counts]
+
+
+def _check_counts(n_components, n_samples):
+    counts = [n_components] if isinstance(n_components, Integral) else list(n_components)
+    if not counts or not all(isinstance(k, Integral) and k >= 1 for k in counts):
+        raise ValueError("n_components must be a positive integer or a non-empty list of "
+                         f"them; got {n_components!r}.")
+    if max(counts) > n_samples:
+        raise ValueError(f"Candidates of up to {max(counts)} components cannot be fitted to "
+                         f"{n_samples} samples; give n_components of at most {n_samples}.")
+    return [int(k) for k in counts]
+
+
+def _check_covariance_types(covariance_types):
+    types = [covariance_types] if isinstance(covariance_types, str) else list(covariance_types)
+    unknown = [t for t in types if t not in COVARIANCE_TYPES]
+    if unknown or not types:
+        raise ValueError("covariance_types must be a non-empty list of 'full', 'tied', "
+                         f"'diag' and 'spherical'; got {covariance_types!r}.")
+    return types
+
+
+def _candidate(template, params, n_init, random_state):
+    model = clone(template).set_params(**params)
+    if "n_init" in model.get_params():
+        model.set_params(n_init=n_init)
+    if random_state is not None:
+        model.set_params(random_state=random_state)
+    return model

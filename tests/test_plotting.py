@@ -1,0 +1,403 @@
+"""emkit.plotting: each figure saves as a PNG and draws exactly the fitted model's numbers.
+
+Oracles: the estimators' own attributes and scipy densities, closed-form eigen-decompositions
+of 2x2 covariances, and a principal-axis projection computed here with ``eigh``.
+"""
+
+import ast
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import blobs
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+from scipy import stats
+from test_docstrings import _problems
+
+from emkit import (BernoulliMixture, GaussianHMM, GaussianMixture, PoissonHMM,
+                   PoissonMixture)
+from emkit import plotting
+from emkit.exceptions import NotFittedError
+from emkit.plotting import (plot_clusters_2d, plot_criterion, plot_density_1d, plot_image,
+                            plot_log_likelihood)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(figure, tmp_path, name="plot.png"):
+    assert isinstance(figure, Figure)
+    path = tmp_path / name
+    figure.savefig(path, dpi=40)
+    assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def closed_form_ellipse(cov, n_std):
+    # Eigenvalues and leading direction of [[a, b], [b, c]] in closed form.
+    a, b, c = cov[0, 0], cov[0, 1], cov[1, 1]
+    mid, radius = (a + c) / 2, np.hypot((a - c) / 2, b)
+    angle = np.degrees(0.5 * np.arctan2(2 * b, a - c))
+    return 2 * n_std * np.sqrt(mid + radius), 2 * n_std * np.sqrt(mid - radius), angle
+
+
+def assert_ellipse(patch, centre, cov, n_std):
+    width, height, angle = closed_form_ellipse(cov, n_std)
+    np.testing.assert_allclose(patch.center, centre, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose([patch.width, patch.height], [width, height], rtol=1e-8)
+    if not np.isclose(width, height, rtol=1e-6):  # a circle has no direction
+        difference = (patch.angle - angle + 90.0) % 180.0 - 90.0
+        assert abs(difference) < 1e-6
+
+
+def two_clusters_1d(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.r_[rng.normal(-2, 0.6, n // 2), rng.normal(1.5, 1.0, n - n // 2)][:, None]
+
+
+# -- plot_log_likelihood ------------------------------------------------------------------
+def test_history_of_a_mixture_draws_every_start_and_highlights_the_kept_one(tmp_path):
+    X = blobs(n=200, d=2, k=3, seed=1)[0]
+    model = GaussianMixture(3, n_init=3, init_params="random", random_state=5).fit(X)
+    figure = plot_log_likelihood(model)
+    lines = figure.axes[0].lines
+    assert len(lines) == 3
+    for line, history in zip(lines, model.lower_bounds_per_init_):
+        np.testing.assert_array_equal(line.get_ydata(), history)
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(history) + 1))
+    widths = [line.get_linewidth() for line in lines]
+    kept = int(np.argmax(widths))
+    assert sorted(widths)[-2] < widths[kept]
+    np.testing.assert_array_equal(lines[kept].get_ydata(), model.lower_bounds_)
+    finals = [h[-1] for h in model.lower_bounds_per_init_]
+    assert lines[kept].get_ydata()[-1] == max(finals)
+    assert kept == 2  # not simply the first start: this seed's best is its third
+    assert figure.axes[0].get_ylabel() == "log-likelihood per sample"
+    assert_png(figure, tmp_path)
+
+
+def test_history_of_an_hmm_uses_its_per_start_totals(tmp_path):
+    X = blobs(n=200, d=2, k=2, seed=2)[0]
+    model = GaussianHMM(2, n_iter=8, n_init=3, random_state=0).fit(X)
+    figure = plot_log_likelihood(model)
+    lines = figure.axes[0].lines
+    for line, history in zip(lines, model.history_per_init_, strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), history)
+    kept = int(np.argmax([line.get_linewidth() for line in lines]))
+    np.testing.assert_array_equal(lines[kept].get_ydata(), list(model.monitor_.history))
+    assert_png(figure, tmp_path)
+
+
+def test_history_of_plain_arrays_highlights_the_highest_end(tmp_path):
+    histories = [np.array([-5.0, -3.0, -2.5]), np.array([-4.0, -1.0]), [-6.0, -2.0, -1.5]]
+    figure, ax = Figure(), None
+    ax = figure.add_subplot()
+    assert plot_log_likelihood(histories, ax=ax) is figure
+    assert [list(line.get_ydata()) for line in ax.lines] == [[-5.0, -3.0, -2.5],
+                                                              [-4.0, -1.0],
+                                                              [-6.0, -2.0, -1.5]]
+    assert np.argmax([line.get_linewidth() for line in ax.lines]) == 1
+    assert ax.lines[1].get_label() == "kept start (1)"
+    one = plot_log_likelihood([-3.0, -2.0, -1.9])
+    assert list(one.axes[0].lines[0].get_ydata()) == [-3.0, -2.0, -1.9]
+    assert_png(figure, tmp_path)
+
+
+def test_history_refuses_bad_input():
+    with pytest.raises(NotFittedError, match="call fit before"):
+        plot_log_likelihood(GaussianMixture(2))
+    with pytest.raises(ValueError, match="no histories to plot"):
+        plot_log_likelihood([])
+    with pytest.raises(ValueError, match="History 1 has shape"):
+        plot_log_likelihood([[1.0, 2.0], [[1.0], [2.0]]])
+    with pytest.raises(TypeError, match="fitted emkit estimator or a list"):
+        plot_log_likelihood("loglik")
+    with pytest.raises(TypeError, match="must be a matplotlib Axes"):
+        plot_log_likelihood([[1.0, 2.0]], ax="left")
+
+
+# -- plot_density_1d ----------------------------------------------------------------------
+def test_density_lines_are_the_mixture_and_its_weighted_components(tmp_path):
+    X = two_clusters_1d()
+    model = GaussianMixture(2, random_state=0).fit(X)
+    figure = plot_density_1d(model, X, bins=30)
+    ax = figure.axes[0]
+    total, *components = ax.lines
+    grid = total.get_xdata()
+    assert grid.min() < X.min() and grid.max() > X.max()
+    np.testing.assert_allclose(total.get_ydata(), np.exp(model.score_samples(grid[:, None])),
+                               rtol=1e-12)
+    np.testing.assert_allclose(sum(line.get_ydata() for line in components),
+                               total.get_ydata(), rtol=1e-10)
+    sd = np.sqrt(model.covariances_[:, 0, 0])
+    for k, line in enumerate(components):  # w_k N(x; mu_k, s_k^2), from scipy
+        expected = model.weights_[k] * stats.norm.pdf(grid, model.means_[k, 0], sd[k])
+        np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-8, atol=1e-300)
+    bars = ax.patches
+    assert len(bars) == 30
+    assert np.isclose(sum(bar.get_height() * bar.get_width() for bar in bars), 1.0)
+    assert_png(figure, tmp_path)
+
+
+def test_density_of_counts_uses_the_integers(tmp_path):
+    rng = np.random.default_rng(3)
+    X = np.r_[rng.poisson(1.5, 120), rng.poisson(7.0, 80)][:, None].astype(float)
+    model = PoissonMixture(2, random_state=0).fit(X)
+    figure = plot_density_1d(model, X[:, 0])
+    total, *components = figure.axes[0].lines
+    grid = total.get_xdata()
+    np.testing.assert_array_equal(grid, np.arange(X.min(), X.max() + 1))
+    rates = model.means_[:, 0]
+    for k, line in enumerate(components):
+        np.testing.assert_allclose(line.get_ydata(),
+                                   model.weights_[k] * stats.poisson.pmf(grid, rates[k]),
+                                   rtol=1e-9)
+    np.testing.assert_allclose(total.get_ydata(), sum(line.get_ydata() for line in components))
+    heights = [bar.get_height() for bar in figure.axes[0].patches]
+    frequencies = [np.mean(X[:, 0] == value) for value in grid]
+    np.testing.assert_allclose(heights, frequencies)
+    assert_png(figure, tmp_path)
+
+
+def test_density_refuses_bad_input():
+    X = two_clusters_1d(60)
+    model = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="draws one feature, but X has shape"):
+        plot_density_1d(model, np.c_[X, X])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        plot_density_1d(model, np.r_[X[:, 0], np.nan])
+    with pytest.raises(ValueError, match="bins must be a positive"):
+        plot_density_1d(model, X, bins=0)
+    wide = GaussianMixture(2, random_state=0).fit(np.c_[X, X[::-1]])
+    with pytest.raises(ValueError, match="fitted on one feature"):
+        plot_density_1d(wide, X)
+    hmm = PoissonHMM(2, n_iter=3, random_state=0).fit(np.round(np.abs(X)))
+    with pytest.raises(TypeError, match="needs a mixture estimator"):
+        plot_density_1d(hmm, np.round(np.abs(X)))
+
+
+# -- plot_clusters_2d ---------------------------------------------------------------------
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_cluster_ellipses_come_from_each_covariance(covariance_type, tmp_path):
+    X = blobs(n=200, d=2, k=3, seed=4)[0]
+    model = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    figure = plot_clusters_2d(model, X, n_std=1.5)
+    ax = figure.axes[0]
+    data, means = ax.collections
+    np.testing.assert_array_equal(data.get_offsets(), X)
+    np.testing.assert_array_equal(data.get_array(), model.predict(X))
+    np.testing.assert_allclose(means.get_offsets(), model.means_)
+    stored = model.covariances_
+    expected = {"full": lambda k: stored[k], "tied": lambda k: stored,
+                "diag": lambda k: np.diag(stored[k]),
+                "spherical": lambda k: stored[k] * np.eye(2)}[covariance_type]
+    ellipses = [p for p in ax.patches if isinstance(p, Ellipse)]
+    assert len(ellipses) == 3
+    for k, patch in enumerate(ellipses):
+        assert_ellipse(patch, model.means_[k], expected(k), n_std=1.5)
+    assert_png(figure, tmp_path)
+    # Each ellipse has the colour of the points of its component.
+    labels = model.predict(X)
+    for k, patch in enumerate(ellipses):
+        point = np.flatnonzero(labels == k)[0]
+        np.testing.assert_allclose(patch.get_edgecolor()[:3], data.get_facecolors()[point][:3])
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])  # the SVD's own signs differ between these
+def test_wide_data_is_seen_through_its_principal_axes(sign, tmp_path):
+    X = sign * blobs(n=200, d=3, k=3, seed=5)[0]
+    model = GaussianMixture(3, random_state=0).fit(X)
+    figure = plot_clusters_2d(model, X)
+    ax = figure.axes[0]
+    # Direct computation: leading eigenvectors of the sample covariance, largest loading > 0.
+    values, vectors = np.linalg.eigh(np.cov(X.T))
+    A = vectors[:, ::-1][:, :2].T
+    A *= np.sign(A[np.arange(2), np.abs(A).argmax(axis=1)])[:, None]
+    c = X.mean(axis=0)
+    data, means = ax.collections
+    np.testing.assert_allclose(data.get_offsets(), (X - c) @ A.T, atol=1e-10)
+    np.testing.assert_allclose(means.get_offsets(), (model.means_ - c) @ A.T, atol=1e-10)
+    for k, patch in enumerate(ax.patches):
+        assert_ellipse(patch, A @ (model.means_[k] - c), A @ model.covariances_[k] @ A.T, 2.0)
+    share = values[::-1] / values.sum()
+    assert ax.get_xlabel() == f"principal axis 1 ({100 * share[0]:.0f}% of variance)"
+    assert ax.get_ylabel() == f"principal axis 2 ({100 * share[1]:.0f}% of variance)"
+    assert_png(figure, tmp_path)
+
+
+def test_hmm_ellipses_use_its_full_covars(tmp_path):
+    X = blobs(n=200, d=2, k=2, seed=6)[0]
+    model = GaussianHMM(2, covariance_type="full", n_iter=10, random_state=0).fit(X)
+    figure, ax = Figure(), None
+    ax = figure.add_subplot()
+    assert plot_clusters_2d(model, X, ax=ax) is figure
+    np.testing.assert_array_equal(ax.collections[0].get_array(), model.predict(X))
+    assert len(ax.patches) == 2
+    for k, patch in enumerate(ax.patches):
+        assert_ellipse(patch, model.means_[k], model.covars_[k], 2.0)
+    assert_png(figure, tmp_path)
+
+
+def test_models_without_covariances_get_points_and_means_only(tmp_path):
+    rng = np.random.default_rng(7)
+    X = (rng.random((200, 4)) < np.where(np.arange(200)[:, None] < 100, 0.85, 0.15))
+    X = X.astype(float)
+    model = BernoulliMixture(2, random_state=0).fit(X)
+    figure = plot_clusters_2d(model, X)
+    ax = figure.axes[0]
+    assert len(ax.patches) == 0
+    np.testing.assert_array_equal(ax.collections[0].get_array(), model.predict(X))
+    assert len(ax.collections[1].get_offsets()) == 2
+    assert_png(figure, tmp_path)
+
+
+def test_clusters_refuse_bad_input():
+    X = blobs(n=60, d=2, k=2, seed=8)[0]
+    model = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="at least two columns"):
+        plot_clusters_2d(model, X[:, :1])
+    with pytest.raises(ValueError, match="n_std must be a positive"):
+        plot_clusters_2d(model, X, n_std=0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        plot_clusters_2d(model, np.r_[X, [[np.nan, 0.0]]])
+    with pytest.raises(NotFittedError):
+        plot_clusters_2d(GaussianMixture(2), X)
+
+
+# -- plot_criterion -----------------------------------------------------------------------
+def selection_stand_in(criterion="bic", best=4):
+    # Rows deliberately out of order; two covariance types.
+    table = {
+        "n_components": np.array([3, 1, 2, 2, 1, 3]),
+        "covariance_type": np.array(["full", "full", "full", "diag", "diag", "diag"]),
+        "log_likelihood": np.array([-1.0, -3.0, -2.0, -2.5, -3.5, -1.5]),
+        "n_parameters": np.array([17, 5, 11, 9, 4, 14]),
+        "bic": np.array([30.0, 12.0, 20.0, 18.0, 10.0, 25.0]),
+        "aic": np.array([28.0, 11.0, 19.0, 17.0, 9.0, 22.0]),
+        "icl": np.array([31.0, 12.0, 21.0, 19.0, 10.0, 26.0]),
+        "converged": np.array([True] * 6),
+    }
+    return types.SimpleNamespace(table=table, criterion=criterion, best_index_=best)
+
+
+@pytest.mark.parametrize("criterion", ["bic", "aic", "log_likelihood"])
+def test_criterion_lines_follow_the_table(criterion, tmp_path):
+    result = selection_stand_in(criterion)
+    figure = plot_criterion(result)
+    ax = figure.axes[0]
+    *lines, best = ax.lines
+    values = result.table[criterion]
+    assert [line.get_label() for line in lines] == ["full", "diag"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(lines[0].get_ydata(), values[[1, 2, 0]])
+    np.testing.assert_array_equal(lines[1].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(lines[1].get_ydata(), values[[4, 3, 5]])
+    assert list(best.get_xdata()) == [1] and list(best.get_ydata()) == [values[4]]
+    assert ax.get_ylabel() == {"bic": "BIC", "aic": "AIC"}.get(criterion, "log likelihood")
+    assert_png(figure, tmp_path)
+
+
+def test_criterion_refuses_bad_results():
+    with pytest.raises(TypeError, match="lacks best_index_"):
+        plot_criterion(types.SimpleNamespace(table={}, criterion="bic"))
+    with pytest.raises(ValueError, match="no 'hqc' column"):
+        plot_criterion(selection_stand_in("hqc"))
+    with pytest.raises(ValueError, match=r"best_index_ must be a row of the table \(0 to 5\)"):
+        plot_criterion(selection_stand_in(best=6))
+    short = selection_stand_in()
+    short.table["bic"] = short.table["bic"][:3]
+    with pytest.raises(ValueError, match="columns differ in length"):
+        plot_criterion(short)
+
+
+# -- plot_image ---------------------------------------------------------------------------
+def test_grey_images_and_labels_are_drawn_as_given(tmp_path):
+    rng = np.random.default_rng(9)
+    before = rng.random((12, 16))
+    after = np.round(before * 3) / 3
+    labels = (before > 0.5).astype(int).ravel()
+    figure = plot_image(before, after, labels=labels, titles=("raw", "quantised"))
+    panels = figure.axes
+    assert len(panels) == 3
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), before)
+    np.testing.assert_array_equal(panels[1].images[0].get_array(), after)
+    np.testing.assert_array_equal(panels[2].images[0].get_array(), labels.reshape(12, 16))
+    assert [p.get_title() for p in panels] == ["raw", "quantised", "labels"]
+    low, high = min(before.min(), after.min()), max(before.max(), after.max())
+    assert panels[0].images[0].get_clim() == panels[1].images[0].get_clim() == (low, high)
+    assert_png(figure, tmp_path)
+
+
+def test_colour_images_go_into_the_given_axes(tmp_path):
+    rng = np.random.default_rng(10)
+    before = rng.integers(0, 256, size=(8, 10, 3), dtype=np.uint8)
+    after = (before // 64 * 64).astype(np.uint8)
+    figure = Figure()
+    axes = figure.subplots(1, 2)
+    assert plot_image(before, after, ax=axes) is figure
+    np.testing.assert_array_equal(axes[0].images[0].get_array(), before)
+    np.testing.assert_array_equal(axes[1].images[0].get_array(), after)
+    assert_png(figure, tmp_path)
+
+
+def test_image_refuses_bad_input():
+    grey = np.zeros((4, 5))
+    with pytest.raises(ValueError, match=r"grey \(height, width\) or colour"):
+        plot_image(np.zeros((4, 5, 2)), grey)
+    with pytest.raises(ValueError, match=r"colours must lie in \[0, 1\]"):
+        plot_image(np.full((4, 5, 3), 2.0), grey)
+    with pytest.raises(ValueError, match="labels must have the shape of the image"):
+        plot_image(grey, grey, labels=np.zeros(7, dtype=int))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        plot_image(grey, grey, labels=np.full((4, 5), 0.5))
+    with pytest.raises(ValueError, match="titles must hold 2 titles"):
+        plot_image(grey, grey, titles=("one",))
+    with pytest.raises(ValueError, match="ax must hold 3 axes"):
+        plot_image(grey, grey, labels=np.zeros((4, 5), dtype=int), ax=Figure().subplots(1, 2))
+    with pytest.raises(TypeError, match="sequence of 2 matplotlib Axes"):
+        plot_image(grey, grey, ax=Figure().add_subplot())
+
+
+# -- the module as a whole ----------------------------------------------------------------
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.axes"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"plotting needs matplotlib: pip install 'emkit\[plot\]'"):
+        plot_log_likelihood([[1.0, 2.0]])
+
+
+def test_matplotlib_is_imported_only_inside_functions_and_never_pyplot():
+    sources = sorted(Path(plotting.__file__).parent.glob("*.py"))
+    assert len(sources) >= 6
+    for source in sources:
+        text = source.read_text()
+        tree = ast.parse(text)
+        assert "matplotlib.use(" not in text, source.name
+        assert not [n for n in _imported(ast.walk(tree)) if "pyplot" in n], source.name
+        top_level = [n for n in _imported(tree.body) if n.startswith("matplotlib")]
+        assert not top_level, source.name
+
+
+def _imported(nodes):
+    names = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+@pytest.mark.parametrize("name", plotting.__all__)
+def test_docstrings_match_signatures(name):
+    assert isinstance(getattr(plotting, name), types.FunctionType)
+    assert _problems(getattr(plotting, name)) == []
+
+
+def test_figure_in_a_subfigure_returns_the_top_figure():
+    figure = Figure()
+    ax = figure.subfigures(1, 2)[1].add_subplot()
+    assert isinstance(ax, Axes)
+    assert plot_criterion(selection_stand_in(), ax=ax) is figure

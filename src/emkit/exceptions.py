@@ -8,6 +8,7 @@ __all__ = [
     "LikelihoodDecreaseWarning",
     "ComponentCollapseWarning",
     "IdenticalComponentsWarning",
+    "ModelFileError",
 ]
 
 
@@ -24,3 +25,10 @@ class ComponentCollapseWarning(UserWarning):
 
 class IdenticalComponentsWarning(UserWarning):
     """Two or more components start with identical parameters and will stay identical."""
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read safely.
+
+    It is not an emkit model file, or it is truncated, corrupt, edited or from a newer emkit.
+    """

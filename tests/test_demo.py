@@ -1,5 +1,6 @@
 """``python -m emkit demo`` runs the seed examples and writes its plots."""
 
+import re
 import subprocess
 import sys
 
@@ -17,5 +18,10 @@ def test_demo_prints_results_and_writes_plots(tmp_path):
     assert "from (pi, p, q) = (0.4, 0.6, 0.7): (0.4064, 0.5368, 0.6432)" in done.stdout
     assert "from (pi, p, q) = (0.5, 0.5, 0.5): (0.5000, 0.6000, 0.6000)" in done.stdout
     assert "log-likelihood -71.0634" in done.stdout and "log-likelihood -75.2292" in done.stdout
-    for name in ("two_gaussians_1d.png", "clustering_2d.png"):
+    errors = re.search(r"RMS pixel error: noisy ([0-9.]+), denoised ([0-9.]+)", done.stdout)
+    assert errors is not None, done.stdout
+    noisy, denoised = map(float, errors.groups())
+    assert 0.09 < noisy < 0.11 and denoised < 0.4 * noisy
+    for name in ("two_gaussians_1d.png", "clustering_2d.png", "log_likelihood_2d.png",
+                 "image_denoising.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,8 @@ float64. Chunks without NaN go through the features alone.
 
 import numpy as np
 
-from emkit.families.gaussian.missing import MissingChunk, complete_rows, min_chunk_rows
+from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
+                                             split_missing)
 
 __all__ = ["FLOAT32_ATOL", "PreparedGaussian"]
 
@@ -79,19 +80,15 @@ class PreparedGaussian:
             What ``log_prob_prepared`` and ``accumulate_prepared`` take.
         """
         dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
-        mask = np.isnan(X)
-        if not mask.any():
+        if not np.isnan(X).any():
             return self._features(X, dtype)
-        rows = np.flatnonzero(mask.any(axis=1))
-        features = self._features(np.where(mask, self.shift.astype(dtype), X), dtype)
-        mask = mask[rows]
-        filled = np.where(mask, self.shift, X[rows])
-        centred = filled - self.shift
+        filled, rows, mask, centred = split_missing(X.astype(dtype, copy=False), self.shift)
+        features = self._features(filled, dtype)
         correction, order, terms = self._observed_terms(centred, mask)
         relative = dtype == np.float64
         if not relative:
-            filled = np.take(filled, order, axis=0)
-            correction += self._log_prob_features(self._features(filled, np.float64))
+            rows_filled = np.take(np.where(mask, self.shift, X[rows]), order, axis=0)
+            correction += self._log_prob_features(self._features(rows_filled, np.float64))
         return MissingChunk(features, rows, mask, centred, correction, order, relative, terms)
 
     def log_prob_prepared(self, prepared):

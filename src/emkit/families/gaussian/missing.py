@@ -29,7 +29,7 @@ from emkit._compiled import HAVE_NUMBA
 from emkit.families.gaussian import missing_grouped, missing_kernels
 
 __all__ = ["MissingChunk", "accumulate_missing", "backend", "complete_rows",
-           "min_chunk_rows", "missing_bytes_per_row", "observed_terms"]
+           "min_chunk_rows", "missing_bytes_per_row", "observed_terms", "split_missing"]
 
 #: Rows sampled by :func:`missing_bytes_per_row` to estimate how much is missing.
 SAMPLE_ROWS = 1024
@@ -89,6 +89,30 @@ class MissingChunk:
     def empty(self):
         """Positions, among ``rows``, of the rows with every entry missing."""
         return np.flatnonzero(self.mask.all(axis=1))
+
+
+def split_missing(X, shift):
+    """Return the chunk with NaN at the shift, and its rows with NaN, centred.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+        One chunk; NaN marks a missing entry.
+    shift : ndarray of shape (n_features,)
+        The family's shift, float64.
+
+    Returns
+    -------
+    filled : ndarray of shape (n, n_features)
+        ``X`` with each missing entry at the shift, in the dtype of ``X``.
+    rows : ndarray of shape (n_missing,)
+        The rows with at least one missing entry.
+    mask : ndarray of shape (n_missing, n_features)
+        Which entries of those rows are missing.
+    centred : ndarray of shape (n_missing, n_features)
+        Those rows minus the shift, float64, 0 at the missing entries.
+    """
+    return backend().split_missing(X, shift)
 
 
 def observed_terms(centred, mask, precisions, linear):

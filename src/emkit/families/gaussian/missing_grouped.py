@@ -16,7 +16,7 @@ import numpy as np
 from emkit.families.gaussian._linalg import LOG_2PI
 
 __all__ = ["MissingGroup", "accumulate_missing", "complete_rows", "observed_terms",
-           "spd_inverse"]
+           "spd_inverse", "split_missing"]
 
 
 @dataclass
@@ -47,6 +47,35 @@ class MissingGroup:
     pattern: np.ndarray
     cov: np.ndarray
     pairs: np.ndarray
+
+
+def split_missing(X, shift):
+    """Return the chunk with NaN at the shift, and its rows with NaN, centred.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+        One chunk; NaN marks a missing entry.
+    shift : ndarray of shape (n_features,)
+        The family's shift, float64.
+
+    Returns
+    -------
+    filled : ndarray of shape (n, n_features)
+        ``X`` with each missing entry at the shift, in the dtype of ``X``.
+    rows : ndarray of shape (n_missing,)
+        The rows with at least one missing entry.
+    mask : ndarray of shape (n_missing, n_features)
+        Which entries of those rows are missing.
+    centred : ndarray of shape (n_missing, n_features)
+        Those rows minus the shift, float64, 0 at the missing entries.
+    """
+    mask = np.isnan(X)
+    rows = np.flatnonzero(mask.any(axis=1))
+    filled = np.where(mask, shift.astype(X.dtype), X)
+    mask = mask[rows]
+    centred = np.where(mask, shift, X[rows]) - shift
+    return filled, rows, mask, centred
 
 
 def spd_inverse(S):

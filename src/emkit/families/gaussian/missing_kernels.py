@@ -19,7 +19,7 @@ import numpy as np
 from emkit._compiled import inline_kernel, kernel
 from emkit.families.gaussian._linalg import LOG_2PI
 
-__all__ = ["accumulate_missing", "complete_rows", "observed_terms"]
+__all__ = ["accumulate_missing", "complete_rows", "observed_terms", "split_missing"]
 
 
 @inline_kernel
@@ -142,6 +142,78 @@ def _accumulate(centred, W, order, indptr, cols, fill, cov, cov_ptr, first, cros
                                          + W[row, k] * cov[offset + a * m + b, k])
 
 
+@kernel
+def _split(X, shift, filled, rows, mask, centred):
+    # One pass over the chunk: filled copy, and the rows with NaN; returns their number.
+    n, D = X.shape
+    count = 0
+    for i in range(n):
+        found = False
+        for d in range(D):
+            value = X[i, d]
+            if math.isnan(value):
+                filled[i, d] = shift[d]
+                found = True
+            else:
+                filled[i, d] = value
+        if found:
+            rows[count] = i
+            for d in range(D):
+                value = X[i, d]
+                mask[count, d] = math.isnan(value)
+                centred[count, d] = 0.0 if mask[count, d] else value - shift[d]
+            count += 1
+    return count
+
+
+def split_missing(X, shift):
+    """Return the chunk with NaN at the shift, and its rows with NaN, centred.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+        One chunk; NaN marks a missing entry.
+    shift : ndarray of shape (n_features,)
+        The family's shift, float64.
+
+    Returns
+    -------
+    filled : ndarray of shape (n, n_features)
+        ``X`` with each missing entry at the shift, in the dtype of ``X``.
+    rows : ndarray of shape (n_missing,)
+        The rows with at least one missing entry.
+    mask : ndarray of shape (n_missing, n_features)
+        Which entries of those rows are missing.
+    centred : ndarray of shape (n_missing, n_features)
+        Those rows minus the shift, float64, 0 at the missing entries.
+    """
+    n, D = X.shape
+    X = np.ascontiguousarray(X)
+    filled, rows = np.empty_like(X), np.empty(n, dtype=np.intp)
+    mask, centred = np.empty((n, D), dtype=np.bool_), np.empty((n, D))
+    count = _split(X, np.asarray(shift, dtype=np.float64), filled, rows, mask, centred)
+    return filled, rows[:count], mask[:count], centred[:count]
+
+
+@kernel
+def _missing_entries(mask, order, indptr, cov_ptr, cols):
+    # Fills the layout for the rows with something observed; returns their number.
+    n, D = mask.shape
+    count = 0
+    for row in range(n):
+        m = 0
+        for d in range(D):
+            if mask[row, d]:
+                cols[indptr[count] + m] = d
+                m += 1
+        if m < D:
+            order[count] = row
+            indptr[count + 1] = indptr[count] + m
+            cov_ptr[count + 1] = cov_ptr[count] + m * m
+            count += 1
+    return count
+
+
 def _small_determinants(precisions):
     # det P[{a, b}, {a, b}, k] for every pair, and its log, with log P[c, c, k] on the
     # diagonal: rows missing one or two entries (most of them) need no log of their own.
@@ -185,14 +257,11 @@ def observed_terms(centred, mask, precisions, linear):
     stacked = np.broadcast_to(precisions.T if precisions.ndim == 3 else precisions[..., None],
                               (D, D, K))
     stacked = np.ascontiguousarray(stacked, dtype=np.float64)
-    counts = mask.sum(axis=1)
-    order = np.flatnonzero(counts < D)
-    counts = counts[order]
-    indptr = np.zeros(len(order) + 1, dtype=np.intp)
-    np.cumsum(counts, out=indptr[1:])
-    cov_ptr = np.zeros(len(order) + 1, dtype=np.intp)
-    np.cumsum(counts * counts, out=cov_ptr[1:])
-    cols = np.nonzero(mask[order])[1].astype(np.intp)
+    order, indptr, cov_ptr = (np.zeros(n + 1, dtype=np.intp) for _ in range(3))
+    cols = np.empty(n * D, dtype=np.intp)
+    count = _missing_entries(np.ascontiguousarray(mask), order, indptr, cov_ptr, cols)
+    order, indptr, cov_ptr = order[:count], indptr[:count + 1], cov_ptr[:count + 1]
+    cols = cols[:indptr[-1]]
     correction, fill = np.empty((len(order), K)), np.empty((indptr[-1], K))
     cov = np.empty((cov_ptr[-1], K))
     pair_det, log_det_table = _small_determinants(stacked)

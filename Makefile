@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,plot,fast,image,progress]"
+	$(PY) -m pip install --quiet -e ".[test,plot,fast,image,progress,parquet]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,0 +1,283 @@
+"""The model sub-commands: ``fit``, ``predict``, ``score``, ``sample`` and ``info``.
+
+Each takes the parsed arguments and an :class:`~emkit.cli.output.Output` and returns nothing.
+"""
+
+import os
+
+import numpy as np
+
+from emkit.cli.data import parse_column_list, read_table, write_table
+from emkit.cli.errors import UsageError
+from emkit.cli.models import (MODELS, build_estimator, expected_columns, is_sequential,
+                              kind_name)
+from emkit.cli.progress import FitProgress
+
+__all__ = ["fit", "predict", "score", "sample", "info", "check_output_folders",
+           "read_features"]
+
+FIT_OPTIONS = ("covariance_type", "max_iter", "tol", "n_init", "seed")
+FITTED_SUMMARY = ("weights_", "startprob_", "transmat_", "means_", "lambdas_", "emissionprob_",
+                  "probs_")
+HMM_NAMES = ", ".join(kind.name for kind in MODELS.values() if kind.sequential)
+
+
+def read_features(path, columns=None, lengths_column=None):
+    """Read the feature matrix (and sequence lengths) a command works on.
+
+    Parameters
+    ----------
+    path : str
+        The data file.
+    columns : str, default=None
+        ``--columns``: comma-separated names or 0-based indices; None uses them all.
+    lengths_column : str, default=None
+        ``--lengths-column``: the sequence-id column, left out of the features.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    names : list of str
+        The feature columns' names.
+    lengths : ndarray of int or None
+        Sequence lengths; None when no sequence-id column was given.
+    """
+    table = read_table(path)
+    lengths, exclude = None, ()
+    if lengths_column is not None:
+        lengths, index = table.sequence_lengths(lengths_column)
+        exclude = (index,)
+    columns = parse_column_list(columns) if columns is not None else None
+    X, names = table.features(columns, exclude)
+    return X, names, lengths
+
+
+def check_output_folders(*paths):
+    """Refuse, before any work, output paths whose folder does not exist.
+
+    Parameters
+    ----------
+    *paths : str or None
+        Output files; None entries are skipped.
+    """
+    for path in filter(None, paths):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise UsageError(f"the folder of {path!r} does not exist; create it first.")
+
+
+def _load(path):
+    from emkit.io import load
+    return load(path)
+
+
+def _save(model, path):
+    from emkit.io import save
+    save(model, path)
+
+
+def _check_lengths_allowed(sequential, lengths_column):
+    if lengths_column is not None and not sequential:
+        raise UsageError(f"--lengths-column applies only to hidden Markov models ({HMM_NAMES}).")
+
+
+def _check_n_components(k, n_rows, path):
+    if k > n_rows:
+        raise UsageError(f"-k {k} is more than the {n_rows} rows of {path}; use at most "
+                         f"{n_rows} components.")
+
+
+def _total_log_likelihood(model, X, lengths):
+    if is_sequential(model):
+        return float(model.score(X, lengths))
+    return float(np.sum(model.score_samples(X)))
+
+
+def _bic(model, X, lengths):
+    return float(model.bic(X, lengths) if is_sequential(model) else model.bic(X))
+
+
+def _model_input(model, args):
+    # The features of DATA for a loaded model, checked against what the model takes.
+    _check_lengths_allowed(is_sequential(model), args.lengths_column)
+    X, names, lengths = read_features(args.data, args.columns, args.lengths_column)
+    expected = expected_columns(model)
+    if expected is not None and X.shape[1] != expected:
+        hint = " and --lengths-column" if is_sequential(model) else ""
+        raise UsageError(f"the model takes {expected} data column(s) but {args.data} gives "
+                         f"{X.shape[1]} ({', '.join(names)}); choose them with --columns{hint}.")
+    return X, lengths
+
+
+def _sequence_args(model, lengths):
+    return (lengths,) if is_sequential(model) else ()
+
+
+def fit(args, out):
+    """``emkit fit``: fit one model to a data file and save it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    out : Output
+        Where results go.
+    """
+    kind = MODELS[args.model]
+    _check_lengths_allowed(kind.sequential, args.lengths_column)
+    check_output_folders(args.output)
+    X, names, lengths = read_features(args.data, args.columns, args.lengths_column)
+    _check_n_components(args.k, len(X), args.data)
+    model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
+    max_iter = model.n_iter if kind.sequential else model.max_iter
+    with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
+        model.fit(X, *_sequence_args(model, lengths), callback=progress)
+    _save(model, args.output)
+    total = _total_log_likelihood(model, X, lengths)
+    record = {"command": "fit", "model": args.model, "class": type(model).__name__,
+              "n_components": args.k, "n_samples": len(X), "n_features": X.shape[1],
+              "columns": names, "n_sequences": None if lengths is None else len(lengths),
+              "converged": bool(model.converged_), "n_iter": int(model.n_iter_),
+              "log_likelihood": total, "bic": _bic(model, X, lengths), "output": args.output}
+    out.emit(record, [
+        f"fitted {args.model} ({record['class']}) with {args.k} components on {len(X)} rows "
+        f"x {X.shape[1]} columns ({', '.join(names)})",
+        f"  converged: {'yes' if record['converged'] else 'no'} after {record['n_iter']} "
+        "iterations",
+        f"  log-likelihood: {total:.6f} (mean {total / len(X):.6f} per row)",
+        f"  BIC: {record['bic']:.6f}",
+        f"saved {args.output}"])
+
+
+def predict(args, out):
+    """``emkit predict``: most probable component (or their probabilities) of each row.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    out : Output
+        Where results go.
+    """
+    model = _load(args.model_file)
+    X, lengths = _model_input(model, args)
+    extra = _sequence_args(model, lengths)
+    if args.proba:
+        proba = model.predict_proba(X, *extra)
+        columns = {f"prob_{k}": proba[:, k] for k in range(proba.shape[1])}
+        result = {"probabilities": proba}
+    else:
+        labels = model.predict(X, *extra)
+        columns = {"label": labels}
+        result = {"labels": labels}
+    record = {"command": "predict", "n_samples": len(X), "output": args.output}
+    if args.output is not None:
+        write_table(args.output, columns)
+        out.emit(record, [f"wrote {len(X)} rows to {args.output}"])
+    elif out.json:
+        out.emit({**record, **result})
+    else:
+        write_table(None, columns)
+
+
+def score(args, out):
+    """``emkit score``: total and per-row mean log-likelihood of a data file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    out : Output
+        Where results go.
+    """
+    model = _load(args.model_file)
+    X, lengths = _model_input(model, args)
+    total = _total_log_likelihood(model, X, lengths)
+    record = {"command": "score", "n_samples": len(X), "log_likelihood": total,
+              "mean_log_likelihood": total / len(X)}
+    out.emit(record, [f"log-likelihood: {total:.6f}",
+                      f"mean per row: {total / len(X):.6f} ({len(X)} rows)"])
+
+
+def sample(args, out):
+    """``emkit sample``: draw rows from a fitted model.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    out : Output
+        Where results go.
+    """
+    model = _load(args.model_file)
+    if is_sequential(model):
+        X, labels = model.sample(args.n_samples, random_state=args.seed)
+    else:
+        if args.seed is not None:
+            model.set_params(random_state=args.seed)
+        X, labels = model.sample(args.n_samples)
+    X = _whole_numbers_as_int(np.asarray(X).reshape(len(X), -1))
+    columns = {f"x{j}": X[:, j] for j in range(X.shape[1])}
+    if args.labels:
+        columns["state" if is_sequential(model) else "component"] = labels
+    record = {"command": "sample", "n_samples": len(X), "columns": list(columns),
+              "output": args.output}
+    if args.output is not None:
+        write_table(args.output, columns)
+        out.emit(record, [f"wrote {len(X)} samples to {args.output}"])
+    elif out.json:
+        out.emit({**record, "samples": X, "labels": labels})
+    else:
+        write_table(None, columns)
+
+
+def _whole_numbers_as_int(X):
+    # Counts and 0/1 draws read better as 3 than 3.0.
+    if X.dtype.kind == "f" and np.all(np.isfinite(X)) and np.all(X == np.round(X)):
+        return X.astype(np.int64)
+    return X
+
+
+def info(args, out):
+    """``emkit info``: what a model file holds.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    out : Output
+        Where results go.
+    """
+    model = _load(args.model_file)
+    fitted = {name: getattr(model, name) for name in FITTED_SUMMARY if hasattr(model, name)}
+    record = {"command": "info", "file": args.model_file, "model": kind_name(model),
+              "class": type(model).__name__, "parameters": model.get_params(),
+              "fit": _fit_summary(model), "fitted": fitted}
+    lines = [f"model: {record['model']} ({record['class']})",
+             "parameters: " + ", ".join(f"{k}={_brief(v)}" for k, v in
+                                        sorted(record["parameters"].items())),
+             "fit: " + (", ".join(f"{k}={_brief(v)}" for k, v in record["fit"].items())
+                        or "not fitted")]
+    lines += [f"{name}: {_brief(value)}" for name, value in fitted.items()]
+    out.emit(record, lines)
+
+
+def _fit_summary(model):
+    summary = {}
+    for name in ("converged_", "n_iter_", "lower_bound_"):
+        if hasattr(model, name):
+            summary[name.rstrip("_")] = getattr(model, name)
+    history = getattr(getattr(model, "monitor_", None), "history", None)
+    if history:
+        summary["log_likelihood"] = float(history[-1])
+    return summary
+
+
+def _brief(value):
+    if isinstance(value, (np.ndarray, list)) or np.ndim(value) > 0:
+        text = np.array2string(np.asarray(value), precision=4, threshold=24,
+                               suppress_small=True)
+        return " ".join(text.split())
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return repr(value)

@@ -1,0 +1,258 @@
+"""The argument parser of ``emkit``: sub-commands, their options and value checks.
+
+Usage errors print one ``emkit: error:`` line and exit with status 2.
+"""
+
+import argparse
+
+from emkit.cli.models import MODELS
+
+__all__ = ["build_parser", "component_list", "covariance_list", "positive_int"]
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+EPILOG = """examples:
+  emkit fit data.csv --model gmm -k 3 -o model.emkit
+  emkit predict model.emkit data.csv -o labels.csv
+  emkit select data.csv -k 1..10 --criterion bic -o best.emkit --plot bic.png
+  emkit fit seqs.csv --model hmm-gaussian -k 2 --lengths-column seq -o hmm.emkit
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"emkit: error: {message}; see '{self.prog} --help'.\n")
+
+
+def positive_int(text):
+    """Parse a whole number of at least 1 (an argparse ``type``).
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+
+    Returns
+    -------
+    value : int
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of 0 or more")
+    return value
+
+
+def component_list(text):
+    """Parse numbers of components: ``5``, ``2,4,8``, ``1..10`` or a mix like ``1..3,8``.
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+
+    Returns
+    -------
+    values : list of int
+        Sorted, without repeats.
+    """
+    values = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        low, dots, high = part.partition("..")
+        first, last = positive_int(low), positive_int(high) if dots else None
+        if last is not None and last < first:
+            raise argparse.ArgumentTypeError(f"range {part!r} ends before it starts")
+        values.update(range(first, (last if dots else first) + 1))
+    if not values:
+        raise argparse.ArgumentTypeError(f"{text!r} names no number of components")
+    return sorted(values)
+
+
+def covariance_list(text):
+    """Parse a comma-separated list of covariance types.
+
+    Parameters
+    ----------
+    text : str
+        The option's value, e.g. ``full,diag``.
+
+    Returns
+    -------
+    types : list of str
+    """
+    types = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [t for t in types if t not in COVARIANCE_TYPES]
+    if unknown or not types:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of covariance types; choose from "
+            f"{','.join(COVARIANCE_TYPES)}")
+    return list(dict.fromkeys(types))
+
+
+def _flags(default):
+    # The global flags, accepted before and after the sub-command; after it they use
+    # SUPPRESS so an absent flag does not overwrite the one given before.
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="print no results or notes (errors and warnings still show)")
+    parent.add_argument("--json", action="store_true", default=default,
+                        help="print one JSON object on stdout")
+    parent.add_argument("--debug", action="store_true", default=default,
+                        help="show the traceback of an error")
+    return parent
+
+
+def _data_options(parser, lengths=True):
+    parser.add_argument("--columns", metavar="A,B,C",
+                        help="feature columns: header names or 0-based indices (default: all)")
+    if lengths:
+        parser.add_argument("--lengths-column", metavar="COL",
+                            help="HMMs: column of sequence ids; consecutive rows with the same "
+                                 "id form one sequence (default: one sequence)")
+
+
+def _fit_options(parser, seed_default=None):
+    parser.add_argument("--n-init", type=positive_int, default=None, metavar="N",
+                        help="number of starts; the best is kept (default: the model's, 1)")
+    parser.add_argument("--max-iter", type=positive_int, default=None, metavar="N",
+                        help="most EM iterations per start (default: the model's, 100 for "
+                             "mixtures and 10 for HMMs)")
+    parser.add_argument("--seed", type=_non_negative_int, default=seed_default, metavar="S",
+                        help=f"random seed (default: {seed_default})")
+
+
+def _add_fit(commands, flags):
+    cmd = commands.add_parser("fit", parents=[flags], help="fit a model to a data file",
+                              description="Fit a model by EM and save it to a model file.")
+    cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file, one row per sample")
+    cmd.add_argument("-m", "--model", required=True, choices=list(MODELS), metavar="NAME",
+                     help=f"the model to fit: {', '.join(MODELS)}")
+    cmd.add_argument("-k", "--n-components", dest="k", type=positive_int, required=True,
+                     help="number of components (states)")
+    cmd.add_argument("--covariance-type", choices=COVARIANCE_TYPES,
+                     help="gmm and hmm-gaussian (default: full for gmm, diag for hmm-gaussian)")
+    _data_options(cmd)
+    _fit_options(cmd)
+    cmd.add_argument("--tol", type=_non_negative_float, metavar="T",
+                     help="convergence tolerance (default: the model's)")
+    cmd.add_argument("-o", "--output", required=True, metavar="MODEL",
+                     help="model file to write, e.g. model.emkit")
+
+
+def _add_model_commands(commands, flags):
+    for name, text in (("predict", "label (or component probabilities of) each row"),
+                       ("score", "log-likelihood of a data file")):
+        cmd = commands.add_parser(name, parents=[flags], help=text, description=text[0].upper()
+                                  + text[1:] + " under a fitted model.")
+        cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")
+        cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file")
+        _data_options(cmd)
+        if name == "predict":
+            cmd.add_argument("--proba", action="store_true",
+                             help="one probability column per component instead of labels")
+            cmd.add_argument("-o", "--output", metavar="FILE",
+                             help="output table (.csv, .tsv, .npy); default: CSV on stdout")
+    cmd = commands.add_parser("sample", parents=[flags], help="draw rows from a model",
+                              description="Draw random rows from a fitted model.")
+    cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")
+    cmd.add_argument("-n", "--n-samples", type=positive_int, required=True, metavar="N",
+                     help="number of rows (the sequence length for HMMs)")
+    cmd.add_argument("--seed", type=_non_negative_int, metavar="S",
+                     help="random seed (default: the model's random_state)")
+    cmd.add_argument("--labels", action="store_true",
+                     help="add the component (state) of each row as a last column")
+    cmd.add_argument("-o", "--output", metavar="FILE",
+                     help="output table (.csv, .tsv, .npy); default: CSV on stdout")
+    cmd = commands.add_parser("info", parents=[flags], help="describe a model file",
+                              description="Show a model file's kind, parameters and fit.")
+    cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")
+
+
+def _add_select(commands, flags):
+    cmd = commands.add_parser("select", parents=[flags],
+                              help="choose the number of components by BIC, AIC or ICL",
+                              description="Fit Gaussian mixtures over a grid of sizes and "
+                                          "covariance types; keep the best by a criterion.")
+    cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file")
+    cmd.add_argument("-k", "--n-components", dest="k", type=component_list, default="1..10",
+                     metavar="KS", help="sizes to try: 1..10, 2,4,8 or 5 (default: 1..10)")
+    cmd.add_argument("--covariance-types", type=covariance_list,
+                     default=list(COVARIANCE_TYPES), metavar="T,T",
+                     help="covariance types to try (default: full,tied,diag,spherical)")
+    cmd.add_argument("--criterion", choices=("bic", "aic", "icl"), default="bic",
+                     help="lower is better (default: bic)")
+    _data_options(cmd, lengths=False)
+    cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",
+                     help="starts per candidate (default: 1)")
+    cmd.add_argument("--seed", type=_non_negative_int, metavar="S",
+                     help="random seed (default: None)")
+    cmd.add_argument("-o", "--output", metavar="MODEL", help="save the best model here")
+    cmd.add_argument("--plot", metavar="PNG", help="plot the criterion (needs matplotlib)")
+
+
+def _add_segment(commands, flags):
+    cmd = commands.add_parser("segment", parents=[flags],
+                              help="segment and denoise an image with a Gaussian mixture",
+                              description="Fit a Gaussian mixture to the pixel values; write "
+                                          "the labels as grey levels.")
+    cmd.add_argument("image", help="PNG/JPEG (needs Pillow) or .npy image")
+    cmd.add_argument("-k", "--n-components", dest="k", type=positive_int, default=2,
+                     help="number of classes (default: 2)")
+    cmd.add_argument("-o", "--output", required=True, metavar="IMAGE",
+                     help="segmentation to write (.png; .npy keeps the labels)")
+    cmd.add_argument("--denoised", metavar="IMAGE", help="also write the denoised image")
+    cmd.add_argument("--plot", metavar="PNG", help="before/after panel (needs matplotlib)")
+    cmd.add_argument("--covariance-type", choices=COVARIANCE_TYPES, default="full",
+                     help="for colour images (default: full)")
+    cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",
+                     help="number of starts (default: 1)")
+    cmd.add_argument("--max-iter", type=positive_int, default=100, metavar="N",
+                     help="most EM iterations (default: 100)")
+    cmd.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+                     help="random seed (default: 0)")
+
+
+def build_parser():
+    """Build the ``emkit`` argument parser.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = _Parser(prog="emkit", parents=[_flags(False)], epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="EM for latent-variable models: fit, use and choose mixtures "
+                                 "and hidden Markov models from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    flags = _flags(argparse.SUPPRESS)
+    _add_fit(commands, flags)
+    _add_model_commands(commands, flags)
+    _add_select(commands, flags)
+    _add_segment(commands, flags)
+    demo = commands.add_parser("demo", parents=[flags],
+                               help="run the seed examples on built-in data",
+                               description="Run the seed examples and write their plots.")
+    demo.add_argument("--out", default="demo-output", help="folder for the plots "
+                                                           "(default: demo-output)")
+    return parser

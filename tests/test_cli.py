@@ -1,0 +1,348 @@
+"""The ``emkit`` command line, run as a subprocess (and in-process for the small pieces)."""
+
+import io
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import emkit.cli
+from emkit.cli import main
+from emkit.cli.data import read_table
+from emkit.cli.errors import UsageError
+from emkit.cli import tools
+from emkit.cli.models import build_estimator
+from emkit.cli.output import Output
+from emkit.cli.parser import component_list
+from emkit.cli.progress import FitProgress, SelectProgress, bars_wanted
+from emkit.datasets import make_two_level_image
+from emkit.engine import EMStep
+from emkit.io import load, save
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+CENTRES = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+
+
+def run_cli(cwd, *commands):
+    """Run several ``emkit`` commands at once; return their (status, stdout, stderr)."""
+    procs = [subprocess.Popen([sys.executable, "-m", "emkit", *map(str, argv)], cwd=cwd,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for argv in commands]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        results.append(SimpleNamespace(status=proc.returncode, out=out, err=err))
+    return results
+
+
+def run_here(capsys, *argv):
+    """Run one ``emkit`` command in this process; return its (status, stdout, stderr)."""
+    status = main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return SimpleNamespace(status=status, out=captured.out, err=captured.err)
+
+
+def read_csv(path):
+    """Header and float values of a CSV written by the command line."""
+    lines = path.read_text().splitlines()
+    return lines[0].split(","), np.array([line.split(",") for line in lines[1:]], dtype=float)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Three-cluster data (columns a, b and a spare c) and three sequences (ids s1, s2, s1)."""
+    root = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.6, size=(40, 2)) for c in CENTRES])
+    spare = rng.normal(size=len(X))
+    np.savetxt(root / "data.csv", np.column_stack([X, spare]), delimiter=",", header="a,b,c",
+               comments="", fmt="%.17g")
+    v = np.concatenate([rng.normal(0, 1, 30), rng.normal(6, 1, 30), rng.normal(0, 1, 30)])
+    ids = ["s1"] * 30 + ["s2"] * 30 + ["s1"] * 30
+    rows = "".join(f"{float(x)!r},{s}\n" for x, s in zip(v, ids))
+    (root / "seq.csv").write_text("v,seq\n" + rows)
+    return SimpleNamespace(root=root, X=X, v=v[:, None])
+
+
+@pytest.fixture(scope="module")
+def fits(files):
+    """``emkit fit --json`` of a GMM (columns a, b) and of a Gaussian HMM, in two processes."""
+    gmm, hmm = run_cli(
+        files.root,
+        ["fit", "data.csv", "--model", "gmm", "-k", "3", "--columns", "a,b", "--seed", "0",
+         "-o", "gmm.emkit", "--json"],
+        ["fit", "seq.csv", "-m", "hmm-gaussian", "-k", "2", "--lengths-column", "seq",
+         "--max-iter", "50", "--seed", "0", "-o", "hmm.emkit", "--json"])
+    return SimpleNamespace(gmm=gmm, hmm=hmm)
+
+
+def test_gmm_round_trip(files, fits, capsys):
+    root, X, fit = files.root, files.X, fits.gmm
+    assert fit.status == 0, fit.err
+    summary = json.loads(fit.out)
+    model = load(root / "gmm.emkit")
+    assert summary["converged"] and summary["columns"] == ["a", "b"]
+    assert summary["log_likelihood"] == pytest.approx(model.score_samples(X).sum(), rel=1e-12)
+    assert summary["bic"] == pytest.approx(model.bic(X), rel=1e-12)
+
+    predict, info = run_cli(root, ["predict", "gmm.emkit", "data.csv", "--columns", "a,b"],
+                            ["--json", "info", "gmm.emkit"])
+    proba = run_here(capsys, "--quiet", "predict", root / "gmm.emkit", root / "data.csv",
+                     "--columns", "0,1", "--proba", "-o", root / "proba.csv")
+    score = run_here(capsys, "score", root / "gmm.emkit", root / "data.csv", "--columns", "a,b",
+                     "--json")
+    sample = run_here(capsys, "sample", root / "gmm.emkit", "-n", "7", "--seed", "3",
+                      "--labels", "-o", root / "sample.csv")
+    for done in (predict, proba, score, sample, info):
+        assert done.status == 0 and done.err == "", done.err
+    lines = predict.out.split()
+    assert lines[0] == "label"
+    np.testing.assert_array_equal(np.array(lines[1:], dtype=int), model.predict(X))
+    header, values = read_csv(root / "proba.csv")
+    assert header == ["prob_0", "prob_1", "prob_2"] and proba.out == ""
+    np.testing.assert_array_equal(values, model.predict_proba(X))  # shortest repr round-trips
+    scored = json.loads(score.out)
+    assert scored["log_likelihood"] == pytest.approx(model.score_samples(X).sum(), rel=1e-12)
+    assert scored["mean_log_likelihood"] == pytest.approx(model.score(X), rel=1e-12)
+    header, values = read_csv(root / "sample.csv")
+    drawn, labels = model.set_params(random_state=3).sample(7)
+    assert header == ["x0", "x1", "component"] and values.shape == (7, 3)
+    np.testing.assert_array_equal(values, np.column_stack([drawn, labels]))
+    described = json.loads(info.out)
+    assert described["model"] == "gmm" and described["class"] == "GaussianMixture"
+    assert described["parameters"]["n_components"] == 3
+    np.testing.assert_array_equal(described["fitted"]["weights_"], model.weights_)
+    np.testing.assert_array_equal(described["fitted"]["means_"], model.means_)
+
+
+def test_hmm_round_trip_with_lengths_column(files, fits, capsys):
+    root, X, fit = files.root, files.v, fits.hmm
+    lengths = [30, 30, 30]  # ids s1, s2, s1: the third run is a new sequence
+    assert fit.status == 0, fit.err
+    summary = json.loads(fit.out)
+    model = load(root / "hmm.emkit")
+    assert summary["n_sequences"] == 3 and summary["columns"] == ["v"]
+    assert summary["log_likelihood"] == pytest.approx(model.score(X, lengths), rel=1e-12)
+    assert summary["bic"] == pytest.approx(model.bic(X, lengths), rel=1e-12)
+
+    score = run_here(capsys, "score", root / "hmm.emkit", root / "seq.csv", "--lengths-column",
+                     "seq", "--json")
+    sample = run_here(capsys, "sample", root / "hmm.emkit", "-n", "12", "--seed", "5", "-o",
+                      root / "states.csv")
+    predict = run_here(capsys, "predict", root / "hmm.emkit", root / "seq.csv",
+                       "--lengths-column", "1")
+    for done in (predict, score, sample):
+        assert done.status == 0 and done.err == "", done.err
+    labels = np.array(predict.out.split()[1:], dtype=int)
+    np.testing.assert_array_equal(labels, model.predict(X, lengths))
+    assert len(set(labels[30:60]) & set(labels[:30])) == 0  # the regimes are told apart
+    scored = json.loads(score.out)
+    assert scored["log_likelihood"] == pytest.approx(model.score(X, lengths), rel=1e-12)
+    assert scored["mean_log_likelihood"] == pytest.approx(model.score(X, lengths) / 90)
+    header, values = read_csv(root / "states.csv")
+    assert header == ["x0"]
+    np.testing.assert_array_equal(values, model.sample(12, random_state=5)[0])
+
+
+def test_bad_input_exits_2_with_one_error_line(files, monkeypatch, capsys):
+    root = files.root
+    model = build_estimator("gmm", 2, {"seed": 0}).fit(files.X)
+    save(model, root / "good.emkit")
+    whole = (root / "good.emkit").read_bytes()
+    (root / "truncated.emkit").write_bytes(whole[: len(whole) // 2])
+    (root / "random.emkit").write_bytes(np.random.default_rng(1).bytes(400))
+    (root / "three.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    (root / "word.csv").write_text("a,b\n1,2\n3,four\n")
+    cases = {  # (phrase in the message, arguments, run as a subprocess)
+        "does not exist": (["fit", "missing.csv", "-m", "gmm", "-k", "2", "-o", "m.emkit"],
+                           True),
+        "random.emkit": (["score", "random.emkit", "data.csv", "--columns", "a,b"], False),
+        "invalid choice: 'gaussian'": (["fit", "three.csv", "-m", "gaussian", "-k", "1", "-o",
+                                        "m.emkit"], True),
+        "line 3, column 'b': 'four' is not a number": (["fit", "word.csv", "-m", "gmm", "-k",
+                                                        "1", "-o", "m.emkit"], False),
+        "takes 2 data column": (["predict", "good.emkit", "data.csv"], False),
+        "truncated.emkit": (["info", "truncated.emkit"], False),
+        "-k 4 is more than the 3 rows": (["fit", "three.csv", "-m", "gmm", "-k", "4", "-o",
+                                          "m.emkit"], False),
+    }
+    outside = iter(run_cli(root, *(argv for argv, sub in cases.values() if sub)))
+    monkeypatch.chdir(root)
+    for phrase, (argv, sub) in cases.items():
+        done = next(outside) if sub else run_here(capsys, *argv)
+        assert done.status == 2, (argv, done.err)
+        assert done.out == ""
+        lines = done.err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("emkit: error: "), done.err
+        assert phrase in lines[0]
+    assert not (root / "m.emkit").exists()
+
+
+def test_select_picks_three_and_writes_model_and_plot(files):
+    (done,) = run_cli(files.root, ["select", "data.csv", "--columns", "a,b", "-k", "1..5",
+                                   "--covariance-types", "full,spherical", "--seed", "0",
+                                   "-o", "best.emkit", "--plot", "bic.png", "--json"])
+    assert done.status == 0, done.err
+    result = json.loads(done.out)
+    bic = result["table"]["bic"]
+    assert result["best_params"]["n_components"] == 3
+    assert result["best_index"] == int(np.argmin(bic))
+    assert result["table"]["n_components"] == [1, 2, 3, 4, 5] * 2
+    best = load(files.root / "best.emkit")
+    assert best.n_components == 3
+    assert best.bic(files.X) == pytest.approx(min(bic), rel=1e-9)
+    assert (files.root / "bic.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_segment_writes_grey_labels(tmp_path):
+    PIL = pytest.importorskip("PIL.Image")
+    noisy, clean = make_two_level_image(size=24, random_state=0)
+    np.save(tmp_path / "noisy.npy", noisy)
+    (done,) = run_cli(tmp_path, ["segment", "noisy.npy", "-k", "2", "-o", "seg.png",
+                                 "--denoised", "den.png"])
+    assert done.status == 0, done.err
+    for name in ("seg.png", "den.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
+    grey = np.asarray(PIL.open(tmp_path / "seg.png"))
+    assert grey.shape == (24, 24) and set(np.unique(grey)) == {0, 255}
+    assert np.mean((grey == 255) == (clean == clean.max())) > 0.99
+
+
+# -- in-process: the pieces -------------------------------------------------------------
+
+def test_text_tables_detect_header_delimiter_and_missing(tmp_path):
+    (tmp_path / "h.tsv").write_text("x\ty\n1\t\n2\tNA\n3\tnan\n")
+    (tmp_path / "plain.txt").write_text("1 2\n\n3   4\n")
+    (tmp_path / "semi.dat").write_text("1;2\n3;4\n")
+    table = read_table(str(tmp_path / "h.tsv"))
+    X, names = table.features()
+    assert names == ["x", "y"] and table.has_header
+    np.testing.assert_array_equal(X, [[1, np.nan], [2, np.nan], [3, np.nan]])
+    for name in ("plain.txt", "semi.dat"):
+        X, names = read_table(str(tmp_path / name)).features()
+        assert names == ["x0", "x1"]
+        np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+    np.save(tmp_path / "one.npy", np.arange(4.0))
+    X, _ = read_table(str(tmp_path / "one.npy")).features()
+    np.testing.assert_array_equal(X, np.arange(4.0)[:, None])
+    (tmp_path / "ragged.csv").write_text("a,b\n1,2\n3\n")
+    with pytest.raises(UsageError, match="line 3 has 1 cells but the header has 2"):
+        read_table(str(tmp_path / "ragged.csv"))
+    np.save(tmp_path / "cube.npy", np.zeros((2, 2, 2)))
+    with pytest.raises(UsageError, match="3-D float64 array"):
+        read_table(str(tmp_path / "cube.npy"))
+
+
+def test_parquet_without_pandas_is_one_sentence(tmp_path, monkeypatch, capsys):
+    (tmp_path / "t.parquet").write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
+    status = main(["fit", str(tmp_path / "t.parquet"), "-m", "gmm", "-k", "1", "-o",
+                   str(tmp_path / "m.emkit")])
+    assert status == 2
+    assert capsys.readouterr().err == ("emkit: error: reading Parquet files needs pandas and "
+                                       "pyarrow: pip install pandas pyarrow\n")
+
+
+def test_plot_without_matplotlib_is_a_note(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(tools, "_matplotlib_installed", lambda: False)
+    out = Output()
+    assert tools.save_plot(lambda: pytest.fail("no figure without matplotlib"),
+                           str(tmp_path / "p.png"), out) is False
+    assert capsys.readouterr().err == (f"emkit: note: {tmp_path / 'p.png'} not written: plots "
+                                       "need matplotlib (pip install 'emkit[plot]').\n")
+    assert out.notes and not (tmp_path / "p.png").exists()
+
+
+def test_component_lists():
+    assert component_list("1..10") == list(range(1, 11))
+    assert component_list("2,4,8") == [2, 4, 8]
+    assert component_list("5") == [5]
+    assert component_list("1..3,8,2") == [1, 2, 3, 8]
+    for bad, message in (("3..1", "ends before"), ("0", "at least 1"), ("x", "whole number")):
+        with pytest.raises(Exception, match=message):
+            component_list(bad)
+
+
+def test_model_table_maps_options():
+    gmm = build_estimator("gmm", 3, {"max_iter": 7, "seed": 2, "covariance_type": "diag",
+                                     "tol": None})
+    assert (gmm.max_iter, gmm.random_state, gmm.covariance_type, gmm.tol) == (7, 2, "diag",
+                                                                              1e-3)
+    hmm = build_estimator("hmm-poisson", 2, {"max_iter": 9, "n_init": 3})
+    assert type(hmm).__name__ == "PoissonHMM" and (hmm.n_iter, hmm.n_init) == (9, 3)
+    with pytest.raises(UsageError, match="--covariance-type does not apply to model 'poisson'"):
+        build_estimator("poisson", 2, {"covariance_type": "full"})
+
+
+def test_warnings_become_one_line_and_flags_follow_the_command(files, tmp_path, capsys):
+    out = tmp_path / "m.emkit"
+    status = main(["fit", str(files.root / "data.csv"), "-m", "gmm", "-k", "3", "--columns",
+                   "a,b", "--max-iter", "1", "--seed", "0", "-o", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert captured.err.splitlines() == [
+        "emkit: warning: Best performing initialization did not converge. Try different "
+        "init parameters, or increase max_iter, tol, or check for degenerate data."]
+    record = json.loads(captured.out)
+    assert record["n_iter"] == 1 and not record["converged"]
+    assert record["warnings"] == [captured.err.splitlines()[0][len("emkit: warning: "):]]
+
+
+def test_unexpected_errors_exit_1_and_debug_shows_traceback(files, monkeypatch, capsys):
+    def broken(args, out):
+        raise RuntimeError("boom")
+    monkeypatch.setitem(emkit.cli.COMMANDS, "info", broken)
+    assert main(["info", "x.emkit"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("emkit: error: unexpected RuntimeError: boom; run with --debug for the "
+                   "traceback\n")
+    assert main(["--debug", "info", "x.emkit"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.endswith("emkit: error: unexpected RuntimeError: boom\n")
+
+
+def test_help_lists_every_command_and_option(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for command in ("fit", "predict", "score", "sample", "info", "select", "segment", "demo"):
+        assert f"    {command} " in text
+    assert main(["fit", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in ("--lengths-column", "--covariance-type", "--n-init", "--max-iter", "--tol",
+                   "--seed", "--columns", "--json", "hmm-categorical"):
+        assert option in text
+
+
+def test_progress_bars_count_iterations_across_starts(monkeypatch):
+    stream = io.StringIO()
+    with FitProgress(max_iter=10, n_init=2, stream=stream, delay=0) as progress:
+        positions = []
+        for iteration in (1, 2, 3, 1, 2):  # the second start begins at iteration 1
+            assert progress(EMStep(iteration, -1.5, 0.1, None)) is False
+            positions.append(progress.bar.n)
+        assert positions == [1, 2, 3, 11, 12] and progress.bar.total == 20
+        assert progress.bar.postfix == "log-likelihood -1.5"
+    with SelectProgress(4, stream=stream, delay=0) as progress:
+        progress(2, 4, {"n_components": 3, "covariance_type": "full"})
+        assert progress.bar.n == 3 and progress.bar.postfix == "K=3 full"
+    assert stream.getvalue().startswith("\rEM:")
+    tty = SimpleNamespace(isatty=lambda: True)
+    assert bars_wanted(stream=tty) and not bars_wanted(quiet=True, stream=tty)
+    assert not bars_wanted(json=True, stream=tty) and not bars_wanted(stream=io.StringIO())
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # without tqdm: no bar, no error
+    with FitProgress(max_iter=5) as progress:
+        assert progress.bar is None and progress(EMStep(1, -1.0, 0.0, None)) is False
+
+
+def test_parquet_files_are_read_with_their_column_names(tmp_path):
+    import pandas
+
+    frame = pandas.DataFrame({"height": [1.0, 2.5, np.nan], "count": [3, 4, 5],
+                              "label": ["a", None, "b"]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    X, names = read_table(str(tmp_path / "t.parquet")).features(["height", "count"])
+    assert names == ["height", "count"]
+    np.testing.assert_array_equal(X, [[1.0, 3], [2.5, 4], [np.nan, 5]])

@@ -124,11 +124,12 @@ class _Diagonal(PreparedGaussian, Family):
         variances = self._dense_variances()
         means = self.means - self.shift
         at_shift = -0.5 * (LOG_2PI + np.log(variances) + means**2 / variances)
-        return -(mask.astype(np.float64) @ at_shift.T), np.arange(len(mask)), None
+        missing = mask.astype(np.float64)  # the terms: kept for the statistics
+        return -(missing @ at_shift.T), np.arange(len(mask)), missing
 
     def _add_missing(self, stats, chunk, W):
         # A missing entry counts at the component mean, with the component variance.
-        counts = np.asarray(W, dtype=np.float64)[chunk.rows].T @ chunk.mask.astype(np.float64)
+        counts = np.asarray(W, dtype=np.float64)[chunk.rows].T @ chunk.terms
         means = self.means - self.shift
         return DiagStats(stats.weight, stats.first + counts * means,
                          stats.second + counts * (means**2 + self._dense_variances()),

@@ -90,42 +90,66 @@ def _block_inverse(P, pair_det, log_det_table, cols, start, m, L, inv, prod, cov
 @kernel
 def _observed(centred, order, indptr, cols, precisions, pair_det, log_det_table, linear,
               log_2pi, correction, fill, cov, cov_ptr):
+    # precisions is (D, D, K), or (D, D, 1) when shared: then the blocks, their inverses
+    # and the products Lambda z are computed once per row, not once per component.
     D, K = linear.shape
-    L, inv = np.empty((D, D, K)), np.empty((D, D, K))
-    u, prod, log_det, quad = np.empty((D, K)), np.empty(K), np.empty(K), np.empty(K)
+    n_precisions = precisions.shape[2]
+    shared = n_precisions == 1
+    L, inv = np.empty((D, D, n_precisions)), np.empty((D, D, n_precisions))
+    prod, log_det = np.empty(n_precisions), np.empty(n_precisions)
+    u, quad = np.empty((D, K)), np.empty(K)
     for i in range(len(order)):
         row, start, m = order[i], indptr[i], indptr[i + 1] - indptr[i]
         offset = cov_ptr[i]
         _block_inverse(precisions, pair_det, log_det_table, cols, start, m, L, inv, prod,
                        cov, offset, log_det)
-        for a in range(m):
+        for a in range(m):  # u = Lambda z - linear on the missing features
             ca = cols[start + a]
-            for k in range(K):
-                u[a, k] = -linear[ca, k]
-            for d in range(D):
-                z = centred[row, d]
+            if shared:
+                total = 0.0
+                for d in range(D):
+                    total += precisions[ca, d, 0] * centred[row, d]
                 for k in range(K):
-                    u[a, k] += precisions[ca, d, k] * z
+                    u[a, k] = total - linear[ca, k]
+            else:
+                for k in range(K):
+                    u[a, k] = -linear[ca, k]
+                for d in range(D):
+                    z = centred[row, d]
+                    for k in range(K):
+                        u[a, k] += precisions[ca, d, k] * z
         quad[:] = 0.0
-        for a in range(m):
+        for a in range(m):  # fill = -S^{-1} u, quad = u^T S^{-1} u
             entry = fill[start + a]
             entry[:] = 0.0
             for b in range(m):
-                for k in range(K):
-                    entry[k] -= cov[offset + a * m + b, k] * u[b, k]
+                if shared:
+                    value = cov[offset + a * m + b, 0]
+                    for k in range(K):
+                        entry[k] -= value * u[b, k]
+                else:
+                    for k in range(K):
+                        entry[k] -= cov[offset + a * m + b, k] * u[b, k]
             for k in range(K):
                 quad[k] -= u[a, k] * entry[k]
         for k in range(K):
-            correction[i, k] = 0.5 * (m * log_2pi - log_det[k] + quad[k])
+            correction[i, k] = 0.5 * (m * log_2pi - log_det[0 if shared else k] + quad[k])
 
 
 @kernel
 def _accumulate(centred, W, order, indptr, cols, fill, cov, cov_ptr, first, cross, block):
+    # A shared conditional covariance (cov has one column) is added once per row, with
+    # the row's total weight, to component 0 of block: the caller pools the components.
     K, D = W.shape[1], centred.shape[1]
+    shared = cov.shape[1] == 1
     weighted = np.empty(K)
     for i in range(len(order)):
         row, start, m = order[i], indptr[i], indptr[i + 1] - indptr[i]
         offset = cov_ptr[i]
+        total_weight = 0.0
+        if shared:
+            for k in range(K):
+                total_weight += W[row, k]
         for a in range(m):
             ca = cols[start + a]
             for k in range(K):
@@ -138,8 +162,12 @@ def _accumulate(centred, W, order, indptr, cols, fill, cov, cov_ptr, first, cros
             for b in range(m):
                 cb = cols[start + b]
                 for k in range(K):
-                    block[ca, cb, k] += (weighted[k] * fill[start + b, k]
-                                         + W[row, k] * cov[offset + a * m + b, k])
+                    block[ca, cb, k] += weighted[k] * fill[start + b, k]
+                if shared:
+                    block[ca, cb, 0] += total_weight * cov[offset + a * m + b, 0]
+                else:
+                    for k in range(K):
+                        block[ca, cb, k] += W[row, k] * cov[offset + a * m + b, k]
 
 
 @kernel
@@ -252,18 +280,16 @@ def observed_terms(centred, mask, precisions, linear):
     """
     n, D = mask.shape
     K = len(linear)
-    # Components on the last axis; a shared precision is repeated for every component,
-    # which costs nothing extra in the vector loops.
-    stacked = np.broadcast_to(precisions.T if precisions.ndim == 3 else precisions[..., None],
-                              (D, D, K))
-    stacked = np.ascontiguousarray(stacked, dtype=np.float64)
+    # Components on the last axis; a shared precision has one.
+    stacked = np.ascontiguousarray(precisions.T if precisions.ndim == 3
+                                   else precisions[..., None], dtype=np.float64)
     order, indptr, cov_ptr = (np.zeros(n + 1, dtype=np.intp) for _ in range(3))
     cols = np.empty(n * D, dtype=np.intp)
     count = _missing_entries(np.ascontiguousarray(mask), order, indptr, cov_ptr, cols)
     order, indptr, cov_ptr = order[:count], indptr[:count + 1], cov_ptr[:count + 1]
     cols = cols[:indptr[-1]]
     correction, fill = np.empty((len(order), K)), np.empty((indptr[-1], K))
-    cov = np.empty((cov_ptr[-1], K))
+    cov = np.empty((cov_ptr[-1], stacked.shape[2]))
     pair_det, log_det_table = _small_determinants(stacked)
     _observed(np.ascontiguousarray(centred, dtype=np.float64), order, indptr, cols, stacked,
               pair_det, log_det_table, np.ascontiguousarray(linear.T, dtype=np.float64),

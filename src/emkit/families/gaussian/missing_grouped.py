@@ -50,26 +50,7 @@ class MissingGroup:
 
 
 def split_missing(X, shift):
-    """Return the chunk with NaN at the shift, and its rows with NaN, centred.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, n_features)
-        One chunk; NaN marks a missing entry.
-    shift : ndarray of shape (n_features,)
-        The family's shift, float64.
-
-    Returns
-    -------
-    filled : ndarray of shape (n, n_features)
-        ``X`` with each missing entry at the shift, in the dtype of ``X``.
-    rows : ndarray of shape (n_missing,)
-        The rows with at least one missing entry.
-    mask : ndarray of shape (n_missing, n_features)
-        Which entries of those rows are missing.
-    centred : ndarray of shape (n_missing, n_features)
-        Those rows minus the shift, float64, 0 at the missing entries.
-    """
+    """As :func:`.missing.split_missing`."""
     mask = np.isnan(X)
     rows = np.flatnonzero(mask.any(axis=1))
     filled = np.where(mask, shift.astype(X.dtype), X)
@@ -170,33 +151,11 @@ def _per_row(values, pattern, axis):
 
 
 def observed_terms(centred, mask, precisions, linear):
-    """Return the marginal log-density corrections and conditional moments of rows with NaN.
-
-    Parameters
-    ----------
-    centred : ndarray of shape (n, n_features)
-        The rows minus the shift, 0 where missing.
-    mask : ndarray of shape (n, n_features)
-        Which entries are missing; every row has at least one.
-    precisions : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
-        Precision of each component, or one shared precision.
-    linear : ndarray of shape (n_components, n_features)
-        ``Lambda_k (mu_k - shift)`` for every component.
-
-    Returns
-    -------
-    correction : ndarray of shape (n_observed, n_components)
-        ``0.5 * (m log(2 pi) - log det S + u_M^T S^{-1} u_M)``: what turns the
-        log-density of the row filled with the shift into the marginal log-density of
-        its observed entries, for the rows with something observed.
-    order : ndarray of shape (n_observed,)
-        The rows ``correction`` is about, by position among the ``n`` rows.
-    terms : tuple
-        ``(groups, entries)``: the conditional means and covariances by number of
-        missing entries (a list of :class:`MissingGroup`), and the missing entries
-        feature by feature: their rows, the bounds of each feature's run, each entry's
-        row in the last item, the ``(n_entries, n_components)`` conditional means
-        (minus the shift) that the groups' ``fill`` are views of.
+    """As :func:`.missing.observed_terms`; the terms are ``(groups, entries)``: the
+    conditional moments by number of missing entries (:class:`MissingGroup`), and the
+    missing entries feature by feature: their rows, the bounds of each feature's run,
+    each entry's row in the last item, the ``(n_entries, n_components)`` conditional
+    means (minus the shift) that the groups' ``fill`` are views of.
     """
     n, D = centred.shape
     K = len(linear)
@@ -249,25 +208,7 @@ def observed_terms(centred, mask, precisions, linear):
 
 
 def complete_rows(centred, mask, means, terms):
-    """Return each row completed under each component.
-
-    Parameters
-    ----------
-    centred : ndarray of shape (n, n_features)
-        The rows minus the shift, 0 where missing.
-    mask : ndarray of shape (n, n_features)
-        Which entries are missing.
-    means : ndarray of shape (n_components, n_features)
-        Component means minus the shift.
-    terms : tuple
-        What :func:`observed_terms` returned for these rows.
-
-    Returns
-    -------
-    completed : ndarray of shape (n, n_components, n_features)
-        The rows minus the shift, missing entries at their conditional means (at the
-        component means for rows with nothing observed).
-    """
+    """As :func:`.missing.complete_rows`."""
     D, K = centred.shape[1], len(means)
     out = np.repeat(centred[:, None, :], K, axis=1)
     out[mask.all(axis=1)] = means
@@ -279,28 +220,8 @@ def complete_rows(centred, mask, means, terms):
 
 
 def accumulate_missing(terms, centred, W, shared):
-    """Return what the missing entries add to the moments of the chunk's filled rows.
-
-    The features' moments count a missing entry at the shift; the completed moments put
-    it at its conditional mean ``f`` and add its conditional covariance ``C``. The
-    difference is ``f`` in the first moment, and ``z f^T + f z^T + f f^T + C`` in the
-    second, ``z`` the row minus the shift with 0 at its missing entries.
-
-    Parameters
-    ----------
-    terms : tuple
-        What :func:`observed_terms` returned.
-    centred : ndarray of shape (n, n_features)
-        The rows with missing entries minus the shift, 0 where missing.
-    W : ndarray of shape (n, n_components)
-        Weights of those rows, float64.
-    shared : bool
-        Pool the second moments of the components (one shared covariance).
-
-    Returns
-    -------
-    first : ndarray of shape (n_components, n_features)
-    second : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
+    """As :func:`.missing.accumulate_missing`, on the rows with NaN: ``W`` holds their
+    weights (float64) and ``centred`` the rows.
     """
     D, K = centred.shape[1], W.shape[1]
     groups, (entry_rows, bounds, slot, fill) = terms

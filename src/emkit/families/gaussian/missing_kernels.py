@@ -195,26 +195,7 @@ def _split(X, shift, filled, rows, mask, centred):
 
 
 def split_missing(X, shift):
-    """Return the chunk with NaN at the shift, and its rows with NaN, centred.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, n_features)
-        One chunk; NaN marks a missing entry.
-    shift : ndarray of shape (n_features,)
-        The family's shift, float64.
-
-    Returns
-    -------
-    filled : ndarray of shape (n, n_features)
-        ``X`` with each missing entry at the shift, in the dtype of ``X``.
-    rows : ndarray of shape (n_missing,)
-        The rows with at least one missing entry.
-    mask : ndarray of shape (n_missing, n_features)
-        Which entries of those rows are missing.
-    centred : ndarray of shape (n_missing, n_features)
-        Those rows minus the shift, float64, 0 at the missing entries.
-    """
+    """As :func:`.missing.split_missing`."""
     n, D = X.shape
     X = np.ascontiguousarray(X)
     filled, rows = np.empty_like(X), np.empty(n, dtype=np.intp)
@@ -254,29 +235,8 @@ def _small_determinants(precisions):
 
 
 def observed_terms(centred, mask, precisions, linear):
-    """Return the marginal log-density corrections and conditional moments of rows with NaN.
-
-    Parameters
-    ----------
-    centred : ndarray of shape (n, n_features)
-        The rows minus the shift, 0 where missing, float64.
-    mask : ndarray of shape (n, n_features)
-        Which entries are missing; every row has at least one.
-    precisions : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
-        Precision of each component, or one shared precision.
-    linear : ndarray of shape (n_components, n_features)
-        ``Lambda_k (mu_k - shift)`` for every component.
-
-    Returns
-    -------
-    correction : ndarray of shape (n_observed, n_components)
-        ``0.5 * (m log(2 pi) - log det S + u_M^T S^{-1} u_M)`` for the rows with
-        something observed.
-    order : ndarray of shape (n_observed,)
-        Those rows, by position among the ``n`` rows, increasing.
-    terms : tuple
-        ``(order, indptr, cols, fill, cov, cov_ptr)``, the rows' missing entries and
-        conditional moments in the layout this module's docstring describes.
+    """As :func:`.missing.observed_terms`; the terms are ``(order, indptr, cols, fill,
+    cov, cov_ptr)``, the layout the module docstring describes.
     """
     n, D = mask.shape
     K = len(linear)
@@ -298,23 +258,8 @@ def observed_terms(centred, mask, precisions, linear):
 
 
 def accumulate_missing(terms, centred, W, shared):
-    """Return what the missing entries add to the moments of the filled rows.
-
-    Parameters
-    ----------
-    terms : tuple
-        What :func:`observed_terms` returned.
-    centred : ndarray of shape (n, n_features)
-        The rows minus the shift, 0 where missing.
-    W : ndarray of shape (n, n_components)
-        Weights of those rows, float64.
-    shared : bool
-        Pool the second moments of the components (one shared covariance).
-
-    Returns
-    -------
-    first : ndarray of shape (n_components, n_features)
-    second : ndarray of shape (n_components, n_features, n_features) or (n_features, n_features)
+    """As :func:`.missing.accumulate_missing`, on the rows with NaN: ``W`` holds their
+    weights (float64) and ``centred`` the rows.
     """
     order, indptr, cols, fill, cov, cov_ptr = terms
     K, D = W.shape[1], centred.shape[1]
@@ -328,25 +273,7 @@ def accumulate_missing(terms, centred, W, shared):
 
 
 def complete_rows(centred, mask, means, terms):
-    """Return each row completed under each component.
-
-    Parameters
-    ----------
-    centred : ndarray of shape (n, n_features)
-        The rows minus the shift, 0 where missing.
-    mask : ndarray of shape (n, n_features)
-        Which entries are missing.
-    means : ndarray of shape (n_components, n_features)
-        Component means minus the shift.
-    terms : tuple
-        What :func:`observed_terms` returned for these rows.
-
-    Returns
-    -------
-    completed : ndarray of shape (n, n_components, n_features)
-        The rows minus the shift, missing entries at their conditional means (at the
-        component means for rows with nothing observed).
-    """
+    """As :func:`.missing.complete_rows`."""
     order, indptr, cols, fill, _, _ = terms
     out = np.repeat(centred[:, None, :], len(means), axis=1)
     out[mask.all(axis=1)] = means

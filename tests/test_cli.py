@@ -88,14 +88,13 @@ def test_gmm_round_trip(files, fits, capsys):
     assert summary["log_likelihood"] == pytest.approx(model.score_samples(X).sum(), rel=1e-12)
     assert summary["bic"] == pytest.approx(model.bic(X), rel=1e-12)
 
-    predict, info = run_cli(root, ["predict", "gmm.emkit", "data.csv", "--columns", "a,b"],
-                            ["--json", "info", "gmm.emkit"])
+    predict, info, score, sample = run_cli(
+        root, ["predict", "gmm.emkit", "data.csv", "--columns", "a,b"],
+        ["--json", "info", "gmm.emkit"],
+        ["score", "gmm.emkit", "data.csv", "--columns", "a,b", "--json"],
+        ["sample", "gmm.emkit", "-n", "7", "--seed", "3", "--labels", "-o", "sample.csv"])
     proba = run_here(capsys, "--quiet", "predict", root / "gmm.emkit", root / "data.csv",
                      "--columns", "0,1", "--proba", "-o", root / "proba.csv")
-    score = run_here(capsys, "score", root / "gmm.emkit", root / "data.csv", "--columns", "a,b",
-                     "--json")
-    sample = run_here(capsys, "sample", root / "gmm.emkit", "-n", "7", "--seed", "3",
-                      "--labels", "-o", root / "sample.csv")
     for done in (predict, proba, score, sample, info):
         assert done.status == 0 and done.err == "", done.err
     lines = predict.out.split()
@@ -147,7 +146,7 @@ def test_hmm_round_trip_with_lengths_column(files, fits, capsys):
     np.testing.assert_array_equal(values, model.sample(12, random_state=5)[0])
 
 
-def test_bad_input_exits_2_with_one_error_line(files, monkeypatch, capsys):
+def test_bad_input_exits_2_with_one_error_line(files):
     root = files.root
     model = build_estimator("gmm", 2, {"seed": 0}).fit(files.X)
     save(model, root / "good.emkit")
@@ -156,23 +155,19 @@ def test_bad_input_exits_2_with_one_error_line(files, monkeypatch, capsys):
     (root / "random.emkit").write_bytes(np.random.default_rng(1).bytes(400))
     (root / "three.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     (root / "word.csv").write_text("a,b\n1,2\n3,four\n")
-    cases = {  # (phrase in the message, arguments, run as a subprocess)
-        "does not exist": (["fit", "missing.csv", "-m", "gmm", "-k", "2", "-o", "m.emkit"],
-                           True),
-        "random.emkit": (["score", "random.emkit", "data.csv", "--columns", "a,b"], False),
-        "invalid choice: 'gaussian'": (["fit", "three.csv", "-m", "gaussian", "-k", "1", "-o",
-                                        "m.emkit"], True),
-        "line 3, column 'b': 'four' is not a number": (["fit", "word.csv", "-m", "gmm", "-k",
-                                                        "1", "-o", "m.emkit"], False),
-        "takes 2 data column": (["predict", "good.emkit", "data.csv"], False),
-        "truncated.emkit": (["info", "truncated.emkit"], False),
-        "-k 4 is more than the 3 rows": (["fit", "three.csv", "-m", "gmm", "-k", "4", "-o",
-                                          "m.emkit"], False),
+    cases = {  # phrase in the message: arguments; each runs as its own process
+        "does not exist": ["fit", "missing.csv", "-m", "gmm", "-k", "2", "-o", "m.emkit"],
+        "random.emkit": ["score", "random.emkit", "data.csv", "--columns", "a,b"],
+        "invalid choice: 'gaussian'": ["fit", "three.csv", "-m", "gaussian", "-k", "1", "-o",
+                                       "m.emkit"],
+        "line 3, column 'b': 'four' is not a number": ["fit", "word.csv", "-m", "gmm", "-k",
+                                                       "1", "-o", "m.emkit"],
+        "takes 2 data column": ["predict", "good.emkit", "data.csv"],
+        "truncated.emkit": ["info", "truncated.emkit"],
+        "-k 4 is more than the 3 rows": ["fit", "three.csv", "-m", "gmm", "-k", "4", "-o",
+                                         "m.emkit"],
     }
-    outside = iter(run_cli(root, *(argv for argv, sub in cases.values() if sub)))
-    monkeypatch.chdir(root)
-    for phrase, (argv, sub) in cases.items():
-        done = next(outside) if sub else run_here(capsys, *argv)
+    for (phrase, argv), done in zip(cases.items(), run_cli(root, *cases.values())):
         assert done.status == 2, (argv, done.err)
         assert done.out == ""
         lines = done.err.splitlines()
@@ -198,7 +193,7 @@ def test_select_picks_three_and_writes_model_and_plot(files):
 
 
 def test_segment_writes_grey_labels(tmp_path):
-    PIL = pytest.importorskip("PIL.Image")
+    from PIL import Image
     noisy, clean = make_two_level_image(size=24, random_state=0)
     np.save(tmp_path / "noisy.npy", noisy)
     (done,) = run_cli(tmp_path, ["segment", "noisy.npy", "-k", "2", "-o", "seg.png",
@@ -206,7 +201,7 @@ def test_segment_writes_grey_labels(tmp_path):
     assert done.status == 0, done.err
     for name in ("seg.png", "den.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
-    grey = np.asarray(PIL.open(tmp_path / "seg.png"))
+    grey = np.asarray(Image.open(tmp_path / "seg.png"))
     assert grey.shape == (24, 24) and set(np.unique(grey)) == {0, 255}
     assert np.mean((grey == 255) == (clean == clean.max())) > 0.99
 

@@ -4,11 +4,9 @@ import re
 import subprocess
 import sys
 
-import pytest
 
 
 def test_demo_prints_results_and_writes_plots(tmp_path):
-    pytest.importorskip("matplotlib")
     out = tmp_path / "demo"
     done = subprocess.run([sys.executable, "-m", "emkit", "demo", "--out", str(out)],
                           capture_output=True, text=True, timeout=300)

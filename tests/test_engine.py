@@ -107,3 +107,12 @@ def test_changes_below_the_arithmetic_resolution_are_convergence_and_rounding():
     with pytest.warns(LikelihoodDecreaseWarning):
         strict.report(-3.0 - 1e-5)
     assert not strict.converged
+
+
+def test_chunk_floor_wins_over_the_budget_only_so_far():
+    from emkit.engine.sources import CHUNK_BYTES, FLOOR_OVER_BUDGET, auto_chunk_rows
+
+    per_row = CHUNK_BYTES // 1000  # the budget holds 1000 rows
+    assert auto_chunk_rows(per_row) == 1000
+    assert auto_chunk_rows(per_row, min_rows=5000) == 5000
+    assert auto_chunk_rows(per_row, min_rows=10**6) == FLOOR_OVER_BUDGET * 1000

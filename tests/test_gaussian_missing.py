@@ -389,3 +389,10 @@ def test_em_with_one_component_converges_to_the_observed_data_mle(kind):
     assert_allclose(family.means[0], mean, atol=1e-5)
     assert_allclose(_dense(family)[0], cov, atol=1e-5)
     assert_allclose(log_lik, _observed_log_likelihood(X, mean, cov), rtol=1e-10)
+
+
+def test_chunks_with_missing_entries_ask_for_more_rows():
+    X = np.ones((100, 3))
+    assert missing.min_chunk_rows(X) == 0
+    X[0, 0] = np.nan
+    assert missing.min_chunk_rows(X) == missing.MISSING_CHUNK_ROWS

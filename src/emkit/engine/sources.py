@@ -19,6 +19,8 @@ __all__ = ["ArraySource", "SequenceSource", "auto_chunk_rows", "map_rows"]
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic.
 CHUNK_BYTES = 4 * 2**20
 _MIN_ROWS, _MAX_ROWS = 256, 65536
+#: How far a chunk function's floor may take a chunk past the working-set budget.
+FLOOR_OVER_BUDGET = 16
 
 
 def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
@@ -31,14 +33,16 @@ def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
     budget : int, default=CHUNK_BYTES
         The working-set budget of one chunk.
     min_rows : int, default=0
-        The chunk function's own floor (its fixed cost per chunk); it wins over the budget.
+        The chunk function's own floor (its fixed cost per chunk); it wins over the
+        budget, up to ``FLOOR_OVER_BUDGET`` times the budget.
 
     Returns
     -------
     rows : int
         A chunk size between 256 and 65536 rows.
     """
-    rows = max(int(budget // max(int(bytes_per_row), 1)), int(min_rows))
+    rows = int(budget // max(int(bytes_per_row), 1))
+    rows = max(rows, min(int(min_rows), FLOOR_OVER_BUDGET * rows))
     return min(max(rows, _MIN_ROWS), _MAX_ROWS)
 
 

@@ -193,8 +193,9 @@ def complete_rows(centred, mask, means, terms):
     return backend().complete_rows(centred, mask, means, terms)
 
 
-#: Rows per chunk below which the fixed cost of grouping a chunk's missing entries (a few
-#: numpy calls per count of missing entries and per component) dominates.
+#: Rows per chunk below which the fixed cost of a chunk with missing entries dominates
+#: (the grouped implementation's numpy calls per count of missing entries and per
+#: component; the splitting, gathers and scatters around either implementation).
 MISSING_CHUNK_ROWS = 16384
 
 

@@ -89,13 +89,14 @@ def _block_inverse(P, pair_det, log_det_table, cols, start, m, L, inv, prod, cov
 
 @kernel
 def _observed(centred, order, indptr, cols, precisions, pair_det, log_det_table, linear,
-              log_2pi, correction, fill, cov, cov_ptr):
+              log_2pi, correction, fill, cov, cov_ptr, most_missing):
     # precisions is (D, D, K), or (D, D, 1) when shared: then the blocks, their inverses
     # and the products Lambda z are computed once per row, not once per component.
     D, K = linear.shape
     n_precisions = precisions.shape[2]
     shared = n_precisions == 1
-    L, inv = np.empty((D, D, n_precisions)), np.empty((D, D, n_precisions))
+    L = np.empty((most_missing, most_missing, n_precisions))
+    inv = np.empty((most_missing, most_missing, n_precisions))
     prod, log_det = np.empty(n_precisions), np.empty(n_precisions)
     u, quad = np.empty((D, K)), np.empty(K)
     for i in range(len(order)):
@@ -253,7 +254,7 @@ def observed_terms(centred, mask, precisions, linear):
     pair_det, log_det_table = _small_determinants(stacked)
     _observed(np.ascontiguousarray(centred, dtype=np.float64), order, indptr, cols, stacked,
               pair_det, log_det_table, np.ascontiguousarray(linear.T, dtype=np.float64),
-              LOG_2PI, correction, fill, cov, cov_ptr)
+              LOG_2PI, correction, fill, cov, cov_ptr, int(np.diff(indptr).max(initial=0)))
     return correction, order, (order, indptr, cols, fill, cov, cov_ptr)
 
 

@@ -19,7 +19,8 @@ from emkit.families._columns import ColumnSums, xlogy_dot
 from emkit.families.discrete import Categorical as DiscreteCategorical
 from emkit.families.discrete import CategoricalStats
 from emkit.families.independent import Independent, IndependentStats
-from emkit.families.positive import GammaStats, LogNormalStats
+from emkit.families.gamma import GammaStats
+from emkit.families.lognormal import LogNormalStats
 
 K, D = 3, 4
 N_TRIALS = 5
@@ -338,7 +339,7 @@ def _complete_fit(family, weight, arrays):
         if isinstance(family, Exponential):
             return [w / arrays[0]]
     if isinstance(family, Gamma):
-        from emkit.families.positive import gamma_shape
+        from emkit.families.gamma import gamma_shape
         mean = arrays[0] / w
         shape = gamma_shape(np.log(mean) - arrays[1] / w)
         return [shape, shape / mean]

@@ -9,7 +9,7 @@ from scipy import optimize, stats
 from scipy.special import digamma
 
 from emkit.families import Exponential, Gamma, LogNormal
-from emkit.families.positive import gamma_shape
+from emkit.families.gamma import gamma_shape
 
 K, D = 3, 2
 

@@ -6,10 +6,12 @@ A new family goes in its own module here and subclasses :class:`Family`.
 from emkit.families.base import Family
 from emkit.families.custom import DensityFamily, density_family
 from emkit.families.discrete import Bernoulli, Binomial, Categorical, Poisson
+from emkit.families.gamma import Gamma
 from emkit.families.gaussian import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
 from emkit.families.independent import Independent
+from emkit.families.lognormal import LogNormal
 from emkit.families.multinomial import Multinomial
-from emkit.families.positive import Exponential, Gamma, LogNormal
+from emkit.families.positive import Exponential
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "DensityFamily", "Exponential", "Family",
            "Gamma", "GaussianDiag", "GaussianFull", "GaussianSpherical", "GaussianTied", "Independent",

@@ -19,7 +19,7 @@ reference in tests.
 
 import numpy as np
 
-from emkit._compiled import HAVE_NUMBA, kernel as _compile
+from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel as _compile
 
 __all__ = ["HAVE_NUMBA", "forward_backward", "forward_backward_log", "viterbi"]
 
@@ -205,7 +205,7 @@ def forward_backward(startprob, transmat, log_frame, offsets, weights, shift, po
     return log_likelihood, gamma, start, trans, ok
 
 
-@_compile
+@inline_kernel
 def _logsumexp(values):
     top = -np.inf
     for v in values:

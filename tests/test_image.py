@@ -103,6 +103,33 @@ def test_bad_images(image, error, match):
         segment_image(image, 5)
 
 
+@pytest.mark.parametrize("image, n_components, n_values", [
+    (np.full((6, 7), 0.5), 2, 1),
+    (np.full((6, 7), 200, dtype=np.uint8), 3, 1),
+    (np.repeat([0.0, 1.0], 21).reshape(6, 7), 4, 2),
+    (np.dstack([np.repeat([0, 9], 21).reshape(6, 7)] * 3).astype(np.uint8), 3, 2),
+])
+def test_fewer_distinct_values_than_components_is_one_sentence(image, n_components, n_values):
+    with pytest.raises(ValueError, match=rf"^The image has only {n_values} distinct pixel "
+                                         rf"value\(s\), fewer than the {n_components} "
+                                         rf"components asked for; give n_components of at "
+                                         rf"most {n_values}\.$"):
+        segment_image(image, n_components)
+
+
+def test_as_many_components_as_distinct_values_is_exact():
+    # Colour pixels with 3 distinct values although each channel has only 2.
+    levels = np.array([[9, 9, 9], [0, 0, 0], [0, 9, 9]], dtype=np.uint8)
+    image = levels[np.arange(60) % 3].reshape(6, 10, 3)
+    seg = segment_image(image, 3, covariance_type="spherical")
+    assert_allclose(seg.model.means_, levels[[1, 2, 0]], atol=1e-6)  # darkest first
+    assert_allclose(seg.denoised, image, atol=1e-6)
+    assert_array_equal(seg.labels.ravel(), np.tile([2, 0, 1], 20))
+    constant = segment_image(np.full((3, 4), 0.25), 1)
+    assert_allclose(constant.denoised, 0.25)
+    assert np.all(constant.labels == 0)
+
+
 def test_single_pixel_image():
     with pytest.raises(ValueError, match="image has a single pixel"):
         segment_image(np.ones((1, 1)), 1)
@@ -135,6 +162,55 @@ def test_png_scaling_rules(tmp_path):
     assert_array_equal(read_image(tmp_path / "grey.png"), np.full((2, 3), 7))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "grey.png", "labels.png", "mask.png", "unit.png", "wide.png"]
+
+
+def test_sixteen_bit_png_reads_in_its_own_depth(tmp_path):
+    from PIL import Image
+    array = np.array([[0, 1000], [40000, 65535]], dtype=np.uint16)
+    Image.fromarray(array).save(tmp_path / "deep.png")
+    back = read_image(tmp_path / "deep.png")
+    assert back.dtype == np.uint16
+    assert_array_equal(back, array)
+
+
+def test_rgba_png_keeps_alpha_and_opaque_alpha_does_not_change_the_segmentation(tmp_path):
+    _, clean = make_two_level_image(30, levels=(0.0, 1.0), noise=0.0)
+    rng = np.random.default_rng(5)
+    rgb = np.where(clean[:, :, None] == 1.0, [200, 40, 90], [30, 160, 60]) \
+        + rng.normal(0, 15, size=(30, 30, 3))
+    rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    write_image(tmp_path / "a.png", np.dstack([rgb, np.full((30, 30), 255, np.uint8)]))
+    rgba = read_image(tmp_path / "a.png")
+    assert rgba.shape == (30, 30, 4) and np.all(rgba[..., 3] == 255)
+    with_alpha, without = segment_image(rgba, 2), segment_image(rgb, 2)
+    assert_array_equal(with_alpha.labels, without.labels)
+    assert_allclose(with_alpha.model.means_[:, :3], without.model.means_, rtol=1e-6)
+
+
+def test_cmyk_jpeg_reads_as_rgb(tmp_path):
+    from PIL import Image
+    Image.new("CMYK", (4, 3), (0, 255, 255, 0)).save(tmp_path / "c.jpg")
+    image = read_image(tmp_path / "c.jpg")
+    assert image.shape == (3, 4, 3) and image.dtype == np.uint8
+    assert np.all(np.abs(image.astype(int) - [255, 0, 0]) <= 3)  # pure red, JPEG-rounded
+
+
+def test_jpg_writing(tmp_path):
+    grey = np.tile(np.linspace(0.0, 1.0, 16), (8, 1))
+    write_image(tmp_path / "grey.jpg", grey)
+    back = read_image(tmp_path / "grey.jpg")
+    assert back.shape == (8, 16) and back.dtype == np.uint8
+    assert np.max(np.abs(back.astype(int) - np.rint(grey * 255))) <= 8  # lossy, but close
+    with pytest.raises(ValueError, match="JPEG cannot hold the alpha channel"):
+        write_image(tmp_path / "rgba.jpeg", np.zeros((2, 2, 4), dtype=np.uint8))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grey.jpg"]
+
+
+def test_labels_of_many_components_get_distinct_grey_levels(tmp_path):
+    labels = np.arange(12).reshape(3, 4) % 6
+    write_image(tmp_path / "labels.png", labels)
+    assert_array_equal(read_image(tmp_path / "labels.png"),
+                       np.rint(labels * 255 / 5).astype(np.uint8))
 
 
 def test_npy_round_trip_is_exact(tmp_path):
@@ -172,8 +248,10 @@ def test_file_errors(tmp_path):
         write_image(tmp_path / "a.png", np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="needs a non-empty array"):
         write_image(tmp_path / "a.png", np.zeros((0, 2)))
-    with pytest.raises(ValueError, match="needs numeric pixel values"):
+    with pytest.raises(ValueError, match="needs real numeric pixel values"):
         write_image(tmp_path / "a.png", np.array([["a"]]))
+    with pytest.raises(ValueError, match="needs real numeric pixel values; got dtype complex"):
+        write_image(tmp_path / "a.png", np.array([[1j, 2.0]]))
     (tmp_path / "text.png").write_text("not an image")
     with pytest.raises(ValueError, match="is not an image file Pillow can read"):
         read_image(tmp_path / "text.png")

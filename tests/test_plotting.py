@@ -16,12 +16,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from scipy import stats
+from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 from test_docstrings import _problems
 
-from emkit import (BernoulliMixture, GaussianHMM, GaussianMixture, PoissonHMM,
+from emkit import (BernoulliMixture, GaussianHMM, GaussianMixture, MixtureModel, PoissonHMM,
                    PoissonMixture)
 from emkit import plotting
 from emkit.exceptions import NotFittedError
+from emkit.families import (Exponential, Gamma, GaussianDiag, GaussianFull, GaussianSpherical,
+                            GaussianTied)
 from emkit.plotting import (plot_clusters_2d, plot_criterion, plot_density_1d, plot_image,
                             plot_log_likelihood)
 
@@ -166,8 +169,12 @@ def test_density_refuses_bad_input():
     model = GaussianMixture(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="draws one feature, but X has shape"):
         plot_density_1d(model, np.c_[X, X])
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        plot_density_1d(model, np.r_[X[:, 0], np.nan])
+    with pytest.raises(ValueError, match="X holds infinite values"):
+        plot_density_1d(model, np.r_[X[:, 0], np.inf])
+    with pytest.raises(ValueError, match="no samples without NaN"):
+        plot_density_1d(model, np.full(3, np.nan))
+    with pytest.raises(NotFittedError, match="call fit before plot_density_1d"):
+        plot_density_1d(GaussianMixture(2), X)
     with pytest.raises(ValueError, match="bins must be a positive"):
         plot_density_1d(model, X, bins=0)
     wide = GaussianMixture(2, random_state=0).fit(np.c_[X, X[::-1]])
@@ -176,6 +183,46 @@ def test_density_refuses_bad_input():
     hmm = PoissonHMM(2, n_iter=3, random_state=0).fit(np.round(np.abs(X)))
     with pytest.raises(TypeError, match="needs a mixture estimator"):
         plot_density_1d(hmm, np.round(np.abs(X)))
+
+@pytest.mark.parametrize("family, density", [
+    (Gamma(shape=[[2.0], [9.0]], rate=[[1.0], [1.0]]),
+     lambda x, f, k: stats.gamma.pdf(x, f.shape[k, 0], scale=1 / f.rate[k, 0])),
+    (Exponential(rate=[[1.0], [4.0]]),
+     lambda x, f, k: stats.expon.pdf(x, scale=1 / f.rate[k, 0])),
+])
+def test_density_of_a_positive_family_stays_on_its_support(family, density, tmp_path):
+    rng = np.random.default_rng(11)
+    X = np.r_[rng.gamma(2.0, 1.0, 150), rng.gamma(9.0, 1.0, 150)][:, None]
+    model = MixtureModel(family, max_iter=20).fit(X)
+    figure = plot_density_1d(model, X)
+    total, *components = figure.axes[0].lines
+    grid = total.get_xdata()
+    assert 0 < grid[0] < X.min() and grid[-1] > X.max() and len(grid) == 399
+    fitted = model.components_
+    for k, line in enumerate(components):
+        np.testing.assert_allclose(line.get_ydata(),
+                                   model.weights_[k] * density(grid, fitted, k), rtol=1e-9)
+    assert_png(figure, tmp_path)
+
+
+def test_density_leaves_out_missing_values():
+    X = two_clusters_1d(80)
+    model = GaussianMixture(2, random_state=0).fit(X)
+    with_nan = np.r_[X[:, 0], np.nan, np.nan]
+    heights = [bar.get_height() for bar in plot_density_1d(model, with_nan, bins=8).axes[0].patches]
+    expected, _ = np.histogram(X[:, 0], bins=8, density=True)
+    np.testing.assert_allclose(heights, expected)
+
+
+def test_density_of_a_model_fitted_on_a_data_frame_warns_nothing(recwarn):
+    import pandas
+    frame = pandas.DataFrame({"length": two_clusters_1d(80)[:, 0]})
+    model = GaussianMixture(2, random_state=0).fit(frame)
+    figure = plot_density_1d(model, frame)
+    grid = figure.axes[0].lines[0].get_xdata()
+    np.testing.assert_allclose(figure.axes[0].lines[0].get_ydata(),
+                               np.exp(model.score_samples(pandas.DataFrame({"length": grid}))))
+    assert [str(w.message) for w in recwarn] == []
 
 
 # -- plot_clusters_2d ---------------------------------------------------------------------
@@ -260,10 +307,70 @@ def test_clusters_refuse_bad_input():
         plot_clusters_2d(model, X[:, :1])
     with pytest.raises(ValueError, match="n_std must be a positive"):
         plot_clusters_2d(model, X, n_std=0)
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        plot_clusters_2d(model, np.r_[X, [[np.nan, 0.0]]])
-    with pytest.raises(NotFittedError):
+    with pytest.raises(ValueError, match="X holds infinite values"):
+        plot_clusters_2d(model, np.r_[X, [[np.inf, 0.0]]])
+    with pytest.raises(ValueError, match="at least two samples without NaN, got 1"):
+        plot_clusters_2d(model, np.r_[X[:1], [[np.nan, 0.0]]])
+    with pytest.raises(NotFittedError, match="GaussianMixture is not fitted yet; call fit before"):
         plot_clusters_2d(GaussianMixture(2), X)
+    with pytest.raises(NotFittedError, match="GaussianHMM is not fitted yet; call fit before"):
+        plot_clusters_2d(GaussianHMM(2), X)
+    wide = np.c_[X, X[:, :1]]
+    with pytest.raises(ValueError, match="X has 3 features, but this GaussianMixture was "
+                                         "fitted on 2"):
+        plot_clusters_2d(model, wide)
+    with pytest.raises(ValueError, match="X has 2 features, but this GaussianHMM was fitted "
+                                         "on 3"):
+        plot_clusters_2d(GaussianHMM(2, n_iter=3, random_state=0).fit(wide), X)
+
+@pytest.mark.parametrize("family_class, stored", [
+    (GaussianFull, lambda cov: cov),
+    (GaussianTied, lambda cov: cov.mean(axis=0)),
+    (GaussianDiag, lambda cov: np.diagonal(cov, axis1=1, axis2=2)),
+    (GaussianSpherical, lambda cov: np.diagonal(cov, axis1=1, axis2=2).mean(axis=1)),
+])
+def test_mixture_model_of_gaussians_gets_its_family_ellipses(family_class, stored, tmp_path):
+    X = blobs(n=200, d=2, k=3, seed=12)[0]
+    start = GaussianMixture(3, random_state=0).fit(X)
+    model = MixtureModel(family_class(start.means_, stored(start.covariances_)),
+                         max_iter=5).fit(X)
+    figure = plot_clusters_2d(model, X)
+    ax = figure.axes[0]
+    family = model.components_
+    np.testing.assert_allclose(ax.collections[1].get_offsets(), family.means)
+    covariances = family.covariances  # expanded by hand to 2x2 matrices
+    expected = {GaussianFull: lambda k: covariances[k], GaussianTied: lambda k: covariances,
+                GaussianDiag: lambda k: np.diag(covariances[k]),
+                GaussianSpherical: lambda k: covariances[k] * np.eye(2)}[family_class]
+    assert len(ax.patches) == 3
+    for k, patch in enumerate(ax.patches):
+        assert_ellipse(patch, family.means[k], expected(k), 2.0)
+    assert_png(figure, tmp_path)
+
+
+def test_rows_with_nan_are_labelled_by_the_model_and_left_out_of_the_scatter(tmp_path):
+    X = blobs(n=120, d=2, k=2, seed=13)[0]
+    X[[3, 50]] = [[np.nan, 1.0], [np.nan, np.nan]]
+    complete = ~np.isnan(X).any(axis=1)
+    for model in (GaussianMixture(2, random_state=0).fit(X),
+                  GaussianHMM(2, n_iter=5, random_state=0).fit(X)):
+        figure = plot_clusters_2d(model, X)
+        data = figure.axes[0].collections[0]
+        np.testing.assert_array_equal(data.get_offsets(), X[complete])
+        np.testing.assert_array_equal(data.get_array(), model.predict(X)[complete])
+        assert_png(figure, tmp_path)
+    # A model that refuses NaN (scikit-learn's) labels the complete rows alone.
+    peer = SklearnGaussianMixture(2, random_state=0).fit(X[complete])
+    data = plot_clusters_2d(peer, X).axes[0].collections[0]
+    np.testing.assert_array_equal(data.get_array(), peer.predict(X[complete]))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_many_components_get_distinct_colours():
+    X = blobs(n=400, d=2, k=20, seed=14)[0]
+    model = GaussianMixture(20, random_state=0, max_iter=5).fit(X)
+    colours = [tuple(patch.get_edgecolor()) for patch in plot_clusters_2d(model, X).axes[0].patches]
+    assert len(colours) == 20 and len(set(colours)) == 20
 
 
 # -- plot_criterion -----------------------------------------------------------------------
@@ -312,6 +419,18 @@ def test_criterion_refuses_bad_results():
         plot_criterion(short)
 
 
+def test_criterion_of_an_estimator_without_covariance_types():
+    result = selection_stand_in(best=1)
+    result.table["covariance_type"] = np.array([""] * 6)
+    ax = plot_criterion(result).axes[0]
+    line, best = ax.lines
+    assert line.get_label() == "candidates"
+    np.testing.assert_array_equal(line.get_xdata(), [1, 1, 2, 2, 3, 3])
+    assert best.get_label() == "best: 1 component"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "candidates", "best: 1 component"]
+
+
 # -- plot_image ---------------------------------------------------------------------------
 def test_grey_images_and_labels_are_drawn_as_given(tmp_path):
     rng = np.random.default_rng(9)
@@ -342,8 +461,31 @@ def test_colour_images_go_into_the_given_axes(tmp_path):
     assert_png(figure, tmp_path)
 
 
+def test_missing_pixels_are_drawn_transparent(tmp_path):
+    from emkit.image import segment_image
+
+    rng = np.random.default_rng(16)
+    grey = np.where(np.arange(48).reshape(6, 8) % 8 < 4, 0.2, 0.8) + rng.normal(0, 0.05, (6, 8))
+    grey[1, 2] = np.nan
+    result = segment_image(grey, 2)
+    colour = np.dstack([np.clip(grey, 0, 1)] * 3)
+    colour[4, 5, 1] = np.nan
+    figure = plot_image(grey, result.denoised, labels=result.labels)
+    low, high = np.nanmin(grey), np.nanmax(np.r_[grey.ravel(), result.denoised.ravel()])
+    assert figure.axes[0].images[0].get_clim() == (low, high)
+    hidden = np.ma.getmaskarray(figure.axes[0].images[0].get_array())
+    assert hidden[1, 2] and hidden.sum() == 1
+    drawn = plot_image(colour, colour).axes[0].images[0].get_array()
+    assert drawn.shape == (6, 8, 4)
+    np.testing.assert_array_equal(drawn[4, 5], [0, 0, 0, 0])  # fully transparent
+    np.testing.assert_array_equal(drawn[0, 0], np.r_[colour[0, 0], 1.0])
+    assert_png(figure, tmp_path)
+
+
 def test_image_refuses_bad_input():
     grey = np.zeros((4, 5))
+    with pytest.raises(ValueError, match="before holds infinite values"):
+        plot_image(np.full((4, 5), np.inf), grey)
     with pytest.raises(ValueError, match=r"grey \(height, width\) or colour"):
         plot_image(np.zeros((4, 5, 2)), grey)
     with pytest.raises(ValueError, match=r"colours must lie in \[0, 1\]"):
@@ -394,6 +536,19 @@ def _imported(nodes):
 def test_docstrings_match_signatures(name):
     assert isinstance(getattr(plotting, name), types.FunctionType)
     assert _problems(getattr(plotting, name)) == []
+
+
+def test_no_figure_is_left_registered_in_pyplot():
+    from matplotlib import pyplot
+    before = pyplot.get_fignums()
+    X = blobs(n=60, d=2, k=2, seed=15)[0]
+    model = GaussianMixture(2, random_state=0).fit(X)
+    plot_clusters_2d(model, X)
+    plot_log_likelihood(model)
+    plot_density_1d(GaussianMixture(2, random_state=0).fit(X[:, :1]), X[:, :1])
+    plot_criterion(selection_stand_in())
+    plot_image(X[:6].reshape(3, 4), X[:6].reshape(3, 4))
+    assert pyplot.get_fignums() == before == []
 
 
 def test_figure_in_a_subfigure_returns_the_top_figure():

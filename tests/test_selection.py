@@ -235,6 +235,9 @@ def test_result_can_be_built_from_a_table():
     ({"covariance_types": ()}, ValueError, "covariance_types must be a non-empty list"),
     ({"estimator": GaussianMixture}, TypeError, "estimator must be a mixture estimator"),
     ({"estimator": "gmm"}, TypeError, "estimator must be a mixture estimator"),
+    ({"n_components": True}, ValueError, "n_components must be a positive integer"),
+    ({"n_init": 0}, ValueError, "n_init must be a positive integer; got 0"),
+    ({"n_init": 1.5}, ValueError, "n_init must be a positive integer; got 1.5"),
 ])
 def test_bad_arguments_fail_before_any_fit(four_blobs, monkeypatch, kwargs, error, match):
     fits = []
@@ -242,3 +245,85 @@ def test_bad_arguments_fail_before_any_fit(four_blobs, monkeypatch, kwargs, erro
     with pytest.raises(error, match=match):
         select(four_blobs, **kwargs)
     assert fits == []
+
+
+def test_one_dimensional_x_gets_a_short_message(four_blobs):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(n_samples, "
+                                         r"n_features\); got shape \(400,\); reshape") as info:
+        select(four_blobs[:, 0], [1, 2])
+    assert len(str(info.value)) < 150  # not the whole array
+
+
+def test_same_seed_gives_the_same_table_bit_for_bit(four_blobs):
+    X = four_blobs[::4]
+    runs = [select(X, [1, 3], ("full", "diag"), n_init=2, random_state=seed)
+            for seed in (5, 5, np.random.RandomState(5), np.random.RandomState(5))]
+    for first, second in (runs[:2], runs[2:]):  # an int seed, then two equal generators
+        for name in COLUMNS:
+            assert_array_equal(second.table[name], first.table[name])
+        assert_array_equal(second.best_estimator_.means_, first.best_estimator_.means_)
+    assert runs[0].best_estimator_.n_init == 2
+
+
+def test_counts_are_sorted_and_each_candidate_fitted_once(four_blobs):
+    X = four_blobs[::4]
+    calls = []
+    result = select(X, [3, 1, 3, 2], ("diag", "full", "diag"), random_state=0,
+                    callback=lambda i, n, row: calls.append((i, n)))
+    assert_array_equal(result.table["n_components"], [1, 2, 3, 1, 2, 3])
+    assert_array_equal(result.table["covariance_type"], ["diag"] * 3 + ["full"] * 3)
+    assert calls == [(i, 6) for i in range(6)]
+    assert select(X, np.int64(2), "full", random_state=0).table["n_components"].tolist() == [2]
+
+
+def test_ties_go_to_the_first_candidate_and_criterion_case_is_free():
+    # One Gaussian in one dimension: every covariance type is the same model, to the bit.
+    X = np.random.default_rng(4).normal(size=(50, 1))
+    result = select(X, 1, ("spherical", "full", "diag", "tied"), "BIC", random_state=0)
+    assert result.criterion == "bic"
+    assert np.all(result.table["bic"] == result.table["bic"][0])
+    assert result.best_index_ == 0
+    assert result.best_params_ == {"n_components": 1, "covariance_type": "spherical"}
+    assert result.best_estimator_.covariance_type == "spherical"
+    table = {name: np.array(values) for name, values in {
+        "n_components": [1, 2, 3], "covariance_type": ["", "", ""],
+        "log_likelihood": [np.nan, -5.0, -5.0], "n_parameters": [2, 5, 8],
+        "bic": [np.nan, 20.0, 20.0], "aic": [1.0, 2.0, 3.0], "icl": [1.0, 2.0, 3.0],
+        "converged": [False, True, True]}.items()}
+    assert SelectionResult(table, "bic", None).best_index_ == 1  # NaN never wins
+
+
+def test_data_with_missing_values_is_scored_by_the_model(four_blobs):
+    X = four_blobs[::4].copy()
+    X[[0, 7, 30], [1, 0, 1]] = np.nan
+    result = select(X, [1, 4], "diag", random_state=0)
+    for row, K in enumerate([1, 4]):
+        model = GaussianMixture(K, covariance_type="diag", random_state=0).fit(X)
+        assert_allclose(result.table["bic"][row], model.bic(X), rtol=1e-10)
+        assert_allclose(result.table["icl"][row], model.icl(X), rtol=1e-10)
+    assert np.all(np.isfinite(result.table["bic"]))
+
+
+def test_a_candidate_that_cannot_be_fitted_is_named(four_blobs):
+    X = np.c_[four_blobs[:, 0], np.ones(len(four_blobs))]  # a constant column
+    template = GaussianMixture(reg_covar=0.0)
+    with pytest.raises(ValueError, match=r"^The candidate with n_components=1, "
+                                         r"covariance_type='full' could not be fitted: ") as info:
+        select(X, [1, 2], "full", estimator=template, random_state=0)
+    assert "ill-defined empirical covariance" in str(info.value.__cause__)
+
+
+def test_a_data_frame_keeps_its_column_names(four_blobs, recwarn):
+    import pandas
+
+    frame = pandas.DataFrame(four_blobs[::4], columns=["width", "height"])
+    result = select(frame, [1, 4], "full", random_state=0)
+    assert list(result.best_estimator_.feature_names_in_) == ["width", "height"]
+    result.best_estimator_.predict(frame)
+    assert [str(w.message) for w in recwarn] == []
+    table = pandas.DataFrame(result.table)
+    assert list(table.columns) == list(COLUMNS) and len(table) == 2
+    assert table["n_components"].dtype.kind == "i" and table["converged"].dtype == bool
+    assert table["bic"].dtype == np.float64
+    assert_allclose(table["bic"], [GaussianMixture(k, random_state=0).fit(frame).bic(frame)
+                                   for k in (1, 4)], rtol=1e-10)

@@ -46,7 +46,8 @@ def segment_image(image, n_components=2, *, covariance_type="full", n_init=1, ra
     Integer images are converted to float64 without rescaling, so the denoised image is
     in the image's own units. NaN pixels (float images) are allowed: they are labelled
     and denoised from their observed channels, or from the mixing weights alone when no
-    channel is observed.
+    channel is observed. Every channel is a feature, alpha included (an opaque RGBA
+    image segments as its RGB does); pass ``image[..., :3]`` to ignore transparency.
 
     Parameters
     ----------
@@ -72,7 +73,8 @@ def segment_image(image, n_components=2, *, covariance_type="full", n_init=1, ra
     Raises
     ------
     ValueError
-        If the image is not 2-D or 3-D, is empty, or has fewer pixels than components.
+        If the image is not 2-D or 3-D, is empty, or has fewer distinct pixel values
+        than components (a constant image cannot be split in two).
     TypeError
         If the image is not numeric.
     """
@@ -80,7 +82,7 @@ def segment_image(image, n_components=2, *, covariance_type="full", n_init=1, ra
 
     image = _float_image(image)
     pixels = image.reshape(image.shape[0] * image.shape[1], -1)
-    _check_components(n_components, pixels.shape[0])
+    _check_components(n_components, pixels)
     model = GaussianMixture(n_components, covariance_type=covariance_type, n_init=n_init,
                             random_state=random_state, max_iter=max_iter).fit(pixels)
     _order_by_brightness(model)
@@ -109,12 +111,29 @@ def _float_image(image):
     return image if image.dtype in (np.float32, np.float64) else image.astype(np.float64)
 
 
-def _check_components(n_components, n_pixels):
+def _check_components(n_components, pixels):
+    n_pixels = pixels.shape[0]
     if n_pixels < 2:
         raise ValueError("image has a single pixel; give at least two pixels.")
-    if isinstance(n_components, (int, np.integer)) and n_components > n_pixels:
+    if not isinstance(n_components, (int, np.integer)) or isinstance(n_components, bool):
+        return  # the estimator reports a bad type with its own message
+    if n_components > n_pixels:
         raise ValueError(f"Cannot fit {n_components} components to an image of {n_pixels} "
                          f"pixels; give n_components of at most {n_pixels}.")
+    n_values = _count_distinct(pixels, n_components)
+    if n_values < n_components:
+        raise ValueError(f"The image has only {n_values} distinct pixel value(s), fewer than "
+                         f"the {n_components} components asked for; give n_components of "
+                         f"at most {max(n_values, 1)}.")
+
+
+def _count_distinct(pixels, enough):
+    # Distinct fully observed pixels, counted exactly only when there may be fewer than
+    # ``enough``: a channel with that many values already proves there are enough.
+    observed = pixels[~np.isnan(pixels).any(axis=1)]
+    if any(len(np.unique(channel)) >= enough for channel in observed.T):
+        return enough
+    return len(np.unique(observed, axis=0))
 
 
 def _order_by_brightness(model):
@@ -132,8 +151,10 @@ def read_image(path):
     """Read an image file into an array.
 
     ``.npy`` files are read with numpy; other files (PNG, JPEG, TIFF, ...) with Pillow,
-    giving uint8 arrays of shape (height, width) for grey images and
-    (height, width, channels) for colour ones (palette images become RGB or RGBA).
+    giving arrays of shape (height, width) for grey images and (height, width, channels)
+    for colour ones, in the file's own depth: uint8 for 8-bit files, uint16 for 16-bit
+    grey PNG and TIFF. Palette images become RGB (RGBA when they have a transparent
+    colour), 1-bit images 0/255 grey, and CMYK, YCbCr, LAB and HSV images RGB.
 
     Parameters
     ----------
@@ -158,14 +179,22 @@ def read_image(path):
     Image = _pillow()
     try:
         with Image.open(path) as picture:
-            if picture.mode == "P":
-                picture = picture.convert("RGBA" if "transparency" in picture.info else "RGB")
-            elif picture.mode == "1":
-                picture = picture.convert("L")
-            return np.asarray(picture).copy()
+            return np.asarray(_plain_mode(picture)).copy()
     except Image.UnidentifiedImageError:
         raise ValueError(f"{path!r} is not an image file Pillow can read; give a PNG, JPEG, "
                          "TIFF or .npy file.") from None
+
+
+def _plain_mode(picture):
+    # Pixel values a user can read as grey or RGB(A) without knowing Pillow's modes.
+    if picture.mode in ("P", "PA"):
+        transparent = picture.mode == "PA" or "transparency" in picture.info
+        return picture.convert("RGBA" if transparent else "RGB")
+    if picture.mode == "1":
+        return picture.convert("L")
+    if picture.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return picture.convert("RGB")
+    return picture
 
 
 def write_image(path, array):
@@ -190,7 +219,8 @@ def write_image(path, array):
     ImportError
         If Pillow is needed and not installed.
     ValueError
-        If the shape is not an image's or the extension names no known format.
+        If the shape is not an image's, the values are not real numbers, the extension
+        names no known format, or the format cannot hold the image (RGBA as JPEG).
     """
     path = os.fspath(path)
     array = np.asarray(array)
@@ -204,7 +234,20 @@ def write_image(path, array):
         raise ValueError(f"Cannot tell the image format of {path!r} from its extension; use "
                          ".png, .jpg, .tif or .npy.")
     picture = Image.fromarray(pixels)
-    _atomic(path, lambda handle: picture.save(handle, format=fmt))
+    if picture.mode == "RGBA" and fmt == "JPEG":
+        raise ValueError(f"JPEG cannot hold the alpha channel of {path!r}; write a .png, or "
+                         "drop the alpha channel with array[..., :3].")
+    _atomic(path, lambda handle: _save(picture, handle, fmt))
+
+
+def _save(picture, handle, fmt):
+    try:
+        picture.save(handle, format=fmt)
+    except OSError as error:
+        if error.errno is not None:  # the file system's own error (disk full, ...)
+            raise
+        raise ValueError(f"Pillow cannot write a {picture.mode} image as {fmt} ({error}); "
+                         "use .png.") from None
 
 
 def _image_shape(array):
@@ -214,8 +257,10 @@ def _image_shape(array):
             or array.size == 0:
         raise ValueError("An image file needs a non-empty array of shape (height, width) or "
                          f"(height, width, 3 or 4); got shape {array.shape}.")
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise ValueError(f"An image file needs numeric pixel values; got dtype {array.dtype}.")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) \
+            or np.issubdtype(array.dtype, np.complexfloating):
+        raise ValueError(f"An image file needs real numeric pixel values; got dtype "
+                         f"{array.dtype}.")
     return array
 
 

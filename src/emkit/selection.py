@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_array
 
 __all__ = ["SelectionResult", "responsibility_entropy", "select"]
@@ -62,7 +63,8 @@ class SelectionResult:
     criterion : str
         The criterion used.
     best_index_ : int
-        Row of the best candidate (the first one on a tie).
+        Row of the best candidate: the first one on a tie (so the fewest components of
+        the first covariance type tied), NaN scores counting as worst.
     best_estimator_ : estimator
         The fitted best model.
     best_params_ : dict
@@ -73,7 +75,7 @@ class SelectionResult:
     def __init__(self, table, criterion, best_estimator):
         self.table = table
         self.criterion = criterion
-        self.best_index_ = int(np.argmin(table[criterion]))
+        self.best_index_ = _best_row(table[criterion])
         self.best_estimator_ = best_estimator
         cov = str(table["covariance_type"][self.best_index_])
         self.best_params_ = {"n_components": int(table["n_components"][self.best_index_]),
@@ -134,6 +136,12 @@ class SelectionResult:
             raise
 
 
+def _best_row(scores):
+    # argmin with NaN as +inf: a failed score never wins, and ties go to the first row.
+    scores = np.asarray(scores, dtype=np.float64)
+    return int(np.argmin(np.where(np.isnan(scores), np.inf, scores)))
+
+
 def _format(name, value):
     if _DTYPES[name] is float:
         return f"{value:.3f}"
@@ -148,17 +156,19 @@ def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag
            criterion="bic", *, estimator=None, n_init=1, random_state=None, callback=None):
     """Fit a mixture for every candidate and keep the one with the lowest criterion.
 
-    The candidates are every covariance type (outer loop) with every number of components
-    (inner loop). Each is a clone of ``estimator`` with ``n_components``,
-    ``covariance_type`` (when the estimator has that parameter), ``n_init`` and
-    ``random_state`` (when not None) set. For BIC, AIC and ICL lower is better; ICL is BIC
+    The candidates are every covariance type (outer loop, in the order given) with every
+    number of components (inner loop, in increasing order; duplicates are fitted once).
+    On a tie in the criterion the first candidate wins, so the fewest components. Each
+    is a clone of ``estimator`` with ``n_components``, ``covariance_type`` (when the
+    estimator has that parameter), ``n_init`` and ``random_state`` (when not None) set. For BIC, AIC and ICL lower is better; ICL is BIC
     plus twice the entropy of the responsibilities, so it also penalises overlapping
     components.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        The data; NaN entries are allowed where the estimator accepts them.
+        The data; NaN entries are allowed where the estimator accepts them. A data frame
+        is passed to the candidates as it is, so they keep its column names.
     n_components : int or iterable of int, default=range(1, 11)
         Candidate numbers of components; each must be at most ``n_samples``.
     covariance_types : str or iterable of str, default=("full", "tied", "diag", "spherical")
@@ -171,7 +181,7 @@ def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag
         Template mixture estimator, never fitted itself; None means
         :class:`emkit.GaussianMixture` with its defaults.
     n_init : int, default=1
-        Number of starts of every candidate fit.
+        Number of starts of every candidate fit (at least 1).
     random_state : int, RandomState instance or None, default=None
         Seed set on every candidate; None keeps the template's own ``random_state``.
     callback : callable, default=None
@@ -186,32 +196,61 @@ def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag
     Raises
     ------
     ValueError
-        If the criterion or a covariance type is unknown, or a candidate has more
-        components than there are samples; raised before any fit.
+        If ``X`` is not a 2-D numeric array, the criterion or a covariance type is
+        unknown, ``n_init`` is not a positive integer, or a candidate has more components
+        than there are samples (all raised before any fit); or if a candidate cannot be
+        fitted (the message names it, the estimator's own error is its cause).
     TypeError
         If ``estimator`` is not a mixture estimator instance.
     """
-    X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+    X = _checked_data(X)
+    n_samples = X.shape[0]
     template = _template(estimator)
-    candidates = _candidates(template, X.shape[0], n_components, covariance_types)
+    candidates = _candidates(template, n_samples, n_components, covariance_types)
     criterion = _check_criterion(criterion)
-    rows, best, best_score = [], None, np.inf
+    _check_n_init(n_init)
+    rows, models = [], []
     for index, params in enumerate(candidates):
-        model = _candidate(template, params, n_init, random_state).fit(X)
-        row = _score_row(model, X, params.get("covariance_type", ""))
-        rows.append(row)
-        if best is None or row[criterion] < best_score:
-            best, best_score = model, row[criterion]
+        model = _fitted(_candidate(template, params, n_init, random_state), X, params)
+        rows.append(_score_row(model, X, n_samples, params.get("covariance_type", "")))
+        models.append(model)
         if callback is not None:
-            callback(index, len(candidates), dict(row))
+            callback(index, len(candidates), dict(rows[-1]))
     table = {name: np.array([row[name] for row in rows], dtype=_DTYPES[name])
              for name in COLUMNS}
-    return SelectionResult(table, criterion, best)
+    return SelectionResult(table, criterion, models[_best_row(table[criterion])])
 
 
-def _score_row(model, X, covariance_type):
+def _checked_data(X):
+    # The data checked once, with a message of our own for the wrong number of
+    # dimensions: an array, or the data frame itself so the candidates keep its names.
+    if np.ndim(X) != 2:
+        hint = "; reshape one feature with X.reshape(-1, 1)" if np.ndim(X) == 1 else ""
+        raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features); got "
+                         f"shape {np.shape(X)}{hint}.")
+    array = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+    return X if hasattr(X, "columns") and hasattr(X, "iloc") else array
+
+
+def _check_n_init(n_init):
+    if isinstance(n_init, bool) or not isinstance(n_init, Integral) or n_init < 1:
+        raise ValueError(f"n_init must be a positive integer; got {n_init!r}.")
+
+
+def _fitted(model, X, params):
+    try:
+        return model.fit(X)
+    except InvalidParameterError:
+        raise
+    except ValueError as error:
+        described = ", ".join(f"{name}={params[name]!r}"
+                              for name in ("n_components", "covariance_type") if name in params)
+        raise ValueError(f"The candidate with {described} could not be fitted: {error}") \
+            from error
+
+
+def _score_row(model, X, n, covariance_type):
     # One row of the table; the log-likelihood is computed once for all three criteria.
-    n = X.shape[0]
     log_likelihood = float(model.score(X)) * n
     n_parameters = int(model._n_parameters())
     bic = -2 * log_likelihood + n_parameters * np.log(n)
@@ -250,14 +289,16 @@ def _candidates(template, n_samples, n_components, covariance_types):
 
 
 def _check_counts(n_components, n_samples):
+    # Sorted and without duplicates: each size is fitted once, smallest first.
     counts = [n_components] if isinstance(n_components, Integral) else list(n_components)
-    if not counts or not all(isinstance(k, Integral) and k >= 1 for k in counts):
+    if not counts or not all(isinstance(k, Integral) and not isinstance(k, bool) and k >= 1
+                             for k in counts):
         raise ValueError("n_components must be a positive integer or a non-empty list of "
                          f"them; got {n_components!r}.")
     if max(counts) > n_samples:
         raise ValueError(f"Candidates of up to {max(counts)} components cannot be fitted to "
                          f"{n_samples} samples; give n_components of at most {n_samples}.")
-    return [int(k) for k in counts]
+    return sorted({int(k) for k in counts})
 
 
 def _check_covariance_types(covariance_types):
@@ -266,7 +307,7 @@ def _check_covariance_types(covariance_types):
     if unknown or not types:
         raise ValueError("covariance_types must be a non-empty list of 'full', 'tied', "
                          f"'diag' and 'spherical'; got {covariance_types!r}.")
-    return types
+    return list(dict.fromkeys(types))  # each type once, in the order given
 
 
 def _candidate(template, params, n_init, random_state):

@@ -5,9 +5,13 @@ they draw headless and leave no global state behind.
 """
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["as_float_array", "check_axes", "component_colormap", "figure_and_axes", "figure_of",
-           "label_norm", "require_matplotlib"]
+from emkit.exceptions import NotFittedError
+
+__all__ = ["as_float_array", "check_axes", "check_fitted", "check_n_features",
+           "component_colormap", "figure_and_axes", "figure_of", "label_norm",
+           "require_matplotlib"]
 
 MISSING_MATPLOTLIB = "plotting needs matplotlib: pip install 'emkit[plot]'"
 
@@ -74,3 +78,28 @@ def as_float_array(values, name):
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be numeric array-like, got {type(values).__name__}.") \
             from None
+
+
+def check_fitted(model, function):
+    """Raise a one-sentence NotFittedError naming ``function`` when ``model`` is unfitted."""
+    # HMMs make ``monitor_`` in their constructor (as hmmlearn does); fit sets startprob_.
+    fitted_attribute = "startprob_" if hasattr(model, "monitor_") else None
+    try:
+        check_is_fitted(model, fitted_attribute)
+    except NotFittedError:
+        raise NotFittedError(f"This {type(model).__name__} is not fitted yet; call fit "
+                             f"before {function}.") from None
+    except TypeError:
+        pass  # not a scikit-learn estimator: its own methods report what is wrong
+
+
+def check_n_features(model, n_features, function):
+    """Raise a one-sentence ValueError when X's width differs from the model's."""
+    fitted = getattr(model, "n_features_in_", None)
+    means = getattr(model, "means_", None)
+    if fitted is None and np.ndim(means) == 2:
+        fitted = np.shape(means)[1]  # HMMs keep no n_features_in_
+    if fitted is not None and int(fitted) != n_features:
+        raise ValueError(f"X has {n_features} features, but this {type(model).__name__} was "
+                         f"fitted on {int(fitted)}; pass {function} data with the columns "
+                         "the model was fitted on.")

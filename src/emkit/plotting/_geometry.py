@@ -8,25 +8,57 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PlaneView", "ellipse_geometry", "full_covariances", "plane_view"]
+from emkit.families import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
+
+__all__ = ["PlaneView", "component_means", "ellipse_geometry", "full_covariances", "plane_view"]
+
+
+def component_means(model):
+    """Return the component means of a model as (K, D) floats, or None.
+
+    Estimators with ``means_`` give those; a ``MixtureModel`` gives the ``means`` of its
+    fitted family (``components_``) when the family has them.
+    """
+    means = getattr(model, "means_", None)
+    if means is None:
+        means = getattr(getattr(model, "components_", None), "means", None)
+    if means is None or np.ndim(means) != 2:
+        return None
+    return np.asarray(means, dtype=np.float64)
 
 
 def full_covariances(model):
     """Return the component covariances of a Gaussian model as (K, D, D), or None.
 
     ``GaussianMixture`` stores them shaped by ``covariance_type`` (tied, diag and spherical
-    are expanded here); ``GaussianHMM`` exposes full matrices in ``covars_``. Models
-    without covariances give None.
+    are expanded here); ``GaussianHMM`` exposes full matrices in ``covars_``; a
+    ``MixtureModel`` of Gaussian components keeps them in its family. Models without
+    covariances give None.
     """
     if hasattr(type(model), "covars_"):
         return np.asarray(model.covars_, dtype=np.float64)
+    family = getattr(model, "components_", None)
+    if getattr(model, "covariances_", None) is None and family is not None:
+        kind = _gaussian_kind(family)
+        return None if kind is None else _expanded(family.covariances, family.means, kind)
     covariances = getattr(model, "covariances_", None)
     means = getattr(model, "means_", None)
     if covariances is None or means is None:
         return None
+    return _expanded(covariances, means, getattr(model, "covariance_type", "full"))
+
+
+def _gaussian_kind(family):
+    # The covariance structure of an emkit Gaussian family, None for other families.
+    kinds = ((GaussianFull, "full"), (GaussianTied, "tied"), (GaussianDiag, "diag"),
+             (GaussianSpherical, "spherical"))
+    return next((kind for cls, kind in kinds if isinstance(family, cls)), None)
+
+
+def _expanded(covariances, means, kind):
+    # (K, D, D) matrices from covariances stored as ``kind`` shapes them.
     covariances = np.asarray(covariances, dtype=np.float64)
     n_components, n_features = np.shape(means)
-    kind = getattr(model, "covariance_type", "full")
     if kind == "tied":
         return np.broadcast_to(covariances, (n_components, n_features, n_features)).copy()
     if kind == "diag":

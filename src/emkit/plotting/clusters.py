@@ -8,9 +8,10 @@ from numbers import Real
 
 import numpy as np
 
-from emkit.plotting._figure import (as_float_array, component_colormap, figure_and_axes,
-                                    label_norm)
-from emkit.plotting._geometry import ellipse_geometry, full_covariances, plane_view
+from emkit.plotting._figure import (as_float_array, check_fitted, check_n_features,
+                                    component_colormap, figure_and_axes, label_norm)
+from emkit.plotting._geometry import (component_means, ellipse_geometry, full_covariances,
+                                      plane_view)
 
 __all__ = ["plot_clusters_2d"]
 
@@ -26,10 +27,15 @@ def plot_clusters_2d(model, X, ax=None, n_std=2.0):
     ----------
     model : estimator
         A fitted emkit estimator with ``predict``. Gaussian models (``GaussianMixture``
-        with any ``covariance_type``, ``GaussianHMM``) get one ellipse per component;
-        models with ``means_`` get their means marked; others get the scatter alone.
+        with any ``covariance_type``, ``GaussianHMM``, a ``MixtureModel`` of Gaussian
+        components) get one ellipse per component; models with means (``means_``, or
+        ``means`` of a ``MixtureModel``'s components) get their means marked; others get
+        the scatter alone.
     X : array-like of shape (n_samples, n_features)
-        The data, with at least two features and two samples.
+        The data, with at least two features and two samples without NaN. Rows holding
+        NaN are left out of the scatter and of the principal axes (they have no place
+        in the plane); they are still passed to ``predict`` when the model accepts
+        missing values, so an HMM labels its whole sequence.
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
     n_std : float, default=2.0
@@ -45,7 +51,11 @@ def plot_clusters_2d(model, X, ax=None, n_std=2.0):
     """
     _check_n_std(n_std)
     points = _rows(X)
-    labels = np.asarray(model.predict(X))
+    check_fitted(model, "plot_clusters_2d")
+    check_n_features(model, points.shape[1], "plot_clusters_2d")
+    complete = ~np.isnan(points).any(axis=1)
+    labels = _labels(model, X, points, complete)
+    points = points[complete]
     view = plane_view(points, getattr(model, "feature_names_in_", None))
     means = _means(model, points.shape[1])
     n_colors = max(0 if means is None else len(means), int(labels.max()) + 1)
@@ -74,20 +84,34 @@ def _rows(X):
     if points.ndim != 2 or points.shape[1] < 2:
         raise ValueError(f"plot_clusters_2d needs X with at least two columns, got shape "
                          f"{points.shape}; use plot_density_1d for one feature.")
-    if points.shape[0] < 2:
-        raise ValueError(f"plot_clusters_2d needs at least two samples, got "
-                         f"{points.shape[0]}.")
-    if not np.all(np.isfinite(points)):
-        raise ValueError("X holds NaN or infinite values; drop those rows before plotting.")
+    if np.isinf(points).any():
+        raise ValueError("X holds infinite values; drop those rows (or set them to NaN) "
+                         "before plotting.")
+    n_complete = int(np.sum(~np.isnan(points).any(axis=1)))
+    if n_complete < 2:
+        raise ValueError(f"plot_clusters_2d needs at least two samples without NaN, got "
+                         f"{n_complete}.")
     return points
+
+
+def _labels(model, X, points, complete):
+    # The label of every complete row. The model sees the rows with NaN too where it can
+    # (an HMM's sequence stays whole); a model that refuses NaN labels the complete rows.
+    if complete.all():
+        return np.asarray(model.predict(X))
+    try:
+        return np.asarray(model.predict(X))[complete]
+    except ValueError:
+        rows = X.iloc[complete] if hasattr(X, "iloc") else points[complete]
+        return np.asarray(model.predict(rows))
 
 
 def _means(model, n_features):
     # Component centres in feature space, when the model has them in that shape.
-    means = getattr(model, "means_", None)
-    if means is None or np.ndim(means) != 2 or np.shape(means)[1] != n_features:
+    means = component_means(model)
+    if means is None or means.shape[1] != n_features:
         return None
-    return np.asarray(means, dtype=np.float64)
+    return means
 
 
 def _draw_components(ax, model, view, means, n_std, cmap):

@@ -21,8 +21,9 @@ def plot_criterion(result, ax=None):
     result : SelectionResult
         A model-selection result: ``table`` (dict of column name to 1-D array, one row per
         candidate, with at least ``"n_components"`` and the criterion column; an optional
-        ``"covariance_type"`` column splits the lines), ``criterion`` (the column to
-        draw) and ``best_index_`` (the row of the chosen candidate).
+        ``"covariance_type"`` column splits the lines, empty entries making one line
+        called 'candidates'), ``criterion`` (the column to draw) and ``best_index_``
+        (the row of the chosen candidate).
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
 
@@ -41,13 +42,17 @@ def plot_criterion(result, ax=None):
     for name, rows in groups.items():
         rows = rows[np.argsort(n_components[rows], kind="stable")]
         ax.plot(n_components[rows], values[rows], marker="o", label=name)
-    best_label = f"best: {n_components[best]:g} components"
-    if "covariance_type" in table:
-        best_label += f", {table['covariance_type'][best]}"
+    best_label = _best_label(table, n_components[best], best)
     ax.plot([n_components[best]], [values[best]], linestyle="none", marker="*",
             markersize=16, color="black", zorder=3, label=best_label)
     _decorate(ax, criterion)
     return figure
+
+
+def _best_label(table, n_components, best):
+    plural = "" if n_components == 1 else "s"
+    kind = str(table["covariance_type"][best]) if "covariance_type" in table else ""
+    return f"best: {n_components:g} component{plural}" + (f", {kind}" if kind else "")
 
 
 def _decorate(ax, criterion):
@@ -86,5 +91,6 @@ def _groups(table, n_rows):
     # Row indices of each covariance type, in order of first appearance.
     if "covariance_type" not in table:
         return {"candidates": np.arange(n_rows)}
-    kinds = [str(kind) for kind in table["covariance_type"]]
+    # Estimators without covariance types leave the column empty.
+    kinds = [str(kind) or "candidates" for kind in table["covariance_type"]]
     return {kind: np.flatnonzero([k == kind for k in kinds]) for kind in dict.fromkeys(kinds)}

@@ -4,11 +4,13 @@ On a grid, w_k p_k(x) = P(k | x) p(x) = ``predict_proba(grid) * exp(score_sample
 so any mixture estimator can be drawn without knowing its family.
 """
 
+import warnings
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
 
-from emkit.plotting._figure import as_float_array, figure_and_axes
+from emkit.plotting._figure import as_float_array, check_fitted, figure_and_axes
 
 __all__ = ["plot_density_1d"]
 
@@ -25,7 +27,7 @@ def plot_density_1d(model, X, ax=None, bins=50):
         ``MixtureModel``, ``PoissonMixture``, ...); it needs ``score_samples`` and
         ``predict_proba``.
     X : array-like of shape (n_samples,) or (n_samples, 1)
-        The data to draw as a histogram.
+        The data to draw as a histogram; NaN entries (missing values) are left out.
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
     bins : int, sequence or str, default=50
@@ -37,14 +39,19 @@ def plot_density_1d(model, X, ax=None, bins=50):
     figure : matplotlib.figure.Figure
         The figure that holds the plot. Its axes' first line is the mixture density
         ``exp(score_samples)`` on a grid; the next lines are the weighted components
-        w_k p_k, which sum to it.
+        w_k p_k, which sum to it. The grid spans the data with a margin of a tenth of
+        its range, except that it stays at x >= 0 (or x > 0) when the data is
+        non-negative and the model's family has no density below zero (Gamma,
+        Exponential, LogNormal).
     """
     x = _single_column(X)
     _check_model(model)
     _check_bins(bins)
     grid, log_density, discrete = _grid_and_log_density(model, x)
     density = np.exp(log_density)
-    components = np.asarray(model.predict_proba(grid[:, None])) * density[:, None]
+    with _unnamed_grid():
+        resp = np.asarray(model.predict_proba(grid[:, None]))
+    components = resp * density[:, None]
     figure, ax = figure_and_axes(ax)
     edges = np.arange(grid[0] - 0.5, grid[-1] + 1.0) if discrete else bins
     ax.hist(x, bins=edges, density=True, color="0.8", label="data")
@@ -65,14 +72,17 @@ def _single_column(X):
     if x.ndim != 1:
         raise ValueError(f"plot_density_1d draws one feature, but X has shape {x.shape}; "
                          "pass a single column (or use plot_clusters_2d).")
+    if np.isinf(x).any():
+        raise ValueError("X holds infinite values; drop them (or set them to NaN) before "
+                         "plotting.")
+    x = x[~np.isnan(x)]
     if x.size == 0:
-        raise ValueError("X is empty; pass at least one sample.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("X holds NaN or infinite values; drop those rows before plotting.")
+        raise ValueError("X has no samples without NaN; pass at least one observed value.")
     return x
 
 
 def _check_model(model):
+    check_fitted(model, "plot_density_1d")
     n_features = getattr(model, "n_features_in_", 1)
     if n_features != 1:
         raise ValueError(f"plot_density_1d needs a model fitted on one feature, but this "
@@ -88,18 +98,33 @@ def _grid_and_log_density(model, x):
     # (grid, log-density on it, whether the grid is the integers of an integer support)
     low, high = float(x.min()), float(x.max())
     pad = 0.1 * (high - low) if high > low else 1.0
-    grid = np.linspace(low - pad, high + pad, GRID_POINTS)
-    try:
-        return grid, _log_density(model, grid), False
-    except ValueError:
-        # Families with integer support (Poisson, Bernoulli) refuse a real grid; a model
-        # that is unfitted or wrong refuses the integer grid as well, with its own message.
-        grid = np.arange(np.floor(low), np.ceil(high) + 1.0)
-        return grid, _log_density(model, grid), True
+    grids = [np.linspace(low - pad, high + pad, GRID_POINTS)]
+    if low >= 0.0 > low - pad:
+        # Families on x >= 0 or x > 0 (Gamma, Exponential, ...) refuse negative points.
+        half_line = np.linspace(0.0, high + pad, GRID_POINTS)
+        grids += [half_line, half_line[1:]]
+    for grid in grids:
+        try:
+            return grid, _log_density(model, grid), False
+        except ValueError:
+            pass
+    # Families with integer support (Poisson, Bernoulli) refuse every real grid; a model
+    # that is wrong refuses the integer grid as well, with its own message.
+    grid = np.arange(np.floor(low), np.ceil(high) + 1.0)
+    return grid, _log_density(model, grid), True
+
+
+@contextmanager
+def _unnamed_grid():
+    # The grid is built here and has no column names, whatever the model was fitted on.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        yield
 
 
 def _log_density(model, grid):
-    log_density = model.score_samples(grid[:, None])
+    with _unnamed_grid():
+        log_density = model.score_samples(grid[:, None])
     if isinstance(log_density, tuple) or np.ndim(log_density) != 1:
         raise TypeError(f"plot_density_1d needs a mixture estimator, got "
                         f"{type(model).__name__}, whose density depends on a whole sequence.")

@@ -18,7 +18,8 @@ def plot_image(before, after, ax=None, titles=("before", "after"), labels=None):
     ----------
     before : array-like of shape (height, width) or (height, width, 3)
         The first image: grey, or colour (RGB; RGBA with 4 channels also works) with
-        floats in [0, 1] or integers in [0, 255].
+        floats in [0, 1] or integers in [0, 255]. NaN pixels (missing values, as
+        :func:`emkit.image.segment_image` accepts them) are drawn transparent.
     after : array-like of shape (height, width) or (height, width, 3)
         The second image, in the same forms.
     ax : sequence of matplotlib Axes, default=None
@@ -66,20 +67,41 @@ def _image(image, name):
     if not (image.ndim == 2 or colour) or image.size == 0:
         raise ValueError(f"{name} must be a grey (height, width) or colour (height, width, 3) "
                          f"image, got shape {image.shape}.")
-    if not np.all(np.isfinite(image)):
-        raise ValueError(f"{name} holds NaN or infinite values; replace them before plotting.")
+    if np.isinf(image).any():
+        raise ValueError(f"{name} holds infinite values; replace them (NaN marks a missing "
+                         "pixel) before plotting.")
     if colour:
         _check_colour_range(image, name)
+        return _transparent_where_missing(image)
     return image
+
+
+def _transparent_where_missing(image):
+    # A colour pixel with a NaN channel becomes a transparent RGBA pixel, as a NaN grey
+    # pixel is drawn by imshow.
+    missing = np.isnan(image).any(axis=2) if image.dtype.kind == "f" else None
+    if missing is None or not missing.any():
+        return image
+    alpha = image[:, :, 3] if image.shape[2] == 4 else np.ones(image.shape[:2])
+    rgba = np.dstack([image[:, :, :3], alpha]).astype(np.float64)
+    rgba[missing] = 0.0
+    return rgba
 
 
 def _check_colour_range(image, name):
     integers = np.issubdtype(image.dtype, np.integer)
     top = 255 if integers else 1
-    if image.min() < 0 or image.max() > top:
-        raise ValueError(f"The colour image {name} has values in [{image.min():g}, "
-                         f"{image.max():g}]; colours must lie in [0, {top}] "
+    low, high = _value_range(image) or (0.0, 0.0)
+    if low < 0 or high > top:
+        raise ValueError(f"The colour image {name} has values in [{low:g}, {high:g}]; "
+                         f"colours must lie in [0, {top}] "
                          f"({'integers' if integers else 'floats'}).")
+
+
+def _value_range(image):
+    # (min, max) of the observed values; None when every value is NaN.
+    observed = image[~np.isnan(image)] if image.dtype.kind == "f" else image
+    return (float(observed.min()), float(observed.max())) if observed.size else None
 
 
 def _titles(titles, with_labels):
@@ -125,7 +147,8 @@ def _panels(ax, n_panels, aspect):
 
 
 def _grey_range(images):
-    grey = [image for image in images if image.ndim == 2]
-    if not grey:
+    ranges = [_value_range(image) for image in images if image.ndim == 2]
+    ranges = [pair for pair in ranges if pair is not None]
+    if not ranges:
         return None, None
-    return min(float(image.min()) for image in grey), max(float(image.max()) for image in grey)
+    return min(low for low, _ in ranges), max(high for _, high in ranges)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -10,8 +11,10 @@ import numpy as np
 import pytest
 
 import emkit.cli
+import emkit.estimators
 from emkit.cli import main
-from emkit.cli.data import read_table
+from emkit.cli import data
+from emkit.cli.data import read_table, write_table
 from emkit.cli.errors import UsageError
 from emkit.cli import tools
 from emkit.cli.models import build_estimator
@@ -341,3 +344,199 @@ def test_parquet_files_are_read_with_their_column_names(tmp_path):
     X, names = read_table(str(tmp_path / "t.parquet")).features(["height", "count"])
     assert names == ["height", "count"]
     np.testing.assert_array_equal(X, [[1.0, 3], [2.5, 4], [np.nan, 5]])
+
+
+# -- awkward inputs and outputs ---------------------------------------------------------
+
+def test_text_tables_from_spreadsheets_and_other_tools(tmp_path):
+    cases = {  # file: (bytes, names, values)
+        "trailing.csv": (b"a,b,\n1,2,\n3,4,\n", ["a", "b"], [[1, 2], [3, 4]]),
+        "trailing_plain.csv": (b"1,2,,\n3,,,\n", ["x0", "x1"], [[1, 2], [3, np.nan]]),
+        "tabs.csv": (b"a\tb\n1\t2\n3\t4\n", ["a", "b"], [[1, 2], [3, 4]]),
+        "semicolons.csv": (b"a;b\r\n1;2\r\n3;4\r\n", ["a", "b"], [[1, 2], [3, 4]]),
+        "one_column.csv": (b"my value\n1.5\n-2e3\n", ["my value"], [[1.5], [-2000]]),
+        "excel.txt": ("a\tb\r\n1\t2\r\n3\t4\r\n".encode("utf-16"), ["a", "b"],
+                      [[1, 2], [3, 4]]),
+        "bom.csv": (b'\xef\xbb\xbf"a","b"\r\n"1","-2.5E-1"\r\n', ["a", "b"], [[1, -0.25]]),
+    }
+    for name, (raw, names, expected) in cases.items():
+        (tmp_path / name).write_bytes(raw)
+        X, found = read_table(str(tmp_path / name)).features()
+        assert found == names, name
+        np.testing.assert_array_equal(X, expected)
+
+
+def test_text_table_cells_that_cannot_be_used(tmp_path):
+    (tmp_path / "inf.csv").write_text("a,b\n1,2\n3,-inf\n")
+    with pytest.raises(UsageError, match="inf.csv line 3, column 'b': '-inf' is not a finite "
+                                         "number; fix the cell or leave it empty"):
+        read_table(str(tmp_path / "inf.csv")).features()
+    np.save(tmp_path / "inf.npy", np.array([[1.0, 2.0], [np.inf, 3.0]]))
+    with pytest.raises(UsageError, match="inf.npy row 1, column 0: 'inf' is not a finite"):
+        read_table(str(tmp_path / "inf.npy")).features()
+    (tmp_path / "latin.csv").write_bytes("température\n1\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="latin.csv is not UTF-8 text; save it as a UTF-8 CSV"):
+        read_table(str(tmp_path / "latin.csv"))
+    with pytest.raises(UsageError, match="is a folder; give the data file's path"):
+        read_table(str(tmp_path))
+
+
+def test_columns_by_generated_name_and_numeric_sequence_ids(tmp_path):
+    (tmp_path / "plain.csv").write_text("1,5,7\n2,1,7.0\n3,1,8\n")
+    table = read_table(str(tmp_path / "plain.csv"))
+    X, names = table.features(["x2", "0"])
+    assert names == ["x2", "x0"]
+    np.testing.assert_array_equal(X, [[7, 1], [7, 2], [8, 3]])
+    lengths, index = table.sequence_lengths("x2")  # 7 and 7.0 are the same id
+    assert index == 2 and lengths.tolist() == [2, 1]
+    (tmp_path / "nan_id.csv").write_text("v,id\n1,7\n2,nan\n")
+    with pytest.raises(UsageError, match="line 3, column 'id': the sequence id is empty"):
+        read_table(str(tmp_path / "nan_id.csv")).sequence_lengths("id")
+
+
+def test_output_tables_are_written_whole_whatever_the_case_of_the_suffix(tmp_path,
+                                                                          monkeypatch):
+    columns = {"label": np.array([0, 1, 1])}
+    write_table(str(tmp_path / "OUT.NPY"), columns)
+    assert os.listdir(tmp_path) == ["OUT.NPY"]
+    np.testing.assert_array_equal(np.load(tmp_path / "OUT.NPY"), [[0], [1], [1]])
+    old = tmp_path / "old.csv"
+    write_table(str(old), {"a": np.array([1.5, -2.0]), "b": np.array([3, 4])})
+    assert old.read_text() == "a,b\n1.5,3\n-2.0,4\n"
+    old.write_text("label\n7\n")
+
+    def fail(stream, columns, delimiter):
+        stream.write("label\n0\n")
+        raise OSError("disk full")
+    monkeypatch.setattr(data, "_write_text", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_table(str(old), columns)
+    assert old.read_text() == "label\n7\n" and sorted(os.listdir(tmp_path)) == ["OUT.NPY",
+                                                                                 "old.csv"]
+
+
+def test_a_dash_output_is_standard_output(files, tmp_path, capsys):
+    model = build_estimator("gmm", 3, {"seed": 0}).fit(files.X)
+    save(model, tmp_path / "m.emkit")
+    predict = run_here(capsys, "predict", tmp_path / "m.emkit", files.root / "data.csv",
+                       "--columns", "a,b", "-o", "-")
+    sample = run_here(capsys, "sample", tmp_path / "m.emkit", "-n", "4", "--seed", "1", "-o",
+                      "-")
+    assert predict.status == sample.status == 0 and predict.err == sample.err == ""
+    lines = predict.out.splitlines()
+    assert lines[0] == "label" and len(lines) == len(files.X) + 1
+    np.testing.assert_array_equal(np.array(lines[1:], dtype=int), model.predict(files.X))
+    drawn = model.set_params(random_state=1).sample(4)[0]
+    assert sample.out.splitlines()[0] == "x0,x1"
+    np.testing.assert_array_equal([line.split(",") for line in sample.out.splitlines()[1:]],
+                                  drawn.astype(str))
+    assert not (tmp_path / "-").exists() and not (files.root / "-").exists()
+
+
+def one_error_line(done):
+    """The message of a command that failed on bad input: exit 2, one stderr line."""
+    assert done.status == 2 and done.out == "", done
+    lines = done.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("emkit: error: "), done.err
+    return lines[0][len("emkit: error: "):]
+
+
+def test_an_unfitted_model_file_says_to_fit_it(tmp_path, capsys):
+    for name in ("GaussianMixture", "CategoricalHMM"):
+        save(getattr(emkit.estimators, name)(2), tmp_path / f"{name}.emkit")
+    path = tmp_path / "GaussianMixture.emkit"
+    (tmp_path / "d.csv").write_text("a\n1\n2\n")
+    for argv in (["predict", path, tmp_path / "d.csv"], ["score", path, tmp_path / "d.csv"],
+                 ["sample", path, "-n", "2"],
+                 ["predict", tmp_path / "CategoricalHMM.emkit", tmp_path / "d.csv"]):
+        message = one_error_line(run_here(capsys, *argv))
+        assert message.endswith("holds an unfitted model; fit one first with 'emkit fit'.")
+        assert str(argv[1]) in message
+
+
+def test_log_messages_of_a_fit_are_warning_lines(tmp_path, capsys):
+    (tmp_path / "tiny.csv").write_text("v\n1\n2\n1.5\n5\n")
+    done = run_here(capsys, "fit", tmp_path / "tiny.csv", "-m", "hmm-gaussian", "-k", "3",
+                    "--seed", "0", "-o", tmp_path / "t.emkit", "--json")
+    assert done.status == 0
+    message = ("Fitting a model with 14 free scalar parameters with only 4 data points will "
+               "result in a degenerate solution.")
+    assert done.err.splitlines() == [f"emkit: warning: {message}"]
+    assert json.loads(done.out)["warnings"] == [message]
+
+
+def test_outputs_are_checked_before_any_work(files, tmp_path, capsys):
+    data_file = tmp_path / "d.csv"
+    data_file.write_text("a,b\n1,2\n3,4\n5,7\n")
+    (tmp_path / "folder").mkdir()
+    model = tmp_path / "m.emkit"
+    save(build_estimator("gmm", 1, {"seed": 0}).fit(files.X), model)
+    (tmp_path / "locked.csv").write_text("old\n")
+    (tmp_path / "locked.csv").chmod(0o444)
+    folder, again = "folder' is a folder; give a file name", "is also an input of this command"
+    cases = [  # (phrase in the message, arguments)
+        (folder, ["fit", data_file, "-m", "gmm", "-k", "1", "-o", tmp_path / "folder"]),
+        (folder, ["predict", model, data_file, "-o", tmp_path / "folder"]),
+        ("the folder of", ["sample", model, "-n", "2", "-o", tmp_path / "no" / "s.csv"]),
+        ("d.csv' " + again, ["predict", model, data_file, "-o", data_file]),
+        ("m.emkit' " + again, ["sample", model, "-n", "2", "-o", model]),
+        ("d.csv' " + again + "; write the output to another file.",
+         ["fit", data_file, "-m", "gmm", "-k", "1", "-o", data_file]),
+        ("locked.csv' is read-only; make it writable",
+         ["predict", model, data_file, "-o", tmp_path / "locked.csv"]),
+        ("argument --seed: '4294967296' must be from 0 to 4294967295",
+         ["sample", model, "-n", "2", "--seed", "4294967296"]),
+    ]
+    for phrase, argv in cases:
+        assert phrase in one_error_line(run_here(capsys, *argv)), argv
+    assert data_file.read_text() == "a,b\n1,2\n3,4\n5,7\n"
+    assert (tmp_path / "locked.csv").read_text() == "old\n"
+    assert sorted(os.listdir(tmp_path)) == ["d.csv", "folder", "locked.csv", "m.emkit"]
+
+
+def test_info_puts_a_family_parameter_on_one_line(tmp_path, capsys):
+    from emkit.families import Poisson
+    rng = np.random.default_rng(0)
+    X = rng.poisson(np.repeat([[1.0], [6.0]], 30, axis=0), size=(60, 2)).astype(float)
+    model = emkit.MixtureModel(Poisson([[1.0, 1.0], [5.0, 5.0]]), random_state=0).fit(X)
+    save(model, tmp_path / "m.emkit")
+    text = run_here(capsys, "info", tmp_path / "m.emkit")
+    as_json = run_here(capsys, "info", tmp_path / "m.emkit", "--json")
+    assert text.status == as_json.status == 0
+    lines = text.out.splitlines()
+    assert len(lines) == 4 and lines[1].startswith("parameters: assignment='soft', "
+                                                   "components=Poisson(rate=[[1. 1.] [5. 5.]])")
+    assert json.loads(as_json.out)["parameters"]["components"] == {
+        "family": "Poisson", "rate": [[1.0, 1.0], [5.0, 5.0]]}
+
+
+def test_a_row_of_empty_cells_is_a_row_of_missing_values(tmp_path, capsys):
+    # Only blank lines are skipped, so every output row still matches its input row.
+    (tmp_path / "gaps.csv").write_text("a,b\n0,0.5\n,\n\n5,6\n , \n5.5,6.5\n")
+    X, _ = read_table(str(tmp_path / "gaps.csv")).features()
+    np.testing.assert_array_equal(X, [[0, 0.5], [np.nan, np.nan], [5, 6], [np.nan, np.nan],
+                                      [5.5, 6.5]])
+    done = run_here(capsys, "fit", tmp_path / "gaps.csv", "-m", "hmm-gaussian", "-k", "2",
+                    "--seed", "0", "-o", tmp_path / "m.emkit", "-q")
+    assert done.status == 0, done.err
+    predict = run_here(capsys, "predict", tmp_path / "m.emkit", tmp_path / "gaps.csv")
+    assert predict.status == 0 and len(predict.out.splitlines()) == 1 + 5
+
+
+def test_a_likelihood_that_is_not_finite_is_bad_input(tmp_path, capsys):
+    # One row cannot give a Gaussian state a variance.
+    (tmp_path / "one.csv").write_text("a\n1\n")
+    done = run_here(capsys, "fit", tmp_path / "one.csv", "-m", "hmm-gaussian", "-k", "1",
+                    "-o", tmp_path / "m.emkit", "-q")
+    assert done.status == 2 and done.out == ""
+    assert done.err.splitlines()[-1].startswith("emkit: error: The log-likelihood is not "
+                                                "finite")
+    assert all(line.startswith("emkit: warning: ") for line in done.err.splitlines()[:-1])
+
+
+def test_hmm_categorical_asks_for_one_column(tmp_path, capsys):
+    (tmp_path / "codes.csv").write_text("u,v\n0,1\n2,1\n1,0\n")
+    message = one_error_line(run_here(capsys, "fit", tmp_path / "codes.csv", "-m",
+                                      "hmm-categorical", "-k", "2", "-o", tmp_path / "m.emkit"))
+    assert message.endswith("codes.csv gives 2 (u, v); choose one with --columns.")
+    assert message.startswith("hmm-categorical takes one column of symbols")

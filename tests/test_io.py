@@ -507,3 +507,53 @@ def test_pathlike_and_compressed_sizes_are_checked(saved):
         assert info.compress_type == zipfile.ZIP_STORED
         assert info.file_size == len(_npy(np.ones((2, 3))))
     assert zlib.crc32(members[archive.member_name(RATE)]) == info.CRC
+
+
+# -- where a file is written ---------------------------------------------------------
+def test_save_refuses_a_read_only_file_and_leaves_it(fitted, tmp_path):
+    # Renaming over a file would replace it even where the file itself is protected.
+    path = tmp_path / "kept.emkit"
+    old, X = fitted["PoissonMixture"]
+    save(old, path)
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="kept.emkit' is read-only; make it writable"):
+        save(fitted["BernoulliMixture"][0], path)
+    assert sorted(os.listdir(tmp_path)) == ["kept.emkit"]
+    assert_array_equal(load(path).predict(X), old.predict(X))
+
+
+def test_save_keeps_the_permissions_of_the_file_it_replaces(fitted, tmp_path):
+    path = tmp_path / "private.emkit"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    save(fitted["PoissonMixture"][0], path)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_save_onto_a_folder_names_the_folder(fitted, tmp_path):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(IsADirectoryError, match="out' is a folder; give a file name"):
+        save(fitted["PoissonMixture"][0], tmp_path / "out")
+    assert os.listdir(tmp_path) == ["out"]
+
+
+def test_save_to_a_long_unicode_name_with_spaces(fitted, tmp_path):
+    # The temporary file must not be longer than the longest name the folder allows.
+    model, X = fitted["PoissonMixture"]
+    folder = tmp_path / "modèles à tester"
+    folder.mkdir()
+    path = folder / ("é " * 60 + "x" * 64 + ".emkit")
+    assert len(os.fsencode(path.name)) == 250
+    save(model, path)
+    assert_array_equal(load(path).predict(X), model.predict(X))
+    assert os.listdir(folder) == [path.name]
+
+
+def test_a_folder_that_cannot_be_written_is_named(fitted, tmp_path, monkeypatch):
+    def refuse(path, flags, mode=0o777):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(archive.os, "open", refuse)
+    with pytest.raises(PermissionError, match="Cannot write in the folder .*; choose a folder "
+                                              "you can write to") as info:
+        save(fitted["PoissonMixture"][0], tmp_path / "m.emkit")
+    assert ".tmp" not in str(info.value)

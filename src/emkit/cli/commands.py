@@ -12,9 +12,9 @@ from emkit.cli.errors import UsageError
 from emkit.cli.models import (MODELS, build_estimator, expected_columns, is_sequential,
                               kind_name)
 from emkit.cli.progress import FitProgress
+from emkit.families.base import Family
 
-__all__ = ["fit", "predict", "score", "sample", "info", "check_output_folders",
-           "read_features"]
+__all__ = ["fit", "predict", "score", "sample", "info", "check_outputs", "read_features"]
 
 FIT_OPTIONS = ("covariance_type", "max_iter", "tol", "n_init", "seed")
 FITTED_SUMMARY = ("weights_", "startprob_", "transmat_", "means_", "lambdas_", "emissionprob_",
@@ -52,23 +52,47 @@ def read_features(path, columns=None, lengths_column=None):
     return X, names, lengths
 
 
-def check_output_folders(*paths):
-    """Refuse, before any work, output paths whose folder does not exist.
+def check_outputs(*paths, inputs=()):
+    """Refuse, before any work, output paths that cannot be written or would lose an input.
 
     Parameters
     ----------
     *paths : str or None
-        Output files; None entries are skipped.
+        Output files; None and ``-`` (standard output) are skipped.
+    inputs : tuple of str, default=()
+        The files the command reads, which an output must not replace.
     """
-    for path in filter(None, paths):
+    from emkit.io.archive import check_replaceable
+    for path in paths:
+        if path is None or path == "-":
+            continue
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise UsageError(f"the folder of {path!r} does not exist; create it first.")
+        check_replaceable(path)
+        if any(_same_file(path, source) for source in inputs):
+            raise UsageError(f"{path!r} is also an input of this command; write the "
+                             "output to another file.")
+
+
+def _same_file(path, other):
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # one of them does not exist
+        return False
 
 
 def _load(path):
     from emkit.io import load
     return load(path)
+
+
+def _load_fitted(path):
+    from emkit.io.kinds import kind_of
+    model = _load(path)
+    if not all(hasattr(model, name) for name in kind_of(model).needed):
+        raise UsageError(f"{path!r} holds an unfitted model; fit one first with 'emkit fit'.")
+    return model
 
 
 def _save(model, path):
@@ -125,9 +149,12 @@ def fit(args, out):
     """
     kind = MODELS[args.model]
     _check_lengths_allowed(kind.sequential, args.lengths_column)
-    check_output_folders(args.output)
+    check_outputs(args.output, inputs=(args.data,))
     X, names, lengths = read_features(args.data, args.columns, args.lengths_column)
     _check_n_components(args.k, len(X), args.data)
+    if args.model == "hmm-categorical" and X.shape[1] != 1:
+        raise UsageError(f"hmm-categorical takes one column of symbols but {args.data} gives "
+                         f"{X.shape[1]} ({', '.join(names)}); choose one with --columns.")
     model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
     max_iter = model.n_iter if kind.sequential else model.max_iter
     with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
@@ -159,7 +186,9 @@ def predict(args, out):
     out : Output
         Where results go.
     """
-    model = _load(args.model_file)
+    output = _file_output(args)
+    check_outputs(output, inputs=(args.model_file, args.data))
+    model = _load_fitted(args.model_file)
     X, lengths = _model_input(model, args)
     extra = _sequence_args(model, lengths)
     if args.proba:
@@ -170,14 +199,19 @@ def predict(args, out):
         labels = model.predict(X, *extra)
         columns = {"label": labels}
         result = {"labels": labels}
-    record = {"command": "predict", "n_samples": len(X), "output": args.output}
-    if args.output is not None:
-        write_table(args.output, columns)
-        out.emit(record, [f"wrote {len(X)} rows to {args.output}"])
+    record = {"command": "predict", "n_samples": len(X), "output": output}
+    if output is not None:
+        write_table(output, columns)
+        out.emit(record, [f"wrote {len(X)} rows to {output}"])
     elif out.json:
         out.emit({**record, **result})
     else:
         write_table(None, columns)
+
+
+def _file_output(args):
+    # -o - is standard output, the same as no -o.
+    return None if args.output == "-" else args.output
 
 
 def score(args, out):
@@ -190,7 +224,7 @@ def score(args, out):
     out : Output
         Where results go.
     """
-    model = _load(args.model_file)
+    model = _load_fitted(args.model_file)
     X, lengths = _model_input(model, args)
     total = _total_log_likelihood(model, X, lengths)
     record = {"command": "score", "n_samples": len(X), "log_likelihood": total,
@@ -209,7 +243,9 @@ def sample(args, out):
     out : Output
         Where results go.
     """
-    model = _load(args.model_file)
+    output = _file_output(args)
+    check_outputs(output, inputs=(args.model_file,))
+    model = _load_fitted(args.model_file)
     if is_sequential(model):
         X, labels = model.sample(args.n_samples, random_state=args.seed)
     else:
@@ -221,10 +257,10 @@ def sample(args, out):
     if args.labels:
         columns["state" if is_sequential(model) else "component"] = labels
     record = {"command": "sample", "n_samples": len(X), "columns": list(columns),
-              "output": args.output}
-    if args.output is not None:
-        write_table(args.output, columns)
-        out.emit(record, [f"wrote {len(X)} samples to {args.output}"])
+              "output": output}
+    if output is not None:
+        write_table(output, columns)
+        out.emit(record, [f"wrote {len(X)} samples to {output}"])
     elif out.json:
         out.emit({**record, "samples": X, "labels": labels})
     else:
@@ -250,8 +286,9 @@ def info(args, out):
     """
     model = _load(args.model_file)
     fitted = {name: getattr(model, name) for name in FITTED_SUMMARY if hasattr(model, name)}
+    parameters = {name: _family_record(value) for name, value in model.get_params().items()}
     record = {"command": "info", "file": args.model_file, "model": kind_name(model),
-              "class": type(model).__name__, "parameters": model.get_params(),
+              "class": type(model).__name__, "parameters": parameters,
               "fit": _fit_summary(model), "fitted": fitted}
     lines = [f"model: {record['model']} ({record['class']})",
              "parameters: " + ", ".join(f"{k}={_brief(v)}" for k, v in
@@ -273,11 +310,26 @@ def _fit_summary(model):
     return summary
 
 
+def _family_record(value):
+    # A family (or a list of them) as its class name and fields, which JSON and text show.
+    if isinstance(value, Family):
+        fields = {key: _family_record(item) for key, item in value.to_dict().items()}
+        return {"family": type(value).__name__, **fields}
+    if isinstance(value, (list, tuple)) and any(isinstance(item, Family) for item in value):
+        return [_family_record(item) for item in value]
+    return value
+
+
 def _brief(value):
+    if isinstance(value, dict) and "family" in value:
+        fields = ", ".join(f"{k}={_brief(v)}" for k, v in value.items() if k != "family")
+        return f"{value['family']}({fields})"
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return "[" + ", ".join(_brief(item) for item in value) + "]"
     if isinstance(value, (np.ndarray, list)) or np.ndim(value) > 0:
         text = np.array2string(np.asarray(value), precision=4, threshold=24,
                                suppress_small=True)
         return " ".join(text.split())
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
-    return repr(value)
+    return " ".join(repr(value).split())

@@ -60,7 +60,7 @@ class Table:
         index : int
         """
         key = str(key).strip()
-        if self.has_header and key in self.names:
+        if key in self.names:  # a header's names, or the x0, x1, ... messages show
             return self.names.index(key)
         if key.lstrip("-").isdigit() and 0 <= int(key) < len(self.columns):
             return int(key)
@@ -109,15 +109,23 @@ class Table:
         """
         cells = self.columns[index]
         if cells.dtype.kind in "biuf":
-            return cells.astype(np.float64)
-        filled = np.where(np.isin(np.char.lower(cells), MISSING), "nan", cells)
-        try:
-            return filled.astype(np.float64)
-        except ValueError:
-            row = next(i for i, cell in enumerate(filled) if not _is_number(cell))
-            raise UsageError(
-                f"{self.source} {self.row_label(row)}, {self.label(index)}: {str(cells[row])!r} is "
-                "not a number; fix the cell or leave it empty for a missing value.") from None
+            values = cells.astype(np.float64)
+        else:
+            filled = np.where(np.isin(np.char.lower(cells), MISSING), "nan", cells)
+            try:
+                values = filled.astype(np.float64)
+            except ValueError:
+                row = next(i for i, cell in enumerate(filled) if not _is_number(cell))
+                raise self._cell_error(index, row, "not a number") from None
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            raise self._cell_error(index, int(infinite[0]), "not a finite number")
+        return values
+
+    def _cell_error(self, index, row, problem):
+        return UsageError(f"{self.source} {self.row_label(row)}, {self.label(index)}: "
+                          f"{str(self.columns[index][row])!r} is {problem}; fix the cell or "
+                          "leave it empty for a missing value.")
 
     def features(self, columns=None, exclude=()):
         """Return the float feature matrix and the names of its columns.
@@ -162,11 +170,14 @@ class Table:
         """
         index = self.column_index(key)
         ids = self.columns[index]
-        blank = np.isnan(ids) if ids.dtype.kind == "f" else (ids == "")
+        blank = (np.isnan(ids) if ids.dtype.kind == "f" else
+                 np.isin(np.char.lower(ids.astype(str)), MISSING))
         if np.any(blank):
             row = int(np.flatnonzero(blank)[0])
             raise UsageError(f"{self.source} {self.row_label(row)}, {self.label(index)}: the "
                              "sequence id is empty; give every row a sequence id.")
+        if ids.dtype.kind not in "biuf" and all(map(_is_number, ids)):
+            ids = ids.astype(np.float64)  # 7 and 7.0 name the same sequence
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
         return np.diff(np.r_[starts, len(ids)]), index
 
@@ -183,8 +194,10 @@ def read_table(path):
     """Read a data file into a :class:`Table`.
 
     The format follows the extension: ``.npy``, ``.parquet``/``.pq``, and text otherwise
-    (``.csv`` comma, ``.tsv``/``.tab`` tab, others sniffed). A first text row that is not all
-    numbers is a header.
+    (UTF-8, or UTF-16 with a byte-order mark): ``.csv`` comma, ``.tsv``/``.tab`` tab, sniffed
+    when the first line lacks that delimiter and for other extensions. A first text row that
+    is not all numbers is a header; blank lines are skipped, an empty last column (a
+    trailing delimiter) is dropped, and infinities are refused.
 
     Parameters
     ----------
@@ -195,6 +208,8 @@ def read_table(path):
     -------
     table : Table
     """
+    if os.path.isdir(path):
+        raise UsageError(f"{path!r} is a folder; give the data file's path.")
     if not os.path.isfile(path):
         raise UsageError(f"data file {path!r} does not exist.")
     suffix = os.path.splitext(path)[1].lower()
@@ -239,13 +254,8 @@ def _frame_column(series):
 
 
 def _read_text(path, suffix):
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not a text file; pass a CSV, TSV, .npy or Parquet "
-                         "file.") from None
-    rows, lines = _split_rows(text, DELIMITERS.get(suffix) or _sniff(text))
+    text = _decode(path)
+    rows, lines = _split_rows(text, _delimiter(text, suffix))
     if not rows:
         raise UsageError(f"{path} holds no rows.")
     names = None
@@ -260,7 +270,29 @@ def _read_text(path, suffix):
                              f"{'header' if names else 'first row'} has {width}; every row "
                              "needs the same number of cells.")
     cells = np.array(rows, dtype=str).reshape(len(rows), width)
+    while width > 1 and not (names and names[width - 1]) and not np.any(cells[:, width - 1]):
+        width -= 1  # an empty last column: the trailing delimiter of a spreadsheet export
+    names = names[:width] if names else None
     return Table([cells[:, j] for j in range(width)], names, path, np.asarray(lines))
+
+
+def _decode(path):
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    # Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark.
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text; save it as a UTF-8 CSV or TSV file (or "
+                         "pass a .npy or Parquet file).") from None
+
+
+def _delimiter(text, suffix):
+    # The extension's delimiter, unless the first line does not hold it (a TSV named .csv).
+    delimiter = DELIMITERS.get(suffix)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return delimiter if delimiter is not None and delimiter in first else _sniff(text)
 
 
 def _sniff(text):
@@ -286,7 +318,7 @@ def _split_rows(text, delimiter):
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     for row in reader:
         row = [cell.strip() for cell in row]
-        if any(row):
+        if len(row) > 1 or any(row):  # a blank line is skipped, a row of empty cells kept
             rows.append(row)
             lines.append(reader.line_num)
     return rows, lines
@@ -314,7 +346,9 @@ def write_table(path, columns):
     """Write named columns to ``path`` (``-`` or None: CSV on stdout).
 
     ``.npy`` gets a 2-D float array (or int when all columns are integers), ``.parquet``
-    needs pandas, ``.tsv`` is tab-separated, anything else is CSV with a header.
+    needs pandas, ``.tsv`` is tab-separated, anything else is CSV with a header. A file
+    is written whole or not at all: an existing one is replaced only once the new one is
+    complete.
 
     Parameters
     ----------
@@ -323,16 +357,26 @@ def write_table(path, columns):
     columns : dict of str to ndarray
         Column name to 1-D values, all of the same length.
     """
-    suffix = "" if path in (None, "-") else os.path.splitext(path)[1].lower()
+    from emkit.io.archive import atomic_write
+    if path in (None, "-"):
+        _write_text(sys.stdout, columns, ",")
+        return
+    suffix = os.path.splitext(path)[1].lower()
     if suffix == ".npy":
-        np.save(path, np.column_stack(list(columns.values())))
+        atomic_write(path, lambda stream: np.save(stream, np.column_stack(list(
+            columns.values()))))
     elif suffix in PARQUET:
         _write_parquet(path, columns)
-    elif path in (None, "-"):
-        _write_text(sys.stdout, columns, ",")
     else:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            _write_text(handle, columns, DELIMITERS.get(suffix, ","))
+        atomic_write(path, lambda stream: _write_text_file(stream, columns,
+                                                           DELIMITERS.get(suffix, ",")))
+
+
+def _write_text_file(stream, columns, delimiter):
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    _write_text(text, columns, delimiter)
+    text.flush()
+    text.detach()  # the caller still syncs and closes the binary stream
 
 
 def _write_text(stream, columns, delimiter):
@@ -344,9 +388,11 @@ def _write_text(stream, columns, delimiter):
 
 
 def _write_parquet(path, columns):
+    from emkit.io.archive import atomic_write
     try:
         import pandas
-        pandas.DataFrame(columns).to_parquet(path)
+        frame = pandas.DataFrame(columns)
+        atomic_write(path, frame.to_parquet)
     except ImportError:
         raise ImportError(f"writing Parquet files needs pandas and pyarrow: {PARQUET_HINT}") \
             from None

@@ -13,8 +13,9 @@ class UsageError(ValueError):
     """A command-line value or input file that cannot be used, in one sentence."""
 
 
-# ModelFileError and scikit-learn's InvalidParameterError are ValueError subclasses.
-USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
+# ModelFileError and scikit-learn's InvalidParameterError are ValueError subclasses; the
+# engine raises FloatingPointError for a likelihood the data make infinite, with advice.
+USER_ERRORS = (ValueError, TypeError, OSError, ImportError, FloatingPointError)
 
 
 def describe(exc):

@@ -4,6 +4,7 @@ Warnings raised while a command runs become ``emkit: warning:`` lines on stderr.
 """
 
 import json
+import logging
 import math
 import warnings
 from contextlib import contextmanager
@@ -98,6 +99,9 @@ class Output:
     def capturing_warnings(self):
         """Turn warnings raised inside the block into one ``emkit: warning:`` line each.
 
+        Warnings logged by emkit's logger (e.g. an HMM fitted to too little data) are
+        shown the same way instead of as bare log lines.
+
         Yields
         ------
         output : Output
@@ -108,10 +112,33 @@ class Output:
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             warnings.showwarning = self._show
-            yield self
+            with _logged_as_warnings(self._show):
+                yield self
 
     def _show(self, message, category, filename, lineno, file=None, line=None):
         text = " ".join(str(message).split())
         if text not in self.warnings:
             self.warnings.append(text)
             show_warning(text)
+
+
+class _WarningLines(logging.Handler):
+    def __init__(self, show):
+        super().__init__(logging.WARNING)
+        self.show = show
+
+    def emit(self, record):
+        self.show(record.getMessage(), None, record.pathname, record.lineno)
+
+
+@contextmanager
+def _logged_as_warnings(show):
+    logger = logging.getLogger("emkit")
+    handler, propagate = _WarningLines(show), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -10,6 +10,8 @@ from emkit.cli.models import MODELS
 __all__ = ["build_parser", "component_list", "covariance_list", "positive_int"]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+MAX_SEED = 2**32 - 1
+OUTPUT_HELP = "output table (.csv, .tsv, .npy, .parquet); default or -: CSV on stdout"
 EPILOG = """examples:
   emkit fit data.csv --model gmm -k 3 -o model.emkit
   emkit predict model.emkit data.csv -o labels.csv
@@ -44,13 +46,14 @@ def positive_int(text):
     return value
 
 
-def _non_negative_int(text):
+def _seed(text):
+    # numpy's RandomState takes seeds from 0 to 2**32 - 1.
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to {MAX_SEED}")
     return value
 
 
@@ -138,7 +141,7 @@ def _fit_options(parser, seed_default=None):
     parser.add_argument("--max-iter", type=positive_int, default=None, metavar="N",
                         help="most EM iterations per start (default: the model's, 100 for "
                              "mixtures and 10 for HMMs)")
-    parser.add_argument("--seed", type=_non_negative_int, default=seed_default, metavar="S",
+    parser.add_argument("--seed", type=_seed, default=seed_default, metavar="S",
                         help=f"random seed (default: {seed_default})")
 
 
@@ -171,19 +174,17 @@ def _add_model_commands(commands, flags):
         if name == "predict":
             cmd.add_argument("--proba", action="store_true",
                              help="one probability column per component instead of labels")
-            cmd.add_argument("-o", "--output", metavar="FILE",
-                             help="output table (.csv, .tsv, .npy); default: CSV on stdout")
+            cmd.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     cmd = commands.add_parser("sample", parents=[flags], help="draw rows from a model",
                               description="Draw random rows from a fitted model.")
     cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")
     cmd.add_argument("-n", "--n-samples", type=positive_int, required=True, metavar="N",
                      help="number of rows (the sequence length for HMMs)")
-    cmd.add_argument("--seed", type=_non_negative_int, metavar="S",
+    cmd.add_argument("--seed", type=_seed, metavar="S",
                      help="random seed (default: the model's random_state)")
     cmd.add_argument("--labels", action="store_true",
                      help="add the component (state) of each row as a last column")
-    cmd.add_argument("-o", "--output", metavar="FILE",
-                     help="output table (.csv, .tsv, .npy); default: CSV on stdout")
+    cmd.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     cmd = commands.add_parser("info", parents=[flags], help="describe a model file",
                               description="Show a model file's kind, parameters and fit.")
     cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")
@@ -205,7 +206,7 @@ def _add_select(commands, flags):
     _data_options(cmd, lengths=False)
     cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",
                      help="starts per candidate (default: 1)")
-    cmd.add_argument("--seed", type=_non_negative_int, metavar="S",
+    cmd.add_argument("--seed", type=_seed, metavar="S",
                      help="random seed (default: None)")
     cmd.add_argument("-o", "--output", metavar="MODEL", help="save the best model here")
     cmd.add_argument("--plot", metavar="PNG", help="plot the criterion (needs matplotlib)")
@@ -229,7 +230,7 @@ def _add_segment(commands, flags):
                      help="number of starts (default: 1)")
     cmd.add_argument("--max-iter", type=positive_int, default=100, metavar="N",
                      help="most EM iterations (default: 100)")
-    cmd.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    cmd.add_argument("--seed", type=_seed, default=0, metavar="S",
                      help="random seed (default: 0)")
 
 

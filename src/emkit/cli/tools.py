@@ -9,7 +9,7 @@ import io
 
 import numpy as np
 
-from emkit.cli.commands import check_output_folders, read_features
+from emkit.cli.commands import check_outputs, read_features
 from emkit.cli.errors import UsageError
 from emkit.cli.progress import SelectProgress
 
@@ -57,7 +57,7 @@ def select(args, out):
         Where results go.
     """
     from emkit.selection import select as run_selection
-    check_output_folders(args.output, args.plot)
+    check_outputs(args.output, args.plot, inputs=(args.data,))
     X, names, _ = read_features(args.data, args.columns)
     if max(args.k) > len(X):
         raise UsageError(f"-k asks for up to {max(args.k)} components but {args.data} has "
@@ -93,7 +93,7 @@ def segment(args, out):
         Where results go.
     """
     from emkit.image import read_image, segment_image, write_image
-    check_output_folders(args.output, args.denoised, args.plot)
+    check_outputs(args.output, args.denoised, args.plot, inputs=(args.image,))
     image = read_image(args.image)
     result = segment_image(image, args.k, covariance_type=args.covariance_type,
                            n_init=args.n_init, random_state=args.seed, max_iter=args.max_iter)

@@ -711,6 +711,10 @@ BAD_INPUT = [
      "implementation must be 'log' or 'scaling'"),
     ("decode-algorithm", lambda: _fitted_categorical().decode([[0], [1]], algorithm="bogus"),
      "algorithm must be 'viterbi' or 'map'"),
+    ("one-row", lambda: emkit.GaussianHMM(1).fit([[1.0, 2.0]]),
+     "needs at least 2 samples to start its means and covariances from the data; got 1"),
+    ("fewer-rows-than-states", lambda: emkit.GaussianHMM(3).fit(_X10[:2]),
+     "needs at least 3 samples"),
 ]
 
 

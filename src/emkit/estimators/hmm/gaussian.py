@@ -165,6 +165,13 @@ class GaussianHMM(BaseHMM):
 
     def _init_emissions(self, X, lengths, random_state):
         X = filled_for_init(X)
+        fewest = max(2, self.n_components)
+        if len(X) < fewest and (self._needs_init("m", "means_")
+                                or self._needs_init("c", "covars_")):
+            raise ValueError(f"{type(self).__name__} needs at least {fewest} samples to start "
+                             f"its means and covariances from the data; got {len(X)}. Give "
+                             "more data, or set means_ and covars_ and leave 'm' and 'c' out "
+                             "of init_params.")
         if self._needs_init("m", "means_"):
             kmeans = cluster.KMeans(n_clusters=self.n_components, random_state=random_state,
                                     n_init=10)

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 
 from conftest import blobs
+import emkit
 from emkit import GaussianMixture
 from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
 
@@ -251,3 +252,17 @@ def test_weighted_kmeans_start_ignores_rows_of_weight_zero():
     reference = GaussianMixture(2, random_state=0).fit(X)
     assert np.all(np.abs(model.means_) < 100)
     assert_allclose(model.score(X), reference.score(X), rtol=1e-3)
+
+
+@pytest.mark.parametrize("make", [lambda: emkit.GaussianMixture(2),
+                                  lambda: emkit.GaussianMixture(2, covariance_type="diag"),
+                                  lambda: emkit.GaussianHMM(2)])
+def test_values_whose_squares_overflow_are_one_sentence(make):
+    X = np.random.default_rng(0).normal(size=(50, 2)) * 1e300
+    with pytest.raises(ValueError, match=r"^X has values up to 2\.\d+e\+300 in magnitude; .*"
+                                         r"rescale X \(e\.g\. divide it by its standard "
+                                         r"deviation\)\.$"):
+        make().fit(X)
+    fitted = make().fit(X / 1e300)
+    with pytest.raises(ValueError, match="rescale X"):
+        fitted.predict(X)

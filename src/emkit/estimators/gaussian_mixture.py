@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array
 from emkit.engine import ArraySource
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import filled_for_init
-from emkit.estimators._mixture_base import MixtureEstimator
+from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
 
@@ -131,6 +131,7 @@ class GaussianMixture(MixtureEstimator):
         return COVARIANCE_TYPES[self.covariance_type]
 
     def _check_parameters(self, X):
+        validate_support(self._family, X)
         K, D = self.n_components, X.shape[1]
         if self.weights_init is not None:
             self.weights_init = _check_weights(self.weights_init, K)

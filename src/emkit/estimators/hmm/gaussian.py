@@ -163,6 +163,13 @@ class GaussianHMM(BaseHMM):
     def _family_kind(self):
         return COVARIANCE_TYPES.get(self.covariance_type)
 
+    def _validate_X(self, X):
+        X = super()._validate_X(X)
+        family = self._family_kind()
+        if family is not None:
+            family.validate(X)
+        return X
+
     def _init_emissions(self, X, lengths, random_state):
         X = filled_for_init(X)
         fewest = max(2, self.n_components)

@@ -22,6 +22,8 @@ __all__ = ["FLOAT32_ATOL", "PreparedGaussian"]
 
 #: Largest log-density error, at the component means, that float32 may make.
 FLOAT32_ATOL = 1e-4
+#: Largest magnitude of a value whose square, summed over many rows, stays finite.
+LARGEST_VALUE = 1e150
 
 
 class PreparedGaussian:
@@ -44,6 +46,21 @@ class PreparedGaussian:
         error = float(np.max(np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))))
         object.__setattr__(self, "_float32_error", error)
         object.__setattr__(self, "_float32_ok", error < FLOAT32_ATOL)
+
+    @classmethod
+    def validate(cls, X):
+        """Raise a ValueError when ``X`` holds values whose squares would overflow.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows; NaN marks a missing entry.
+        """
+        largest = np.nanmax(np.abs(X), initial=0.0) if np.size(X) else 0.0
+        if largest > LARGEST_VALUE:
+            raise ValueError(f"X has values up to {largest:.3g} in magnitude; a Gaussian's "
+                             f"second moments overflow float64 beyond about {LARGEST_VALUE:g}, "
+                             "so rescale X (e.g. divide it by its standard deviation).")
 
     def resolution(self, dtype):
         """Return the smallest change of a per-sample log-likelihood the E-step can resolve.

@@ -523,14 +523,14 @@ def test_a_row_of_empty_cells_is_a_row_of_missing_values(tmp_path, capsys):
     assert predict.status == 0 and len(predict.out.splitlines()) == 1 + 5
 
 
-def test_a_likelihood_that_is_not_finite_is_bad_input(tmp_path, capsys):
+def test_too_few_rows_for_a_gaussian_state_is_bad_input(tmp_path, capsys):
     # One row cannot give a Gaussian state a variance.
     (tmp_path / "one.csv").write_text("a\n1\n")
     done = run_here(capsys, "fit", tmp_path / "one.csv", "-m", "hmm-gaussian", "-k", "1",
                     "-o", tmp_path / "m.emkit", "-q")
     assert done.status == 2 and done.out == ""
-    assert done.err.splitlines()[-1].startswith("emkit: error: The log-likelihood is not "
-                                                "finite")
+    assert done.err.splitlines()[-1].startswith("emkit: error: GaussianHMM needs at least 2 "
+                                                "samples")
     assert all(line.startswith("emkit: warning: ") for line in done.err.splitlines()[:-1])
 
 

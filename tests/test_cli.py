@@ -540,3 +540,17 @@ def test_hmm_categorical_asks_for_one_column(tmp_path, capsys):
                                       "hmm-categorical", "-k", "2", "-o", tmp_path / "m.emkit"))
     assert message.endswith("codes.csv gives 2 (u, v); choose one with --columns.")
     assert message.startswith("hmm-categorical takes one column of symbols")
+
+
+def test_a_likelihood_that_is_not_finite_is_bad_input(tmp_path, capsys, monkeypatch):
+    # The engine stops a fit whose likelihood is not finite with a FloatingPointError.
+    def not_finite(self, *args, **kwargs):
+        raise FloatingPointError("The log-likelihood is not finite at iteration 1 (-inf).")
+
+    monkeypatch.setattr(emkit.GaussianMixture, "fit", not_finite)
+    (tmp_path / "d.csv").write_text("a\n1\n2\n3\n")
+    done = run_here(capsys, "fit", tmp_path / "d.csv", "-m", "gmm", "-k", "1", "-o",
+                    tmp_path / "m.emkit")
+    assert done.status == 2 and done.out == ""
+    assert done.err == "emkit: error: The log-likelihood is not finite at iteration 1 (-inf).\n"
+    assert not (tmp_path / "m.emkit").exists()

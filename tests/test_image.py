@@ -137,7 +137,7 @@ def test_single_pixel_image():
 
 # -- files -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape", [(7, 9), (7, 9, 3), (7, 9, 4)])
+@pytest.mark.parametrize("shape", [(7, 9), (7, 9, 2), (7, 9, 3), (7, 9, 4)])
 def test_png_round_trip_of_uint8(tmp_path, shape):
     array = np.random.default_rng(0).integers(0, 256, size=shape).astype(np.uint8)
     write_image(tmp_path / "a.png", array)
@@ -245,7 +245,7 @@ def test_file_errors(tmp_path):
     with pytest.raises(ValueError, match="Cannot tell the image format of"):
         write_image(tmp_path / "a.xyz", np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"needs a non-empty array of shape \(height, width\)"):
-        write_image(tmp_path / "a.png", np.zeros((2, 2, 2)))
+        write_image(tmp_path / "a.png", np.zeros((2, 2, 5)))
     with pytest.raises(ValueError, match="needs a non-empty array"):
         write_image(tmp_path / "a.png", np.zeros((0, 2)))
     with pytest.raises(ValueError, match="needs real numeric pixel values"):
@@ -305,3 +305,10 @@ def test_two_level_image_is_seeded():
 def test_two_level_image_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_two_level_image(**kwargs)
+
+
+def test_grey_and_alpha_cannot_go_to_jpeg(tmp_path):
+    grey_alpha = np.full((4, 4, 2), 200, dtype=np.uint8)
+    with pytest.raises(ValueError, match="JPEG cannot hold the alpha channel"):
+        write_image(tmp_path / "a.jpg", grey_alpha)
+    assert not (tmp_path / "a.jpg").exists()

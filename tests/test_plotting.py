@@ -10,6 +10,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+from numpy.testing import assert_array_equal
 import pytest
 from conftest import blobs
 from matplotlib.axes import Axes
@@ -487,7 +488,7 @@ def test_image_refuses_bad_input():
     with pytest.raises(ValueError, match="before holds infinite values"):
         plot_image(np.full((4, 5), np.inf), grey)
     with pytest.raises(ValueError, match=r"grey \(height, width\) or colour"):
-        plot_image(np.zeros((4, 5, 2)), grey)
+        plot_image(np.zeros((4, 5, 5)), grey)
     with pytest.raises(ValueError, match=r"colours must lie in \[0, 1\]"):
         plot_image(np.full((4, 5, 3), 2.0), grey)
     with pytest.raises(ValueError, match="labels must have the shape of the image"):
@@ -556,3 +557,13 @@ def test_figure_in_a_subfigure_returns_the_top_figure():
     ax = figure.subfigures(1, 2)[1].add_subplot()
     assert isinstance(ax, Axes)
     assert plot_criterion(selection_stand_in(), ax=ax) is figure
+
+
+def test_grey_and_alpha_images_are_drawn_as_rgba():
+    grey_alpha = np.dstack([np.linspace(0, 1, 12).reshape(3, 4), np.full((3, 4), 0.5)])
+    figure = plot_image(grey_alpha, grey_alpha[:, :, 0])
+    drawn = np.asarray(figure.axes[0].images[0].get_array())
+    assert drawn.shape == (3, 4, 4)
+    assert_array_equal(drawn[:, :, 0], grey_alpha[:, :, 0])
+    assert_array_equal(drawn[:, :, 2], grey_alpha[:, :, 0])
+    assert_array_equal(drawn[:, :, 3], grey_alpha[:, :, 1])

@@ -205,7 +205,7 @@ def write_image(path, array):
     arrays whose finite values all lie in [0, 1] are scaled by 255, and any other array
     maps its own range [min, max] linearly onto [0, 255]; values are rounded and NaN is
     written as 0. The shape must be (height, width), or (height, width, c) with c in 1
-    (grey), 3 (RGB) or 4 (RGBA).
+    (grey), 2 (grey with alpha, as :func:`read_image` returns it), 3 (RGB) or 4 (RGBA).
 
     Parameters
     ----------
@@ -234,7 +234,7 @@ def write_image(path, array):
         raise ValueError(f"Cannot tell the image format of {path!r} from its extension; use "
                          ".png, .jpg, .tif or .npy.")
     picture = Image.fromarray(pixels)
-    if picture.mode == "RGBA" and fmt == "JPEG":
+    if picture.mode in ("RGBA", "LA") and fmt == "JPEG":
         raise ValueError(f"JPEG cannot hold the alpha channel of {path!r}; write a .png, or "
                          "drop the alpha channel with array[..., :3].")
     _atomic(path, lambda handle: _save(picture, handle, fmt))
@@ -253,10 +253,10 @@ def _save(picture, handle, fmt):
 def _image_shape(array):
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))) \
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (2, 3, 4))) \
             or array.size == 0:
         raise ValueError("An image file needs a non-empty array of shape (height, width) or "
-                         f"(height, width, 3 or 4); got shape {array.shape}.")
+                         f"(height, width, 2, 3 or 4); got shape {array.shape}.")
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) \
             or np.issubdtype(array.dtype, np.complexfloating):
         raise ValueError(f"An image file needs real numeric pixel values; got dtype "

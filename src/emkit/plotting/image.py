@@ -16,11 +16,12 @@ def plot_image(before, after, ax=None, titles=("before", "after"), labels=None):
 
     Parameters
     ----------
-    before : array-like of shape (height, width) or (height, width, 3)
-        The first image: grey, or colour (RGB; RGBA with 4 channels also works) with
-        floats in [0, 1] or integers in [0, 255]. NaN pixels (missing values, as
-        :func:`emkit.image.segment_image` accepts them) are drawn transparent.
-    after : array-like of shape (height, width) or (height, width, 3)
+    before : array-like of shape (height, width) or (height, width, n_channels)
+        The first image: grey, grey with alpha (2 channels), or colour (RGB, or RGBA
+        with 4 channels), with floats in [0, 1] or integers in [0, 255]. NaN pixels
+        (missing values, as :func:`emkit.image.segment_image` accepts them) are drawn
+        transparent.
+    after : array-like of shape (height, width) or (height, width, n_channels)
         The second image, in the same forms.
     ax : sequence of matplotlib Axes, default=None
         Where to draw: two axes, or three when ``labels`` is given; None makes a new figure.
@@ -63,10 +64,13 @@ def _image(image, name):
         image = image.astype(np.float64)
     if not np.issubdtype(image.dtype, np.number):
         raise TypeError(f"{name} must be a numeric image array, got dtype {image.dtype}.")
+    if image.ndim == 3 and image.shape[2] == 2:  # grey and alpha, drawn as RGBA
+        image = image[:, :, [0, 0, 0, 1]]
     colour = image.ndim == 3 and image.shape[2] in (3, 4)
     if not (image.ndim == 2 or colour) or image.size == 0:
-        raise ValueError(f"{name} must be a grey (height, width) or colour (height, width, 3) "
-                         f"image, got shape {image.shape}.")
+        raise ValueError(f"{name} must be a grey (height, width) or colour (height, width, 3 or "
+                         f"4) image, or grey with alpha (height, width, 2); got shape "
+                         f"{image.shape}.")
     if np.isinf(image).any():
         raise ValueError(f"{name} holds infinite values; replace them (NaN marks a missing "
                          "pixel) before plotting.")

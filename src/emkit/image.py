@@ -5,10 +5,11 @@ image files uses Pillow, except ``.npy`` files, which need only numpy.
 """
 
 import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
+
+from emkit._files import atomic_write
 
 __all__ = ["ImageSegmentation", "read_image", "segment_image", "write_image"]
 
@@ -225,7 +226,7 @@ def write_image(path, array):
     path = os.fspath(path)
     array = np.asarray(array)
     if path.lower().endswith(".npy"):
-        _atomic(path, lambda handle: np.save(handle, array, allow_pickle=False))
+        atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
         return
     Image = _pillow()
     pixels = _to_uint8(_image_shape(array))
@@ -237,7 +238,7 @@ def write_image(path, array):
     if picture.mode in ("RGBA", "LA") and fmt == "JPEG":
         raise ValueError(f"JPEG cannot hold the alpha channel of {path!r}; write a .png, or "
                          "drop the alpha channel with array[..., :3].")
-    _atomic(path, lambda handle: _save(picture, handle, fmt))
+    atomic_write(path, lambda handle: _save(picture, handle, fmt))
 
 
 def _save(picture, handle, fmt):
@@ -276,20 +277,6 @@ def _to_uint8(array):
         values = (values - low) / (high - low) if high > low else np.zeros_like(values)
     values = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
     return np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8)
-
-
-def _atomic(path, write):
-    # Write to a temporary file beside the target, then rename: never a truncated file.
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by their owner only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def _pillow():

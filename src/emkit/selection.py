@@ -4,14 +4,14 @@ Every candidate is fitted once; the table of scores and the best fitted model co
 """
 
 import csv
-import os
-import tempfile
 from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_array
+
+from emkit._files import atomic_text_write
 
 __all__ = ["SelectionResult", "responsibility_entropy", "select"]
 
@@ -120,20 +120,13 @@ class SelectionResult:
         path : str or path-like
             Where to write the table.
         """
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(COLUMNS)
-                for row in zip(*(self.table[name] for name in COLUMNS)):
-                    writer.writerow([_csv_cell(value) for value in row])
-            os.chmod(tmp, 0o644)  # mkstemp creates files readable by their owner only
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        def write(handle):
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in zip(*(self.table[name] for name in COLUMNS)):
+                writer.writerow([_csv_cell(value) for value in row])
+
+        atomic_text_write(path, write)
 
 
 def _best_row(scores):

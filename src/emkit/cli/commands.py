@@ -62,7 +62,7 @@ def check_outputs(*paths, inputs=()):
     inputs : tuple of str, default=()
         The files the command reads, which an output must not replace.
     """
-    from emkit.io.archive import check_replaceable
+    from emkit._files import check_replaceable
     for path in paths:
         if path is None or path == "-":
             continue

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from emkit._files import atomic_text_write, atomic_write
 from emkit.cli.errors import UsageError
 
 __all__ = ["Table", "read_table", "write_table", "parse_column_list"]
@@ -357,7 +358,6 @@ def write_table(path, columns):
     columns : dict of str to ndarray
         Column name to 1-D values, all of the same length.
     """
-    from emkit.io.archive import atomic_write
     if path in (None, "-"):
         _write_text(sys.stdout, columns, ",")
         return
@@ -368,15 +368,8 @@ def write_table(path, columns):
     elif suffix in PARQUET:
         _write_parquet(path, columns)
     else:
-        atomic_write(path, lambda stream: _write_text_file(stream, columns,
-                                                           DELIMITERS.get(suffix, ",")))
-
-
-def _write_text_file(stream, columns, delimiter):
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    _write_text(text, columns, delimiter)
-    text.flush()
-    text.detach()  # the caller still syncs and closes the binary stream
+        atomic_text_write(path, lambda text: _write_text(text, columns,
+                                                         DELIMITERS.get(suffix, ",")))
 
 
 def _write_text(stream, columns, delimiter):
@@ -388,7 +381,6 @@ def _write_text(stream, columns, delimiter):
 
 
 def _write_parquet(path, columns):
-    from emkit.io.archive import atomic_write
     try:
         import pandas
         frame = pandas.DataFrame(columns)

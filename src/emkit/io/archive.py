@@ -4,22 +4,20 @@ Writes are atomic (temporary file, fsync, rename). Reads trust nothing: every si
 checked against the manifest before a byte of array data is read, and nothing is unpickled.
 """
 
-import contextlib
 import inspect
 import json
 import os
 import re
-import secrets
-import stat
 import zipfile
 import zlib
 
 import numpy as np
 
+from emkit._files import atomic_write
 from emkit.exceptions import ModelFileError
 
-__all__ = ["FORMAT", "MODEL_JSON", "SCHEMA_VERSION", "atomic_write", "check_replaceable",
-           "member_name", "read_archive", "write_archive", "write_array"]
+__all__ = ["FORMAT", "MODEL_JSON", "SCHEMA_VERSION", "member_name", "read_archive",
+           "write_archive", "write_array"]
 
 #: What the ``format`` entry of ``model.json`` says.
 FORMAT = "emkit-model"
@@ -96,93 +94,6 @@ def write_array(archive, member, array):
     large = array.nbytes > 2**31 - 2**20
     with archive.open(member, "w", force_zip64=large) as stream:
         np.lib.format.write_array(stream, array, allow_pickle=False)
-
-
-def atomic_write(path, write):
-    """Call ``write(stream)`` on a temporary file next to ``path``, then rename it to ``path``.
-
-    On any exception the temporary file is removed and ``path`` is left as it was. A file
-    already at ``path`` must be writable, and its permissions carry over to the new one.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The destination.
-    write : callable
-        Writes the whole content to the binary stream it is given.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"The folder {folder!r} does not exist; create it before "
-                                "saving a model there.")
-    mode = check_replaceable(path)
-    temporary = os.path.join(folder, _temporary_name(path))
-    # O_EXCL: never reuse a file someone else made; 0o666 lets the umask decide the mode.
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                     | getattr(os, "O_BINARY", 0), 0o666)
-    except PermissionError:
-        raise PermissionError(f"Cannot write in the folder {folder!r}; choose a folder you "
-                              "can write to.") from None
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
-    _sync_folder(folder)
-
-
-def check_replaceable(path):
-    """Refuse a ``path`` that is a folder or a read-only file; return an existing file's mode.
-
-    A rename replaces a file whatever its permissions (and whoever runs it), so a file the
-    user protected is refused here rather than silently replaced.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Where a file is about to be written.
-
-    Returns
-    -------
-    mode : int or None
-        The permission bits of the file already at ``path``; None when there is none.
-    """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path!r} is a folder; give a file name to write.")
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return None
-    if not mode & 0o222 or not os.access(path, os.W_OK):
-        raise PermissionError(f"{path!r} is read-only; make it writable or write to another "
-                              "path.")
-    return mode
-
-
-def _temporary_name(path):
-    # Hidden, unique, and short enough wherever the destination's own name fits (255 bytes).
-    stem = os.fsencode(os.path.basename(path))[:200].decode("utf-8", "ignore")
-    return f".{stem}.{secrets.token_hex(8)}.tmp"
-
-
-def _sync_folder(folder):
-    # Make the rename itself durable where the platform allows it (not on Windows).
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_array
 
 from emkit._files import atomic_text_write
+from emkit.models.mixture import responsibility_entropy
 
 __all__ = ["SelectionResult", "responsibility_entropy", "select"]
 
@@ -21,24 +22,6 @@ COLUMNS = ("n_components", "covariance_type", "log_likelihood", "n_parameters", 
            "icl", "converged")
 _DTYPES = {"n_components": int, "covariance_type": str, "log_likelihood": float,
            "n_parameters": int, "bic": float, "aic": float, "icl": float, "converged": bool}
-
-
-def responsibility_entropy(resp):
-    """Compute the entropy of a matrix of responsibilities, with ``0 log 0 = 0``.
-
-    Parameters
-    ----------
-    resp : array-like of shape (n_samples, n_components)
-        Posterior probability of each component for each sample.
-
-    Returns
-    -------
-    entropy : float
-        ``-sum_i sum_k r_ik log r_ik``; 0 when every sample is assigned with certainty.
-    """
-    resp = np.asarray(resp, dtype=np.float64)
-    logs = np.log(resp, out=np.zeros_like(resp), where=resp > 0)
-    return float(-np.sum(resp * logs))
 
 
 class SelectionResult:

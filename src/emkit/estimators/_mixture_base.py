@@ -21,7 +21,7 @@ from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
-from emkit.models.mixture import Mixture, log_normalize
+from emkit.models.mixture import Mixture, log_normalize, responsibility_entropy
 
 __all__ = ["MixtureEstimator", "validate_support"]
 
@@ -361,6 +361,4 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         icl : float
             ``bic(X) - 2 sum_i sum_k r_ik log r_ik`` (with ``0 log 0 = 0``); lower is better.
         """
-        resp = self.predict_proba(X)
-        logs = np.log(resp, out=np.zeros_like(resp), where=resp > 0)
-        return self.bic(X) - 2 * float(np.sum(resp * logs))
+        return self.bic(X) + 2 * responsibility_entropy(self.predict_proba(X))

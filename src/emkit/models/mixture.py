@@ -15,7 +15,7 @@ from emkit.families.base import Family
 from emkit.models.worst_rows import WorstRows
 from emkit.stats import AdditiveStats
 
-__all__ = ["Mixture", "MixtureStats", "log_normalize"]
+__all__ = ["Mixture", "MixtureStats", "log_normalize", "responsibility_entropy"]
 
 #: A component whose responsibilities sum to less than this many average samples is empty.
 COLLAPSE_SAMPLES = 1e-3
@@ -49,6 +49,24 @@ class MixtureStats(AdditiveStats):
     resp_sum: np.ndarray
     family: AdditiveStats
     worst: WorstRows
+
+
+def responsibility_entropy(resp):
+    """Compute the entropy of a matrix of responsibilities, with ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    resp : array-like of shape (n_samples, n_components)
+        Posterior probability of each component for each sample.
+
+    Returns
+    -------
+    entropy : float
+        ``-sum_i sum_k r_ik log r_ik``; 0 when every sample is assigned with certainty.
+    """
+    resp = np.asarray(resp, dtype=np.float64)
+    logs = np.log(resp, out=np.zeros_like(resp), where=resp > 0)
+    return float(-np.sum(resp * logs))
 
 
 def log_normalize(log_joint):

@@ -56,7 +56,10 @@ class PreparedGaussian:
         X : ndarray of shape (n_samples, n_features)
             The rows; NaN marks a missing entry.
         """
-        largest = np.nanmax(np.abs(X), initial=0.0) if np.size(X) else 0.0
+        if not np.size(X):
+            return
+        # fmax and fmin skip NaN without the copy np.abs or np.nanmax would make of X.
+        largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
         if largest > LARGEST_VALUE:
             raise ValueError(f"X has values up to {largest:.3g} in magnitude; a Gaussian's "
                              f"second moments overflow float64 beyond about {LARGEST_VALUE:g}, "

@@ -289,17 +289,39 @@ def test_warnings_become_one_line_and_flags_follow_the_command(files, tmp_path, 
     assert record["warnings"] == [captured.err.splitlines()[0][len("emkit: warning: "):]]
 
 
-def test_unexpected_errors_exit_1_and_debug_shows_traceback(files, monkeypatch, capsys):
+def test_unexpected_errors_exit_2_in_one_line_and_debug_shows_traceback(files, monkeypatch,
+                                                                        capsys):
     def broken(args, out):
         raise RuntimeError("boom")
     monkeypatch.setitem(emkit.cli.COMMANDS, "info", broken)
-    assert main(["info", "x.emkit"]) == 1
+    assert main(["info", "x.emkit"]) == 2
     err = capsys.readouterr().err
     assert err == ("emkit: error: unexpected RuntimeError: boom; run with --debug for the "
                    "traceback\n")
-    assert main(["--debug", "info", "x.emkit"]) == 1
+    assert main(["--debug", "info", "x.emkit"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and err.endswith("emkit: error: unexpected RuntimeError: boom\n")
+
+    def exhausted(args, out):
+        raise MemoryError("Unable to allocate 7.3 TiB for an array")
+    monkeypatch.setitem(emkit.cli.COMMANDS, "info", exhausted)
+    assert main(["info", "x.emkit"]) == 2
+    assert capsys.readouterr().err == ("emkit: error: out of memory (Unable to allocate 7.3 "
+                                       "TiB for an array); use smaller inputs or sizes.\n")
+
+
+def test_a_sample_too_large_for_memory_is_refused_before_drawing(files, tmp_path, capsys,
+                                                                  monkeypatch):
+    save(build_estimator("gmm", 2, {"seed": 0}).fit(files.X), tmp_path / "m.emkit")
+    monkeypatch.setattr(emkit.GaussianMixture, "sample", lambda *a: pytest.fail("drawn"))
+    for n, size in ((10**12, "48.0 TB"), (10**40, "")):  # 2 columns and labels, twice
+        done = run_here(capsys, "sample", tmp_path / "m.emkit", "-n", n, "-o",
+                        tmp_path / "s.csv")
+        message = one_error_line(done)
+        assert message.startswith(f"-n {n} needs about {size}")
+        assert message.endswith("this machine has; draw fewer samples, in several runs if "
+                                "needed.")
+    assert os.listdir(tmp_path) == ["m.emkit"]
 
 
 def test_help_lists_every_command_and_option(capsys):

@@ -29,7 +29,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on bad input (usage, data or model file), 1 on an unexpected error.
+        0 on success, 2 on any error (bad input, or an unexpected failure), 130 when
+        interrupted, 1 when the reader of standard output went away.
     """
     try:
         args = build_parser().parse_args(argv)

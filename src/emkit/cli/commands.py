@@ -246,6 +246,7 @@ def sample(args, out):
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file,))
     model = _load_fitted(args.model_file)
+    _check_sample_size(args.n_samples, model)
     if is_sequential(model):
         X, labels = model.sample(args.n_samples, random_state=args.seed)
     else:
@@ -265,6 +266,30 @@ def sample(args, out):
         out.emit({**record, "samples": X, "labels": labels})
     else:
         write_table(None, columns)
+
+
+def _check_sample_size(n_samples, model):
+    # Refused before any allocation: the draws, their labels and one copy of them.
+    needed = n_samples * ((expected_columns(model) or 1) + 1) * 8 * 2
+    memory = _physical_memory()
+    if memory is not None and needed > memory:
+        raise UsageError(f"-n {n_samples} needs about {_bytes(needed)} of memory, more than "
+                         f"the {_bytes(memory)} this machine has; draw fewer samples, in "
+                         "several runs if needed.")
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not reported here (e.g. Windows)
+        return None
+
+
+def _bytes(count):
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if count < 1000 or unit == "PB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000
 
 
 def _whole_numbers_as_int(X):

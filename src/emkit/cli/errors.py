@@ -1,6 +1,8 @@
 """How the command line reports problems: one line on stderr and an exit status.
 
-User errors exit 2, bugs exit 1; ``--debug`` shows the traceback instead.
+Every error exits 2 with one line: bad input says what is wrong, anything unexpected (a
+bug, or the machine running out of memory) is named by its type; ``--debug`` adds the
+traceback.
 """
 
 import sys
@@ -53,17 +55,21 @@ def report_error(exc, debug=False, stream=None):
     Returns
     -------
     status : int
-        2 for a user error, 1 for anything else (a bug).
+        2, whatever the error: scripts test one status, and stderr says what went wrong.
     """
     stream = sys.stderr if stream is None else stream
     if debug:
         traceback.print_exception(exc, file=stream)
     if isinstance(exc, USER_ERRORS):
         print(f"emkit: error: {describe(exc)}", file=stream)
-        return 2
-    hint = "" if debug else "; run with --debug for the traceback"
-    print(f"emkit: error: unexpected {type(exc).__name__}: {describe(exc)}{hint}", file=stream)
-    return 1
+    elif isinstance(exc, MemoryError):
+        print(f"emkit: error: out of memory ({describe(exc)}); use smaller inputs or sizes.",
+              file=stream)
+    else:
+        hint = "" if debug else "; run with --debug for the traceback"
+        print(f"emkit: error: unexpected {type(exc).__name__}: {describe(exc)}{hint}",
+              file=stream)
+    return 2
 
 
 def show_warning(message, stream=None):

@@ -1,7 +1,9 @@
 """What a model file knows of each estimator: its class and the state it must keep.
 
-One :class:`Kind` per estimator, in :data:`KINDS`: the attributes to save, the shape and
-type each must have on load, the ones prediction needs, and how to check a restored one.
+One :class:`Kind` per estimator, in :data:`KINDS`: the attributes to save, the shape, type
+and values each must have (checked on load and before a save), the ones prediction needs,
+and how to check a restored one. Values are checked by the estimators' own checks of
+starting parameters where those exist, so a file is held to what ``fit`` accepts.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ import numpy as np
 from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixture, GaussianHMM,
                               GaussianMixture, HiddenMarkovModel, MixtureModel, PoissonHMM,
                               PoissonMixture)
+from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
 from emkit.estimators.hmm import ConvergenceMonitor
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
@@ -58,12 +61,101 @@ class Dims:
 
 
 # -- checks of one restored attribute: check(name, value, dims, params) ---------------
-def _array(symbols):
+def _array(symbols, values=None):
+    # values: a _Values, or None for any floats.
     def check(name, value, dims, params):
         if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
             raise ModelFileError(f"{name} must be an array of floats; got {_what(value)}.")
         dims.match(name, symbols(params) if callable(symbols) else symbols, value.shape)
+        if values is not None:
+            values(name, value, dims, params)
     return check
+
+
+@dataclass(frozen=True)
+class _Values:
+    """What an attribute's values must be: ``test`` raises ValueError when they are not.
+
+    Parameters
+    ----------
+    test : callable
+        ``test(value, dims, params)``; an estimator's own check where one exists.
+    requirement : str or callable
+        The end of "``name`` must ...", or ``requirement(params)`` giving it.
+    """
+
+    test: object
+    requirement: object
+
+    def __call__(self, name, value, dims, params):
+        try:
+            with np.errstate(invalid="ignore"):
+                self.test(value, dims, params)
+        except (ValueError, np.linalg.LinAlgError):
+            need = self.requirement(params) if callable(self.requirement) else self.requirement
+            raise ModelFileError(f"{name} must {need}; got {_preview(value)}.") from None
+
+
+def _require(condition):
+    def test(value, dims, params):
+        if not condition(value):
+            raise ValueError
+    return test
+
+
+def _rows_sum_to_one(value):
+    # As the HMMs check their probabilities: numpy's allclose (1e-5 relative).
+    return (np.all(np.isfinite(value)) and np.all(value >= 0)
+            and np.allclose(value.sum(axis=-1), 1.0))
+
+
+def _weights(value, dims, params):
+    _check_weights(value, dims.known["K"])
+
+
+def _positive_definite(value, dims, params):
+    # D is not bound yet only for spherical variances, whose shape does not use it.
+    _check_precisions(value, _covariance_type(params), dims.known["K"], dims.known.get("D"))
+
+
+def _cholesky_factor(value, dims, params):
+    # Upper-triangular factors with a positive diagonal (scikit-learn's layout), or
+    # positive entries for diag and spherical.
+    if not np.all(np.isfinite(value)):
+        raise ValueError
+    if _covariance_type(params) in ("diag", "spherical"):
+        if not np.all(value > 0):
+            raise ValueError
+        return
+    stack = value if value.ndim == 3 else value[None]
+    diagonals = np.diagonal(stack, axis1=1, axis2=2)
+    if not (np.all(diagonals > 0) and np.all(np.tril(stack, -1) == 0)):
+        raise ValueError
+
+
+def _covariance_type(params):
+    return params.get("covariance_type", "full")
+
+
+def _matrices(params):
+    if _covariance_type(params) in ("diag", "spherical"):
+        return "hold positive finite numbers"
+    return "hold symmetric positive-definite matrices"
+
+
+_FINITE = _Values(_require(lambda v: np.all(np.isfinite(v))), "hold finite numbers")
+_NON_NEGATIVE = _Values(_require(lambda v: np.all(np.isfinite(v)) and np.all(v >= 0)),
+                        "hold finite non-negative numbers")
+_PROBABILITIES = _Values(_require(lambda v: np.all((v >= 0) & (v <= 1))),
+                         "hold probabilities in [0, 1]")
+_ROWS = _Values(_require(_rows_sum_to_one), "hold non-negative probabilities that sum to 1 "
+                "(per row, within numpy.allclose's default tolerance)")
+_WEIGHTS = _Values(_weights, "hold non-negative weights that sum to 1 (within 1e-8; 1e-6 in "
+                   "float32)")
+_COVARIANCES = _Values(_positive_definite, _matrices)
+_CHOLESKY = _Values(_cholesky_factor, lambda params: (
+    "hold positive finite numbers" if _covariance_type(params) in ("diag", "spherical")
+    else "hold upper-triangular Cholesky factors with a positive diagonal"))
 
 
 def _covariance(params):
@@ -110,12 +202,30 @@ def _strings(name, value, dims, params):
 def _family(name, value, dims, params):
     if not isinstance(value, Family):
         raise ModelFileError(f"{name} must be a component family; got {_what(value)}.")
+    field = _non_finite_field(value)
+    if field is not None:  # ranges are the family's own check, when it is built
+        raise ModelFileError(f"{name} must hold finite parameters, but its {field} holds NaN "
+                             "or infinity.")
     width = getattr(value, "n_features", None)
     if width is None:
         first = np.shape(getattr(value, type(value).component_fields[0]))
         width = first[1] if len(first) > 1 else None
     dims.match(name, "K" if width is None else "KD", (value.n_components,) + (
         () if width is None else (int(width),)))
+
+
+def _non_finite_field(family, prefix=""):
+    # The first field of a family (or of a family it holds) with a NaN or an infinity.
+    for key, item in family.to_dict().items():
+        for i, part in enumerate(item if isinstance(item, (list, tuple)) else [item]):
+            where = f"{prefix}{key}" + (f"[{i}]" if isinstance(item, (list, tuple)) else "")
+            if isinstance(part, Family):
+                found = _non_finite_field(part, f"{where}.")
+                if found is not None:
+                    return found
+            elif np.asarray(part).dtype.kind in "fc" and not np.all(np.isfinite(part)):
+                return where
+    return None
 
 
 def _monitor(name, value, dims, params):
@@ -129,6 +239,11 @@ def _what(value):
     return f"a {type(value).__name__}"
 
 
+def _preview(array):
+    text = np.array2string(array, threshold=8, edgeitems=2, precision=6)
+    return " ".join(text.split())
+
+
 def _type_names(types):
     types = types if isinstance(types, tuple) else (types,)
     return " or ".join(t.__name__ for t in types)
@@ -138,11 +253,11 @@ _NUMBER = _scalar((int, float))
 _FLOATS = _list_of(_NUMBER)
 _HISTORIES = _list_of(_array("*"))
 
-_MIXTURE = {"weights_": _array("K"), "converged_": _scalar(bool), "n_iter_": _scalar(int),
+_MIXTURE = {"weights_": _array("K", _WEIGHTS), "converged_": _scalar(bool), "n_iter_": _scalar(int),
             "lower_bound_": _NUMBER, "lower_bounds_": _FLOATS,
             "lower_bounds_per_init_": _HISTORIES, "history_": _records,
             "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings}
-_HMM = {"startprob_": _array("K"), "transmat_": _array("KK"), "monitor_": _monitor,
+_HMM = {"startprob_": _array("K", _ROWS), "transmat_": _array("KK", _ROWS), "monitor_": _monitor,
         "converged_": _scalar(bool), "n_iter_": _scalar(int), "history_per_init_": _HISTORIES}
 
 
@@ -203,24 +318,25 @@ def _hmm(estimator, needed, **attributes):
                 _hmm_usable, partial=True)
 
 
-_GAUSSIAN = {"means_": _array("KD"), "covariances_": _array(_covariance),
-             "precisions_": _array(_covariance), "precisions_cholesky_": _array(_covariance)}
+_GAUSSIAN = {"means_": _array("KD", _FINITE), "covariances_": _array(_covariance, _COVARIANCES),
+             "precisions_": _array(_covariance, _COVARIANCES),
+             "precisions_cholesky_": _array(_covariance, _CHOLESKY)}
 
 #: Every estimator a model file can hold, by class name; a new one needs one entry.
 KINDS = {kind.name: kind for kind in [
     _mixture(GaussianMixture, tuple(_GAUSSIAN), **_GAUSSIAN),
     _mixture(BernoulliMixture, ("components_", "means_"), components_=_family,
-             means_=_array("KD")),
+             means_=_array("KD", _PROBABILITIES)),
     _mixture(PoissonMixture, ("components_", "means_"), components_=_family,
-             means_=_array("KD")),
+             means_=_array("KD", _NON_NEGATIVE)),
     _mixture(CategoricalMixture, ("components_", "probs_"), components_=_family,
-             probs_=_array("KDC")),
+             probs_=_array("KDC", _NON_NEGATIVE)),
     _mixture(MixtureModel, ("components_",), components_=_family),
     _hmm(GaussianHMM, ("means_", "_covars_"), n_features=_scalar(int, "D", True),
-         means_=_array("KD"), _covars_=_array(_covariance)),
-    _hmm(CategoricalHMM, ("emissionprob_",), emissionprob_=_array("KD")),
+         means_=_array("KD", _FINITE), _covars_=_array(_covariance, _COVARIANCES)),
+    _hmm(CategoricalHMM, ("emissionprob_",), emissionprob_=_array("KD", _ROWS)),
     _hmm(PoissonHMM, ("lambdas_",), n_features=_scalar(int, "D", True),
-         lambdas_=_array("KD")),
+         lambdas_=_array("KD", _NON_NEGATIVE)),
     _hmm(HiddenMarkovModel, ("emissions_",), emissions_=_family,
          n_features_in_=_scalar(int, "D")),
 ]}

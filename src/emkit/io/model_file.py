@@ -2,6 +2,7 @@
 
 A file holds the estimator's kind, constructor parameters and fitted state; loading
 rebuilds it from its parameters, checks every attribute, sets them and checks it can predict.
+Saving runs the same checks first, so no file is written that loading would refuse.
 """
 
 import copy
@@ -47,13 +48,23 @@ def save(model, path):
     path : str or os.PathLike
         ``path``, as given.
 
+    A symbolic link at ``path`` is written through: the file it points to is replaced
+    and the link kept. A folder, device, named pipe or socket at ``path`` is refused, and
+    so is a read-only file. A save killed part-way leaves only a hidden temporary file
+    beside ``path``, which the next save to ``path`` removes.
+
     Raises
     ------
     TypeError
         When the estimator, a parameter or an attribute cannot be held by a model file
         (a subclass of an estimator, a user-written family, an array of Python objects).
+    emkit.exceptions.ModelFileError
+        When a parameter or an attribute holds a value :func:`load` would refuse (e.g.
+        means set to NaN by hand, weights that do not sum to 1); nothing is written.
     FileNotFoundError
         When the folder of ``path`` does not exist.
+    OSError
+        When ``path`` is a folder, a device, a named pipe, a socket or read-only.
     """
     kind = kind_of(model)
     encoder = Encoder()
@@ -62,6 +73,10 @@ def save(model, path):
     state = {name: vars(model)[name] for name in kind.attributes if name in vars(model)}
     attributes = {name: encoder.encode(value, f"attributes/{name}")
                   for name, value in state.items()}
+    try:
+        _check_model(kind, copy.copy(model), state)
+    except ModelFileError as exc:
+        raise ModelFileError(f"Cannot save {os.fspath(path)!r}: {exc}") from None
     summary = {name: encoder.encode(getattr(model, name), f"summary/{name}")
                for name in _SUMMARY if np.isscalar(getattr(model, name, None))}
     document = {"format": FORMAT, "schema_version": SCHEMA_VERSION,
@@ -86,7 +101,13 @@ def load(path):
     Nothing in the file is executed or unpickled. Every array's dtype and shape are
     checked against the manifest (from its ``.npy`` header, before its data is read)
     and against what the model needs; the restored estimator predicts exactly what the
-    saved one did.
+    saved one did. The parameters must pass the estimator's own parameter checks (e.g.
+    ``reg_covar >= 0``), and every fitted attribute is held to what ``fit`` accepts as
+    a starting value: finite; weights non-negative and summing to 1 within 1e-8 (1e-6 in
+    float32); HMM start, transition and emission probabilities non-negative with rows
+    summing to 1 within ``numpy.allclose``'s default tolerance; probabilities in [0, 1],
+    rates non-negative; covariances and precisions symmetric positive-definite (positive
+    for diag and spherical); Cholesky factors upper-triangular with a positive diagonal.
 
     Parameters
     ----------
@@ -104,7 +125,8 @@ def load(path):
         When there is no file at ``path``.
     emkit.exceptions.ModelFileError
         When the file is not a model file, or is truncated, corrupt, edited
-        inconsistently, or from a newer emkit (a ``ValueError``).
+        inconsistently, holds an invalid value (the sentence names the attribute), or is
+        from a newer emkit (a ``ValueError``).
     """
     document, arrays = read_archive(path)
     try:
@@ -125,11 +147,18 @@ def _restore(document, decoder):
         raise ModelFileError(f"{kind.name} has no parameter {unknown[0]!r}.")
     attributes = _section(document, "attributes", decoder)
     model = _build(kind, params)
+    _check_model(kind, model, attributes)
+    return model
+
+
+def _check_model(kind, model, attributes):
+    # Parameters, then each attribute alone, then the whole: what load and save refuse.
+    # ``model`` gets ``attributes`` set on it.
+    _check_params(kind, model)
     _check_attributes(kind, model, attributes)
     for attribute, value in attributes.items():
         setattr(model, attribute, value)
     _check_usable(kind, model, attributes)
-    return model
 
 
 def _section(document, name, decoder):
@@ -144,6 +173,20 @@ def _build(kind, params):
         return kind.estimator(**params)
     except Exception as exc:  # whatever the constructor's checks raise
         raise ModelFileError(f"its parameters do not build a {kind.name} ({exc}).") from None
+
+
+def _check_params(kind, model):
+    # The estimator's own declared constraints (scikit-learn's), where it has them.
+    if not hasattr(model, "_parameter_constraints"):
+        return
+    try:
+        model._validate_params()
+    except ValueError as exc:  # scikit-learn's InvalidParameterError
+        raise ModelFileError(f"its parameters are not valid ({_clause(exc)}).") from None
+
+
+def _clause(exc):
+    return " ".join(str(exc).split()).rstrip(".")
 
 
 def _check_attributes(kind, model, attributes):
@@ -170,4 +213,4 @@ def _check_usable(kind, model, attributes):
         try:
             kind.usable(copy.copy(model))  # a copy: the checks may tidy attributes
         except Exception as exc:  # whatever the estimator's own checks raise
-            raise ModelFileError(f"the restored {kind.name} cannot predict ({exc}).") from None
+            raise ModelFileError(f"its {kind.name} cannot predict ({_clause(exc)}).") from None

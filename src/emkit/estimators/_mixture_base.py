@@ -21,7 +21,7 @@ from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
-from emkit.models.mixture import Mixture, log_normalize, responsibility_entropy
+from emkit.models.mixture import Mixture, responsibility_entropy
 
 __all__ = ["MixtureEstimator", "validate_support"]
 
@@ -187,8 +187,10 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         validate_support(family, X)
         return X
 
-    def _log_joint(self, model, X):
-        return map_rows(model.log_joint, X, model.bytes_per_row(X))
+    def _posteriors(self, X, part):
+        # part 0: the responsibilities, part 1: the log-densities of the rows.
+        model = self._get_model()
+        return map_rows(lambda chunk: model.posteriors(chunk)[part], X, model.bytes_per_row(X))
 
     def _labels(self, model, X):
         # Chunk by chunk: only the labels, never the (n_samples, n_components) matrix.
@@ -208,8 +210,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         log_prob : ndarray of shape (n_samples,)
             Log of the mixture density at each sample.
         """
-        X = self._validated(X)
-        return log_normalize(self._log_joint(self._get_model(), X))
+        return self._posteriors(self._validated(X), 1)
 
     def score(self, X, y=None):
         """Compute the per-sample average log-likelihood of the data.
@@ -257,10 +258,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         resp : ndarray of shape (n_samples, n_components)
             Responsibilities; each row sums to 1.
         """
-        X = self._validated(X)
-        resp = self._log_joint(self._get_model(), X)
-        log_normalize(resp)
-        return resp
+        return self._posteriors(self._validated(X), 0)
 
     def impute(self, X):
         """Fill each missing (NaN) entry with its conditional expectation under the model.

@@ -7,11 +7,13 @@ weights are the normalized responsibility sums, the family maximizes its statist
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
 from emkit.families.base import Family
+from emkit.models.responsibilities import flush_subnormal, log_normalize
 from emkit.models.worst_rows import WorstRows
 from emkit.stats import AdditiveStats
 
@@ -69,33 +71,11 @@ def responsibility_entropy(resp):
     return float(-np.sum(resp * logs))
 
 
-def log_normalize(log_joint):
-    """Turn joint log-probabilities into responsibilities in place; return the row normalizers.
-
-    Parameters
-    ----------
-    log_joint : ndarray of shape (n_samples, n_components)
-        ``log w_k + log p(x_i | k)``; overwritten with the responsibilities.
-
-    Returns
-    -------
-    log_norm : ndarray of shape (n_samples,)
-        ``log sum_k exp(log_joint[i, k])``.
-    """
-    top = log_joint.max(axis=1)
-    finite = np.isfinite(top)
-    safe_top = np.where(finite, top, 0.0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        log_joint -= safe_top[:, None]
-        np.exp(log_joint, out=log_joint)
-        total = log_joint.sum(axis=1)
-        log_joint /= total[:, None]
-        with np.errstate(divide="ignore"):
-            return np.where(finite, safe_top + np.log(total), top)
-
-
 def _raise_bad_density(family, X, log_norm):
-    row = int(np.flatnonzero(np.isnan(log_norm) | np.isposinf(log_norm))[0])
+    rows = np.flatnonzero(np.isnan(log_norm) | np.isposinf(log_norm))
+    if not len(rows):
+        return
+    row = int(rows[0])
     values = np.asarray(family.log_prob(X[row:row + 1]), dtype=np.float64)[0]
     bad = np.flatnonzero(np.isnan(values) | np.isposinf(values))
     k = int(bad[0]) if len(bad) else 0
@@ -183,6 +163,12 @@ class Mixture:
         """Number of components."""
         return len(self.weights)
 
+    @cached_property
+    def log_weights(self):
+        """``log w_k``, (n_components,); ``-inf`` for a zero weight."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.weights)
+
     def log_joint(self, X):
         """Return ``log w_k + log p(x_i | k)``, (n_samples, n_components), in float64.
 
@@ -195,8 +181,26 @@ class Mixture:
         -------
         log_joint : ndarray of shape (n_samples, n_components)
         """
-        with np.errstate(divide="ignore"):
-            return self.family.log_prob(X).astype(np.float64) + np.log(self.weights)
+        return self.family.log_prob(X).astype(np.float64) + self.log_weights
+
+    def posteriors(self, X):
+        """Return the responsibilities and the log-density of each row, in float64.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Posterior probability of each component; rows sum to 1.
+        log_density : ndarray of shape (n_samples,)
+            ``log sum_k w_k p(x_i | k)``; exactly 0 for a row the family gives density 1
+            under every component (a row with nothing observed).
+        """
+        resp = np.array(self.family.log_prob(X), dtype=np.float64)
+        return resp, log_normalize(resp, self.log_weights)
 
     def resolution(self, dtype):
         """Return the smallest change of the per-sample log-likelihood the E-step resolves.
@@ -256,19 +260,19 @@ class Mixture:
         """
         prepared = self.family.prepare(X)
         resp = self.family.log_prob_prepared(prepared)
-        with np.errstate(divide="ignore"):
-            resp += np.log(self.weights).astype(resp.dtype)
         if self.hard:
+            resp += self.log_weights.astype(resp.dtype)
             log_norm = _assign_hard(resp)
         else:
-            log_norm = log_normalize(resp)
-        if np.isnan(log_norm).any() or np.isposinf(log_norm).any():
+            log_norm = log_normalize(resp, self.log_weights)
+        log_likelihood = float(np.sum(log_norm, dtype=np.float64))
+        if np.isnan(log_likelihood) or log_likelihood == np.inf:
             _raise_bad_density(self.family, X, log_norm)
         if sample_weight is None:
-            log_likelihood = float(np.sum(log_norm, dtype=np.float64))
             total, scores = float(len(X)), log_norm
         else:
             resp *= sample_weight.astype(resp.dtype)[:, None]
+            flush_subnormal(resp)
             log_likelihood = float(np.dot(sample_weight.astype(np.float64),
                                           np.where(sample_weight > 0, log_norm, 0.0)))
             total = float(np.sum(sample_weight, dtype=np.float64))

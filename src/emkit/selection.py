@@ -18,6 +18,9 @@ __all__ = ["SelectionResult", "responsibility_entropy", "select"]
 
 CRITERIA = ("bic", "aic", "icl")
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+#: Scores within this relative distance of the lowest are a tie (the first row wins):
+#: equivalent models differ in the last bits, which change between processors.
+TIE_RTOL = 1e-9
 COLUMNS = ("n_components", "covariance_type", "log_likelihood", "n_parameters", "bic", "aic",
            "icl", "converged")
 _DTYPES = {"n_components": int, "covariance_type": str, "log_likelihood": float,
@@ -46,8 +49,8 @@ class SelectionResult:
     criterion : str
         The criterion used.
     best_index_ : int
-        Row of the best candidate: the first one on a tie (so the fewest components of
-        the first covariance type tied), NaN scores counting as worst.
+        Row of the best candidate: the first one on a tie, within ``TIE_RTOL`` (so the
+        fewest components of the first covariance type tied), NaN scores counting as worst.
     best_estimator_ : estimator
         The fitted best model.
     best_params_ : dict
@@ -113,9 +116,13 @@ class SelectionResult:
 
 
 def _best_row(scores):
-    # argmin with NaN as +inf: a failed score never wins, and ties go to the first row.
+    # The first row within TIE_RTOL of the lowest score; NaN (a failed fit) never wins.
     scores = np.asarray(scores, dtype=np.float64)
-    return int(np.argmin(np.where(np.isnan(scores), np.inf, scores)))
+    scores = np.where(np.isnan(scores), np.inf, scores)
+    lowest = scores.min()
+    if not np.isfinite(lowest):
+        return int(np.argmin(scores))
+    return int(np.flatnonzero(scores <= lowest + TIE_RTOL * max(abs(lowest), 1.0))[0])
 
 
 def _format(name, value):
@@ -134,7 +141,8 @@ def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag
 
     The candidates are every covariance type (outer loop, in the order given) with every
     number of components (inner loop, in increasing order; duplicates are fitted once).
-    On a tie in the criterion the first candidate wins, so the fewest components. Each
+    On a tie in the criterion (scores within ``TIE_RTOL``, 1e-9 relative, of the lowest)
+    the first candidate wins, so the fewest components. Each
     is a clone of ``estimator`` with ``n_components``, ``covariance_type`` (when the
     estimator has that parameter), ``n_init`` and ``random_state`` (when not None) set. For BIC, AIC and ICL lower is better; ICL is BIC
     plus twice the entropy of the responsibilities, so it also penalises overlapping

@@ -69,6 +69,8 @@ def check_missing(X):
 def fit_weights(X, sample_weight):
     """Return the sample weights of a fit, with rows that observe nothing at zero.
 
+    A negative weight is refused in one sentence naming its index.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -81,6 +83,10 @@ def fit_weights(X, sample_weight):
     sample_weight : ndarray of shape (n_samples,) or None
         Unchanged (the same object) when no row is entirely missing.
     """
+    if sample_weight is not None and np.any(np.asarray(sample_weight) < 0):
+        i = int(np.flatnonzero(np.asarray(sample_weight) < 0)[0])
+        raise ValueError(f"sample_weight[{i}] is {sample_weight[i]:g}, but sample weights "
+                         "must be non-negative; give each sample a weight of 0 or more.")
     empty = check_missing(X)
     if empty is None or not empty.any():
         return sample_weight

@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from emkit.engine import ArraySource, fit_em
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
+from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.mixture import Mixture, responsibility_entropy
@@ -111,8 +112,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X, callback, sample_weight=None):
         # Validate, run the engine, set the fitted attributes; return the validated X.
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
-                          ensure_all_finite=nan_policy(self._family_kind()))
+        with short_array_errors():
+            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+                              ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         sample_weight = fit_weights(X, sample_weight)
@@ -182,8 +184,9 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
     def _validated(self, X):
         check_is_fitted(self)
         family = self._get_model().family
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
-                          ensure_all_finite=nan_policy(family))
+        with short_array_errors():
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
+                              ensure_all_finite=nan_policy(family))
         validate_support(family, X)
         return X
 

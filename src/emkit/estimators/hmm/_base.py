@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import fit_em
 from emkit.engine.sources import SequenceSource
+from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, impute_rows, nan_policy
 from emkit.models import hmm_kernels
 from emkit.models.hmm import HMM, sequence_offsets
@@ -254,8 +255,9 @@ class BaseHMM(BaseEstimator):
         return None
 
     def _validate_X(self, X):
-        return check_array(X, dtype=np.float64, ensure_min_samples=1,
-                           ensure_all_finite=nan_policy(self._family_kind()))
+        with short_array_errors():
+            return check_array(X, dtype=np.float64, ensure_min_samples=1,
+                               ensure_all_finite=nan_policy(self._family_kind()))
 
     # -- hmmlearn's hooks --------------------------------------------------------------
     def _compute_log_likelihood(self, X):

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
+from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import nan_policy
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.discrete import Categorical, Poisson
@@ -33,7 +34,9 @@ _COMMON = """
 
 def _integer_matrix(X, what, family):
     # Integer symbols or counts; NaN (missing) entries are kept, in a float array.
-    X = check_array(X, dtype=None, ensure_min_samples=1, ensure_all_finite=nan_policy(family))
+    with short_array_errors():
+        X = check_array(X, dtype=None, ensure_min_samples=1,
+                        ensure_all_finite=nan_policy(family))
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
     missing = np.isnan(X) if np.issubdtype(X.dtype, np.floating) else False

@@ -1,0 +1,82 @@
+"""Bad input to an estimator is one short sentence naming the argument and what to do.
+
+Negative sample weights are refused by every mixture before any work; complex and 1-D X
+keep scikit-learn's first sentence (its suites match it) without printing the array.
+"""
+
+import numpy as np
+import pytest
+
+import emkit
+from emkit.families import GaussianFull, Poisson
+
+RNG = np.random.default_rng(5)
+COUNTS = RNG.poisson(3.0, size=(60, 2)).astype(float)
+MIXTURES = {
+    "GaussianMixture": lambda: emkit.GaussianMixture(2, random_state=0),
+    "BernoulliMixture": lambda: emkit.BernoulliMixture(2, random_state=0),
+    "PoissonMixture": lambda: emkit.PoissonMixture(2, random_state=0),
+    "CategoricalMixture": lambda: emkit.CategoricalMixture(2, random_state=0),
+    "MixtureModel-Poisson": lambda: emkit.MixtureModel(Poisson([[1.0, 1.0], [5.0, 5.0]]),
+                                                       random_state=0),
+    "MixtureModel-Gaussian": lambda: emkit.MixtureModel(
+        GaussianFull([[0.0, 0.0], [5.0, 5.0]], [np.eye(2)] * 2), random_state=0),
+}
+HMMS = {
+    "GaussianHMM": lambda: emkit.GaussianHMM(2, random_state=0, n_iter=3),
+    "PoissonHMM": lambda: emkit.PoissonHMM(2, random_state=0, n_iter=3),
+    "CategoricalHMM": lambda: emkit.CategoricalHMM(2, random_state=0, n_iter=3),
+}
+
+
+def _data(name):
+    if name == "CategoricalHMM":
+        return COUNTS[:, :1] % 3
+    return (COUNTS > 3) if name == "BernoulliMixture" else COUNTS % 3 if "Categorical" in name \
+        else COUNTS
+
+
+@pytest.mark.parametrize("name", list(MIXTURES))
+@pytest.mark.parametrize("weight", [-500.0, -1e-3])
+def test_a_negative_sample_weight_is_one_sentence(name, weight):
+    X = _data(name)
+    sample_weight = np.ones(len(X))
+    sample_weight[7] = weight
+    for method in ("fit", "fit_predict"):
+        model = MIXTURES[name]()
+        with pytest.raises(ValueError) as info:
+            getattr(model, method)(X, sample_weight=sample_weight)
+        assert str(info.value) == (f"sample_weight[7] is {weight:g}, but sample weights must "
+                                   "be non-negative; give each sample a weight of 0 or more.")
+        assert not hasattr(model, "weights_")
+
+
+@pytest.mark.parametrize("name", list(MIXTURES))
+def test_zero_sample_weights_are_still_allowed(name):
+    # Only negative weights are refused: zeros leave their rows out of the fit.
+    X = _data(name)
+    sample_weight = np.ones(len(X))
+    sample_weight[::2] = 0.0
+    model = MIXTURES[name]().set_params(max_iter=5).fit(X, sample_weight=sample_weight)
+    assert np.all(np.isfinite(model.score_samples(X)))
+    assert np.isclose(model.weights_.sum(), 1.0)
+
+
+COMPLEX = ("Complex data not supported; X must hold real numbers, so pass its real part "
+           "(X.real) or its magnitude (np.abs(X)).")
+ONE_D = ("Expected 2D array, got 1D array instead. Reshape your data either using "
+         "array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if "
+         "it contains a single sample.")
+
+
+@pytest.mark.parametrize("name", list(MIXTURES) + list(HMMS))
+def test_complex_and_1d_input_keep_the_first_sentence_without_the_array(name):
+    make = {**MIXTURES, **HMMS}[name]
+    X = np.asarray(_data(name), dtype=float)
+    fitted = make().fit(X)
+    for bad, message in ((X.astype(complex), COMPLEX), (X[:, 0], ONE_D)):
+        for call in (lambda: make().fit(bad), lambda: fitted.predict(bad),
+                     lambda: fitted.score_samples(bad)):
+            with pytest.raises(ValueError) as info:
+                call()
+            assert str(info.value) == message

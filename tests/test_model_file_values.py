@@ -18,6 +18,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import emkit
+from emkit.cli import main
 from emkit.exceptions import ModelFileError
 from emkit.families import GaussianDiag, GaussianFull, Independent, Poisson
 from emkit.io import archive, load, save
@@ -197,3 +198,16 @@ def test_valid_models_still_round_trip(name, saved):
             "mixture-independent": np.column_stack([X[:, 0], COUNTS[:, 0]])}.get(name, X)
     extra = (LENGTHS,) if "hmm" in name else ()
     assert_array_equal(loaded.predict(data, *extra), model.predict(data, *extra))
+
+
+def test_the_command_line_names_the_invalid_attribute_in_one_line(saved, tmp_path, capsys):
+    broken = _with(saved["gmm-full"][1], tmp_path / "bad.emkit",
+                   {"attributes/weights_": [-0.5, 1.5]})
+    np.savetxt(tmp_path / "d.csv", X, delimiter=",")
+    for argv in (["info", broken], ["predict", broken, tmp_path / "d.csv"]):
+        assert main([str(a) for a in argv]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (f"emkit: error: Cannot load {str(broken)!r}: weights_ must hold "
+                                "non-negative weights that sum to 1 (within 1e-8; 1e-6 in "
+                                "float32); got [-0.5 1.5].\n")

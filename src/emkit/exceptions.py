@@ -28,7 +28,8 @@ class IdenticalComponentsWarning(UserWarning):
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be read safely.
+    """A model file that cannot be read safely, or a model that must not be written to one.
 
-    It is not an emkit model file, or it is truncated, corrupt, edited or from a newer emkit.
+    It is not an emkit model file, or it is truncated, corrupt, edited, holds invalid
+    values or is from a newer emkit; ``save`` raises it for a model with invalid values.
     """

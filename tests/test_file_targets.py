@@ -109,6 +109,21 @@ def test_a_link_to_a_missing_file_creates_it(model, tmp_path):
     assert_array_equal(load(link).predict(X), model.predict(X))
 
 
+def test_the_command_line_checks_the_folder_a_link_leads_to(model, tmp_path, capsys):
+    save(model, tmp_path / "m.emkit")
+    (tmp_path / "out.csv").symlink_to(tmp_path / "missing" / "out.csv")
+    assert main(["sample", str(tmp_path / "m.emkit"), "-n", "3", "-o",
+                 str(tmp_path / "out.csv")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"emkit: error: the folder of {str(tmp_path / 'out.csv')!r} does "
+                            "not exist; create it first.\n")
+    (tmp_path / "missing").mkdir()
+    assert main(["sample", str(tmp_path / "m.emkit"), "-n", "3", "-o",
+                 str(tmp_path / "out.csv")]) == 0
+    assert (tmp_path / "out.csv").is_symlink()
+    assert len((tmp_path / "missing" / "out.csv").read_text().splitlines()) == 4
+
+
 def test_links_to_what_cannot_be_replaced_are_refused(model, tmp_path):
     os.mkfifo(tmp_path / "pipe")
     (tmp_path / "to_pipe").symlink_to(tmp_path / "pipe")

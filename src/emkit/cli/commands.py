@@ -66,7 +66,7 @@ def check_outputs(*paths, inputs=()):
     for path in paths:
         if path is None or path == "-":
             continue
-        folder = os.path.dirname(os.path.abspath(path))
+        folder = os.path.dirname(os.path.realpath(path))  # a link's target's folder
         if not os.path.isdir(folder):
             raise UsageError(f"the folder of {path!r} does not exist; create it first.")
         check_replaceable(path)

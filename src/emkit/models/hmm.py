@@ -220,12 +220,19 @@ class HMM:
         start : ndarray of shape (n_states,)
         trans : ndarray of shape (n_states, n_states)
         """
+        return self._forward_backward(log_frame, lengths, weights, posteriors)[:4]
+
+    def _forward_backward(self, log_frame, lengths, weights=None, posteriors=True,
+                          floor=hmm_kernels.TINY, weigh=False):
+        # forward_backward, plus the occupancy; posteriors and counts below ``floor``
+        # are zero, and ``weigh`` multiplies each sequence's posteriors by its weight.
         offsets = sequence_offsets(lengths)
         weights = np.ones(len(lengths)) if weights is None else np.asarray(weights, float)
         startprob = np.ascontiguousarray(self.startprob, dtype=np.float64)
         transmat = np.ascontiguousarray(self.transmat, dtype=np.float64)
-        log_lik, gamma, start, trans, ok = hmm_kernels.forward_backward(
-            startprob, transmat, log_frame, offsets, weights, self.shift, posteriors)
+        log_lik, gamma, start, trans, occupancy, ok = hmm_kernels.forward_backward_stats(
+            startprob, transmat, log_frame, offsets, weights, self.shift, posteriors,
+            floor, weigh)
         if not self.shift and np.isneginf(log_lik).any():
             shifted = hmm_kernels.forward_backward(
                 startprob, transmat, log_frame, offsets, weights, True, False)[0]
@@ -236,11 +243,18 @@ class HMM:
         for s in np.flatnonzero(~ok):
             a, b = offsets[s], offsets[s + 1]
             with np.errstate(divide="ignore"):
-                log_lik[s], gamma[a:b], counts = hmm_kernels.forward_backward_log(
+                log_lik[s], part, counts = hmm_kernels.forward_backward_log(
                     np.log(startprob), np.log(transmat), log_frame[a:b])
-            start += weights[s] * gamma[a]
+            part[part < floor] = 0.0
+            counts[counts < floor] = 0.0
+            start += weights[s] * part[0]
             trans += weights[s] * counts
-        return log_lik, gamma, start, trans
+            occupancy += weights[s] * part.sum(axis=0)
+            if weigh:
+                part *= weights[s]
+                part[part < floor] = 0.0
+            gamma[a:b] = part
+        return log_lik, gamma, start, trans, occupancy
 
     def chunk_stats(self, X, sample_weight=None, lengths=None):
         """E-step on a chunk of whole sequences.
@@ -260,21 +274,19 @@ class HMM:
         """
         lengths = np.array([len(X)]) if lengths is None else lengths
         prepared = self.family.prepare(X)
-        log_frame = np.ascontiguousarray(self.family.log_prob_prepared(prepared),
-                                         dtype=np.float64)
-        log_lik, gamma, start, trans = self.forward_backward(log_frame, lengths, sample_weight)
-        impossible = ~np.isfinite(log_lik)
-        if impossible.any():
-            # The sum is -inf and the engine stops with its message; the statistics must
-            # still add up across chunks.
-            gamma[np.repeat(impossible, lengths)] = 0.0
+        # Any memory layout: the kernels read it in place.
+        log_frame = np.asarray(self.family.log_prob_prepared(prepared), dtype=np.float64)
+        # The posteriors are the weights of the emission statistics' products, which run
+        # in float32 for float32 data: none may be subnormal there.
+        floor = float(np.finfo(X.dtype).tiny) if X.dtype == np.float32 else hmm_kernels.TINY
+        log_lik, gamma, start, trans, occupancy = self._forward_backward(
+            log_frame, lengths, sample_weight, floor=floor, weigh=True)
         if sample_weight is not None:
-            gamma *= np.repeat(sample_weight, lengths)[:, None]
             log_likelihood = float(np.dot(sample_weight, np.where(sample_weight > 0, log_lik, 0)))
             total = float(np.sum(sample_weight))
         else:
             log_likelihood, total = float(np.sum(log_lik)), float(len(lengths))
-        return HMMStats(log_likelihood, total, start, trans, gamma.sum(axis=0),
+        return HMMStats(log_likelihood, total, start, trans, occupancy,
                         self.family.accumulate_prepared(prepared, gamma))
 
     def m_step(self, stats):

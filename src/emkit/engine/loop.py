@@ -7,6 +7,7 @@ and ``bytes_per_row(X)``; a model whose last M-step may lower the likelihood on 
 knows what the model is.
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.report import VerboseReporter
 
-__all__ = ["EMResult", "EMStep", "e_step", "fit_em", "run_em"]
+__all__ = ["EMResult", "EMStep", "chunk_plan", "e_step", "fit_em", "run_em"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,28 @@ class EMResult:
     histories: list = field(default_factory=list)
 
 
-def e_step(model, source):
+def chunk_plan(model, source):
+    """Return the working-set bytes per row and the chunk floor of ``model`` on ``source``.
+
+    Both depend on the model's kind and size, not on its parameters, so a run asks once.
+
+    Parameters
+    ----------
+    model : object
+        A model with ``bytes_per_row`` (and optionally ``min_chunk_rows``).
+    source : ArraySource
+        The data.
+
+    Returns
+    -------
+    plan : tuple of int
+        ``(bytes_per_row, min_rows)``.
+    """
+    floor = getattr(model, "min_chunk_rows", None)
+    return model.bytes_per_row(source.X), floor(source.X) if floor is not None else 0
+
+
+def e_step(model, source, plan=None):
     """Return the statistics of ``model`` summed over every chunk of ``source``.
 
     Parameters
@@ -80,15 +102,16 @@ def e_step(model, source):
         A model with ``chunk_stats`` and ``bytes_per_row``.
     source : ArraySource
         The data.
+    plan : tuple of int, default=None
+        What :func:`chunk_plan` returns; None asks the model.
 
     Returns
     -------
     stats : AdditiveStats
         Summed statistics, with a ``log_likelihood`` field.
     """
-    floor = getattr(model, "min_chunk_rows", None)
-    return source.map_reduce(model.chunk_stats, model.bytes_per_row(source.X),
-                             min_rows=floor(source.X) if floor is not None else 0)
+    bytes_per_row, min_rows = plan or chunk_plan(model, source)
+    return source.map_reduce(model.chunk_stats, bytes_per_row, min_rows=min_rows)
 
 
 def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,
@@ -125,10 +148,11 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial,
                                  rtol=drop_rtol(source.X.dtype))
     params, guard = [], True
+    plan = chunk_plan(model, source)
+    total_weight = source.total_weight if per_sample else 1.0
     for iteration in range(1, max_iter + 1):
-        stats = e_step(model, source)
-        lower_bound = _per_sample(stats.log_likelihood,
-                                  source.total_weight if per_sample else 1.0, iteration)
+        stats = e_step(model, source, plan)
+        lower_bound = _per_sample(stats.log_likelihood, total_weight, iteration)
         change = monitor.report(lower_bound, guard=guard,
                                 resolution=_resolution(model, source.X.dtype))
         model = model.m_step(stats)
@@ -190,7 +214,7 @@ def _resolution(model, dtype):
 
 def _per_sample(total, total_weight, iteration):
     value = total / total_weight
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise FloatingPointError(
             f"The log-likelihood is not finite at iteration {iteration} ({value}): some "
             "samples have zero probability under every component. Check that the data lie "

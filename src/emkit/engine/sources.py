@@ -21,6 +21,7 @@ CHUNK_BYTES = 4 * 2**20
 _MIN_ROWS, _MAX_ROWS = 256, 65536
 #: How far a chunk function's floor may take a chunk past the working-set budget.
 FLOOR_OVER_BUDGET = 16
+_CORES = os.cpu_count() or 1
 
 
 def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
@@ -205,8 +206,9 @@ class SequenceSource(ArraySource):
 
 def _run_chunks(run, bounds, n_threads):
     # Sum run(bound) over the bounds in order, on several threads when there are enough.
-    wanted = n_threads or os.cpu_count() or 1
-    threads = max(1, min(wanted, len(bounds) // 2))
+    if len(bounds) == 1:
+        return run(bounds[0])
+    threads = max(1, min(n_threads or _CORES, len(bounds) // 2))
     if threads == 1:
         return reduce(add, map(run, bounds))
     # Each thread runs single-threaded BLAS on its own chunk: better for the small

@@ -88,6 +88,8 @@ def _raise_bad_density(family, X, log_norm):
 def _check_finite(family):
     for name in family.component_fields:
         value = np.asarray(getattr(family, name), dtype=np.float64)
+        if np.isfinite(value).all():
+            continue
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
         if bad.any():
             raise ValueError(

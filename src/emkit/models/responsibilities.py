@@ -12,6 +12,8 @@ which reads and writes each entry once, and numpy passes otherwise. ``BACKEND`` 
 the tests run both.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
@@ -22,6 +24,7 @@ __all__ = ["BACKEND", "flush_subnormal", "log_normalize", "normalize_threshold"]
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
 
 
+@lru_cache(maxsize=64)
 def normalize_threshold(dtype, n_components):
     """Return the log-ratio to a row's maximum below which a responsibility is zero.
 
@@ -80,9 +83,14 @@ def log_normalize(log_prob, log_weights=None):
     if log_weights is None:
         log_weights = np.zeros(K)
     log_weights = np.asarray(log_weights, dtype=log_prob.dtype)
-    threshold = normalize_threshold(log_prob.dtype, K)
+    threshold = normalize_threshold(log_prob.dtype.type, K)
     if BACKEND == "compiled" and log_prob.flags.c_contiguous:
-        return _normalize_compiled(log_prob, log_weights, threshold)
+        return _normalize_compiled(log_prob, log_weights, threshold, _shift_rows, _scale_rows)
+    if BACKEND == "compiled" and log_prob.flags.f_contiguous:
+        # Families whose product gives (K, n) return its transpose: run along the rows
+        # of that array, the layout in which each pass is a vector loop over samples.
+        return _normalize_compiled(log_prob.T, log_weights, threshold, _shift_columns,
+                                   _scale_columns)
     return _normalize_numpy(log_prob, log_weights, threshold)
 
 
@@ -104,12 +112,12 @@ def _normalize_numpy(log_prob, log_weights, threshold):
     return np.where(finite, log_norm, top.astype(np.float64))
 
 
-def _normalize_compiled(log_prob, log_weights, threshold):
+def _normalize_compiled(log_prob, log_weights, threshold, shift, scale):
     # numba has no vector exp without Intel's math library, so numpy's (SIMD) runs
-    # between two compiled row passes.
-    log_norm, certain = _shift_rows(log_prob, log_weights, threshold)
+    # between two compiled passes.
+    log_norm, certain = shift(log_prob, log_weights, threshold)
     np.exp(log_prob, out=log_prob)
-    _scale_rows(log_prob, log_norm, certain)
+    scale(log_prob, log_norm, certain)
     return log_norm
 
 
@@ -160,3 +168,51 @@ def _scale_rows(resp, log_norm, certain):
                 row[k] = row[k] / total
             if not certain[i]:
                 log_norm[i] += np.log(total)
+
+
+@kernel
+def _shift_columns(log_prob, log_weights, threshold):
+    # _shift_rows for log-densities stored (K, n): one sample per column.
+    K, n = log_prob.shape
+    top = np.full(n, -np.inf)
+    certain = np.ones(n, dtype=np.bool_)
+    bad = np.zeros(n, dtype=np.bool_)
+    for k in range(K):
+        weight = log_weights[k]
+        for i in range(n):
+            value = log_prob[k, i]
+            certain[i] &= value == 0
+            value += weight
+            log_prob[k, i] = value
+            bad[i] |= value != value
+            top[i] = max(top[i], value)
+    for i in range(n):
+        if bad[i]:
+            top[i] = np.nan
+        if bad[i] or not np.isfinite(top[i]):
+            certain[i] = False
+    for k in range(K):
+        for i in range(n):
+            delta = log_prob[k, i] - top[i]
+            log_prob[k, i] = delta if delta >= threshold else (
+                -np.inf if delta == delta else np.nan)
+    for i in range(n):
+        if certain[i]:
+            top[i] = 0.0
+    return top, certain
+
+
+@kernel
+def _scale_columns(resp, log_norm, certain):
+    # _scale_rows for responsibilities stored (K, n).
+    K, n = resp.shape
+    total = np.zeros(n)
+    for k in range(K):
+        for i in range(n):
+            total[i] += resp[k, i]
+    for k in range(K):
+        for i in range(n):
+            resp[k, i] = resp[k, i] / total[i]
+    for i in range(n):
+        if not certain[i] and total[i] == total[i]:
+            log_norm[i] += np.log(total[i])

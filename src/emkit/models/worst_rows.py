@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emkit._compiled import HAVE_NUMBA, kernel
+
 __all__ = ["WorstRows"]
 
 
@@ -46,8 +48,11 @@ class WorstRows:
         worst : WorstRows
         """
         m = min(size, len(scores))
-        index = np.argpartition(scores, m - 1)[:m] if m < len(scores) else np.arange(m)
-        index = index[np.argsort(scores[index], kind="stable")]
+        if HAVE_NUMBA:
+            index = _lowest(scores, m)
+        else:
+            index = np.argpartition(scores, m - 1)[:m] if m < len(scores) else np.arange(m)
+            index = index[np.argsort(scores[index], kind="stable")]
         return cls(np.asarray(scores[index], dtype=np.float64),
                    np.asarray(X[index], dtype=np.float64), size)
 
@@ -69,3 +74,22 @@ class WorstRows:
         worst : WorstRows
         """
         return self
+
+
+@kernel
+def _lowest(scores, m):
+    # Indices of the m lowest scores, lowest first (the earlier row first on a tie): one
+    # pass keeping a sorted buffer, as a chunk holds far more rows than m.
+    index = np.empty(m, dtype=np.int64)
+    count = 0
+    for i in range(len(scores)):
+        value = scores[i]
+        if count == m and not value < scores[index[m - 1]]:
+            continue
+        j = count if count < m else m - 1
+        while j > 0 and value < scores[index[j - 1]]:
+            index[j] = index[j - 1]
+            j -= 1
+        index[j] = i
+        count = min(count + 1, m)
+    return index[:count]

@@ -3,9 +3,14 @@
 import numpy as np
 from scipy import linalg
 
-__all__ = ["ill_defined_error", "precision_cholesky", "covariance_from_precision"]
+from emkit._compiled import HAVE_NUMBA, kernel
+
+__all__ = ["ill_defined_error", "precision_cholesky", "precisions_cholesky",
+           "covariance_from_precision"]
 
 LOG_2PI = np.log(2 * np.pi)
+#: Largest D for which the compiled factorization beats batched LAPACK calls.
+COMPILED_MAX_FEATURES = 32
 
 
 def ill_defined_error():
@@ -35,6 +40,80 @@ def precision_cholesky(covariance):
         raise ill_defined_error() from None
     eye = np.eye(covariance.shape[0])
     return linalg.solve_triangular(lower, eye, lower=True).T
+
+
+def precisions_cholesky(covariances):
+    """Return the factors ``U_k`` with ``U_k @ U_k.T`` the inverse of each covariance.
+
+    One batched factorization and inversion for all K matrices (the M-step runs it every
+    iteration, where a call per matrix costs more than the arithmetic for small D).
+
+    Parameters
+    ----------
+    covariances : ndarray of shape (K, D, D)
+        Symmetric positive-definite matrices.
+
+    Returns
+    -------
+    factors : ndarray of shape (K, D, D)
+        Upper triangular, exactly zero below the diagonal.
+    """
+    covariances = np.ascontiguousarray(covariances, dtype=np.float64)
+    if HAVE_NUMBA and covariances.shape[-1] <= COMPILED_MAX_FEATURES:
+        factors, ok = _factor_inverse(covariances)
+    else:
+        factors, ok = _factor_inverse_numpy(covariances)
+    if not ok:
+        raise ill_defined_error()
+    return factors
+
+
+def _factor_inverse_numpy(covariances):
+    # Batched LAPACK: one call for all K, then the transposed inverse of each factor.
+    try:
+        lower = np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError:
+        return covariances, False
+    # The inverse of a lower triangular matrix is lower triangular; tril makes the zeros
+    # exact whatever pivoting the general inverse did.
+    factors = np.tril(np.linalg.inv(lower)).transpose(0, 2, 1)
+    return factors, bool(np.isfinite(factors).all())
+
+
+@kernel
+def _factor_inverse(covariances):
+    # Cholesky factor L of each matrix (Cholesky-Banachiewicz), then L^{-1} by forward
+    # substitution, returned transposed; ok is False for a matrix that is not positive
+    # definite. Small D: one compiled call costs less than LAPACK's per-call overhead.
+    K, D, _ = covariances.shape
+    factors = np.zeros((K, D, D))
+    lower = np.zeros((D, D))
+    inverse = np.zeros((D, D))
+    for k in range(K):
+        matrix = covariances[k]
+        for j in range(D):
+            pivot = matrix[j, j]
+            for p in range(j):
+                pivot -= lower[j, p] * lower[j, p]
+            if not pivot > 0.0 or not np.isfinite(pivot):
+                return factors, False
+            root = np.sqrt(pivot)
+            lower[j, j] = root
+            for i in range(j + 1, D):
+                value = matrix[i, j]
+                for p in range(j):
+                    value -= lower[i, p] * lower[j, p]
+                lower[i, j] = value / root
+        for c in range(D):
+            for i in range(c, D):
+                value = 1.0 if i == c else 0.0
+                for p in range(c, i):
+                    value -= lower[i, p] * inverse[p, c]
+                inverse[i, c] = value / lower[i, i]
+        for i in range(D):
+            for j in range(i, D):
+                factors[k, i, j] = inverse[j, i]
+    return factors, True
 
 
 def covariance_from_precision(precision):

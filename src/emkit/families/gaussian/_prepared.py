@@ -3,8 +3,9 @@
 Each family turns a chunk into features once (``_features``); the log-densities and the
 moments are both products with them. The expanded quadratic form loses digits in float32
 when components sit many standard deviations from the shift, so each family evaluates
-its components at their own means in float32 and in float64 when it is built, and
-computes float32 chunks only when the two agree to ``FLOAT32_ATOL``.
+its components at their own means in float32 and in float64, and
+computes float32 chunks only when the two agree to ``FLOAT32_ATOL`` (measured the first
+time a float32 chunk comes).
 
 Rows with missing entries (NaN) take the observed-data E-step of :mod:`.missing`: the
 features are built with those entries at the shift, and float64 corrections turn the
@@ -12,6 +13,8 @@ log-densities and moments of the filled rows into the marginal log-densities and
 conditional moments. In float32 chunks, the log-densities of those rows are computed in
 float64. Chunks without NaN go through the features alone.
 """
+
+from functools import cached_property
 
 import numpy as np
 
@@ -39,13 +42,22 @@ class PreparedGaussian:
     #: Rows with NaN get the observed-data E-step (marginal densities, conditional moments).
     allows_missing = True
 
-    def _probe_float32(self):
-        # Sets ``_float32_ok`` and ``_float32_error`` (the largest error at the means).
+    @cached_property
+    def _float32_error(self):
+        # The largest float32 log-density error at the component means; measured the
+        # first time a float32 chunk asks, never for float64 data.
         lp64 = self._log_prob_features(self._features(self.means, np.float64))
         lp32 = self._log_prob_features(self._features(self.means, np.float32))
-        error = float(np.max(np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))))
-        object.__setattr__(self, "_float32_error", error)
-        object.__setattr__(self, "_float32_ok", error < FLOAT32_ATOL)
+        return float(np.max(np.abs(np.diagonal(lp32).astype(np.float64) - np.diagonal(lp64))))
+
+    @cached_property
+    def _weights32(self):
+        # The feature weights for float32 chunks.
+        return self._weights.astype(np.float32)
+
+    @property
+    def _float32_ok(self):
+        return self._float32_error < FLOAT32_ATOL
 
     @classmethod
     def validate(cls, X):

@@ -45,8 +45,7 @@ class _Diagonal(PreparedGaussian, Family):
             (K, D))).sum(axis=1)
         const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
         weights = np.hstack([const[:, None], prec * centred, -0.5 * prec])
-        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32))
-        self._probe_float32()
+        set_derived(self, shift=shift, _weights=weights)
 
     @classmethod
     def _placeholder(cls, n_components, center, reg_covar):

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
-    LOG_2PI, covariance_from_precision, precision_cholesky)
+    LOG_2PI, covariance_from_precision, precisions_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import (
     accumulate_missing, missing_bytes_per_row, observed_terms)
@@ -51,7 +51,7 @@ class GaussianFull(PreparedGaussian, Family):
         means = np.array(self.means, dtype=np.float64, ndmin=2)
         covs = np.asarray(self.covariances, dtype=np.float64)
         set_derived(self, means=means, covariances=covs)
-        set_derived(self, precisions_cholesky=np.array([precision_cholesky(c) for c in covs]))
+        set_derived(self, precisions_cholesky=precisions_cholesky(covs))
         self._derive()
 
     @classmethod
@@ -107,23 +107,23 @@ class GaussianFull(PreparedGaussian, Family):
         return factor @ factor.transpose(0, 2, 1)
 
     def _derive(self):
+        # The weights of the chunk features: [constant, linear terms, quadratic terms].
         K, D = self.means.shape
-        shift = self.means.mean(axis=0)
+        shift = np.add.reduce(self.means, axis=0) / K
         centred = self.means - shift
-        prec = self.precisions
-        linear = np.einsum("kde,ke->kd", prec, centred)
-        log_det = np.log(np.diagonal(self.precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
-        const = -0.5 * D * LOG_2PI + log_det - 0.5 * np.einsum("kd,kd->k", linear, centred)
+        factor = self.precisions_cholesky
+        prec = factor @ factor.transpose(0, 2, 1)
+        linear = (prec @ centred[:, :, None])[:, :, 0]
+        log_det = np.log(factor.reshape(K, D * D)[:, ::D + 1]).sum(axis=1)
         expanded = D <= EXPANDED_MAX_FEATURES
+        weights = np.empty((K, 1 + D + (D * (D + 1) // 2 if expanded else 0)))
+        weights[:, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * (linear * centred).sum(axis=1)
+        weights[:, 1:D + 1] = linear
         if expanded:
-            rows, cols = _triu(D)
-            quad = -0.5 * prec[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
-            weights = np.hstack([const[:, None], linear, quad])
-        else:
-            weights = np.hstack([const[:, None], linear])
+            flat, scale = _triu(D)
+            np.multiply(prec.reshape(K, D * D)[:, flat], scale, out=weights[:, D + 1:])
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
-                    _weights32=weights.astype(np.float32), _precisions=prec, _linear=linear)
-        self._probe_float32()
+                    _precisions=prec, _linear=linear)
 
     # -- E-step ------------------------------------------------------------------
     def _features(self, X, dtype):
@@ -238,12 +238,21 @@ class GaussianFull(PreparedGaussian, Family):
 
 @lru_cache(maxsize=32)
 def _triu(D):
-    return np.triu_indices(D)
+    # Flat indices of the upper triangle (d <= e) of a D x D matrix, and the factor of
+    # each quadratic term: -1/2 on the diagonal, -1 off it (x_d x_e appears twice).
+    rows, cols = np.triu_indices(D)
+    return rows * D + cols, np.where(rows == cols, -0.5, -1.0)
+
+
+@lru_cache(maxsize=32)
+def _triu_both(D):
+    rows, cols = np.triu_indices(D)
+    return rows * D + cols, cols * D + rows
 
 
 def _unpack(packed, D):
-    rows, cols = _triu(D)
-    out = np.empty((packed.shape[0], D, D))
-    out[:, rows, cols] = packed
-    out[:, cols, rows] = packed
-    return out
+    upper, lower = _triu_both(D)
+    out = np.empty((packed.shape[0], D * D))
+    out[:, upper] = packed
+    out[:, lower] = packed
+    return out.reshape(-1, D, D)

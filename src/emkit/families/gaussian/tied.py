@@ -55,9 +55,8 @@ class GaussianTied(PreparedGaussian, Family):
         const = (-0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum()
                  - 0.5 * np.einsum("kd,kd->k", linear, centred))
         weights = np.hstack([const[:, None], linear])
-        set_derived(self, shift=shift, _weights=weights, _weights32=weights.astype(np.float32),
+        set_derived(self, shift=shift, _weights=weights,
                     _precision=self.precisions, _linear=linear)
-        self._probe_float32()
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):

@@ -114,6 +114,11 @@ def observed_mask(X):
 def column_sums(X, W):
     """Return the weighted column sums of the observed entries of ``X``.
 
+    One product when nothing is missing: a NaN of ``X`` in a row with a nonzero weight
+    makes its column's sum NaN, and only then are the sums taken again over the
+    observed entries, with the column weights. (NaN rows whose weights are all zero add
+    nothing either way.)
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -126,9 +131,10 @@ def column_sums(X, W):
     stats : ColumnSums
     """
     W = np.asarray(W, dtype=np.float64)
-    observed = observed_mask(X)
+    sums = W.T @ X
+    observed = None if not np.isnan(sums).any() else observed_mask(X)
     if observed is None:
-        return ColumnSums(W.sum(axis=0), W.T @ X)
+        return ColumnSums(W.sum(axis=0), sums)
     return ColumnSums(W.sum(axis=0), W.T @ np.where(observed, X, 0.0),
                       W.T @ observed.astype(np.float64))
 

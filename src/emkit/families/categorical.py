@@ -12,7 +12,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit.families._columns import ColumnFamily, fill_column_weight, is_integer, keep_empty
+from emkit.families._columns import (ColumnFamily, check_columns, fill_column_weight,
+                                     is_integer, keep_empty)
+from emkit.families._discrete_kernels import categorical_counts, categorical_log_prob
 from emkit.families.base import set_derived
 from emkit.stats import AdditiveStats
 
@@ -90,7 +92,10 @@ class Categorical(ColumnFamily):
                              "to one.")
         with np.errstate(divide="ignore"):
             log_probs = np.log(probs)
-        set_derived(self, probs=probs, n_categories=n_categories, _log_probs=log_probs)
+        # The log-probabilities as a (D, C, K) table, for the row kernels.
+        table = np.ascontiguousarray(log_probs.transpose(1, 2, 0))
+        set_derived(self, probs=probs, n_categories=n_categories, _log_probs=log_probs,
+                    _table=table, _n_categories=np.array(n_categories, dtype=np.float64))
 
     @property
     def max_categories(self):
@@ -111,6 +116,11 @@ class Categorical(ColumnFamily):
                     f"categories (codes 0 to {self.n_categories[d] - 1})")
 
         return ~(integer & (X >= 0.0) & (X < n_categories)), describe
+
+    def _raise_outside(self, X):
+        # The kernels found a code outside its column's categories: name it.
+        self.validate(X)
+        raise AssertionError("A row kernel refused codes that validate accepts.")
 
     def _codes(self, X):
         # Validated codes as integers, -1 where missing; and whether any is missing.
@@ -133,14 +143,10 @@ class Categorical(ColumnFamily):
         -------
         log_prob : ndarray of shape (n_samples, n_components)
         """
-        codes, missing = self._codes(X)
-        out = np.zeros((len(codes), self.n_components))
-        for d in range(self.n_features):
-            if missing:
-                observed = codes[:, d, None] >= 0
-                out += np.where(observed, self._log_probs[:, d, codes[:, d]].T, 0.0)
-            else:
-                out += self._log_probs[:, d, codes[:, d]].T
+        X = check_columns(self, X)
+        out = categorical_log_prob(X, self._table, self._n_categories)
+        if out is None:
+            self._raise_outside(X)
         return out
 
     def accumulate(self, X, W):
@@ -157,14 +163,14 @@ class Categorical(ColumnFamily):
         -------
         stats : CategoricalStats
         """
-        codes, missing = self._codes(X)
+        X = check_columns(self, X)
         W = np.asarray(W, dtype=np.float64)
-        counts = np.empty((self.n_components, self.n_features, self.max_categories))
-        categories = np.arange(self.max_categories)
-        for d in range(self.n_features):
-            counts[:, d, :] = W.T @ (codes[:, d, None] == categories).astype(np.float64)
-        column_weight = W.T @ (codes >= 0).astype(np.float64) if missing else None
-        return CategoricalStats(W.sum(axis=0), counts, column_weight)
+        counts, column_weight = categorical_counts(X, W, self._n_categories,
+                                                   self.max_categories)
+        if counts is None:
+            self._raise_outside(X)
+        return CategoricalStats(W.sum(axis=0), np.ascontiguousarray(counts.transpose(2, 0, 1)),
+                                None if column_weight is None else column_weight.T.copy())
 
     def maximize(self, stats):
         """Return the Categorical family of the weighted code frequencies.

@@ -20,6 +20,8 @@ from scipy.special import gammaln
 from emkit.families._columns import (ColumnFamily, as_rows, check_columns, column_sums,
                                      is_integer, keep_empty, keep_missing, observed_mask,
                                      xlogy_dot)
+from emkit.families._discrete_kernels import log_factorial_rows
+from emkit.families._linear import LinearTerms
 from emkit.families.base import set_derived
 from emkit.families.categorical import Categorical, CategoricalStats
 
@@ -56,7 +58,9 @@ class Bernoulli(ColumnFamily):
         p = as_rows("p", self.p)
         if not np.all((p >= 0.0) & (p <= 1.0)):
             raise ValueError("Every Bernoulli probability p must lie in [0, 1].")
-        set_derived(self, p=p)
+        with np.errstate(divide="ignore"):
+            terms = LinearTerms.of(np.log(p), _log1m(p), top=1.0)
+        set_derived(self, p=p, _terms=terms)
 
     def _outside(self, X):
         return ~((X == 0.0) | (X == 1.0)), lambda d: "a Bernoulli family takes only 0 and 1"
@@ -74,10 +78,10 @@ class Bernoulli(ColumnFamily):
         log_prob : ndarray of shape (n_samples, n_components)
         """
         X = check_columns(self, X)
-        observed = observed_mask(X)
-        if observed is None:
-            return xlogy_dot(X, self.p) + xlogy_dot(1.0 - X, 1.0 - self.p, _log1m(self.p))
-        X, observed = _masked(X, observed)
+        out = self._terms.log_prob(X)
+        if out is not None:
+            return out
+        X, observed = _masked(X, observed_mask(X))
         return (xlogy_dot(X, self.p)
                 + xlogy_dot(observed - X, 1.0 - self.p, _log1m(self.p)))
 
@@ -339,7 +343,9 @@ class Poisson(ColumnFamily):
         rate = as_rows("rate", self.rate)
         if not np.all((rate >= 0.0) & np.isfinite(rate)):
             raise ValueError("Every Poisson rate must be finite and non-negative.")
-        set_derived(self, rate=rate)
+        with np.errstate(divide="ignore"):
+            terms = LinearTerms.of(np.log(rate), offset=rate)
+        set_derived(self, rate=rate, _terms=terms)
 
     def _outside(self, X):
         bad = ~(is_integer(X) & (X >= 0.0))
@@ -358,13 +364,13 @@ class Poisson(ColumnFamily):
         log_prob : ndarray of shape (n_samples, n_components)
         """
         X = check_columns(self, X)
-        observed = observed_mask(X)
-        if observed is None:
-            log_factorial = gammaln(X + 1.0).sum(axis=1)
-            return xlogy_dot(X, self.rate) - self.rate.sum(axis=1) - log_factorial[:, None]
-        X, observed = _masked(X, observed)
-        log_factorial = gammaln(X + 1.0).sum(axis=1)
-        return xlogy_dot(X, self.rate) - observed @ self.rate.T - log_factorial[:, None]
+        log_factorial, missing = log_factorial_rows(X)
+        out = None if missing else self._terms.log_prob(X)
+        if out is None:
+            X, observed = _masked(X, observed_mask(X))
+            out = xlogy_dot(X, self.rate) - observed @ self.rate.T
+        out -= log_factorial[:, None]
+        return out
 
     def accumulate(self, X, W):
         """Return the weighted sum of the counts in each column, over its observed entries.

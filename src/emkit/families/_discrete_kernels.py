@@ -1,0 +1,205 @@
+"""Row kernels of the discrete families: compiled with numba (the ``fast`` extra), or numpy.
+
+A Categorical log-density is a gather (one table entry per column and component) and its
+statistics a scatter (each row's weights added to the counts of its codes); a Poisson or
+Binomial log-density has a per-row ``sum_d log x_d!``. As matrix products these would
+multiply a one-hot ``(n, D * C)`` expansion, or call ``gammaln`` on every entry in every
+iteration; the kernels read each row once instead. Both implementations take the same
+arrays and give the same numbers (the compiled one adds in the same order); tests switch
+:data:`BACKEND` to run both. NaN marks a missing entry, which the kernels skip; a value
+outside the support makes them return its flat index, so that the caller raises the
+family's own message before any table is indexed with it.
+"""
+
+import math
+
+import numpy as np
+from scipy.special import gammaln
+
+from emkit._compiled import HAVE_NUMBA, kernel
+
+__all__ = ["BACKEND", "LOG_FACTORIAL", "categorical_counts", "categorical_log_prob",
+           "log_factorial_rows"]
+
+#: The implementation in use: "compiled" (numba) or "numpy".
+BACKEND = "compiled" if HAVE_NUMBA else "numpy"
+
+#: ``log(j!)`` for the counts ``j`` looked up instead of computed.
+LOG_FACTORIAL = gammaln(np.arange(1024) + 1.0)
+
+
+@kernel
+def _log_factorial_rows(X, table, out):
+    # out[i] = sum over the observed d of log(X[i, d]!); returns the number of NaN.
+    n, D = X.shape
+    size = table.shape[0]
+    missing = 0
+    for i in range(n):
+        total = 0.0
+        for d in range(D):
+            x = X[i, d]
+            if x != x:
+                missing += 1
+                continue
+            if 0.0 <= x < size and int(x) == x:
+                total += table[int(x)]
+            else:
+                total += math.lgamma(x + 1.0)
+        out[i] = total
+    return missing
+
+
+@kernel
+def _categorical_log_prob(X, table, n_categories, out):
+    # out[i, k] = sum over the observed d of table[d, X[i, d], k]; -1, or the flat index
+    # of the first code outside its column's categories.
+    n, D = X.shape
+    K = out.shape[1]
+    for i in range(n):
+        row = out[i]
+        row[:] = 0.0
+        for d in range(D):
+            x = X[i, d]
+            if x != x:
+                continue
+            if not (0.0 <= x < n_categories[d]) or int(x) != x:
+                return i * D + d
+            c = int(x)
+            for k in range(K):
+                row[k] += table[d, c, k]
+    return -1
+
+
+@kernel
+def _categorical_counts(X, W, n_categories, counts):
+    # counts[d, X[i, d], k] += W[i, k] over the observed entries; -2 when every entry is
+    # observed, -1 when some is missing, else the flat index of the first bad code.
+    n, D = X.shape
+    K = W.shape[1]
+    w = np.empty(K)
+    status = -2
+    for i in range(n):
+        for k in range(K):
+            w[k] = W[i, k]
+        for d in range(D):
+            x = X[i, d]
+            if x != x:
+                status = -1
+                continue
+            if not (0.0 <= x < n_categories[d]) or int(x) != x:
+                return i * D + d
+            c = int(x)
+            for k in range(K):
+                counts[d, c, k] += w[k]
+    return status
+
+
+def log_factorial_rows(X):
+    """Return ``sum_d log(x_d!)`` over the observed entries of each row.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Non-negative counts, float64; NaN marks a missing entry. Other values give the
+        continuous ``gammaln(x + 1)``.
+
+    Returns
+    -------
+    log_factorial : ndarray of shape (n_samples,)
+    missing : bool
+        Whether ``X`` holds a NaN.
+    """
+    if BACKEND == "compiled":
+        out = np.empty(len(X))
+        return out, bool(_log_factorial_rows(X, LOG_FACTORIAL, out))
+    terms = gammaln(X + 1.0)
+    out = terms.sum(axis=1)
+    missing = np.isnan(out)
+    if not missing.any():
+        return out, False
+    terms[np.isnan(terms)] = 0.0
+    return terms.sum(axis=1), True
+
+
+def _codes(X, n_categories):
+    # Integer codes, -1 where missing; and the flat index of the first bad entry, or -1.
+    n_categories = np.asarray(n_categories)
+    missing = np.isnan(X)
+    with np.errstate(invalid="ignore"):
+        good = missing | ((X >= 0.0) & (X < n_categories) & (X == np.floor(X)))
+    if not good.all():
+        return None, int(np.flatnonzero(~good.ravel())[0])
+    return np.where(missing, -1.0, X).astype(np.intp), -1
+
+
+def categorical_log_prob(X, table, n_categories):
+    """Return ``sum_d table[d, x_d, k]`` over the observed entries of each row.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Integer codes, float64; NaN marks a missing entry.
+    table : ndarray of shape (n_features, max_categories, n_components)
+        Log-probability of each code of each column under each component.
+    n_categories : ndarray of shape (n_features,)
+        Number of categories of each column.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_samples, n_components) or None
+        None when a code lies outside its column's categories.
+    """
+    K = table.shape[2]
+    out = np.empty((len(X), K))
+    if BACKEND == "compiled":
+        bad = _categorical_log_prob(X, table, n_categories, out)
+        return out if bad < 0 else None
+    codes, bad = _codes(X, n_categories)
+    if bad >= 0:
+        return None
+    out[...] = 0.0
+    for d in range(X.shape[1]):
+        observed = codes[:, d] >= 0
+        values = table[d, np.maximum(codes[:, d], 0)]
+        out += values if observed.all() else np.where(observed[:, None], values, 0.0)
+    return out
+
+
+def categorical_counts(X, W, n_categories, max_categories):
+    """Return the weighted count of each code of each column, and of each column's codes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Integer codes, float64; NaN marks a missing entry.
+    W : ndarray of shape (n_samples, n_components)
+        Weight of each row for each component.
+    n_categories : ndarray of shape (n_features,)
+        Number of categories of each column.
+    max_categories : int
+        Length of the category axis of the counts.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_features, max_categories, n_components) or None
+        None when a code lies outside its column's categories.
+    column_weight : ndarray of shape (n_features, n_components) or None
+        Summed weight of the rows observing each column; None when every entry is
+        observed (it is then the component weight).
+    """
+    D, K = X.shape[1], W.shape[1]
+    counts = np.zeros((D, max_categories, K))
+    if BACKEND == "compiled":
+        status = _categorical_counts(X, W, n_categories, counts)
+        if status >= 0:
+            return None, None
+        missing = status == -1
+    else:
+        codes, bad = _codes(X, n_categories)
+        if bad >= 0:
+            return None, None
+        categories = np.arange(max_categories)
+        for d in range(D):
+            counts[d] = ((codes[:, d, None] == categories).astype(np.float64).T @ W)
+        missing = bool((codes < 0).any())
+    return counts, (counts.sum(axis=1) if missing else None)

@@ -123,13 +123,13 @@ def _recursion(startprob, transmat, log_frame, dens, top, offsets, weights, shif
                         p += gamma[t - 1, i] * columns[j, i]
                 pred[j] = p
                 g = p * dens[t, j]
-                if g < TINY:
-                    if not dense and p > 0.0 and log_frame[t, j] > -np.inf:
-                        underflow = True  # a term that lost digits may matter later
-                    g = 0.0
+                g = g if g >= TINY else 0.0
                 gamma[t, j] = g
                 csum += g
             if not dense:
+                for j in range(K):
+                    if gamma[t, j] == 0.0 and pred[j] > 0.0 and log_frame[t, j] > -np.inf:
+                        underflow = True  # a term that lost digits may matter later
                 if t == a:
                     for j in range(K):
                         reach[j] = startprob[j] > 0.0
@@ -238,9 +238,8 @@ def _recursion(startprob, transmat, log_frame, dens, top, offsets, weights, shif
                     for j in range(K):
                         acc += transmat[i, j] * nxt[j]
                     ai = gamma[t, i]
-                    if ai != 0.0:
-                        for j in range(K):
-                            xi[i, j] += ai * nxt[j]
+                    for j in range(K):
+                        xi[i, j] += ai * nxt[j]
                     beta[i] = acc
             norm = 0.0
             for i in range(K):

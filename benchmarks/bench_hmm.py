@@ -1,18 +1,21 @@
-"""Benchmark emkit.GaussianHMM against hmmlearn.hmm.GaussianHMM.
+"""Benchmark emkit's GaussianHMM and CategoricalHMM against hmmlearn's.
 
-The data of every case come from one known, well-separated 3-state Gaussian HMM in D=4
-dimensions (diagonal covariances, sticky transitions), sampled with a fixed seed:
+The data of every case come from one known 3-state HMM with sticky transitions, sampled
+with a fixed seed; the Gaussian cases emit in D=4 dimensions (well-separated means,
+diagonal covariances), the categorical case one of 20 symbols:
 
-* many: covariance_type="diag", 50 sequences of 2,000 steps (100,000 rows).
-* long: covariance_type="diag", one sequence of 1,000,000 steps.
-* full: covariance_type="full", the data of "many".
+* many: GaussianHMM, covariance_type="diag", 50 sequences of 2,000 steps (100,000 rows).
+* long: GaussianHMM, covariance_type="diag", one sequence of 1,000,000 steps.
+* full: GaussianHMM, covariance_type="full", the data of "many".
+* categorical: CategoricalHMM, 20 symbols, 50 sequences of 2,000 steps.
 
 What it measures, for each case and library:
 
 * Seconds per EM (Baum-Welch) iteration.  Both libraries start from the same
   parameters (computed once in the parent: uniform startprob_, a transmat_ with 0.8 on the diagonal,
   means_ from a KMeans on the first 20k rows, covars_ from the covariance of all the
-  data plus min_covar, as hmmlearn's own init), are given them with init_params="",
+  data plus min_covar, as hmmlearn's own init; emissionprob_ from seeded uniform draws,
+  normalized, as hmmlearn's init without its seed), are given them with init_params="",
   and run a fixed number of iterations with tol=0.  Each fit is timed with n_iter=N
   and n_iter=1, and s/it = (t_N - t_1) / (N - 1), which removes the fixed cost of
   input validation; fit/it = t_N / N is shown too.  hmmlearn's monitor stops a tol=0
@@ -26,9 +29,11 @@ What it measures, for each case and library:
 
 Every library runs in its own subprocess (this script with --worker), which first fits
 the same data with n_iter=1 and scores and decodes a slice of it, so that imports and
-numba's JIT compilation (or loading from its cache) are excluded.
+numba's JIT compilation (or loading from its cache) are excluded.  With --repeats R the
+two libraries' workers alternate (hmmlearn, emkit, hmmlearn, ...), so a busy machine
+slows both alike, and each keeps its fastest run.
 
-Run:  .venv/bin/python benchmarks/bench_hmm.py [--cases many,long,full] [--n-iter N]
+Run:  .venv/bin/python benchmarks/bench_hmm.py [--cases many,long,full,categorical] [--n-iter N]
       [--repeats R] [--implementation log|scaling] [--emkit-threads T]
       [--blas-threads B] [--markdown]
 """
@@ -50,8 +55,10 @@ SEED = 0
 K, D = 3, 4
 MIN_COVAR = 1e-3  # the default of both libraries
 REL_TOL = 1e-6  # required agreement of the final log-likelihoods
-#: case -> (covariance_type, number of sequences, steps per sequence)
-CASES = {"many": ("diag", 50, 2000), "long": ("diag", 1, 1_000_000), "full": ("full", 50, 2000)}
+N_SYMBOLS = 20  # the categorical case's alphabet
+#: case -> (covariance_type, or "categorical"; number of sequences; steps per sequence)
+CASES = {"many": ("diag", 50, 2000), "long": ("diag", 1, 1_000_000), "full": ("full", 50, 2000),
+         "categorical": ("categorical", 50, 2000)}
 
 # The generating model: well-separated means (>= 8 apart per axis pair), unit-ish spreads.
 TRUE_STARTPROB = np.array([0.5, 0.3, 0.2])
@@ -64,8 +71,8 @@ TRUE_MEANS = np.array([[0.0, 0.0, 0.0, 0.0],
 
 
 def make_data(case):
-    """Seeded sample of the generating model: X (n, D) and lengths (n_sequences,)."""
-    _, n_seq, T = CASES[case]
+    """Seeded sample of the generating model: X (n, D) or symbols (n, 1), and lengths."""
+    kind, n_seq, T = CASES[case]
     rng = np.random.default_rng(SEED)
     stds = rng.uniform(0.5, 1.5, (K, D))
     n = n_seq * T
@@ -82,6 +89,10 @@ def make_data(case):
         s = first[t] if t % T == 0 else nxt[s][t]
         states[t] = s
     z = np.array(states)
+    if kind == "categorical":
+        emission = np.random.default_rng(SEED + 1).dirichlet(np.full(N_SYMBOLS, 0.5), K)
+        symbols = (rng.random(n)[:, None] > np.cumsum(emission, axis=1)[z]).sum(axis=1)
+        return np.minimum(symbols, N_SYMBOLS - 1)[:, None], np.full(n_seq, T)
     X = rng.standard_normal((n, D))
     X *= stds[z]
     X += TRUE_MEANS[z]
@@ -92,12 +103,16 @@ def make_init(X, cov):
     """Deterministic start: hmmlearn's init without its random Dirichlet draws."""
     from sklearn.cluster import KMeans
 
+    transmat = np.full((K, K), 0.2 / (K - 1))
+    np.fill_diagonal(transmat, 0.8)
+    if cov == "categorical":
+        emission = np.random.default_rng(SEED).random((K, N_SYMBOLS))
+        return dict(startprob=np.full(K, 1.0 / K), transmat=transmat,
+                    emissionprob=emission / emission.sum(axis=1, keepdims=True))
     means = KMeans(K, n_init=1, random_state=SEED).fit(X[:20_000]).cluster_centers_
     means = means[np.argsort(means[:, 0])]
     cv = np.cov(X.T) + MIN_COVAR * np.eye(D)
     covars = np.tile(np.diag(cv), (K, 1)) if cov == "diag" else np.tile(cv, (K, 1, 1))
-    transmat = np.full((K, K), 0.2 / (K - 1))
-    np.fill_diagonal(transmat, 0.8)
     return dict(startprob=np.full(K, 1.0 / K), transmat=transmat, means=means, covars=covars)
 
 
@@ -108,12 +123,12 @@ def worker(spec):
     init = dict(np.load(spec["init"]))
 
     if spec["lib"] == "emkit":
-        from emkit import GaussianHMM, set_config
+        from emkit import CategoricalHMM, GaussianHMM, set_config
         set_config(n_threads=spec["emkit_threads"])  # None: every core
         Monitor = None
     else:
         from hmmlearn.base import ConvergenceMonitor
-        from hmmlearn.hmm import GaussianHMM
+        from hmmlearn.hmm import CategoricalHMM, GaussianHMM
 
         class Monitor(ConvergenceMonitor):
             # Run every iteration (hmmlearn's own stops at any decrease when tol=0).
@@ -122,11 +137,15 @@ def worker(spec):
                 return self.iter == self.n_iter
 
     def model(n_iter):
-        m = GaussianHMM(n_components=K, covariance_type=cov, n_iter=n_iter, tol=0.0,
-                        init_params="", random_state=SEED,
-                        implementation=spec["implementation"])
+        options = dict(n_components=K, n_iter=n_iter, tol=0.0, init_params="",
+                       random_state=SEED, implementation=spec["implementation"])
+        if cov == "categorical":
+            m = CategoricalHMM(n_features=N_SYMBOLS, **options)
+            m.emissionprob_ = init["emissionprob"]
+        else:
+            m = GaussianHMM(covariance_type=cov, **options)
+            m.means_, m.covars_ = init["means"], init["covars"]
         m.startprob_, m.transmat_ = init["startprob"], init["transmat"]
-        m.means_, m.covars_ = init["means"], init["covars"]
         if Monitor is not None:
             m.monitor_ = Monitor(0.0, n_iter, False)
         return m
@@ -170,13 +189,8 @@ def run_worker(blas_threads=None, **spec):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(lib, case, n_iter, init_path, path, implementation, emkit_threads=None,
-            blas_threads=None, repeats=1):
-    """Timings and results of one library on one case: best of ``repeats`` workers."""
-    runs = [run_worker(lib=lib, case=case, n_iter=n_iter, init=init_path, path=path,
-                       implementation=implementation, emkit_threads=emkit_threads,
-                       blas_threads=blas_threads)
-            for _ in range(repeats)]
+def best_of(runs, lib, case, n_iter):
+    """Timings and results of one library on one case: the fastest of its workers."""
     res = dict(runs[0])
     for key in ("t_1", "t_n", "t_score", "t_decode"):
         res[key] = min(r[key] for r in runs)
@@ -250,15 +264,20 @@ def main():
             init_path = os.path.join(tmp, f"init_{case}.npz")
             np.savez(init_path, **make_init(X, CASES[case][0]))
             del X
-            for lib in ("hmmlearn", "emkit"):
-                log(f"{lib} {case} ...")
-                t0 = time.perf_counter()
-                path = os.path.join(tmp, f"path_{lib}_{case}.npy")
-                res[lib, case] = measure(lib, case, args.n_iter, init_path, path,
-                                         args.implementation, args.emkit_threads,
-                                         args.blas_threads, args.repeats)
-                paths[lib, case] = np.load(path)
-                log(f"  done in {time.perf_counter() - t0:.1f}s")
+            runs = {"hmmlearn": [], "emkit": []}
+            for repeat in range(args.repeats):
+                for lib in runs:  # alternating, so that both see the same load
+                    log(f"{lib} {case} ({repeat + 1}/{args.repeats}) ...")
+                    t0 = time.perf_counter()
+                    path = os.path.join(tmp, f"path_{lib}_{case}.npy")
+                    runs[lib].append(run_worker(
+                        lib=lib, case=case, n_iter=args.n_iter, init=init_path, path=path,
+                        implementation=args.implementation,
+                        emkit_threads=args.emkit_threads, blas_threads=args.blas_threads))
+                    log(f"  done in {time.perf_counter() - t0:.1f}s")
+            for lib in runs:
+                res[lib, case] = best_of(runs[lib], lib, case, args.n_iter)
+                paths[lib, case] = np.load(os.path.join(tmp, f"path_{lib}_{case}.npy"))
 
     rows, checks, notes = [], [], []
     for case in cases:
@@ -297,12 +316,13 @@ def main():
     n = args.n_iter
     per_it = (f"s/it = (t[n_iter={n}] - t[n_iter=1]) / {n - 1}" if n > 1
               else "s/it = t[n_iter=1]")
-    setup = (f"GaussianHMM, {K} states, D={D}; many = 50 x 2,000 steps (diag), long = "
+    setup = (f"{K} states; GaussianHMM with D={D}: many = 50 x 2,000 steps (diag), long = "
              f"1 x 1,000,000 steps (diag), full = many with covariance_type='full'; "
+             f"categorical = CategoricalHMM, {N_SYMBOLS} symbols, 50 x 2,000 steps; "
              f"{n} EM iterations from the same init, tol=0, implementation="
              f"'{args.implementation}'; {per_it}; fit/it = t[n_iter={n}] / {n}; score and "
              f"decode (Viterbi) of all the data, once; speedup = hmmlearn time / emkit "
-             f"time; best of {args.repeats}; emkit threads: {args.emkit_threads or 'all cores'} "
+             f"time; best of {args.repeats}, the libraries alternating; emkit threads: {args.emkit_threads or 'all cores'} "
              f"(it splits the sequences into chunks, so one sequence runs on one thread); "
              f"BLAS threads: {args.blas_threads or 'BLAS default'}; "
              f"hl = hmmlearn, em = emkit")

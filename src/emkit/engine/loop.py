@@ -16,6 +16,9 @@ import numpy as np
 from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.report import VerboseReporter
 
+#: A later start must beat the best log-likelihood by more than this (relative) to win.
+START_RTOL = 1e-12
+
 __all__ = ["EMResult", "EMStep", "chunk_plan", "e_step", "fit_em", "run_em"]
 
 
@@ -189,8 +192,10 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
     Returns
     -------
     best : EMResult
-        Ties keep the earlier run, as scikit-learn does. Its ``histories`` holds the
-        history of every start.
+        Ties keep the earlier run, as scikit-learn does; a later run must be higher by
+        more than ``START_RTOL`` (relative), so that starts reaching the same optimum,
+        which differ in the last bits between processors, keep the same winner. Its
+        ``histories`` holds the history of every start.
     """
     reporter = reporter or VerboseReporter()
     best, histories = None, []
@@ -201,10 +206,17 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
         if result.n_iter:
             reporter.init_end(result.lower_bound, result.converged)
         histories.append(list(result.history))
-        if best is None or result.lower_bound > best.lower_bound or best.lower_bound == -np.inf:
+        if best is None or _better(result.lower_bound, best.lower_bound):
             best = result
     best.histories = histories
     return best
+
+
+def _better(value, best):
+    # A later start wins only when higher by more than rounding (START_RTOL).
+    if best == -np.inf:
+        return True
+    return value > best + START_RTOL * max(abs(best), 1.0)
 
 
 def _resolution(model, dtype):

@@ -9,8 +9,54 @@ and initializations that need complete data (k-means) see the column means in th
 
 import numpy as np
 
-__all__ = ["allows_missing", "check_missing", "filled_for_init", "fit_weights", "impute_rows",
-           "nan_policy"]
+__all__ = ["allows_missing", "check_missing", "column_means", "filled_for_init", "fit_weights",
+           "has_missing", "impute_rows", "nan_policy"]
+
+#: Rows scanned at a time, so that no check makes a temporary the size of X.
+SCAN_ROWS = 65536
+
+
+def _row_blocks(X):
+    return (X[start:start + SCAN_ROWS] for start in range(0, X.shape[0], SCAN_ROWS))
+
+
+def has_missing(X):
+    """Return True when ``X`` holds a NaN, scanning it block by block (no copy of X).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data, float.
+
+    Returns
+    -------
+    missing : bool
+    """
+    return any(np.isnan(block).any() for block in _row_blocks(X))
+
+
+def column_means(X):
+    """Return the mean of each column's observed entries, in float64, block by block.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data; NaN marks a missing entry.
+
+    Returns
+    -------
+    means : ndarray of shape (n_features,)
+        Exactly ``X.mean(axis=0)`` when ``X`` has no NaN.
+    """
+    if not has_missing(X):
+        return X.mean(axis=0, dtype=np.float64)
+    total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for block in _row_blocks(X):
+        observed = ~np.isnan(block)
+        total += np.where(observed, block, 0).sum(axis=0, dtype=np.float64)
+        count += observed.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
 def allows_missing(family):
@@ -45,7 +91,9 @@ def nan_policy(family):
 
 
 def check_missing(X):
-    """Return the mask of rows with every entry missing (None when ``X`` has no NaN).
+    """Return the rows with every entry missing (None when ``X`` has no NaN).
+
+    Scans ``X`` block by block; a column with nothing observed is refused.
 
     Parameters
     ----------
@@ -54,16 +102,20 @@ def check_missing(X):
 
     Returns
     -------
-    empty_rows : ndarray of shape (n_samples,) of bool, or None
+    empty_rows : ndarray of int, or None
+        Indices of the rows with nothing observed.
     """
-    missing = np.isnan(X)
-    if not missing.any():
+    if not has_missing(X):
         return None
-    empty_columns = np.flatnonzero(missing.all(axis=0))
-    if len(empty_columns):
-        raise ValueError(f"Column {int(empty_columns[0])} of X has no observed value (every "
-                         "entry is NaN); drop it before fitting.")
-    return missing.all(axis=1)
+    observed, empty = np.zeros(X.shape[1], dtype=bool), []
+    for index, block in enumerate(_row_blocks(X)):
+        missing = np.isnan(block)
+        observed |= ~missing.all(axis=0)
+        empty.append(np.flatnonzero(missing.all(axis=1)) + index * SCAN_ROWS)
+    if not observed.all():
+        raise ValueError(f"Column {int(np.flatnonzero(~observed)[0])} of X has no observed "
+                         "value (every entry is NaN); drop it before fitting.")
+    return np.concatenate(empty)
 
 
 def fit_weights(X, sample_weight):
@@ -88,7 +140,7 @@ def fit_weights(X, sample_weight):
         raise ValueError(f"sample_weight[{i}] is {sample_weight[i]:g}, but sample weights "
                          "must be non-negative; give each sample a weight of 0 or more.")
     empty = check_missing(X)
-    if empty is None or not empty.any():
+    if empty is None or not len(empty):
         return sample_weight
     weights = np.ones(len(X)) if sample_weight is None else np.array(sample_weight, float)
     weights[empty] = 0.0
@@ -113,10 +165,9 @@ def filled_for_init(X):
     -------
     filled : ndarray of shape (n_samples, n_features)
     """
-    missing = np.isnan(X)
-    if not missing.any():
+    if not has_missing(X):
         return X
-    return np.where(missing, np.nanmean(X, axis=0, dtype=np.float64).astype(X.dtype), X)
+    return np.where(np.isnan(X), column_means(X).astype(X.dtype), X)
 
 
 def impute_rows(family, log_joint, rows):

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array
 
 from emkit.engine import ArraySource
 from emkit.engine.report import VerboseReporter
-from emkit.estimators._missing import filled_for_init
+from emkit.estimators._missing import column_means, filled_for_init
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
@@ -162,7 +162,7 @@ class GaussianMixture(MixtureEstimator):
 
     def _initial_model(self, X, rng, index=0, sample_weight=None):
         resp = self._initial_resp(X, rng, sample_weight)
-        placeholder = self._family._placeholder(self.n_components, _column_means(X),
+        placeholder = self._family._placeholder(self.n_components, column_means(X),
                                                 self.reg_covar)
         stats = _sum_chunks(placeholder, X, resp, sample_weight)
         family = placeholder.maximize(stats)
@@ -196,7 +196,7 @@ class GaussianMixture(MixtureEstimator):
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)
 
 
-def _column_means(X):
+def column_means(X):
     # The mean of each column's observed entries (exactly X.mean without NaN).
     if np.isnan(X).any():
         return np.nanmean(X, axis=0, dtype=float)

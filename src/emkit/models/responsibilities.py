@@ -40,7 +40,7 @@ def normalize_threshold(dtype, n_components):
     threshold : float
         ``log(tiny * K)``, with ``tiny`` the smallest normal number of ``dtype``.
     """
-    return float(np.log(np.finfo(dtype).tiny) + np.log(max(int(n_components), 1)))
+    return float(np.log(float(np.finfo(dtype).tiny)) + np.log(max(int(n_components), 1)))
 
 
 def flush_subnormal(values):
@@ -172,47 +172,47 @@ def _scale_rows(resp, log_norm, certain):
 
 @kernel
 def _shift_columns(log_prob, log_weights, threshold):
-    # _shift_rows for log-densities stored (K, n): one sample per column.
+    # _shift_rows for log-densities stored (K, n), one sample per column. Each pass runs
+    # over the samples of one component without branches, so it compiles to vector
+    # instructions; a NaN is carried to the row sum by the exp that follows.
     K, n = log_prob.shape
     top = np.full(n, -np.inf)
-    certain = np.ones(n, dtype=np.bool_)
-    bad = np.zeros(n, dtype=np.bool_)
+    nonzero = np.zeros(n, dtype=np.uint8)
     for k in range(K):
         weight = log_weights[k]
+        values = log_prob[k]
         for i in range(n):
-            value = log_prob[k, i]
-            certain[i] &= value == 0
+            value = values[i]
+            nonzero[i] |= value != 0
             value += weight
-            log_prob[k, i] = value
-            bad[i] |= value != value
-            top[i] = max(top[i], value)
-    for i in range(n):
-        if bad[i]:
-            top[i] = np.nan
-        if bad[i] or not np.isfinite(top[i]):
-            certain[i] = False
+            values[i] = value
+            top[i] = value if value > top[i] else top[i]
     for k in range(K):
+        values = log_prob[k]
         for i in range(n):
-            delta = log_prob[k, i] - top[i]
-            log_prob[k, i] = delta if delta >= threshold else (
-                -np.inf if delta == delta else np.nan)
-    for i in range(n):
-        if certain[i]:
-            top[i] = 0.0
-    return top, certain
+            delta = values[i] - top[i]
+            values[i] = -np.inf if delta < threshold else delta
+    return top, nonzero == 0
 
 
 @kernel
 def _scale_columns(resp, log_norm, certain):
-    # _scale_rows for responsibilities stored (K, n).
+    # _scale_rows for responsibilities stored (K, n). log_norm holds each row's largest
+    # term: -inf stays (a row impossible under every component), NaN comes from a NaN.
     K, n = resp.shape
     total = np.zeros(n)
     for k in range(K):
+        values = resp[k]
         for i in range(n):
-            total[i] += resp[k, i]
+            total[i] += values[i]
+    inverse = 1.0 / total
     for k in range(K):
+        values = resp[k]
         for i in range(n):
-            resp[k, i] = resp[k, i] / total[i]
+            values[i] = values[i] * inverse[i]
     for i in range(n):
-        if not certain[i] and total[i] == total[i]:
-            log_norm[i] += np.log(total[i])
+        top = log_norm[i]
+        if certain[i] and total[i] == total[i]:
+            log_norm[i] = 0.0
+        elif top != -np.inf:
+            log_norm[i] = top + np.log(total[i])

@@ -21,12 +21,15 @@ import numpy as np
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
                                              split_missing)
 
-__all__ = ["FLOAT32_ATOL", "PreparedGaussian"]
+__all__ = ["FLOAT32_ATOL", "FLOAT32_LARGEST", "LARGEST_VALUE", "PreparedGaussian"]
 
 #: Largest log-density error, at the component means, that float32 may make.
 FLOAT32_ATOL = 1e-4
 #: Largest magnitude of a value whose square, summed over many rows, stays finite.
 LARGEST_VALUE = 1e150
+#: The same for float32 data: squares up to 1e30 leave float32 (largest 3.4e38) room for
+#: the products and sums of a chunk.
+FLOAT32_LARGEST = 1e15
 
 
 class PreparedGaussian:
@@ -63,6 +66,9 @@ class PreparedGaussian:
     def validate(cls, X):
         """Raise a ValueError when ``X`` holds values whose squares would overflow.
 
+        float64 data may reach ``LARGEST_VALUE`` in magnitude; float32 data, whose chunks
+        are computed in float32, ``FLOAT32_LARGEST``.
+
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
@@ -71,7 +77,11 @@ class PreparedGaussian:
         if not np.size(X):
             return
         # fmax and fmin skip NaN without the copy np.abs or np.nanmax would make of X.
-        largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
+        largest = float(max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None)))
+        if X.dtype == np.float32 and largest > FLOAT32_LARGEST:
+            raise ValueError(f"X is float32 with values up to {largest:.3g} in magnitude, whose "
+                             f"squares overflow float32 beyond about {FLOAT32_LARGEST:g}; pass "
+                             "X as float64 (X.astype(np.float64)) or rescale it.")
         if largest > LARGEST_VALUE:
             raise ValueError(f"X has values up to {largest:.3g} in magnitude; a Gaussian's "
                              f"second moments overflow float64 beyond about {LARGEST_VALUE:g}, "

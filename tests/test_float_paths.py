@@ -1,0 +1,213 @@
+"""float32 and float64 on the hot path: no subnormal responsibility, compiled and numpy
+kernels that agree, float32 data that is fitted silently or refused in one sentence, and
+fits that make no copy of X."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import adjusted_rand_score
+
+import emkit
+from emkit.families import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
+from emkit.families.gaussian import _linalg
+from emkit.families.gaussian._prepared import FLOAT32_LARGEST
+from emkit.models import Mixture
+from emkit.models import responsibilities
+from emkit.models.responsibilities import log_normalize, normalize_threshold
+from emkit.models.worst_rows import WorstRows, _lowest
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+def _blobs(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    return rng.normal(size=(n, 2)) + 10.0 * labels[:, None], labels
+
+
+def _families(D=3, K=4):
+    rng = np.random.default_rng(1)
+    means = rng.normal(scale=3, size=(K, D))
+    return [GaussianFull(means, np.tile(np.eye(D), (K, 1, 1))),
+            GaussianTied(means, np.eye(D)),
+            GaussianDiag(means, np.full((K, D), 0.5)),
+            GaussianSpherical(means, np.full(K, 0.5))]
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def backend(request, monkeypatch):
+    if request.param == "compiled" and not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(responsibilities, "BACKEND", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("family", _families(), ids=lambda f: type(f).__name__)
+def test_responsibilities_of_extreme_rows_hold_no_subnormal(backend, family, dtype):
+    # Rows between the components and far out in their tails: the ratios of densities span
+    # far more than the dtype's range, so exp() alone would give subnormal values.
+    rng = np.random.default_rng(2)
+    X = np.vstack([family.means[0] + (family.means[1] - family.means[0]) * t
+                   for t in np.linspace(-40, 40, 400)])
+    X = (X + rng.normal(scale=0.01, size=X.shape)).astype(dtype)
+    model = Mixture(np.full(4, 0.25), family)
+    log_prob = family.log_prob_prepared(family.prepare(X))
+    spread = log_prob.max(axis=1) - log_prob.min(axis=1)
+    assert spread.max() > -np.log(np.finfo(dtype).tiny)  # extreme enough to matter
+    resp = log_prob.copy(order="A")
+    log_norm = log_normalize(resp, model.log_weights)
+    tiny = np.finfo(resp.dtype).tiny
+    assert not np.any((resp > 0) & (resp < tiny))
+    assert np.all(np.isfinite(log_norm))
+    assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-6 if resp.dtype == np.float32 else 1e-12)
+    # What the E-step gives the M-step is finite, and so is the next model.
+    stats = model.chunk_stats(X)
+    assert np.isfinite(stats.log_likelihood)
+    assert np.all(np.isfinite(stats.family.second))
+
+
+def test_weighted_responsibilities_hold_no_subnormal(backend):
+    family = _families()[2]
+    X = family.means[[0, 1, 2, 3] * 25] + 0.1
+    weights = np.full(len(X), 1e-300)  # normal, but its products with responsibilities are not
+    stats = Mixture(np.full(4, 0.25), family).chunk_stats(X, weights)
+    first = stats.family.first
+    assert not np.any((first != 0) & (np.abs(first) < np.finfo(float).tiny))
+    assert not np.any((stats.resp_sum > 0) & (stats.resp_sum < np.finfo(float).tiny))
+
+
+def _special_rows(dtype, K=5, n=300, seed=3):
+    rng = np.random.default_rng(seed)
+    log_prob = (rng.normal(size=(n, K)) * 400).astype(dtype)
+    log_prob[3] = -np.inf  # impossible under every component
+    log_prob[4, 2] = np.nan
+    log_prob[5, 1] = np.inf
+    log_prob[6] = 0.0  # nothing observed: density 1 under every component
+    log_prob[7, :3] = -np.inf
+    return log_prob
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_and_numpy_normalization_agree(monkeypatch, order, dtype):
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    log_prob = _special_rows(dtype)
+    log_weights = np.log(np.random.default_rng(4).dirichlet(np.ones(5)))
+    results = {}
+    for name in ("compiled", "numpy"):
+        monkeypatch.setattr(responsibilities, "BACKEND", name)
+        resp = np.array(log_prob, order=order)
+        with np.errstate(invalid="ignore"):
+            results[name] = resp, log_normalize(resp, log_weights)
+    (r1, n1), (r2, n2) = results["compiled"], results["numpy"]
+    valid = np.isfinite(n2)
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    assert_allclose(n1[valid], n2[valid], rtol=rtol, atol=rtol)
+    assert_allclose(r1[valid], r2[valid], rtol=rtol, atol=1e-300)
+    # Exact by construction: a row of zero log-densities has log-density 0 and posterior w.
+    assert n1[6] == 0.0 and n2[6] == 0.0
+    assert_allclose(r1[6], np.exp(log_weights), rtol=rtol)
+    # Invalid rows: -inf stays -inf (the engine's "not finite" error), NaN or +inf is caught
+    # as a bad log-density.
+    assert n1[3] == -np.inf and n2[3] == -np.inf
+    assert np.isnan(n1[4]) and np.isnan(n2[4])
+    assert not np.isfinite(n1[5]) and not np.isfinite(n2[5])
+    assert_allclose(r1[7, :3], 0.0) and np.isfinite(n1[7])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threshold_keeps_every_survivor_normal_after_division(dtype):
+    K = 7
+    threshold = normalize_threshold(dtype, K)
+    # The smallest survivor divided by the largest possible row sum is still normal.
+    assert np.exp(np.float64(threshold)) / K >= np.finfo(dtype).tiny * (1 - 1e-12)
+
+
+def test_compiled_and_numpy_factorizations_agree():
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(5)
+    for K, D in [(1, 1), (3, 2), (16, 16), (2, 32)]:
+        A = rng.normal(size=(K, D, D))
+        covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(D)
+        compiled, ok1 = _linalg._factor_inverse(covs)
+        lapack, ok2 = _linalg._factor_inverse_numpy(covs)
+        assert ok1 and ok2
+        assert_allclose(compiled, lapack, rtol=1e-12, atol=1e-12 * np.abs(lapack).max())
+        assert_array_equal(np.tril(compiled, -1), 0.0)  # upper triangular, exactly
+        # U U^T is the inverse of the covariance.
+        assert_allclose(compiled @ compiled.transpose(0, 2, 1) @ covs,
+                        np.broadcast_to(np.eye(D), covs.shape), atol=1e-10)
+    covs[0] = -np.eye(D)
+    assert not _linalg._factor_inverse(covs)[1] and not _linalg._factor_inverse_numpy(covs)[1]
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        _linalg.precisions_cholesky(covs)
+
+
+def test_compiled_and_numpy_worst_rows_agree():
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(6)
+    for n, m in [(1, 1), (10, 3), (1000, 16), (5, 5)]:
+        scores = rng.integers(0, 6, n).astype(float)  # many ties: the earlier row first
+        assert_array_equal(_lowest(scores, m), np.argsort(scores, kind="stable")[:m])
+        X = rng.normal(size=(n, 2))
+        worst = WorstRows.of_chunk(X, scores, m)
+        assert_array_equal(worst.scores, np.sort(scores)[:m])
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_fits_are_silent_and_stay_float32(covariance_type):
+    X, labels = _blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gm = emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=0)
+        gm.fit(X.astype(np.float32))
+        gm.score_samples(X.astype(np.float32))
+        emkit.select(X.astype(np.float32), [1, 2], covariance_type)
+    assert adjusted_rand_score(labels, gm.predict(X.astype(np.float32))) == 1.0
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_data_whose_squares_overflow_is_refused(covariance_type):
+    X, labels = _blobs()
+    huge = (X * 1e30).astype(np.float32)
+    message = r"^X is float32 with values up to 1\.\d+e\+31 in magnitude, .* pass X as float64"
+    with pytest.raises(ValueError, match=message):
+        emkit.GaussianMixture(2, covariance_type=covariance_type).fit(huge)
+    # The HMMs compute in float64, where the same data is fitted right.
+    hmm = emkit.GaussianHMM(2, covariance_type=covariance_type, random_state=0).fit(huge)
+    assert adjusted_rand_score(labels, hmm.predict(huge)) == 1.0
+    # Just below the bound, float32 is fitted right; in float64, 1e30 is fitted right.
+    scale = FLOAT32_LARGEST / np.abs(X).max() / 2
+    large = emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=0)
+    assert adjusted_rand_score(labels, large.fit_predict((X * scale).astype(np.float32))) == 1
+    wide = emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=0)
+    assert adjusted_rand_score(labels, wide.fit_predict(X * 1e30)) == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_and_predict_make_no_copy_of_X(dtype, covariance_type):
+    rng = np.random.default_rng(7)
+    n = 1_000_000
+    X = (rng.normal(size=(n, 8)) + rng.integers(0, 4, (n, 1)) * 3.0).astype(dtype)
+    options = dict(n_components=4, covariance_type=covariance_type, max_iter=2,
+                   init_params="random", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", emkit.exceptions.ConvergenceWarning)
+        emkit.GaussianMixture(**options).fit(X[:5000])  # compiles and imports first
+        tracemalloc.start()
+        try:
+            model = emkit.GaussianMixture(**options).fit(X)
+            model.predict(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    # Chunks and the (n,) labels only: far less than one copy of X (float64 would double it).
+    assert peak < X.nbytes / 2 + 8 * n

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from emkit.families import Categorical, GaussianDiag
-from emkit.models import hmm_kernels
+from emkit.models import hmm, hmm_kernels
 from emkit.models.hmm import HMM, sequence_offsets
 
 TINY = {np.float64: np.finfo(np.float64).tiny, np.float32: np.finfo(np.float32).tiny}
@@ -163,4 +163,23 @@ def test_the_e_step_is_the_same_with_compiled_kernels_and_without(case, monkeypa
     for name, value in vars(fast.family).items():
         if isinstance(value, np.ndarray):
             assert_allclose(value, getattr(slow.family, name), rtol=1e-12, atol=0,
+                            err_msg=name)
+
+
+@pytest.mark.parametrize("case", range(3), ids=["gaussian", "gaussian-float32", "categorical"])
+def test_a_long_chunk_in_row_blocks_gives_the_statistics_of_the_whole(case, monkeypatch):
+    model, X = _hmm_cases()[case]
+    lengths = np.array([100, 250, 1, 249])
+    whole = model.chunk_stats(X, None, lengths)
+    monkeypatch.setattr(hmm, "BLOCK_BYTES", 37 * model.family.bytes_per_row(X))
+    assert len(model._blocks(X)) == 17  # blocks of 37 rows, across sequence boundaries
+    blocked = model.chunk_stats(X, None, lengths)
+    assert_allclose(blocked.log_likelihood, whole.log_likelihood, rtol=1e-12)
+    for name in ("start", "trans", "occupancy"):
+        assert_allclose(getattr(blocked, name), getattr(whole, name), rtol=1e-12, atol=0)
+    # The family's products run in the data's dtype: float32 sums agree to its precision.
+    rtol = 1e-12 if X.dtype == np.float64 else 1e-5
+    for name, value in vars(whole.family).items():
+        if isinstance(value, np.ndarray):
+            assert_allclose(getattr(blocked.family, name), value, rtol=rtol, atol=rtol,
                             err_msg=name)

@@ -4,12 +4,15 @@ emission components of one family.
 E-step: forward-backward on each sequence (``hmm_kernels``) gives the state posteriors
 (gamma), the expected transition counts and the log-likelihood; the emission statistics
 come from the family's ``accumulate(X, gamma)``, exactly as a mixture's come from its
-responsibilities. M-step: Dirichlet-MAP start and transition probabilities (zeros stay
+responsibilities. A chunk is whole sequences, so one long sequence is one chunk: the
+family's work on it runs in row blocks of about ``BLOCK_BYTES``, whose statistics add. M-step: Dirichlet-MAP start and transition probabilities (zeros stay
 zero), and the family's maximization (or the estimator's own emission update).
 """
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import reduce
+from operator import add
 from typing import Any, Callable
 
 import numpy as np
@@ -23,6 +26,8 @@ __all__ = ["HMM", "HMMStats", "maximize_emissions", "sequence_offsets"]
 
 #: A state whose posterior mass is below this keeps its emission parameters.
 EMPTY_MASS = 1e-10
+#: Working-set bytes of one row block of the emission family's work in a long chunk.
+BLOCK_BYTES = 2 * 2**20
 
 
 def sequence_offsets(lengths):
@@ -273,9 +278,15 @@ class HMM:
         stats : HMMStats
         """
         lengths = np.array([len(X)]) if lengths is None else lengths
-        prepared = self.family.prepare(X)
-        # Any memory layout: the kernels read it in place.
-        log_frame = np.asarray(self.family.log_prob_prepared(prepared), dtype=np.float64)
+        blocks = self._blocks(X)
+        if len(blocks) == 1:
+            prepared = self.family.prepare(X)
+            # Any memory layout: the kernels read it in place.
+            log_frame = np.asarray(self.family.log_prob_prepared(prepared), dtype=np.float64)
+        else:
+            log_frame = np.empty((len(X), self.n_components))
+            for a, b in blocks:
+                log_frame[a:b] = self.family.log_prob_prepared(self.family.prepare(X[a:b]))
         # The posteriors are the weights of the emission statistics' products, which run
         # in float32 for float32 data: none may be subnormal there.
         floor = float(np.finfo(X.dtype).tiny) if X.dtype == np.float32 else hmm_kernels.TINY
@@ -286,8 +297,22 @@ class HMM:
             total = float(np.sum(sample_weight))
         else:
             log_likelihood, total = float(np.sum(log_lik)), float(len(lengths))
-        return HMMStats(log_likelihood, total, start, trans, occupancy,
-                        self.family.accumulate_prepared(prepared, gamma))
+        if len(blocks) == 1:
+            emissions = self.family.accumulate_prepared(prepared, gamma)
+        else:
+            emissions = reduce(add, (self.family.accumulate_prepared(
+                self.family.prepare(X[a:b]), gamma[a:b]) for a, b in blocks))
+        return HMMStats(log_likelihood, total, start, trans, occupancy, emissions)
+
+    def _blocks(self, X):
+        # Row blocks for the emission family's work on a chunk longer than two blocks
+        # (one long sequence): its features then stay in cache, and are built twice
+        # (for the log-densities, then for the statistics) rather than held for every row.
+        rows = max(BLOCK_BYTES // max(int(self.family.bytes_per_row(X)), 1),
+                   int(self.family.min_chunk_rows(X)), 1)
+        if len(X) <= 2 * rows:
+            return [(0, len(X))]
+        return [(a, min(a + rows, len(X))) for a in range(0, len(X), rows)]
 
     def m_step(self, stats):
         """Return the model that maximizes the expected complete-data log-posterior.

@@ -5,12 +5,13 @@ chunks are cut and where they run, and reduces the chunk statistics with ``+``.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
 from operator import add
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from emkit._config import get_config
 
@@ -209,12 +210,30 @@ def _run_chunks(run, bounds, n_threads):
     if len(bounds) == 1:
         return run(bounds[0])
     threads = max(1, min(n_threads or _CORES, len(bounds) // 2))
-    if threads == 1:
+    if threads == 1 or threading.current_thread().name.startswith(_WORKER_PREFIX):
         return reduce(add, map(run, bounds))
     # Each thread runs single-threaded BLAS on its own chunk: better for the small
     # matrix products of a chunk, and elementwise numpy work runs in parallel too.
-    with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+    pool, controller = _workers(threads)
+    with controller.limit(limits=1, user_api="blas"):
         return reduce(add, pool.map(run, bounds))
+
+
+_WORKER_PREFIX = "emkit-chunks"
+_workers_lock = threading.Lock()
+_pools = {}
+_controller = []
+
+
+def _workers(threads):
+    # One pool per thread count for the process, and one BLAS controller: starting
+    # threads and scanning the loaded libraries on every E-step costs milliseconds.
+    with _workers_lock:
+        if threads not in _pools:
+            _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix=_WORKER_PREFIX)
+        if not _controller:
+            _controller.append(ThreadpoolController())
+        return _pools[threads], _controller[0]
 
 
 def map_rows(fn, X, bytes_per_row=1024):

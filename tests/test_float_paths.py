@@ -211,3 +211,27 @@ def test_fit_and_predict_make_no_copy_of_X(dtype, covariance_type):
             tracemalloc.stop()
     # Chunks and the (n,) labels only: far less than one copy of X (float64 would double it).
     assert peak < X.nbytes / 2 + 8 * n
+
+
+def test_compiled_and_numpy_feature_weights_agree():
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    from emkit.families.gaussian import full
+
+    rng = np.random.default_rng(8)
+    for K, D, expanded in [(2, 1, True), (3, 2, True), (16, 16, True), (4, 20, False)]:
+        A = rng.normal(size=(K, D, D))
+        factor = _linalg.precisions_cholesky(A @ A.transpose(0, 2, 1) + np.eye(D))
+        means = rng.normal(scale=5, size=(K, D))
+        n_terms = 1 + D + (D * (D + 1) // 2 if expanded else 0)
+        compiled = full._feature_weights(means, factor, n_terms)
+        reference = full._feature_weights_numpy(means, factor, n_terms)
+        for a, b in zip(compiled, reference):
+            assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+        # The weights give the log-density: scipy's, at a few rows.
+        from scipy import stats
+        X = means[0] + rng.normal(size=(3, D))
+        family = GaussianFull(means, np.linalg.inv(factor @ factor.transpose(0, 2, 1)))
+        expected = np.stack([stats.multivariate_normal(means[k], family.covariances[k]).logpdf(X)
+                             for k in range(K)], axis=1)
+        assert_allclose(family.log_prob(X), expected.reshape(3, K), rtol=1e-10)

@@ -6,7 +6,7 @@ weights are the normalized responsibility sums, the family maximizes its statist
 """
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = ["Mixture", "MixtureStats", "log_normalize", "responsibility_entropy"]
 
 #: A component whose responsibilities sum to less than this many average samples is empty.
 COLLAPSE_SAMPLES = 1e-3
+_EPS10 = 10 * np.finfo(np.float64).eps
 #: Above this share of the smallest variance, regularization may lower the likelihood.
 REGULARIZATION_SHARE = 1e-4
 
@@ -267,7 +268,7 @@ class Mixture:
             log_norm = _assign_hard(resp)
         else:
             log_norm = log_normalize(resp, self.log_weights)
-        log_likelihood = float(np.sum(log_norm, dtype=np.float64))
+        log_likelihood = float(np.add.reduce(log_norm))
         if np.isnan(log_likelihood) or log_likelihood == np.inf:
             _raise_bad_density(self.family, X, log_norm)
         if sample_weight is None:
@@ -280,7 +281,7 @@ class Mixture:
             total = float(np.sum(sample_weight, dtype=np.float64))
             scores = np.where(sample_weight > 0, log_norm, np.inf)
         return MixtureStats(
-            log_likelihood, len(X), total, resp.sum(axis=0, dtype=np.float64),
+            log_likelihood, len(X), total, np.add.reduce(resp, axis=0, dtype=np.float64),
             self.family.accumulate_prepared(prepared, resp),
             WorstRows.of_chunk(X, scores, self.n_components))
 
@@ -296,7 +297,7 @@ class Mixture:
         -------
         mixture : Mixture
         """
-        weights = stats.resp_sum + 10 * np.finfo(np.float64).eps
+        weights = stats.resp_sum + _EPS10
         weights /= weights.sum()
         family = self.family.maximize(stats.family)
         _check_finite(family)
@@ -307,7 +308,7 @@ class Mixture:
             family = family.take(leaders)
         weights, family, reseeded = self._reseed_empty(stats, weights, family)
         monotone = not reseeded and family.regularization_share() < REGULARIZATION_SHARE
-        return replace(self, weights=weights, family=family, monotone=monotone)
+        return type(self)(weights, family, self.tied_groups, monotone, self.hard)
 
     def _reseed_empty(self, stats, weights, family):
         floor = COLLAPSE_SAMPLES * stats.total_weight / max(stats.n_rows, 1)

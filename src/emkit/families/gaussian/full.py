@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
+from emkit._compiled import HAVE_NUMBA, kernel
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
-    LOG_2PI, covariance_from_precision, precisions_cholesky)
+    COMPILED_MAX_FEATURES, LOG_2PI, covariance_from_precision, precisions_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import (
     accumulate_missing, missing_bytes_per_row, observed_terms)
@@ -109,19 +110,11 @@ class GaussianFull(PreparedGaussian, Family):
     def _derive(self):
         # The weights of the chunk features: [constant, linear terms, quadratic terms].
         K, D = self.means.shape
-        shift = np.add.reduce(self.means, axis=0) / K
-        centred = self.means - shift
-        factor = self.precisions_cholesky
-        prec = factor @ factor.transpose(0, 2, 1)
-        linear = (prec @ centred[:, :, None])[:, :, 0]
-        log_det = np.log(factor.reshape(K, D * D)[:, ::D + 1]).sum(axis=1)
         expanded = D <= EXPANDED_MAX_FEATURES
-        weights = np.empty((K, 1 + D + (D * (D + 1) // 2 if expanded else 0)))
-        weights[:, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * (linear * centred).sum(axis=1)
-        weights[:, 1:D + 1] = linear
-        if expanded:
-            flat, scale = _triu(D)
-            np.multiply(prec.reshape(K, D * D)[:, flat], scale, out=weights[:, D + 1:])
+        n_terms = 1 + D + (D * (D + 1) // 2 if expanded else 0)
+        compiled = HAVE_NUMBA and D <= COMPILED_MAX_FEATURES
+        derive = _feature_weights if compiled else _feature_weights_numpy
+        shift, weights, prec, linear = derive(self.means, self.precisions_cholesky, n_terms)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
                     _precisions=prec, _linear=linear)
 
@@ -234,6 +227,65 @@ class GaussianFull(PreparedGaussian, Family):
         X : ndarray of shape (n, n_features)
         """
         return rng.multivariate_normal(self.means[k], self.covariances[k], int(n))
+
+
+def _feature_weights_numpy(means, factor, n_terms):
+    # Returns (shift, weights, precisions, linear terms): the log-density of row x under
+    # component k is weights[k] @ [1, y, y_d y_e (d <= e)] with y = x - shift.
+    K, D = means.shape
+    shift = np.add.reduce(means, axis=0) / K
+    centred = means - shift
+    prec = factor @ factor.transpose(0, 2, 1)
+    linear = (prec @ centred[:, :, None])[:, :, 0]
+    log_det = np.log(factor.reshape(K, D * D)[:, ::D + 1]).sum(axis=1)
+    weights = np.empty((K, n_terms))
+    weights[:, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * (linear * centred).sum(axis=1)
+    weights[:, 1:D + 1] = linear
+    if n_terms > D + 1:
+        flat, scale = _triu(D)
+        np.multiply(prec.reshape(K, D * D)[:, flat], scale, out=weights[:, D + 1:])
+    return shift, weights, prec, linear
+
+
+@kernel
+def _feature_weights(means, factor, n_terms):
+    # _feature_weights_numpy in one compiled call: the M-step builds a family every
+    # iteration, and for small K and D the numpy calls cost more than their arithmetic.
+    K, D = means.shape
+    shift = np.zeros(D)
+    for k in range(K):
+        for d in range(D):
+            shift[d] += means[k, d]
+    shift /= K
+    prec = np.zeros((K, D, D))
+    linear = np.zeros((K, D))
+    weights = np.empty((K, n_terms))
+    for k in range(K):
+        for d in range(D):
+            for e in range(D):
+                total = 0.0
+                for p in range(max(d, e), D):
+                    total += factor[k, d, p] * factor[k, e, p]
+                prec[k, d, e] = total
+        quadratic = 0.0
+        log_det = 0.0
+        for d in range(D):
+            value = 0.0
+            for e in range(D):
+                value += prec[k, d, e] * (means[k, e] - shift[e])
+            linear[k, d] = value
+            quadratic += value * (means[k, d] - shift[d])
+            log_det += np.log(factor[k, d, d])
+        weights[k, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * quadratic
+        for d in range(D):
+            weights[k, 1 + d] = linear[k, d]
+        if n_terms > D + 1:
+            term = D + 1
+            for d in range(D):
+                for e in range(d, D):
+                    weights[k, term] = -0.5 * prec[k, d, e] if d == e else -prec[k, d, e]
+                    term += 1
+    return shift, weights, prec, linear
 
 
 @lru_cache(maxsize=32)

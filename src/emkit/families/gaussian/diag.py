@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from emkit.families.base import Family, set_derived
+from emkit.families.gaussian._features import SQUARES, centred_features
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -97,12 +98,7 @@ class _Diagonal(PreparedGaussian, Family):
 
     def _features(self, X, dtype):
         # Rows [1, x, x^2] about the shift: (1 + 2 * n_features, n_samples).
-        n, D = X.shape
-        feats = np.empty((1 + 2 * D, n), dtype=dtype)
-        feats[0] = 1.0
-        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:D + 1])
-        np.square(feats[1:D + 1], out=feats[D + 1:])
-        return feats
+        return centred_features(X, self.shift, dtype, SQUARES)
 
     def _log_prob_features(self, prepared):
         weights = self._weights32 if prepared.dtype == np.float32 else self._weights

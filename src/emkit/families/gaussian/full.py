@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 from emkit._compiled import HAVE_NUMBA, kernel
 from emkit.families.base import Family, set_derived
+from emkit.families.gaussian._features import LINEAR, PAIRS, centred_features
 from emkit.families.gaussian._linalg import (
     COMPILED_MAX_FEATURES, LOG_2PI, covariance_from_precision, precisions_cholesky)
 from emkit.families.gaussian._prepared import PreparedGaussian
@@ -121,17 +122,8 @@ class GaussianFull(PreparedGaussian, Family):
     # -- E-step ------------------------------------------------------------------
     def _features(self, X, dtype):
         # ``(X - shift, features)``; features is (n_terms, n_samples), rows [1, x, x_d x_e].
-        n, D = X.shape
-        feats = np.empty((self._weights.shape[1], n), dtype=dtype)
-        feats[0] = 1.0
-        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:D + 1])
-        centred = feats[1:D + 1].T
-        if self._expanded:
-            xt, row = feats[1:D + 1], D + 1
-            for d in range(D):
-                np.multiply(xt[d:], xt[d], out=feats[row:row + D - d])
-                row += D - d
-        return centred, feats
+        feats = centred_features(X, self.shift, dtype, PAIRS if self._expanded else LINEAR)
+        return feats[1:X.shape[1] + 1].T, feats
 
     def _log_prob_features(self, prepared):
         centred, feats = prepared

@@ -14,6 +14,7 @@ import numpy as np
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
+from emkit.families.gaussian._features import LINEAR, centred_features
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import (
     accumulate_missing, missing_bytes_per_row, observed_terms)
@@ -108,10 +109,7 @@ class GaussianTied(PreparedGaussian, Family):
 
     def _features(self, X, dtype):
         # ``([1, x]`` transposed, ``x^T P x``) about the shift.
-        n, D = X.shape
-        feats = np.empty((1 + D, n), dtype=dtype)
-        feats[0] = 1.0
-        np.subtract(X.T, self.shift.astype(dtype)[:, None], out=feats[1:])
+        feats = centred_features(X, self.shift, dtype, LINEAR)
         whitened = self.precisions_cholesky.T.astype(dtype) @ feats[1:]
         return feats, np.einsum("dn,dn->n", whitened, whitened)
 

@@ -263,11 +263,13 @@ class Mixture:
         """
         prepared = self.family.prepare(X)
         resp = self.family.log_prob_prepared(prepared)
+        resp_sum = np.zeros(self.n_components)
         if self.hard:
             resp += self.log_weights.astype(resp.dtype)
             log_norm = _assign_hard(resp)
+            resp_sum = np.add.reduce(resp, axis=0, dtype=np.float64)
         else:
-            log_norm = log_normalize(resp, self.log_weights)
+            log_norm = log_normalize(resp, self.log_weights, resp_sum)
         log_likelihood = float(np.add.reduce(log_norm))
         if np.isnan(log_likelihood) or log_likelihood == np.inf:
             _raise_bad_density(self.family, X, log_norm)
@@ -276,12 +278,13 @@ class Mixture:
         else:
             resp *= sample_weight.astype(resp.dtype)[:, None]
             flush_subnormal(resp)
+            resp_sum = np.add.reduce(resp, axis=0, dtype=np.float64)
             log_likelihood = float(np.dot(sample_weight.astype(np.float64),
                                           np.where(sample_weight > 0, log_norm, 0.0)))
             total = float(np.sum(sample_weight, dtype=np.float64))
             scores = np.where(sample_weight > 0, log_norm, np.inf)
         return MixtureStats(
-            log_likelihood, len(X), total, np.add.reduce(resp, axis=0, dtype=np.float64),
+            log_likelihood, len(X), total, resp_sum,
             self.family.accumulate_prepared(prepared, resp),
             WorstRows.of_chunk(X, scores, self.n_components))
 

@@ -60,7 +60,7 @@ def flush_subnormal(values):
     return values
 
 
-def log_normalize(log_prob, log_weights=None):
+def log_normalize(log_prob, log_weights=None, sums=None):
     """Turn log-densities into responsibilities in place; return the row normalizers.
 
     Parameters
@@ -70,6 +70,9 @@ def log_normalize(log_prob, log_weights=None):
         is None); overwritten with the responsibilities, which hold no subnormal value.
     log_weights : ndarray of shape (n_components,), default=None
         ``log w_k``, added to each row first; None adds nothing.
+    sums : ndarray of shape (n_components,), default=None
+        float64; when given, the responsibilities of each component are added to it
+        (the E-step's ``sum_i r_ik``, taken in the same pass).
 
     Returns
     -------
@@ -84,14 +87,18 @@ def log_normalize(log_prob, log_weights=None):
         log_weights = np.zeros(K)
     log_weights = np.asarray(log_weights, dtype=log_prob.dtype)
     threshold = normalize_threshold(log_prob.dtype.type, K)
+    sums = np.zeros(K) if sums is None else sums
     if BACKEND == "compiled" and log_prob.flags.c_contiguous:
-        return _normalize_compiled(log_prob, log_weights, threshold, _shift_rows, _scale_rows)
+        return _normalize_compiled(log_prob, log_weights, threshold, sums, _shift_rows,
+                                   _scale_rows)
     if BACKEND == "compiled" and log_prob.flags.f_contiguous:
         # Families whose product gives (K, n) return its transpose: run along the rows
         # of that array, the layout in which each pass is a vector loop over samples.
-        return _normalize_compiled(log_prob.T, log_weights, threshold, _shift_columns,
+        return _normalize_compiled(log_prob.T, log_weights, threshold, sums, _shift_columns,
                                    _scale_columns)
-    return _normalize_numpy(log_prob, log_weights, threshold)
+    log_norm = _normalize_numpy(log_prob, log_weights, threshold)
+    sums += np.add.reduce(log_prob, axis=0, dtype=np.float64)
+    return log_norm
 
 
 def _normalize_numpy(log_prob, log_weights, threshold):
@@ -112,69 +119,71 @@ def _normalize_numpy(log_prob, log_weights, threshold):
     return np.where(finite, log_norm, top.astype(np.float64))
 
 
-def _normalize_compiled(log_prob, log_weights, threshold, shift, scale):
-    # numba has no vector exp without Intel's math library, so numpy's (SIMD) runs
-    # between two compiled passes.
-    log_norm, certain = shift(log_prob, log_weights, threshold)
+def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
+    # numba has no vector exp or log without Intel's math library, so numpy's (SIMD)
+    # run between and after the compiled passes.
+    top, certain = shift(log_prob, log_weights, threshold)
     np.exp(log_prob, out=log_prob)
-    scale(log_prob, log_norm, certain)
+    total = scale(log_prob, sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_norm = top + np.log(total)
+    # A row impossible under every component keeps -inf; a row of zero log-densities
+    # has log-density 0 exactly.
+    np.copyto(log_norm, top, where=top == -np.inf)
+    np.copyto(log_norm, 0.0, where=certain)
     return log_norm
 
 
 @kernel
 def _shift_rows(log_prob, log_weights, threshold):
     # Add the log-weights, subtract each row's largest term, and set the terms below the
-    # threshold to -inf (exactly zero after exp); returns the largest terms (0 for a row of
-    # zero log-densities) and which rows had only zero log-densities. A row with a NaN,
-    # or whose largest term is not finite, becomes NaN.
+    # threshold to -inf (exactly zero after exp); returns the largest terms and which
+    # rows had only zero log-densities. A NaN is carried to the row sum by the exp.
     n, K = log_prob.shape
-    top_of_row = np.empty(n)
-    certain = np.zeros(n, dtype=np.bool_)
+    top = np.empty(n)
+    certain = np.empty(n, dtype=np.bool_)
     for i in range(n):
         row = log_prob[i]
-        top = row[0] + log_weights[0]
-        bad = False
+        largest = -np.inf
         zero = True
         for k in range(K):
-            zero &= row[k] == 0
-            value = row[k] + log_weights[k]
+            value = row[k]
+            zero &= value == 0
+            value += log_weights[k]
             row[k] = value
-            bad |= value != value
-            top = max(top, value)
-        if bad or not np.isfinite(top):
-            top_of_row[i] = np.nan if bad else top
-            row[:] = np.nan
-            continue
+            largest = value if value > largest else largest
+        top[i] = largest
         certain[i] = zero
-        top_of_row[i] = 0.0 if zero else top
         for k in range(K):
-            delta = row[k] - top
-            row[k] = delta if delta >= threshold else -np.inf
-    return top_of_row, certain
+            delta = row[k] - largest
+            row[k] = -np.inf if delta < threshold else delta
+    return top, certain
 
 
 @kernel
-def _scale_rows(resp, log_norm, certain):
-    # Divide each row by its sum and add the sum's log to the row's normalizer, except
-    # where every log-density was 0: there the normalizer is exactly 0.
+def _scale_rows(resp, sums):
+    # Divide each row by its sum and add the row to sums; returns the row sums (NaN for
+    # a row holding a NaN).
     n, K = resp.shape
+    total = np.empty(n, dtype=resp.dtype)
     for i in range(n):
         row = resp[i]
-        total = 0.0
+        value = row[0] - row[0]
         for k in range(K):
-            total += row[k]
-        if total == total:
-            for k in range(K):
-                row[k] = row[k] / total
-            if not certain[i]:
-                log_norm[i] += np.log(total)
+            value += row[k]
+        total[i] = value
+        inverse = 1 / value
+        for k in range(K):
+            row[k] = row[k] * inverse
+            sums[k] += row[k]
+    return total
 
 
 @kernel
 def _shift_columns(log_prob, log_weights, threshold):
     # _shift_rows for log-densities stored (K, n), one sample per column. Each pass runs
     # over the samples of one component without branches, so it compiles to vector
-    # instructions; a NaN is carried to the row sum by the exp that follows.
+    # instructions.
     K, n = log_prob.shape
     top = np.full(n, -np.inf)
     nonzero = np.zeros(n, dtype=np.uint8)
@@ -196,23 +205,21 @@ def _shift_columns(log_prob, log_weights, threshold):
 
 
 @kernel
-def _scale_columns(resp, log_norm, certain):
-    # _scale_rows for responsibilities stored (K, n). log_norm holds each row's largest
-    # term: -inf stays (a row impossible under every component), NaN comes from a NaN.
+def _scale_columns(resp, sums):
+    # _scale_rows for responsibilities stored (K, n).
     K, n = resp.shape
-    total = np.zeros(n)
+    total = np.zeros(n, dtype=resp.dtype)
     for k in range(K):
         values = resp[k]
         for i in range(n):
             total[i] += values[i]
-    inverse = 1.0 / total
+    inverse = 1 / total
     for k in range(K):
         values = resp[k]
+        column = 0.0
         for i in range(n):
-            values[i] = values[i] * inverse[i]
-    for i in range(n):
-        top = log_norm[i]
-        if certain[i] and total[i] == total[i]:
-            log_norm[i] = 0.0
-        elif top != -np.inf:
-            log_norm[i] = top + np.log(total[i])
+            value = values[i] * inverse[i]
+            values[i] = value
+            column += value
+        sums[k] += column
+    return total

@@ -31,11 +31,13 @@ Every library runs in its own subprocess (this script with --worker), which firs
 the same data with n_iter=1 and scores and decodes a slice of it, so that imports and
 numba's JIT compilation (or loading from its cache) are excluded.  With --repeats R the
 two libraries' workers alternate (hmmlearn, emkit, hmmlearn, ...), so a busy machine
-slows both alike, and each keeps its fastest run.
+slows both alike, and each keeps its fastest run.  With --emkit-path PATH the emkit
+workers import emkit from PATH (the ``src`` folder of another checkout), so an older
+emkit can be measured by the same script.
 
 Run:  .venv/bin/python benchmarks/bench_hmm.py [--cases many,long,full,categorical] [--n-iter N]
       [--repeats R] [--implementation log|scaling] [--emkit-threads T]
-      [--blas-threads B] [--markdown]
+      [--blas-threads B] [--emkit-path PATH] [--markdown]
 """
 
 import argparse
@@ -123,7 +125,15 @@ def worker(spec):
     init = dict(np.load(spec["init"]))
 
     if spec["lib"] == "emkit":
+        if spec.get("emkit_path"):
+            sys.path.insert(0, os.path.abspath(spec["emkit_path"]))
+        import emkit
         from emkit import CategoricalHMM, GaussianHMM, set_config
+
+        if spec.get("emkit_path") and not os.path.abspath(emkit.__file__).startswith(
+                os.path.abspath(spec["emkit_path"]) + os.sep):
+            raise RuntimeError(f"emkit was imported from {emkit.__file__}, not from "
+                               f"{spec['emkit_path']}")
         set_config(n_threads=spec["emkit_threads"])  # None: every core
         Monitor = None
     else:
@@ -236,6 +246,8 @@ def main():
                    help="BLAS threads in both workers (OPENBLAS/MKL/OMP_NUM_THREADS); default: "
                         "BLAS's own. hmmlearn's density calls many small BLAS/LAPACK "
                         "routines, which multi-threaded BLAS slows down on a busy machine")
+    p.add_argument("--emkit-path", default=None,
+                   help="import emkit from this src folder (of another checkout) in the workers")
     p.add_argument("--markdown", action="store_true", help="print markdown for BENCHMARKS.md")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -256,6 +268,8 @@ def main():
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     info = machine_info()  # before the runs: the load average tells how quiet the machine was
+    if args.emkit_path:
+        info["emkit"] = f"the checkout whose src is {args.emkit_path}"
 
     res, paths = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,7 +286,7 @@ def main():
                     path = os.path.join(tmp, f"path_{lib}_{case}.npy")
                     runs[lib].append(run_worker(
                         lib=lib, case=case, n_iter=args.n_iter, init=init_path, path=path,
-                        implementation=args.implementation,
+                        implementation=args.implementation, emkit_path=args.emkit_path,
                         emkit_threads=args.emkit_threads, blas_threads=args.blas_threads))
                     log(f"  done in {time.perf_counter() - t0:.1f}s")
             for lib in runs:

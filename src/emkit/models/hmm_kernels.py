@@ -6,13 +6,14 @@ sequence boundaries ``offsets`` (n_sequences + 1,). With numba installed (the ``
 extra) they are compiled, release the GIL (so chunks of sequences run on every core) and
 are cached on disk; without it the same Python code runs, slowly but identically.
 
-``forward_backward_stats`` is the scaled recursion: each step's forward vector is
-normalized to sum to one and the log of the normalizer is summed, so the log-likelihood
-is exact and nothing underflows over any length. The densities are exponentiated once,
-in one vectorized call, after shifting each step's log-densities by their maximum; a
-step is then products and sums only. A step whose normalizer falls below ``SMALL_NORM``
-(its likely states were unlikely a priori) is redone from the logarithms of its terms,
-so they keep their digits. With every transition probability at least ``DENSE``, a state
+``forward_backward_stats`` is the scaled recursion: the forward vectors are rescaled and
+the logs of the scales summed, so the log-likelihood is exact and nothing underflows over
+any length. The densities are exponentiated once, in one vectorized call, after shifting
+each step's log-densities by their maximum; a step is then products and sums only, and
+the forward vector is rescaled (one division) only when its sum leaves a wide range,
+about every few hundred steps. A step whose sum falls below ``SMALL_NORM`` (its likely
+states were unlikely a priori) is redone from the logarithms of its terms, so they keep
+their digits. With every transition probability at least ``DENSE``, a state
 whose forward probability falls below ``LOST`` cannot matter later. Otherwise a product
 that underflows makes the step redone from logarithms, and a reachable state falling
 below ``LOST`` (or a backward value overflowing) makes the sequence not ``ok``: it is

@@ -1,6 +1,8 @@
-# emkit: the two commands of the README.
+# emkit: the commands of the README.
 #   make demo   set up .venv if needed, then run the seed examples
 #   make test   set up .venv if needed, then run the whole test suite
+#   make bench  every benchmark of benchmarks/run_all.py into BENCHMARKS.md
+#               (BENCH_ARGS="--before REF" adds the emkit of REF side by side)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -22,8 +24,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_gaussian_mixture.py
-	$(PY) benchmarks/bench_hmm.py
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-output build src/*.egg-info

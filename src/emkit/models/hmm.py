@@ -5,24 +5,29 @@ E-step: forward-backward on each sequence (``hmm_kernels``) gives the state post
 (gamma), the expected transition counts and the log-likelihood; the emission statistics
 come from the family's ``accumulate(X, gamma)``, exactly as a mixture's come from its
 responsibilities. A chunk is whole sequences, so one long sequence is one chunk: the
-family's work on it runs in row blocks of about ``BLOCK_BYTES``, whose statistics add. M-step: Dirichlet-MAP start and transition probabilities (zeros stay
-zero), and the family's maximization (or the estimator's own emission update).
+family's work on it runs in row blocks of about ``BLOCK_BYTES``, whose statistics add.
+M-step: Dirichlet-MAP start and transition probabilities (zeros stay zero), and the
+family's maximization, or its MAP under an emission prior (an option of the model).
+Inference runs per chunk too: the log-likelihood, the state posteriors and the Viterbi
+path of a chunk's sequences, which a source joins in order.
 """
 
 import warnings
 from dataclasses import dataclass, replace
 from functools import reduce
 from operator import add
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.base import Family
 from emkit.models import hmm_kernels
+from emkit.models._delegate import FamilyDelegate
+from emkit.models._rows import RowBlocks
 from emkit.stats import AdditiveStats
 
-__all__ = ["HMM", "HMMStats", "maximize_emissions", "sequence_offsets"]
+__all__ = ["HMM", "HMMStats", "sequence_offsets"]
 
 #: A state whose posterior mass is below this keeps its emission parameters.
 EMPTY_MASS = 1e-10
@@ -45,25 +50,6 @@ def sequence_offsets(lengths):
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return offsets
-
-
-def maximize_emissions(family, stats, occupancy):
-    """The default emission M-step: the family's own maximization.
-
-    Parameters
-    ----------
-    family : Family
-        The current emission components.
-    stats : AdditiveStats
-        The family's summed statistics.
-    occupancy : ndarray of shape (n_states,)
-        Posterior mass of each state.
-
-    Returns
-    -------
-    family : Family
-    """
-    return family.maximize(stats)
 
 
 @dataclass(frozen=True)
@@ -106,7 +92,7 @@ def _dirichlet_map(counts, prior, previous):
 
 
 @dataclass(frozen=True)
-class HMM:
+class HMM(FamilyDelegate):
     """A hidden Markov model with emissions from one family.
 
     Parameters
@@ -123,14 +109,14 @@ class HMM:
         Dirichlet prior of each transition row.
     update : str, default='ste'
         What the M-step updates: 's' start, 't' transitions, 'e' emissions.
-    emission_update : callable, default=maximize_emissions
-        ``emission_update(family, stats, occupancy)`` returns the new emissions.
+    emission_prior : object, default=None
+        A prior of the emission family: ``emission_prior.maximize(family, stats)`` is the
+        emission M-step (its MAP) instead of ``family.maximize(stats)``, and
+        ``emission_prior.flat(family)`` says whether that MAP is the maximum-likelihood
+        step. None: the family's own maximization.
     shift : bool, default=True
         Exact scaled recursion (see :func:`hmm_kernels.forward_backward`); False is the
         plain scaled recursion, which refuses sequences that underflow.
-    monotone : bool, default=True
-        False when the M-step maximizes a posterior (non-flat priors), which may lower
-        the likelihood.
     """
 
     startprob: np.ndarray
@@ -139,42 +125,25 @@ class HMM:
     startprob_prior: Any = 1.0
     transmat_prior: Any = 1.0
     update: str = "ste"
-    emission_update: Callable = maximize_emissions
+    emission_prior: Any = None
     shift: bool = True
-    monotone: bool = True
+
+    #: Working-set bytes per row and state of the forward-backward arrays.
+    ROW_BYTES_PER_STATE = 4 * 8
 
     @property
     def n_components(self):
         """Number of states."""
         return len(self.startprob)
 
-    def min_chunk_rows(self, X):
-        """Return the fewest rows per chunk worth an E-step (the family's floor).
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        rows : int
-        """
-        return self.family.min_chunk_rows(X)
-
-    def bytes_per_row(self, X):
-        """Return the working-set bytes of one row in an E-step.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        n_bytes : int
-        """
-        return self.family.bytes_per_row(X) + 4 * 8 * self.n_components
+    @property
+    def monotone(self):
+        """False when the M-step maximizes a posterior (a prior that is not flat), which
+        may lower the likelihood."""
+        flat = (np.all(np.asarray(self.startprob_prior) == 1.0)
+                and np.all(np.asarray(self.transmat_prior) == 1.0))
+        return bool(flat and (self.emission_prior is None
+                              or self.emission_prior.flat(self.family)))
 
     def resolution(self, dtype):
         """Return the smallest change of the log-likelihood the E-step resolves (0: float64).
@@ -341,7 +310,10 @@ class HMM:
         return replace(self, startprob=startprob, transmat=transmat, family=family)
 
     def _update_emissions(self, stats):
-        family = self.emission_update(self.family, stats.family, stats.occupancy)
+        if self.emission_prior is None:
+            family = self.family.maximize(stats.family)
+        else:
+            family = self.emission_prior.maximize(self.family, stats.family)
         empty = np.flatnonzero(stats.occupancy < EMPTY_MASS * max(stats.total_weight, 1.0))
         if len(empty) == 0 or len(empty) == self.n_components:
             return family if len(empty) == 0 else self.family
@@ -363,3 +335,108 @@ class HMM:
         K = self.n_components
         return int(K - 1 + K * (K - 1) + self.family.n_parameters())
 
+
+    # -- inference, one chunk of whole sequences at a time (a source joins the chunks) --
+    def chunk_log_likelihood(self, X, sample_weight=None, lengths=None):
+        """Return the summed log-likelihood of a chunk's sequences (forward pass only).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows of the chunk's sequences.
+        sample_weight : ndarray of shape (n_sequences,), default=None
+            Ignored: every sequence counts once.
+        lengths : ndarray of shape (n_sequences,), default=None
+            Lengths of the sequences; None is one sequence.
+
+        Returns
+        -------
+        log_likelihood : float
+        """
+        lengths = np.array([len(X)]) if lengths is None else lengths
+        log_lik = self.forward_backward(self.log_frame(X), lengths, posteriors=False)[0]
+        return float(np.sum(log_lik))
+
+    def chunk_posteriors(self, X, sample_weight=None, lengths=None):
+        """Return the log-likelihood and the state posteriors of a chunk's sequences.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows of the chunk's sequences.
+        sample_weight : ndarray of shape (n_sequences,), default=None
+            Ignored: every sequence counts once.
+        lengths : ndarray of shape (n_sequences,), default=None
+            Lengths of the sequences; None is one sequence.
+
+        Returns
+        -------
+        posteriors : RowBlocks
+            Total: the summed log-likelihood; rows: the posteriors, (n_samples, n_states).
+        """
+        lengths = np.array([len(X)]) if lengths is None else lengths
+        log_lik, gamma, _, _ = self.forward_backward(self.log_frame(X), lengths)
+        return RowBlocks(float(np.sum(log_lik)), (gamma,))
+
+    def chunk_viterbi(self, X, sample_weight=None, lengths=None):
+        """Return the most probable state path of each of a chunk's sequences.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows of the chunk's sequences.
+        sample_weight : ndarray of shape (n_sequences,), default=None
+            Ignored: every sequence counts once.
+        lengths : ndarray of shape (n_sequences,), default=None
+            Lengths of the sequences; None is one sequence.
+
+        Returns
+        -------
+        paths : RowBlocks
+            Total: the summed joint log-probability of the data and the paths; rows: the
+            state of each step, (n_samples,).
+        """
+        lengths = np.array([len(X)]) if lengths is None else lengths
+        with np.errstate(divide="ignore"):
+            log_prob, path = hmm_kernels.viterbi(
+                np.log(self.startprob), np.log(self.transmat), self.log_frame(X),
+                sequence_offsets(lengths))
+        return RowBlocks(float(np.sum(log_prob)), (path,))
+
+    def sample(self, n_samples, rng, currstate=None):
+        """Draw one sequence: a state path from the chain, each step from its state.
+
+        Parameters
+        ----------
+        n_samples : int
+            Length of the sequence.
+        rng : numpy.random.RandomState
+            The random state.
+        currstate : int, default=None
+            State of the first step; None draws it from ``startprob``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            No columns when the model has no emission family.
+        states : ndarray of shape (n_samples,)
+        """
+        transmat_cdf = np.cumsum(self.transmat, axis=1)
+        draws = rng.rand(n_samples)
+        states = np.empty(n_samples, dtype=int)
+        state = (int(np.argmax(np.cumsum(self.startprob) > draws[0]))
+                 if currstate is None else int(currstate))
+        states[0] = state
+        for t in range(1, n_samples):
+            state = int(np.argmax(transmat_cdf[state] > draws[t]))
+            states[t] = state
+        if self.family is None:
+            return np.empty((n_samples, 0)), states
+        X = None
+        for k in np.unique(states):
+            rows = np.flatnonzero(states == k)
+            values = np.asarray(self.family.sample(int(k), len(rows), rng))
+            if X is None:
+                X = np.empty((n_samples,) + values.shape[1:], dtype=values.dtype)
+            X[rows] = values
+        return X, states

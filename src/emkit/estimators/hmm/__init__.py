@@ -4,7 +4,9 @@ A new emission face goes in its own module here: a subclass of :class:`BaseHMM` 
 builds its family from its attributes.
 """
 
-from emkit.estimators.hmm._base import DECODER_ALGORITHMS, BaseHMM, ConvergenceMonitor
+from emkit.estimators.hmm._base import BaseHMM
+from emkit.estimators.hmm._inference import DECODER_ALGORITHMS
+from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.estimators.hmm.discrete import CategoricalHMM, PoissonHMM
 from emkit.estimators.hmm.gaussian import GaussianHMM
 from emkit.estimators.hmm.generic import HiddenMarkovModel

@@ -7,6 +7,7 @@ from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import nan_policy
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.discrete import Categorical, Poisson
+from emkit.families.discrete_priors import CategoricalPrior, PoissonPrior
 
 __all__ = ["CategoricalHMM", "PoissonHMM"]
 
@@ -158,16 +159,8 @@ class CategoricalHMM(BaseHMM):
     def _set_emissions(self, family):
         self.emissionprob_ = family.probs[:, 0, :]
 
-    def _emission_update(self, family, stats, occupancy):
-        counts = np.maximum(np.asarray(self.emissionprob_prior, float) - 1 + stats.counts[:, 0],
-                            0.0)
-        total = counts.sum(axis=1, keepdims=True)
-        probs = np.where(total > 0, counts / np.where(total > 0, total, 1.0),
-                         family.probs[:, 0, :])
-        return Categorical(probs[:, None, :])
-
-    def _flat_priors(self):
-        return super()._flat_priors() and np.all(np.asarray(self.emissionprob_prior) == 1.0)
+    def _emission_prior(self):
+        return CategoricalPrior(self.emissionprob_prior)
 
     def _get_n_fit_scalars_per_param(self):
         nc, nf = self.n_components, self.n_features
@@ -279,18 +272,8 @@ class PoissonHMM(BaseHMM):
     def _set_emissions(self, family):
         self.lambdas_ = family.rate
 
-    def _emission_update(self, family, stats, occupancy):
-        # hmmlearn's gamma-prior update, with the total posterior mass as its count.
-        n = stats.weight.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = stats.sums / stats.column_weight  # observed entries only
-        rates = (np.asarray(self.lambdas_prior, float) + n * mean) / (
-            np.asarray(self.lambdas_weight, float) + n)
-        return Poisson(np.where(np.isfinite(rates), rates, family.rate))
-
-    def _flat_priors(self):
-        return (super()._flat_priors() and np.all(np.asarray(self.lambdas_prior) == 0)
-                and np.all(np.asarray(self.lambdas_weight) == 0))
+    def _emission_prior(self):
+        return PoissonPrior(self.lambdas_prior, self.lambdas_weight)
 
     def _get_n_fit_scalars_per_param(self):
         nc, nf = self.n_components, self.n_features

@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from emkit.estimators._mixture_base import validate_support
-from emkit.estimators.hmm._base import BaseHMM, ConvergenceMonitor, _log
+from emkit.estimators.hmm._base import BaseHMM, _log
+from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.families.base import Family
 
 __all__ = ["HiddenMarkovModel"]

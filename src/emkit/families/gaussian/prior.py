@@ -4,15 +4,25 @@ With a normal prior on each mean (centre ``means_prior``, weight ``means_weight`
 inverse-gamma / inverse-Wishart prior on each covariance (scale ``covars_prior``, weight
 ``covars_weight``), the M-step is a closed form in the same moments the families already
 accumulate. These are hmmlearn's formulas, so a GaussianHMM fitted here follows the same
-path as hmmlearn's from the same start.
+path as hmmlearn's from the same start. The prior also carries the floor ``min_covar``
+that a singular estimate gets on its diagonal, and which parameters the M-step updates:
+a model takes it as an option and calls :meth:`GaussianPrior.maximize` as its M-step.
 """
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import linalg
+
+from emkit.exceptions import ComponentCollapseWarning
+from emkit.families.gaussian.diag import GaussianDiag, GaussianSpherical
+from emkit.families.gaussian.tied import GaussianTied
 
 __all__ = ["GaussianPrior"]
+
+_DIAGONAL = (GaussianDiag, GaussianSpherical)
 
 #: Smallest denominator of a diagonal or spherical variance (hmmlearn's guard).
 MIN_DENOMINATOR = 1e-5
@@ -32,14 +42,25 @@ class GaussianPrior:
         Scale of the prior on the covariances (added to each scatter).
     covars_weight : float or ndarray, default=1
         Pseudo-count of the prior on the covariances.
+    min_covar : float, default=None
+        Added to the diagonal of an estimated covariance that is singular (a state
+        holding fewer distinct points than dimensions), with a warning; None adds
+        nothing.
+    update_means : bool, default=True
+        The M-step updates the means (else they are kept).
+    update_covars : bool, default=True
+        The M-step updates the covariances (else they are kept).
     """
 
     means_prior: Any = 0.0
     means_weight: Any = 0.0
     covars_prior: Any = 1e-2
     covars_weight: Any = 1.0
+    min_covar: Any = None
+    update_means: bool = True
+    update_covars: bool = True
 
-    def maximize(self, family, stats, update_means=True, update_covars=True):
+    def maximize(self, family, stats):
         """Return the family at the MAP of ``stats`` under this prior.
 
         Parameters
@@ -48,19 +69,33 @@ class GaussianPrior:
             The current components.
         stats : FullStats, DiagStats or TiedStats
             The family's summed statistics.
-        update_means : bool, default=True
-            Update the means.
-        update_covars : bool, default=True
-            Update the covariances.
 
         Returns
         -------
         family : same type as ``family``
         """
-        means, covariances = self.estimate(family, stats, update_means, update_covars)
+        means, covariances = self.estimate(family, stats)
+        if self.min_covar is not None:
+            covariances = self._floor_singular(family, covariances)
         return type(family)(means, covariances, family.reg_covar)
 
-    def estimate(self, family, stats, update_means=True, update_covars=True):
+    def flat(self, family):
+        """Return True when the MAP is the maximum-likelihood step (the prior adds nothing).
+
+        Parameters
+        ----------
+        family : GaussianFull, GaussianDiag, GaussianSpherical or GaussianTied
+            The components.
+
+        Returns
+        -------
+        flat : bool
+        """
+        return bool(np.all(np.asarray(self.means_weight) == 0)
+                    and np.all(np.asarray(self.covars_prior) == 0)
+                    and np.all(np.asarray(self.covars_weight) <= _dof(family)))
+
+    def estimate(self, family, stats):
         """Return the MAP means and covariances of ``stats`` under this prior.
 
         Parameters
@@ -70,10 +105,6 @@ class GaussianPrior:
             False, their covariances when ``update_covars`` is False).
         stats : FullStats, DiagStats or TiedStats
             The family's summed statistics.
-        update_means : bool, default=True
-            Update the means.
-        update_covars : bool, default=True
-            Update the covariances.
 
         Returns
         -------
@@ -81,6 +112,7 @@ class GaussianPrior:
         covariances : ndarray
             Shaped like ``family.covariances``.
         """
+        update_means, update_covars = self.update_means, self.update_covars
         weight = stats.weight
         means_weight = np.asarray(self.means_weight, dtype=np.float64)
         means_prior = np.asarray(self.means_prior, dtype=np.float64)
@@ -98,20 +130,20 @@ class GaussianPrior:
     def _covariances(self, family, stats, means, means_prior, means_weight):
         # Scatter of each component about ``means`` plus the means' prior term.
         weight = stats.weight
-        kind = type(family).__name__
         delta = means - stats.shift
         centre = means - means_prior
         covars_prior = np.asarray(self.covars_prior, dtype=np.float64)
         covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
-        if kind in ("GaussianDiag", "GaussianSpherical"):
+        if isinstance(family, _DIAGONAL):
             scatter = (stats.second - 2 * delta * stats.first + weight[:, None] * delta**2
                        + means_weight * centre**2)
             denominator = np.maximum(covars_weight - 1, 0) + weight[:, None]
             covariances = (covars_prior + scatter) / np.maximum(denominator, MIN_DENOMINATOR)
-            return covariances.mean(axis=1) if kind == "GaussianSpherical" else covariances
+            return covariances.mean(axis=1) if isinstance(family, GaussianSpherical) \
+                else covariances
         D = means.shape[1]
         cross = stats.first[:, :, None] * delta[:, None, :]
-        if kind == "GaussianTied":
+        if isinstance(family, GaussianTied):
             # The pooled second moment is about the shift; each component's part of it
             # moves to the component's own mean through its first moment.
             scatter = (stats.second - cross.sum(axis=0) - cross.sum(axis=0).T
@@ -126,3 +158,38 @@ class GaussianPrior:
                    * centre[:, :, None] * centre[:, None, :])
         denominator = np.maximum(covars_weight - D, 0) + weight
         return (covars_prior + scatter) / np.maximum(denominator, MIN_DENOMINATOR)[:, None, None]
+
+    def _floor_singular(self, family, covars):
+        # A state holding fewer distinct points than dimensions has a singular covariance
+        # (hmmlearn regularizes it silently inside its density); add min_covar to its
+        # diagonal, and say so.
+        if isinstance(family, _DIAGONAL):
+            bad = ~(covars > 0).reshape(len(covars), -1).all(axis=1)
+            fixed = np.where(covars > 0, covars, self.min_covar)
+        else:
+            stack = covars.reshape((-1,) + covars.shape[-2:])  # tied: one matrix
+            bad = np.array([not _positive_definite(c) for c in stack])
+            fixed = (stack + np.where(bad, self.min_covar, 0.0)[:, None, None]
+                     * np.eye(stack.shape[-1])).reshape(covars.shape)
+        if bad.any():
+            warnings.warn(
+                f"The covariance of state {int(np.flatnonzero(bad)[0])} is singular (it holds "
+                "fewer distinct points than dimensions, or a constant feature); min_covar was "
+                "added to its diagonal. Use fewer states or a larger covars_prior.",
+                ComponentCollapseWarning, stacklevel=5)
+        return fixed
+
+
+def _dof(family):
+    # The degrees of freedom the covariance prior's weight is counted against: one for a
+    # variance, the dimension for a covariance matrix (hmmlearn's ``covars_weight - 1``
+    # and ``covars_weight - n_features``).
+    return 1 if isinstance(family, _DIAGONAL) else family.means.shape[1]
+
+
+def _positive_definite(matrix):
+    try:
+        linalg.cholesky(matrix, lower=True)
+    except linalg.LinAlgError:
+        return False
+    return True

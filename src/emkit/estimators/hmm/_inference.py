@@ -1,0 +1,286 @@
+"""Scoring, decoding, imputing and sampling of a fitted HMM estimator.
+
+Every method builds the estimator's model and runs one of its chunk methods
+(``chunk_log_likelihood``, ``chunk_posteriors``, ``chunk_viterbi``) over a
+:class:`emkit.engine.sources.SequenceSource`, as ``fit`` runs the E-step: chunks of whole
+sequences, joined in order.
+"""
+
+import numpy as np
+from scipy import linalg
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from emkit.engine.loop import chunk_plan
+from emkit.engine.sources import SequenceSource
+from emkit.estimators._missing import impute_rows
+from emkit.models import criteria
+from emkit.models.hmm import HMM
+
+__all__ = ["DECODER_ALGORITHMS", "HMMInference", "HookEmissions"]
+
+#: The decoders of ``decode``.
+DECODER_ALGORITHMS = frozenset(("viterbi", "map"))
+
+
+class HookEmissions:
+    """The log-densities of hmmlearn's subclass hook ``_compute_log_likelihood(X)``.
+
+    A subclass that overrides the hook (and has no emission family) is scored and
+    decoded through it; it cannot be fitted.
+
+    Parameters
+    ----------
+    log_likelihood : callable
+        ``log_likelihood(X)`` returns the (n_samples, n_components) log-densities.
+    n_components : int
+        Number of states.
+    """
+
+    def __init__(self, log_likelihood, n_components):
+        self._log_likelihood = log_likelihood
+        self.n_components = n_components
+
+    def log_prob(self, X):
+        """Return the hook's log-densities of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+        """
+        return self._log_likelihood(X)
+
+    def min_chunk_rows(self, X):
+        """Return 0: no floor of its own.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        rows : int
+        """
+        return 0
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes of one row.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        return 8 * (X.shape[1] + 4 * self.n_components)
+
+
+def _over_sequences(model, X, lengths, method):
+    # ``method`` of the model on every chunk of whole sequences, joined in order.
+    source = SequenceSource(X, lengths)
+    bytes_per_row, min_rows = chunk_plan(model, source)
+    return source.map_reduce(getattr(model, method), bytes_per_row, min_rows=min_rows)
+
+
+class HMMInference:
+    """The public methods of a fitted HMM estimator that are not ``fit``."""
+
+    def score(self, X, lengths=None):
+        """Return the log-likelihood of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        log_prob : float
+        """
+        X, lengths = self._prepare(X, lengths)
+        return _over_sequences(self._model(), X, lengths, "chunk_log_likelihood")
+
+    def score_samples(self, X, lengths=None):
+        """Return the log-likelihood of ``X`` and the state posteriors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        log_prob : float
+        posteriors : ndarray of shape (n_samples, n_components)
+        """
+        X, lengths = self._prepare(X, lengths)
+        posteriors = _over_sequences(self._model(), X, lengths, "chunk_posteriors")
+        return posteriors.total, posteriors.rows()
+
+    def predict_proba(self, X, lengths=None):
+        """Return the posterior probability of each state at each step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        posteriors : ndarray of shape (n_samples, n_components)
+        """
+        return self.score_samples(X, lengths)[1]
+
+    def impute(self, X, lengths=None):
+        """Fill each missing (NaN) entry with its conditional expectation under the model.
+
+        The filled value is the state-posterior-weighted mean of the states' conditional
+        expectations given the step's observed entries; observed entries are unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked, NaN where a value is missing.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features)
+        """
+        posteriors = self.score_samples(X, lengths)[1]
+        X = self._emission_input(self._validate_X(X))
+        with np.errstate(divide="ignore"):
+            return impute_rows(self._emission_family(), np.log(posteriors), X)
+
+    def decode(self, X, lengths=None, algorithm=None):
+        """Return the most likely states and their log-probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+        algorithm : {'viterbi', 'map'}, default=None
+            'viterbi' finds the most probable path; 'map' the most probable state at each
+            step. None uses the ``algorithm`` parameter.
+
+        Returns
+        -------
+        log_prob : float
+            For 'viterbi', the joint log-probability of the data and the path. For
+            'map', the sum over steps of the largest state posterior (hmmlearn's value,
+            kept for compatibility; it is not a log-probability).
+        state_sequence : ndarray of shape (n_samples,)
+        """
+        algorithm = algorithm or self.algorithm
+        if algorithm not in DECODER_ALGORITHMS:
+            raise ValueError(f"algorithm must be 'viterbi' or 'map'; got {algorithm!r}.")
+        if algorithm == "map":
+            _, posteriors = self.score_samples(X, lengths)
+            return float(posteriors.max(axis=1).sum()), posteriors.argmax(axis=1)
+        X, lengths = self._prepare(X, lengths)
+        paths = _over_sequences(self._model(), X, lengths, "chunk_viterbi")
+        return paths.total, paths.rows().astype(int)
+
+    def predict(self, X, lengths=None):
+        """Return the most likely state of each step (by ``algorithm``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        state_sequence : ndarray of shape (n_samples,)
+        """
+        return self.decode(X, lengths)[1]
+
+    def sample(self, n_samples=1, random_state=None, currstate=None):
+        """Draw a sequence from the model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Length of the sequence.
+        random_state : int, RandomState instance or None, default=None
+            Seed; None uses the ``random_state`` parameter.
+        currstate : int, default=None
+            State of the first step; None draws it from ``startprob_``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        state_sequence : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "startprob_")
+        self._check()
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        model = HMM(self.startprob_, self.transmat_, self._emission_family())
+        return model.sample(n_samples, rng, currstate)
+
+    def aic(self, X, lengths=None):
+        """Akaike information criterion: ``-2 log L + 2 p``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        aic : float
+        """
+        return criteria.aic(self.score(X, lengths), self._n_parameters())
+
+    def bic(self, X, lengths=None):
+        """Bayesian information criterion: ``-2 log L + p log n``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked.
+        lengths : array-like of int, default=None
+            Sequence lengths.
+
+        Returns
+        -------
+        bic : float
+        """
+        return criteria.bic(self.score(X, lengths), self._n_parameters(), len(X))
+
+    def _n_parameters(self):
+        return sum(self._get_n_fit_scalars_per_param().values())
+
+    def get_stationary_distribution(self):
+        """Return the stationary distribution of the states.
+
+        Returns
+        -------
+        stationary : ndarray of shape (n_components,)
+        """
+        check_is_fitted(self, "transmat_")
+        eigvals, eigvecs = linalg.eig(np.asarray(self.transmat_).T)
+        vector = np.real_if_close(eigvecs[:, np.argmax(eigvals)])
+        return vector / vector.sum()

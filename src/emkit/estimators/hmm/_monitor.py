@@ -1,0 +1,178 @@
+"""``monitor_``: hmmlearn's ConvergenceMonitor, as a view of the engine's record of a fit.
+
+The engine's :class:`emkit.engine.ConvergenceMonitor` decides convergence, once for every
+model. This view has hmmlearn's shape (``history``, ``iter``, ``n_iter``, ``tol``,
+``verbose``, ``converged`` and its verbose line on stderr): during a fit it is the
+engine's reporter, after it it holds the kept start's record (:meth:`from_result`).
+"""
+
+import sys
+from collections import deque
+
+import numpy as np
+
+from emkit.engine.monitor import ConvergenceMonitor as EngineMonitor
+
+__all__ = ["ConvergenceMonitor"]
+
+
+class ConvergenceMonitor:
+    """The record of an HMM fit, shaped like hmmlearn's ``monitor_``.
+
+    Unlike hmmlearn's, ``converged`` is True only when the gain fell below ``tol``: an
+    iteration cap that is hit is not convergence. The decision is the engine's.
+
+    Parameters
+    ----------
+    tol : float
+        Convergence threshold on the gain of the log-likelihood.
+    n_iter : int
+        Maximum number of iterations.
+    verbose : bool
+        Print each iteration to stderr (hmmlearn's format).
+
+    Attributes
+    ----------
+    history : collections.deque
+        The log-likelihood of each iteration.
+    iter : int
+        Iterations performed.
+    """
+
+    _template = "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}"
+
+    def __init__(self, tol, n_iter, verbose):
+        self.tol = tol
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self._reset()
+
+    @classmethod
+    def from_result(cls, result, tol, n_iter, verbose):
+        """Return the view of the start an engine run kept.
+
+        Parameters
+        ----------
+        result : emkit.engine.EMResult
+            What :func:`emkit.engine.fit_em` returned (total log-likelihoods).
+        tol : float
+            Convergence threshold of the fit.
+        n_iter : int
+            Maximum number of iterations of the fit.
+        verbose : bool
+            Whether the fit printed its iterations.
+
+        Returns
+        -------
+        monitor : ConvergenceMonitor
+        """
+        return cls.restored(tol, n_iter, verbose, result.history, result.n_iter,
+                            result.converged)
+
+    @classmethod
+    def restored(cls, tol, n_iter, verbose, history, iter, converged):
+        """Return a view holding a saved record (a model file's).
+
+        Parameters
+        ----------
+        tol : float
+            Convergence threshold of the fit.
+        n_iter : int
+            Maximum number of iterations of the fit.
+        verbose : bool
+            Whether the fit printed its iterations.
+        history : list of float
+            The log-likelihood of each iteration.
+        iter : int
+            Iterations performed.
+        converged : bool
+            Whether the fit converged.
+
+        Returns
+        -------
+        monitor : ConvergenceMonitor
+        """
+        monitor = cls(tol, n_iter, verbose)
+        monitor.history.extend(float(value) for value in history)
+        monitor.iter = int(iter)
+        monitor._converged = bool(converged)
+        return monitor
+
+    def __repr__(self):
+        fields = dict(history=list(self.history), iter=self.iter, n_iter=self.n_iter,
+                      tol=self.tol, verbose=self.verbose)
+        return "ConvergenceMonitor(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+
+    def _reset(self):
+        self.iter = 0
+        self.history = deque()
+        self._converged = False
+        self._decision = EngineMonitor(tol=self.tol, max_iter=self.n_iter)
+
+    @property
+    def converged(self):
+        """True when the last gain was below ``tol`` (not when the cap was hit)."""
+        return self._converged
+
+    def report(self, log_prob):
+        """Record one iteration's log-likelihood (and print it when verbose).
+
+        The engine's monitor decides whether the gain converged. A fall is not checked
+        here (hmmlearn's ``report`` has no such check); during a fit the engine checks it.
+
+        Parameters
+        ----------
+        log_prob : float
+            The log-likelihood of the iteration.
+        """
+        self._decision.report(log_prob, guard=False)
+        self._record(log_prob)
+        self._converged = self._decision.converged
+
+    def _record(self, log_prob):
+        # Keep the value and print hmmlearn's line: iteration, value, gain (NaN first).
+        delta = log_prob - self.history[-1] if self.history else np.nan
+        if self.verbose:
+            print(self._template.format(iter=self.iter + 1, log_prob=log_prob, delta=delta),
+                  file=sys.stderr)
+        self.history.append(log_prob)
+        self.iter += 1
+
+    # The engine's reporter protocol (see emkit.engine.report).
+    def init_begin(self, index):
+        """Start recording initialization ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Zero-based index of the start.
+        """
+        self._reset()
+
+    def iteration(self, n_iter, change, lower_bound=None, model=None):
+        """Record iteration ``n_iter`` of the engine's run.
+
+        Parameters
+        ----------
+        n_iter : int
+            One-based iteration number.
+        change : float
+            Gain of the log-likelihood.
+        lower_bound : float, default=None
+            The iteration's log-likelihood.
+        model : object, default=None
+            The model after the iteration.
+        """
+        self._record(lower_bound)
+
+    def init_end(self, lower_bound, converged):
+        """End a start with the engine's decision.
+
+        Parameters
+        ----------
+        lower_bound : float
+            The last log-likelihood.
+        converged : bool
+            Whether the engine found the start converged.
+        """
+        self._converged = bool(converged)

@@ -1,0 +1,137 @@
+"""hmmlearn's ``covars`` layouts of the four Gaussian families, one small class each.
+
+A Gaussian family stores its covariances compactly (``covariances``: one variance per
+component, one per component and feature, one shared matrix, or one matrix per
+component). hmmlearn's ``GaussianHMM`` takes them in that layout (a spherical one may
+repeat its variance per feature), starts them from one data covariance, and exposes
+them as full matrices. :func:`covars_layout` gives the layout of a family class.
+"""
+
+import numpy as np
+from scipy import linalg
+
+from emkit.families.gaussian.diag import GaussianDiag, GaussianSpherical
+from emkit.families.gaussian.full import GaussianFull
+from emkit.families.gaussian.tied import GaussianTied
+
+__all__ = ["covars_layout"]
+
+
+class _Layout:
+    # The layout of one family class: its name (hmmlearn's covariance_type) and shape.
+    name = ""
+    shape = ""
+
+    def compact(self, covars, n_components):
+        # A copy in the family's layout (float64, writeable), or one clear sentence.
+        return self._compact(np.array(covars, dtype=np.float64), n_components)
+
+    def error(self):
+        return ValueError(f"'{self.name}' covars must have shape {self.shape} and be "
+                          "positive (positive-definite for full and tied).")
+
+
+class _Spherical(_Layout):
+    name, shape = "spherical", "(n_components,)"
+
+    def _compact(self, covars, n_components):
+        # hmmlearn stores one variance per component, sometimes repeated per feature.
+        rows = covars.reshape(n_components, -1) if covars.size % max(n_components, 1) == 0 \
+            and covars.size else covars.reshape(-1, 1)
+        variances = rows[:, 0]
+        if (len(variances) != n_components or np.any(variances <= 0)
+                or not np.all(rows == variances[:, None])):
+            raise self.error()
+        return variances
+
+    def full(self, covars, n_components, n_features):
+        return covars[:, None, None] * np.eye(n_features)[None]
+
+    def from_matrix(self, matrix, n_components):
+        return np.full(n_components, matrix.mean())
+
+    def n_parameters(self, n_components, n_features):
+        return n_components
+
+
+class _Diag(_Layout):
+    name, shape = "diag", "(n_components, n_features)"
+
+    def _compact(self, covars, n_components):
+        if covars.ndim != 2 or np.any(covars <= 0):
+            raise self.error()
+        return covars
+
+    def full(self, covars, n_components, n_features):
+        return np.array([np.diag(c) for c in covars])
+
+    def from_matrix(self, matrix, n_components):
+        return np.tile(np.diag(matrix), (n_components, 1))
+
+    def n_parameters(self, n_components, n_features):
+        return n_components * n_features
+
+
+class _Tied(_Layout):
+    name, shape = "tied", "(n_features, n_features)"
+
+    def _compact(self, covars, n_components):
+        if covars.ndim != 2 or covars.shape[0] != covars.shape[1] or not _spd(covars):
+            raise self.error()
+        return covars
+
+    def full(self, covars, n_components, n_features):
+        return np.tile(covars, (n_components, 1, 1))
+
+    def from_matrix(self, matrix, n_components):
+        return matrix
+
+    def n_parameters(self, n_components, n_features):
+        return n_features * (n_features + 1) // 2
+
+
+class _Full(_Layout):
+    name, shape = "full", "(n_components, n_features, n_features)"
+
+    def _compact(self, covars, n_components):
+        if covars.ndim != 3 or covars.shape[1] != covars.shape[2] or not all(map(_spd, covars)):
+            raise self.error()
+        return covars
+
+    def full(self, covars, n_components, n_features):
+        return covars
+
+    def from_matrix(self, matrix, n_components):
+        return np.tile(matrix, (n_components, 1, 1))
+
+    def n_parameters(self, n_components, n_features):
+        return n_components * n_features * (n_features + 1) // 2
+
+
+_LAYOUTS = {GaussianSpherical: _Spherical(), GaussianDiag: _Diag(), GaussianTied: _Tied(),
+            GaussianFull: _Full()}
+
+
+def covars_layout(family_class):
+    """Return hmmlearn's ``covars`` layout of a Gaussian family class.
+
+    The layout has ``compact(covars, n_components)`` (validate and return the family's
+    own layout, raising one clear sentence), ``full(covars, n_components, n_features)``
+    (every component's full matrix), ``from_matrix(matrix, n_components)`` (every
+    component at one covariance matrix) and ``n_parameters(n_components, n_features)``
+    (the free covariance parameters).
+
+    Parameters
+    ----------
+    family_class : type
+        GaussianSpherical, GaussianDiag, GaussianTied or GaussianFull.
+
+    Returns
+    -------
+    layout : object
+    """
+    return _LAYOUTS[family_class]
+
+
+def _spd(matrix):
+    return np.allclose(matrix, matrix.T) and np.all(linalg.eigvalsh(matrix) > 0)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_array
 
 from emkit._files import atomic_text_write
 from emkit.models.mixture import responsibility_entropy
+from emkit.models import criteria
 
 __all__ = ["SelectionResult", "responsibility_entropy", "select"]
 
@@ -237,11 +238,11 @@ def _score_row(model, X, n, covariance_type):
     # One row of the table; the log-likelihood is computed once for all three criteria.
     log_likelihood = float(model.score(X)) * n
     n_parameters = int(model._n_parameters())
-    bic = -2 * log_likelihood + n_parameters * np.log(n)
     return {"n_components": int(model.n_components), "covariance_type": covariance_type,
             "log_likelihood": log_likelihood, "n_parameters": n_parameters,
-            "bic": float(bic), "aic": float(-2 * log_likelihood + 2 * n_parameters),
-            "icl": float(bic + 2 * responsibility_entropy(model.predict_proba(X))),
+            "bic": criteria.bic(log_likelihood, n_parameters, n),
+            "aic": criteria.aic(log_likelihood, n_parameters),
+            "icl": criteria.icl(log_likelihood, n_parameters, n, model.predict_proba(X)),
             "converged": bool(getattr(model, "converged_", True))}
 
 

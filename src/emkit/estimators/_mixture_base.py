@@ -11,18 +11,20 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from emkit.engine import ArraySource, fit_em
+from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._input import short_array_errors
+from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
-from emkit.models.mixture import Mixture, responsibility_entropy
+from emkit.models import criteria
+from emkit.models.mixture import Mixture
 
 __all__ = ["MixtureEstimator", "validate_support"]
 
@@ -42,7 +44,7 @@ def validate_support(family, X):
         validate(X)
 
 
-class MixtureEstimator(DensityMixin, BaseEstimator):
+class MixtureEstimator(DensityMixin, EMEstimator):
     """Base class of mixture estimators (not for direct use)."""
 
     _parameter_constraints: dict = {
@@ -111,7 +113,10 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X, callback, sample_weight=None):
-        # Validate, run the engine, set the fitted attributes; return the validated X.
+        # The template: validate, run the engine, set the fitted attributes.
+        return self._fit_template(X, callback, sample_weight=sample_weight)
+
+    def _fit_data(self, X, sample_weight=None):
         with short_array_errors():
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite=nan_policy(self._family_kind()))
@@ -123,15 +128,23 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
                 "Expected n_samples >= n_components but got "
                 f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
         self._check_parameters(X)
-        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        return X, ArraySource(X, sample_weight)
+
+    def _initializer(self, X, source):
         rng = check_random_state(self.random_state)
-        warm = None if do_init else (self._get_model(), self.lower_bound_)
         starts = itertools.count()
-        result = fit_em(lambda: self._initial_model(X, rng, next(starts), sample_weight),
-                        ArraySource(X, sample_weight),
-                        n_init=self.n_init, warm=warm, max_iter=self.max_iter, tol=self.tol,
-                        callback=callback, **self._run_options(),
-                        reporter=self._reporter())
+        return lambda: self._initial_model(X, rng, next(starts), source.sample_weight)
+
+    def _warm_start(self):
+        if self.warm_start and hasattr(self, "converged_"):
+            return self._get_model(), self.lower_bound_
+        return None
+
+    def _engine_options(self):
+        return dict(n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                    reporter=self._reporter(), **self._run_options())
+
+    def _keep(self, result):
         if not result.converged and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
@@ -144,7 +157,6 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         self.lower_bounds_ = result.history
         self.lower_bounds_per_init_ = [np.asarray(h) for h in result.histories]
         self._record_history(result)
-        return X
 
     def _family_kind(self):
         # The family (class or instance) whose ``allows_missing`` decides whether X may
@@ -329,7 +341,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
             ``-2 log L + p log n``; lower is better.
         """
         n = np.shape(X)[0]
-        return -2 * self.score(X) * n + self._n_parameters() * np.log(n)
+        return criteria.bic(self.score(X) * n, self._n_parameters(), n)
 
     def aic(self, X):
         """Akaike information criterion for the current model on ``X``.
@@ -344,7 +356,7 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         aic : float
             ``-2 log L + 2 p``; lower is better.
         """
-        return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
+        return criteria.aic(self.score(X) * np.shape(X)[0], self._n_parameters())
 
     def icl(self, X):
         """Integrated completed likelihood criterion for the current model on ``X``.
@@ -362,4 +374,5 @@ class MixtureEstimator(DensityMixin, BaseEstimator):
         icl : float
             ``bic(X) - 2 sum_i sum_k r_ik log r_ik`` (with ``0 log 0 = 0``); lower is better.
         """
-        return self.bic(X) + 2 * responsibility_entropy(self.predict_proba(X))
+        n = np.shape(X)[0]
+        return criteria.icl(self.score(X) * n, self._n_parameters(), n, self.predict_proba(X))

@@ -1,0 +1,58 @@
+"""The one fit template of every estimator: validate once, build the source, run the
+engine, keep the result.
+
+A subclass (the mixtures, the HMMs, the next model) fills in four steps:
+
+* ``_fit_data(X, **fit_params)``: validate the input once and return ``(X, source)``, the
+  :class:`emkit.engine.Source` that cuts it into chunks;
+* ``_initializer(X, source)``: a callable that returns the starting model of each start;
+* ``_engine_options()``: ``n_init``, ``max_iter``, ``tol`` and the rest of
+  :func:`emkit.engine.fit_em`'s options;
+* ``_keep(result)``: set the fitted attributes from the engine's result.
+
+``_run_engine`` is the one place the engine is called: another fit mode (online EM,
+acceleration) replaces what it calls, not the template.
+"""
+
+from sklearn.base import BaseEstimator
+
+from emkit.engine import fit_em
+
+__all__ = ["EMEstimator"]
+
+
+class EMEstimator(BaseEstimator):
+    """Base class of every emkit estimator fitted by EM (not for direct use)."""
+
+    def _fit_data(self, X, **fit_params):
+        """Return the validated data and its source (a subclass step)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _fit_data().")
+
+    def _initializer(self, X, source):
+        """Return a callable giving the starting model of each start (a subclass step)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _initializer().")
+
+    def _engine_options(self):
+        """Return the options of :func:`emkit.engine.fit_em` (a subclass step)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _engine_options().")
+
+    def _keep(self, result):
+        """Set the fitted attributes from the engine's result (a subclass step)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _keep().")
+
+    def _warm_start(self):
+        # ``(model, lower_bound)`` to continue from, or None to start anew.
+        return None
+
+    def _run_engine(self, initialize, source, warm, callback):
+        return fit_em(initialize, source, warm=warm, callback=callback,
+                      **self._engine_options())
+
+    def _fit_template(self, X, callback=None, **fit_params):
+        # Validate, build the source, run the engine, keep the result; return the
+        # validated X (for fit_predict's final E-step).
+        X, source = self._fit_data(X, **fit_params)
+        result = self._run_engine(self._initializer(X, source), source, self._warm_start(),
+                                  callback)
+        self._keep(result)
+        return X

@@ -335,7 +335,6 @@ class HMM(FamilyDelegate):
         K = self.n_components
         return int(K - 1 + K * (K - 1) + self.family.n_parameters())
 
-
     # -- inference, one chunk of whole sequences at a time (a source joins the chunks) --
     def chunk_log_likelihood(self, X, sample_weight=None, lengths=None):
         """Return the summed log-likelihood of a chunk's sequences (forward pass only).

@@ -1,14 +1,17 @@
 """What a model asks its family when the engine plans chunks: shared by Mixture and HMM."""
 
+from emkit.engine.protocols import Model
+
 __all__ = ["FamilyDelegate"]
 
 
-class FamilyDelegate:
-    """Chunk planning delegated to the model's ``family``.
+class FamilyDelegate(Model):
+    """A :class:`emkit.engine.Model` whose chunk planning is its ``family``'s.
 
     A model (a dataclass with a ``family`` field and ``n_components``) inherits the
     chunk floor, the working-set bytes per row and the resolution of its family; it
-    adds ``ROW_BYTES_PER_STATE`` bytes per row and component for its own arrays.
+    adds ``ROW_BYTES_PER_STATE`` bytes per row and component for its own arrays. It
+    still writes ``chunk_stats`` and ``m_step``.
     """
 
     #: The model's own working-set bytes per row and component, beyond the family's.

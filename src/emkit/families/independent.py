@@ -9,18 +9,16 @@ maximizes each part on its own. Missing entries (NaN) go to the parts as they ar
 whole takes them when every part does (``allows_missing``).
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
+from emkit.families._column_groups import check_cover, column_groups, with_data_columns
 from emkit.families.base import Family, set_derived
 from emkit.stats import AdditiveStats
 
 __all__ = ["Independent", "IndependentStats"]
-
-_COLUMN = re.compile(r"\b([Cc]olumn) (\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -56,44 +54,6 @@ class IndependentStats(AdditiveStats):
         stats : IndependentStats
         """
         return IndependentStats(tuple(part.scale(rho) for part in self.parts))
-
-
-def _width(family):
-    # The number of columns a part models, or None when it does not say.
-    width = getattr(family, "n_features", None)
-    if width is not None:
-        return int(width)
-    names = getattr(family, "component_fields", ())
-    if names:
-        shape = np.shape(getattr(family, names[0]))
-        if len(shape) >= 2:
-            return int(shape[1])
-    return None
-
-
-def _resolve(spec, family, j):
-    # One column group (a slice, an int or a sequence of ints) as a tuple of ints.
-    if isinstance(spec, slice):
-        start = 0 if spec.start is None else spec.start
-        step = 1 if spec.step is None else spec.step
-        if spec.stop is None:
-            width = _width(family)
-            if width is None:
-                raise ValueError(f"columns[{j}] is a slice without a stop, but the "
-                                 f"{type(family).__name__} part does not say its width.")
-            stop = start + step * width
-        else:
-            stop = spec.stop
-        if start < 0 or stop < 0 or step <= 0:
-            raise ValueError(f"columns[{j}] must be a slice with non-negative start and stop "
-                             f"and a positive step; got {spec!r}.")
-        return tuple(range(start, stop, step))
-    values = np.atleast_1d(np.asarray(spec))
-    if values.ndim != 1 or values.size == 0 or not np.issubdtype(values.dtype, np.integer) \
-            or np.any(values < 0):
-        raise ValueError(f"columns[{j}] must be a non-empty list of non-negative column "
-                         f"indices or a slice; got {spec!r}.")
-    return tuple(int(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -134,25 +94,12 @@ class Independent(Family):
         families = tuple(self.families)
         if not families or not all(isinstance(f, Family) for f in families):
             raise ValueError("families must be a non-empty sequence of Family instances.")
-        specs = [self.columns] if isinstance(self.columns, slice) else list(self.columns)
-        if len(specs) != len(families):
-            raise ValueError(f"columns must hold one column group per family: got "
-                             f"{len(specs)} group(s) for {len(families)} families.")
-        columns = tuple(_resolve(spec, f, j) for j, (spec, f) in enumerate(zip(specs, families)))
-        for j, (f, cols) in enumerate(zip(families, columns)):
-            width = _width(f)
-            if width is not None and width != len(cols):
-                raise ValueError(f"The {type(f).__name__} part (families[{j}]) has {width} "
-                                 f"column(s), but columns[{j}] names {len(cols)}.")
+        columns = column_groups(families, self.columns)
         n_components = {f.n_components for f in families}
         if len(n_components) != 1:
             raise ValueError("Every part of an Independent family must have the same number "
                              f"of components; got {sorted(n_components)}.")
-        used = sorted(c for cols in columns for c in cols)
-        if used != list(range(len(used))):
-            raise ValueError("The column groups must hold every column from 0 to "
-                             "n_features - 1 exactly once; got "
-                             f"{[list(cols) for cols in columns]}.")
+        check_cover(columns)
         set_derived(self, families=families, columns=columns,
                     _indices=tuple(np.array(cols, dtype=np.intp) for cols in columns),
                     allows_missing=all(getattr(f, "allows_missing", False) for f in families))
@@ -185,24 +132,8 @@ class Independent(Family):
         try:
             return method(*args)
         except ValueError as exc:
-            raise ValueError(self._remap(j, str(exc))) from exc
-
-    def _remap(self, j, message):
-        cols = self.columns[j]
-        named = [False]
-
-        def original(match):
-            local = int(match.group(2))
-            if local >= len(cols):
-                return match.group(0)
-            named[0] = True
-            return f"{match.group(1)} {cols[local]}"
-
-        message = _COLUMN.sub(original, message)
-        if not named[0]:
-            message = (f"{message.rstrip('.')} (in the {type(self.families[j]).__name__} "
-                       f"part on columns {list(cols)}).")
-        return message
+            raise ValueError(with_data_columns(str(exc), self.columns[j],
+                                               type(self.families[j]).__name__)) from exc
 
     # -- the protocol --------------------------------------------------------------
     def validate(self, X):

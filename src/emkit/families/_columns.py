@@ -292,6 +292,61 @@ class ColumnFamily(Family):
         """Number of columns."""
         return int(np.shape(getattr(self, self.component_fields[0]))[1])
 
+    def accumulate(self, X, W):
+        """Return the weighted sum of each column over its observed entries.
+
+        The statistics of the families whose M-step is a weighted mean; the others
+        override it.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows, NaN where missing.
+        W : ndarray of shape (n_samples, n_components)
+            Weight of each row for each component.
+
+        Returns
+        -------
+        stats : ColumnSums
+        """
+        return column_sums(check_columns(self, X), W)
+
+    def n_parameters(self):
+        """Return the number of free parameters: every entry of every parameter array.
+
+        Families whose parameters are constrained (probabilities summing to one)
+        override it.
+
+        Returns
+        -------
+        n : int
+        """
+        return int(sum(np.size(getattr(self, name)) for name in self.component_fields))
+
+    def sample(self, k, n, rng):
+        """Draw ``n`` rows from component ``k``.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        n : int
+            Number of rows.
+        rng : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features)
+            float64 values (codes and counts too).
+        """
+        return np.asarray(self._draw(k, (int(n), self.n_features), rng), dtype=np.float64)
+
+    def _draw(self, k, size, rng):
+        # ``size`` = (n, n_features) values drawn from component k, in any numeric dtype.
+        raise NotImplementedError(f"{type(self).__name__} must define _draw(k, size, rng) "
+                                  "to sample.")
+
     def column_means(self):
         """Return the mean of every column under every component.
 

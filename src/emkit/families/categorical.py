@@ -201,27 +201,12 @@ class Categorical(ColumnFamily):
         """
         return int(self.n_components * sum(c - 1 for c in self.n_categories))
 
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            Codes, as float64.
-        """
-        X = np.empty((int(n), self.n_features))
+    def _draw(self, k, size, rng):
+        # Each column by inverting the cumulative probabilities of its categories.
+        X = np.empty(size)
         for d, c in enumerate(self.n_categories):
             cumulative = np.cumsum(self.probs[k, d, :c])
-            u = rng.random_sample(int(n)) * cumulative[-1]
+            u = rng.random_sample(size[0]) * cumulative[-1]
             X[:, d] = np.minimum(np.searchsorted(cumulative, u, side="right"), c - 1)
         return X
 

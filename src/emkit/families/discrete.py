@@ -17,9 +17,8 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from emkit.families._columns import (ColumnFamily, as_rows, check_columns, column_sums,
-                                     is_integer, keep_empty, keep_missing, observed_mask,
-                                     xlogy_dot)
+from emkit.families._columns import (ColumnFamily, as_rows, check_columns, is_integer,
+                                     keep_empty, keep_missing, observed_mask, xlogy_dot)
 from emkit.families._discrete_kernels import log_factorial_rows
 from emkit.families._linear import LinearTerms
 from emkit.families.base import set_derived
@@ -85,22 +84,6 @@ class Bernoulli(ColumnFamily):
         return (xlogy_dot(X, self.p)
                 + xlogy_dot(observed - X, 1.0 - self.p, _log1m(self.p)))
 
-    def accumulate(self, X, W):
-        """Return the weighted count of ones in each column, over its observed entries.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Rows of zeros and ones, NaN where missing.
-        W : ndarray of shape (n_samples, n_components)
-            Weight of each row for each component.
-
-        Returns
-        -------
-        stats : ColumnSums
-        """
-        return column_sums(check_columns(self, X), W)
-
     def maximize(self, stats):
         """Return the Bernoulli family of the weighted frequencies of ones.
 
@@ -126,34 +109,8 @@ class Bernoulli(ColumnFamily):
         """
         return self.p
 
-    def n_parameters(self):
-        """Return the number of free parameters: one probability per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(self.p.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            Zeros and ones, as float64.
-        """
-        size = (int(n), self.n_features)
-        return (rng.random_sample(size) < self.p[k]).astype(np.float64)
+    def _draw(self, k, size, rng):
+        return rng.random_sample(size) < self.p[k]
 
     def reseed(self, k, x):
         """Restart component ``k`` with probabilities ``clip(x, 0.25, 0.75)``.
@@ -232,22 +189,6 @@ class Binomial(ColumnFamily):
         return ((log_choose * observed).sum(axis=1)[:, None] + xlogy_dot(X, self.p)
                 + xlogy_dot(n * observed - X, 1.0 - self.p, _log1m(self.p)))
 
-    def accumulate(self, X, W):
-        """Return the weighted sum of the counts in each column, over its observed entries.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Counts from 0 to ``n_trials``, NaN where missing.
-        W : ndarray of shape (n_samples, n_components)
-            Weight of each row for each component.
-
-        Returns
-        -------
-        stats : ColumnSums
-        """
-        return column_sums(check_columns(self, X), W)
-
     def maximize(self, stats):
         """Return the Binomial family of the weighted success frequencies.
 
@@ -273,34 +214,8 @@ class Binomial(ColumnFamily):
         """
         return self.n_trials * self.p
 
-    def n_parameters(self):
-        """Return the number of free parameters: one probability per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(self.p.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            Counts, as float64.
-        """
-        size = (int(n), self.n_features)
-        return rng.binomial(self.n_trials, self.p[k], size=size).astype(np.float64)
+    def _draw(self, k, size, rng):
+        return rng.binomial(self.n_trials, self.p[k], size=size)
 
     def reseed(self, k, x):
         """Restart component ``k`` with probabilities ``(x + 0.5) / (n_trials + 1)``.
@@ -372,22 +287,6 @@ class Poisson(ColumnFamily):
         out -= log_factorial[:, None]
         return out
 
-    def accumulate(self, X, W):
-        """Return the weighted sum of the counts in each column, over its observed entries.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            Non-negative integer counts, NaN where missing.
-        W : ndarray of shape (n_samples, n_components)
-            Weight of each row for each component.
-
-        Returns
-        -------
-        stats : ColumnSums
-        """
-        return column_sums(check_columns(self, X), W)
-
     def maximize(self, stats):
         """Return the Poisson family of the weighted mean counts.
 
@@ -413,34 +312,8 @@ class Poisson(ColumnFamily):
         """
         return self.rate
 
-    def n_parameters(self):
-        """Return the number of free parameters: one rate per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(self.rate.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            Counts, as float64.
-        """
-        size = (int(n), self.n_features)
-        return rng.poisson(self.rate[k], size=size).astype(np.float64)
+    def _draw(self, k, size, rng):
+        return rng.poisson(self.rate[k], size=size)
 
     def reseed(self, k, x):
         """Restart component ``k`` with rates ``x + 0.5``.

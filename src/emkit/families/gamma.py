@@ -190,32 +190,8 @@ class Gamma(PositiveFamily):
         """
         return self.shape / self.rate
 
-    def n_parameters(self):
-        """Return the number of free parameters: a shape and a rate per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(2 * self.shape.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-        """
-        return rng.gamma(self.shape[k], 1.0 / self.rate[k], size=(int(n), self.n_features))
+    def _draw(self, k, size, rng):
+        return rng.gamma(self.shape[k], 1.0 / self.rate[k], size=size)
 
     def reseed(self, k, x):
         """Restart component ``k`` with mean ``x`` and the average shape of the others.

@@ -175,32 +175,8 @@ class LogNormal(PositiveFamily):
         """
         return np.exp(self.mu + 0.5 * self.sigma**2)
 
-    def n_parameters(self):
-        """Return the number of free parameters: a mean and a deviation per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(2 * self.mu.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-        """
-        return rng.lognormal(self.mu[k], self.sigma[k], size=(int(n), self.n_features))
+    def _draw(self, k, size, rng):
+        return rng.lognormal(self.mu[k], self.sigma[k], size=size)
 
     def reseed(self, k, x):
         """Restart component ``k`` at ``mu = log(x)`` with the average variance of the others.

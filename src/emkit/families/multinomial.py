@@ -138,28 +138,13 @@ class Multinomial(ColumnFamily):
         """
         return int(self.n_components * (self.n_features - 1))
 
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows of ``n_trials`` counts each from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            Counts, as float64.
-        """
+    def _draw(self, k, size, rng):
+        # size[0] rows of n_trials counts each.
         if self.n_trials is None:
             raise ValueError("A Multinomial family samples only with n_trials set; build it "
                              "with n_trials=<total count of each row>.")
         probs = self.probs[k] / self.probs[k].sum()
-        return rng.multinomial(self.n_trials, probs, size=int(n)).astype(np.float64)
+        return rng.multinomial(self.n_trials, probs, size=size[0])
 
     def reseed(self, k, x):
         """Restart component ``k`` with probabilities proportional to ``x + 0.5``.

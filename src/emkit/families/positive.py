@@ -203,32 +203,8 @@ class Exponential(PositiveFamily):
         """
         return 1.0 / self.rate
 
-    def n_parameters(self):
-        """Return the number of free parameters: one rate per column and component.
-
-        Returns
-        -------
-        n : int
-        """
-        return int(self.rate.size)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-        """
-        return rng.exponential(1.0 / self.rate[k], size=(int(n), self.n_features))
+    def _draw(self, k, size, rng):
+        return rng.exponential(1.0 / self.rate[k], size=size)
 
     def reseed(self, k, x):
         """Restart component ``k`` with mean ``x`` (rates ``1 / x``).

@@ -6,10 +6,11 @@ Usage errors print one ``emkit: error:`` line and exit with status 2.
 import argparse
 
 from emkit.cli.models import MODELS
+from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
 
 __all__ = ["build_parser", "component_list", "covariance_list", "positive_int"]
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+COVARIANCE_TYPES = tuple(_COVARIANCE_FAMILIES)
 MAX_SEED = 2**32 - 1
 OUTPUT_HELP = "output table (.csv, .tsv, .npy, .parquet); default or -: CSV on stdout"
 EPILOG = """examples:
@@ -201,7 +202,7 @@ def _add_select(commands, flags):
                      metavar="KS", help="sizes to try: 1..10, 2,4,8 or 5 (default: 1..10)")
     cmd.add_argument("--covariance-types", type=covariance_list,
                      default=list(COVARIANCE_TYPES), metavar="T,T",
-                     help="covariance types to try (default: full,tied,diag,spherical)")
+                     help=f"covariance types to try (default: {','.join(COVARIANCE_TYPES)})")
     cmd.add_argument("--criterion", choices=("bic", "aic", "icl"), default="bic",
                      help="lower is better (default: bic)")
     _data_options(cmd, lengths=False)

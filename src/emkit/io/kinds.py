@@ -17,10 +17,14 @@ from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
 from emkit.estimators.hmm import ConvergenceMonitor
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
+from emkit.families.gaussian import (COVARIANCE_TYPES, GaussianDiag, GaussianFull,
+                                     GaussianSpherical, GaussianTied)
 
 __all__ = ["KINDS", "Dims", "Kind", "kind_of"]
 
-_COVARIANCE_SHAPES = {"full": "KDD", "tied": "DD", "diag": "KD", "spherical": "K"}
+#: The shape of the covariances (and precisions) each Gaussian family stores.
+_COVARIANCE_SHAPES = {GaussianFull: "KDD", GaussianTied: "DD", GaussianDiag: "KD",
+                      GaussianSpherical: "K"}
 
 
 class Dims:
@@ -123,7 +127,7 @@ def _cholesky_factor(value, dims, params):
     # positive entries for diag and spherical.
     if not np.all(np.isfinite(value)):
         raise ValueError
-    if _covariance_type(params) in ("diag", "spherical"):
+    if _variances(params):
         if not np.all(value > 0):
             raise ValueError
         return
@@ -137,8 +141,13 @@ def _covariance_type(params):
     return params.get("covariance_type", "full")
 
 
+def _variances(params):
+    # Diagonal structures store variances, the others matrices.
+    return not _covariance(params).endswith("DD")
+
+
 def _matrices(params):
-    if _covariance_type(params) in ("diag", "spherical"):
+    if _variances(params):
         return "hold positive finite numbers"
     return "hold symmetric positive-definite matrices"
 
@@ -154,17 +163,17 @@ _WEIGHTS = _Values(_weights, "hold non-negative weights that sum to 1 (within 1e
                    "float32)")
 _COVARIANCES = _Values(_positive_definite, _matrices)
 _CHOLESKY = _Values(_cholesky_factor, lambda params: (
-    "hold positive finite numbers" if _covariance_type(params) in ("diag", "spherical")
+    "hold positive finite numbers" if _variances(params)
     else "hold upper-triangular Cholesky factors with a positive diagonal"))
 
 
 def _covariance(params):
-    covariance_type = params.get("covariance_type", "full")
-    shape = _COVARIANCE_SHAPES.get(covariance_type) if isinstance(covariance_type, str) else None
-    if shape is None:
+    covariance_type = _covariance_type(params)
+    family = COVARIANCE_TYPES.get(covariance_type) if isinstance(covariance_type, str) else None
+    if family is None:
         raise ModelFileError(f"covariance_type {params.get('covariance_type')!r} is not one "
-                             f"of {sorted(_COVARIANCE_SHAPES)}.")
-    return shape
+                             f"of {sorted(COVARIANCE_TYPES)}.")
+    return _COVARIANCE_SHAPES[family]
 
 
 def _scalar(types, symbol=None, optional=False):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emkit.families import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
+from emkit.families.gaussian import COVARIANCE_TYPES
 
 __all__ = ["PlaneView", "component_means", "ellipse_geometry", "full_covariances", "plane_view"]
 
@@ -49,10 +49,10 @@ def full_covariances(model):
 
 
 def _gaussian_kind(family):
-    # The covariance structure of an emkit Gaussian family, None for other families.
-    kinds = ((GaussianFull, "full"), (GaussianTied, "tied"), (GaussianDiag, "diag"),
-             (GaussianSpherical, "spherical"))
-    return next((kind for cls, kind in kinds if isinstance(family, cls)), None)
+    # The covariance structure of an emkit Gaussian family (the nearest in its class's
+    # ancestry), None for other families.
+    kinds = {cls: kind for kind, cls in COVARIANCE_TYPES.items()}
+    return next((kinds[cls] for cls in type(family).__mro__ if cls in kinds), None)
 
 
 def _expanded(covariances, means, kind):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from emkit.engine import ArraySource, ConvergenceMonitor, fit_em, run_em
+from emkit.engine import ArraySource, ConvergenceMonitor, Model, Source, fit_em, run_em
 from emkit.exceptions import LikelihoodDecreaseWarning
 from emkit.stats import AdditiveStats
 
@@ -19,7 +19,7 @@ class _MeanStats(AdditiveStats):
 
 
 @dataclass(frozen=True)
-class _UnitGaussian:
+class _UnitGaussian(Model):
     """A model with nothing latent: EM for it is one step to the sample mean."""
 
     mean: float
@@ -116,3 +116,20 @@ def test_chunk_floor_wins_over_the_budget_only_so_far():
     assert auto_chunk_rows(per_row) == 1000
     assert auto_chunk_rows(per_row, min_rows=5000) == 5000
     assert auto_chunk_rows(per_row, min_rows=10**6) == FLOOR_OVER_BUDGET * 1000
+
+
+def test_the_engine_names_a_broken_contract():
+    class NotAModel:
+        pass
+
+    with pytest.raises(TypeError, match="^The EM engine runs an emkit.engine.Model; got "
+                                        "NotAModel"):
+        run_em(NotAModel(), ArraySource(np.zeros((3, 1))))
+    with pytest.raises(TypeError, match="^The EM engine reads an emkit.engine.Source; got list"):
+        run_em(_UnitGaussian(0.0), [np.zeros((3, 1))])
+    # A model that names only the three required methods gets the optional defaults.
+    model = _UnitGaussian(0.0)
+    assert model.min_chunk_rows(np.zeros((3, 1))) == 0 and model.resolution(float) == 0.0
+    assert model.monotone
+    with pytest.raises(TypeError, match="abstract"):
+        Source()

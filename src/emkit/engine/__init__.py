@@ -2,6 +2,8 @@
 
 from emkit.engine.loop import EMResult, EMStep, fit_em, run_em
 from emkit.engine.monitor import ConvergenceMonitor
-from emkit.engine.sources import ArraySource
+from emkit.engine.protocols import Model, Source
+from emkit.engine.sources import ArraySource, SequenceSource
 
-__all__ = ["ArraySource", "ConvergenceMonitor", "EMResult", "EMStep", "fit_em", "run_em"]
+__all__ = ["ArraySource", "ConvergenceMonitor", "EMResult", "EMStep", "Model", "SequenceSource",
+           "Source", "fit_em", "run_em"]

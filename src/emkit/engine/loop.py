@@ -1,10 +1,9 @@
 """The EM loop, once, for every model and every data source.
 
-A model offers ``chunk_stats(X, sample_weight) -> stats`` (the E-step on one chunk,
-returning additive statistics with a ``log_likelihood`` field), ``m_step(stats) -> model``
-and ``bytes_per_row(X)``; a model whose last M-step may lower the likelihood on purpose
-(a re-seed, a dominant regularization) says so with ``monotone = False``. Nothing here
-knows what the model is.
+The loop sees a :class:`~emkit.engine.protocols.Model` (chunk statistics, M-step, chunk
+sizing, resolution, ``monotone``) and a :class:`~emkit.engine.protocols.Source` (chunks,
+where they run, their sum); both contracts are written in :mod:`emkit.engine.protocols`.
+Nothing here knows what the model or the data is.
 """
 
 import math
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
+from emkit.engine.protocols import Model, Source
 from emkit.engine.report import VerboseReporter
 
 #: A later start must beat the best log-likelihood by more than this (relative) to win.
@@ -92,8 +92,8 @@ def chunk_plan(model, source):
     plan : tuple of int
         ``(bytes_per_row, min_rows)``.
     """
-    floor = getattr(model, "min_chunk_rows", None)
-    return model.bytes_per_row(source.X), floor(source.X) if floor is not None else 0
+    rows = source.sample_rows()
+    return model.bytes_per_row(rows), model.min_chunk_rows(rows)
 
 
 def e_step(model, source, plan=None):
@@ -148,8 +148,9 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     result : EMResult
     """
     reporter = reporter or VerboseReporter()
+    _check_contracts(model, source)
     monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial,
-                                 rtol=drop_rtol(source.X.dtype))
+                                 rtol=drop_rtol(source.dtype))
     params, guard = [], True
     plan = chunk_plan(model, source)
     total_weight = source.total_weight if per_sample else 1.0
@@ -157,9 +158,9 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         stats = e_step(model, source, plan)
         lower_bound = _per_sample(stats.log_likelihood, total_weight, iteration)
         change = monitor.report(lower_bound, guard=guard,
-                                resolution=_resolution(model, source.X.dtype))
+                                resolution=model.resolution(source.dtype))
         model = model.m_step(stats)
-        guard = getattr(model, "monotone", True)
+        guard = model.monotone
         if record_params:
             params.append(model)
         reporter.iteration(iteration, change, lower_bound, model)
@@ -219,9 +220,14 @@ def _better(value, best):
     return value > best + START_RTOL * max(abs(best), 1.0)
 
 
-def _resolution(model, dtype):
-    resolution = getattr(model, "resolution", None)
-    return resolution(dtype) if resolution is not None else 0.0
+def _check_contracts(model, source):
+    if not isinstance(model, Model):
+        raise TypeError(f"The EM engine runs an emkit.engine.Model; got {type(model).__name__}, "
+                        "so subclass Model (chunk_stats, m_step, bytes_per_row).")
+    if not isinstance(source, Source):
+        raise TypeError(f"The EM engine reads an emkit.engine.Source; got "
+                        f"{type(source).__name__}, so wrap the data in ArraySource or another "
+                        "Source.")
 
 
 def _per_sample(total, total_weight, iteration):

@@ -14,8 +14,9 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from emkit._config import get_config
+from emkit.engine.protocols import Source
 
-__all__ = ["ArraySource", "SequenceSource", "auto_chunk_rows", "map_rows"]
+__all__ = ["ArraySource", "InProcessSource", "SequenceSource", "auto_chunk_rows", "map_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic.
 CHUNK_BYTES = 4 * 2**20
@@ -48,7 +49,38 @@ def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
     return min(max(rows, _MIN_ROWS), _MAX_ROWS)
 
 
-class ArraySource:
+class InProcessSource(Source):
+    """A source whose chunks run on threads of this process (not for direct use).
+
+    ``map_reduce`` is written once here: a subclass says how the data is cut
+    (``chunks``) and what one chunk is (``chunk_args``).
+    """
+
+    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
+        """Sum ``fn`` over every chunk, in chunk order, on threads when there are enough.
+
+        Parameters
+        ----------
+        fn : callable
+            Chunk function returning an additive value.
+        bytes_per_row : int, default=1024
+            Working-set bytes per row of ``fn``, to size automatic chunks.
+        min_rows : int, default=0
+            Fewest rows per automatic chunk.
+
+        Returns
+        -------
+        total
+            The sum of the chunk values.
+        """
+        def run(bounds):
+            args, kwargs = self.chunk_args(bounds)
+            return fn(*args, **kwargs)
+
+        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
+
+
+class ArraySource(InProcessSource):
     """An in-memory (or memory-mapped) array cut into row chunks.
 
     Parameters
@@ -73,6 +105,11 @@ class ArraySource:
         self.n_threads = n_threads or config["n_threads"]
 
     @property
+    def dtype(self):
+        """The dtype of ``X``."""
+        return self.X.dtype
+
+    @property
     def n_samples(self):
         """Number of rows."""
         return self.X.shape[0]
@@ -83,6 +120,15 @@ class ArraySource:
         if self.sample_weight is None:
             return float(self.n_samples)
         return float(np.sum(self.sample_weight, dtype=np.float64))
+
+    def sample_rows(self):
+        """Return ``X`` itself (chunk sizes are read off the data in memory).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        return self.X
 
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(start, stop)`` bounds of the chunks.
@@ -102,29 +148,24 @@ class ArraySource:
         n = self.n_samples
         return [(start, min(start + rows, n)) for start in range(0, n, rows)]
 
-    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
-        """Sum ``fn(X_chunk, weight_chunk)`` over all chunks, in chunk order.
+    def chunk_args(self, bounds):
+        """Return the rows of the chunk ``(start, stop)`` and their weights.
 
         Parameters
         ----------
-        fn : callable
-            Chunk function returning an additive value.
-        bytes_per_row : int, default=1024
-            Working-set bytes per row of ``fn``, to size automatic chunks.
-        min_rows : int, default=0
-            Fewest rows per automatic chunk.
+        bounds : tuple of int
+            ``(start, stop)``.
 
         Returns
         -------
-        total
-            The sum of the chunk values.
+        args : tuple
+            ``(X_chunk, weight_chunk)``; the weights are None when unweighted.
+        kwargs : dict
+            Empty.
         """
-        def run(bounds):
-            start, stop = bounds
-            weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-            return fn(self.X[start:stop], weight)
-
-        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
+        start, stop = bounds
+        weight = None if self.sample_weight is None else self.sample_weight[start:stop]
+        return (self.X[start:stop], weight), {}
 
 
 class SequenceSource(ArraySource):
@@ -179,30 +220,25 @@ class SequenceSource(ArraySource):
                 first = last
         return bounds
 
-    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
-        """Sum ``fn(X_chunk, weight_chunk, lengths=lengths_chunk)`` over the chunks, in order.
+    def chunk_args(self, bounds):
+        """Return the rows of the sequences ``first`` to ``last``, weights and lengths.
 
         Parameters
         ----------
-        fn : callable
-            Chunk function returning an additive value.
-        bytes_per_row : int, default=1024
-            Working-set bytes per row of ``fn``, to size automatic chunks.
-        min_rows : int, default=0
-            Fewest rows per automatic chunk.
+        bounds : tuple of int
+            ``(first, last)`` sequence indices, ``last`` excluded.
 
         Returns
         -------
-        total
-            The sum of the chunk values.
+        args : tuple
+            ``(X_chunk, weight_chunk)``; the weights are None when unweighted.
+        kwargs : dict
+            ``{"lengths": lengths_chunk}``.
         """
-        def run(bounds):
-            first, last = bounds
-            weight = None if self.sample_weight is None else self.sample_weight[first:last]
-            rows = slice(self.offsets[first], self.offsets[last])
-            return fn(self.X[rows], weight, lengths=self.lengths[first:last])
-
-        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
+        first, last = bounds
+        weight = None if self.sample_weight is None else self.sample_weight[first:last]
+        rows = slice(self.offsets[first], self.offsets[last])
+        return (self.X[rows], weight), {"lengths": self.lengths[first:last]}
 
 
 def _run_chunks(run, bounds, n_threads):

@@ -13,6 +13,7 @@ import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
 from emkit.families.base import Family
+from emkit.models._delegate import FamilyDelegate
 from emkit.models.responsibilities import flush_subnormal, log_normalize
 from emkit.models.worst_rows import WorstRows
 from emkit.stats import AdditiveStats
@@ -109,7 +110,7 @@ def _assign_hard(log_joint):
 
 
 @dataclass(frozen=True)
-class Mixture:
+class Mixture(FamilyDelegate):
     """A mixture of the components of one family.
 
     Parameters
@@ -205,47 +206,8 @@ class Mixture:
         resp = np.array(self.family.log_prob(X), dtype=np.float64)
         return resp, log_normalize(resp, self.log_weights)
 
-    def resolution(self, dtype):
-        """Return the smallest change of the per-sample log-likelihood the E-step resolves.
 
-        Parameters
-        ----------
-        dtype : numpy.dtype
-            The dtype of the data.
 
-        Returns
-        -------
-        resolution : float
-        """
-        return self.family.resolution(dtype)
-
-    def min_chunk_rows(self, X):
-        """Return the fewest rows per chunk worth an E-step (the family's floor).
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        rows : int
-        """
-        return self.family.min_chunk_rows(X)
-
-    def bytes_per_row(self, X):
-        """Return the working-set bytes of one row in an E-step.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        n_bytes : int
-        """
-        return self.family.bytes_per_row(X)
 
     def chunk_stats(self, X, sample_weight=None):
         """E-step on one chunk: the mixture's additive statistics.

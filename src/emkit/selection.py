@@ -12,13 +12,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_array
 
 from emkit._files import atomic_text_write
+from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
 from emkit.models.mixture import responsibility_entropy
 from emkit.models import criteria
 
 __all__ = ["SelectionResult", "responsibility_entropy", "select"]
 
 CRITERIA = ("bic", "aic", "icl")
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+COVARIANCE_TYPES = tuple(_COVARIANCE_FAMILIES)
 #: Scores within this relative distance of the lowest are a tie (the first row wins):
 #: equivalent models differ in the last bits, which change between processors.
 TIE_RTOL = 1e-9
@@ -136,8 +137,8 @@ def _csv_cell(value):
     return repr(float(value)) if isinstance(value, np.floating) else str(value)
 
 
-def select(X, n_components=range(1, 11), covariance_types=("full", "tied", "diag", "spherical"),
-           criterion="bic", *, estimator=None, n_init=1, random_state=None, callback=None):
+def select(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, criterion="bic", *,
+           estimator=None, n_init=1, random_state=None, callback=None):
     """Fit a mixture for every candidate and keep the one with the lowest criterion.
 
     The candidates are every covariance type (outer loop, in the order given) with every
@@ -290,8 +291,9 @@ def _check_covariance_types(covariance_types):
     types = [covariance_types] if isinstance(covariance_types, str) else list(covariance_types)
     unknown = [t for t in types if t not in COVARIANCE_TYPES]
     if unknown or not types:
-        raise ValueError("covariance_types must be a non-empty list of 'full', 'tied', "
-                         f"'diag' and 'spherical'; got {covariance_types!r}.")
+        *others, last = (repr(t) for t in COVARIANCE_TYPES)
+        raise ValueError(f"covariance_types must be a non-empty list of {', '.join(others)} "
+                         f"and {last}; got {covariance_types!r}.")
     return list(dict.fromkeys(types))  # each type once, in the order given
 
 

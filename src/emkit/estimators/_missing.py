@@ -193,13 +193,9 @@ def impute_rows(family, log_joint, rows):
     missing = np.isnan(rows)
     if not missing.any():
         return rows
-    condition = getattr(family, "condition", None)
-    if condition is None:
-        raise ValueError(f"{type(family).__name__} cannot impute missing values (it has no "
-                         "condition method); use a family that takes missing data.")
     weights = np.array(log_joint(rows) if callable(log_joint) else log_joint, dtype=np.float64)
     weights -= weights.max(axis=1, keepdims=True)
     np.exp(weights, out=weights)
     weights /= weights.sum(axis=1, keepdims=True)
-    filled = np.einsum("nk,nkd->nd", weights, condition(rows))
+    filled = np.einsum("nk,nkd->nd", weights, family.condition(rows))
     return np.where(missing, filled, rows)

@@ -35,13 +35,11 @@ def validate_support(family, X):
     Parameters
     ----------
     family : Family
-        The components; families without a ``validate`` method accept any real data.
+        The components (a class or an instance); see :meth:`Family.validate`.
     X : ndarray of shape (n_samples, n_features)
         The rows.
     """
-    validate = getattr(family, "validate", None)
-    if validate is not None:
-        validate(X)
+    family.validate(X)
 
 
 class MixtureEstimator(DensityMixin, EMEstimator):

@@ -1,10 +1,15 @@
-"""The family protocol: K components of one kind, vectorised over the components.
+"""The family contract: K components of one kind, vectorised over the components.
 
-A family knows its log-density (``log_prob``), its weighted sufficient statistics
-(``accumulate``), the M-step that maximizes them (``maximize``), its parameter count and
-how to sample. Families are frozen: ``maximize`` returns a new one.
+A family must know its log-density (``log_prob``), its weighted sufficient statistics
+(``accumulate``), the M-step that maximizes them (``maximize``) and its parameter count
+(``n_parameters``): the abstract methods of :class:`Family`. Everything else is an
+optional capability declared here with a default that a family overrides when it can do
+more: sampling, re-seeding, the check of its support (``validate``), missing values
+(``allows_missing``, ``condition``), chunk sizing and float32 resolution. Families are
+frozen: ``maximize`` returns a new one.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
@@ -28,7 +33,7 @@ def set_derived(obj, **values):
 
 
 @dataclass(frozen=True)
-class Family:
+class Family(ABC):
     """Base class of component families.
 
     Subclasses are frozen dataclasses. ``component_fields`` names the fields whose first
@@ -47,6 +52,7 @@ class Family:
         return len(getattr(self, self.component_fields[0]))
 
     # -- the protocol a family implements -------------------------------------------
+    @abstractmethod
     def log_prob(self, X):
         """Return ``log p(x_i | component k)`` for every row and component.
 
@@ -59,8 +65,8 @@ class Family:
         -------
         log_prob : ndarray of shape (n_samples, n_components)
         """
-        raise NotImplementedError(f"{type(self).__name__} must define log_prob(X).")
 
+    @abstractmethod
     def accumulate(self, X, W):
         """Return the sufficient statistics of the rows weighted by ``W``.
 
@@ -75,8 +81,8 @@ class Family:
         -------
         stats : AdditiveStats
         """
-        raise NotImplementedError(f"{type(self).__name__} must define accumulate(X, W).")
 
+    @abstractmethod
     def maximize(self, stats):
         """Return the family that maximizes the expected log-likelihood of ``stats``.
 
@@ -89,8 +95,8 @@ class Family:
         -------
         family : Family
         """
-        raise NotImplementedError(f"{type(self).__name__} must define maximize(stats).")
 
+    @abstractmethod
     def n_parameters(self):
         """Return the number of free parameters of all components (for BIC and AIC).
 
@@ -98,7 +104,6 @@ class Family:
         -------
         n : int
         """
-        raise NotImplementedError(f"{type(self).__name__} must define n_parameters().")
 
     def sample(self, k, n, rng):
         """Draw ``n`` rows from component ``k``.
@@ -117,6 +122,34 @@ class Family:
         X : ndarray of shape (n, n_features)
         """
         raise NotImplementedError(f"{type(self).__name__} must define sample(k, n, rng).")
+
+    @classmethod
+    def validate(cls, X):
+        """Raise a one-sentence ValueError when ``X`` lies outside the family's support.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows; the default accepts any real data.
+        """
+
+    def condition(self, X):
+        """Return every row completed with its conditional mean under every component.
+
+        Families that take missing values (``allows_missing``) override it; ``impute``
+        uses it.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows; NaN marks a missing entry.
+
+        Returns
+        -------
+        conditional_means : ndarray of shape (n_samples, n_components, n_features)
+        """
+        raise ValueError(f"{type(self).__name__} cannot impute missing values (it has no "
+                         "condition method); use a family that takes missing data.")
 
     def min_chunk_rows(self, X):
         """Return the fewest rows per chunk at which the E-step's fixed cost stays small.

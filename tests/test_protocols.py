@@ -1,0 +1,78 @@
+"""The written contracts: Family, Model and Source, each checked where it is used."""
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import emkit.families as families
+from emkit.engine import ArraySource, Model, SequenceSource, Source
+from emkit.families import Family
+from emkit.models import HMM, Mixture
+
+ABSTRACT = {"log_prob", "accumulate", "maximize", "n_parameters"}
+
+
+def test_family_names_what_every_family_must_define():
+    assert Family.__abstractmethods__ == ABSTRACT
+    concrete = [getattr(families, name) for name in families.__all__
+                if inspect.isclass(getattr(families, name))
+                and issubclass(getattr(families, name), Family)
+                and getattr(families, name) is not Family]
+    assert len(concrete) >= 12
+    for cls in concrete:
+        assert not getattr(cls, "__abstractmethods__", set()), cls.__name__
+
+
+def test_a_family_missing_a_required_method_cannot_be_built():
+    @dataclass(frozen=True)
+    class Half(Family):
+        def log_prob(self, X):
+            return np.zeros((len(X), 1))
+
+    with pytest.raises(TypeError, match="abstract method"):
+        Half()
+
+
+def test_optional_capabilities_have_declared_defaults():
+    @dataclass(frozen=True)
+    class Flat(Family):
+        width: tuple = (1.0,)
+        component_fields = ("width",)
+
+        def log_prob(self, X):
+            return np.zeros((len(X), 1))
+
+        def accumulate(self, X, W):
+            return None
+
+        def maximize(self, stats):
+            return self
+
+        def n_parameters(self):
+            return 0
+
+    flat = Flat()
+    X = np.ones((4, 2))
+    assert Flat.validate(X) is None and flat.validate(X) is None  # any real data
+    assert flat.min_chunk_rows(X) == 0 and flat.resolution(np.float32) == 0.0
+    assert flat.regularization_share() == 0.0 and not Flat.allows_missing
+    with pytest.raises(ValueError, match="^Flat cannot impute missing values"):
+        flat.condition(X)
+
+
+def test_models_and_sources_are_the_engine_contracts():
+    family = families.GaussianDiag(np.zeros((2, 1)), np.ones((2, 1)))
+    assert isinstance(Mixture(np.full(2, 0.5), family), Model)
+    assert isinstance(HMM(np.full(2, 0.5), np.full((2, 2), 0.5), family), Model)
+    X = np.arange(10.0)[:, None]
+    for source in (ArraySource(X, chunk_size=3), SequenceSource(X, [4, 6], chunk_size=3)):
+        assert isinstance(source, Source)
+        assert source.dtype == np.float64 and source.sample_rows() is X
+        # map_reduce sums what chunk_args gives the chunk function, in chunk order.
+        total = source.map_reduce(lambda rows, weight, **kw: float(rows.sum()))
+        assert total == 45.0
+    sequences = SequenceSource(X, [4, 6], chunk_size=3)
+    assert [sequences.chunk_args(b)[1]["lengths"].tolist() for b in sequences.chunks()] == \
+        [[4], [6]]

@@ -76,3 +76,20 @@ def test_models_and_sources_are_the_engine_contracts():
     sequences = SequenceSource(X, [4, 6], chunk_size=3)
     assert [sequences.chunk_args(b)[1]["lengths"].tolist() for b in sequences.chunks()] == \
         [[4], [6]]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 7, None])
+def test_starts_read_the_source_in_order_and_equal_one_draw_of_the_whole_matrix(chunk_size):
+    from emkit.estimators._starts import start_statistics
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    weight = rng.uniform(size=50)
+    family = families.GaussianFull(np.zeros((4, 3)), np.tile(np.eye(3), (4, 1, 1)))
+    draws = np.random.RandomState(3)
+    stats = start_statistics(family, ArraySource(X, weight, chunk_size=chunk_size),
+                             lambda start, stop: draws.uniform(size=(stop - start, 4)))
+    whole = np.random.RandomState(3).uniform(size=(50, 4)) * weight[:, None]
+    expected = family.accumulate(X, whole)
+    np.testing.assert_allclose(stats.family.second, expected.second, rtol=1e-12)
+    np.testing.assert_allclose(stats.resp_sum, whole.sum(axis=0), rtol=1e-12)

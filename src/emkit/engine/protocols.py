@@ -165,7 +165,7 @@ class Source(ABC):
         """
 
     @abstractmethod
-    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
+    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0, in_order=False):
         """Sum ``fn`` over every chunk, in chunk order.
 
         Parameters
@@ -176,6 +176,9 @@ class Source(ABC):
             Working-set bytes per row of ``fn``, to size automatic chunks.
         min_rows : int, default=0
             Fewest rows per automatic chunk.
+        in_order : bool, default=False
+            Call ``fn`` on one chunk after another, first to last, in the calling
+            process (a function that draws random numbers per chunk needs it).
 
         Returns
         -------

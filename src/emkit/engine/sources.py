@@ -56,7 +56,7 @@ class InProcessSource(Source):
     (``chunks``) and what one chunk is (``chunk_args``).
     """
 
-    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0):
+    def map_reduce(self, fn, bytes_per_row=1024, min_rows=0, in_order=False):
         """Sum ``fn`` over every chunk, in chunk order, on threads when there are enough.
 
         Parameters
@@ -67,6 +67,8 @@ class InProcessSource(Source):
             Working-set bytes per row of ``fn``, to size automatic chunks.
         min_rows : int, default=0
             Fewest rows per automatic chunk.
+        in_order : bool, default=False
+            Run the chunks one after another in this thread, first to last.
 
         Returns
         -------
@@ -77,7 +79,8 @@ class InProcessSource(Source):
             args, kwargs = self.chunk_args(bounds)
             return fn(*args, **kwargs)
 
-        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), self.n_threads)
+        threads = 1 if in_order else self.n_threads
+        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), threads)
 
 
 class ArraySource(InProcessSource):

@@ -1,7 +1,7 @@
 """What every mixture estimator shares: scikit-learn's fit template on emkit's engine.
 
 A subclass says how to build the starting model of start number ``index``
-(``_initial_model(X, rng, index, sample_weight)``), how to turn a model
+(``_initial_model(X, rng, index, source)``), how to turn a model
 into fitted attributes (``_set_model``) and back (``_get_model``), and checks its own
 parameters (``_check_parameters``).
 """
@@ -131,7 +131,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
     def _initializer(self, X, source):
         rng = check_random_state(self.random_state)
         starts = itertools.count()
-        return lambda: self._initial_model(X, rng, next(starts), source.sample_weight)
+        return lambda: self._initial_model(X, rng, next(starts), source)
 
     def _warm_start(self):
         if self.warm_start and hasattr(self, "converged_"):

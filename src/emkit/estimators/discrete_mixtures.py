@@ -56,7 +56,7 @@ class _FamilyMixture(MixtureEstimator):
                 raise ValueError(f"weights_init must be {self.n_components} non-negative "
                                  f"numbers summing to 1; got {self.weights_init!r}.")
 
-    def _initial_model(self, X, rng, index=0, sample_weight=None):
+    def _initial_model(self, X, rng, index, source):
         K = self.n_components
         given = getattr(self, self._init_name)
         if given is not None:

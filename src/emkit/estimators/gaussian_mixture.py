@@ -14,10 +14,10 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from emkit.engine import ArraySource
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import column_means, filled_for_init
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
+from emkit.estimators._starts import start_statistics
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.models.mixture import Mixture
 
@@ -160,12 +160,13 @@ class GaussianMixture(MixtureEstimator):
             labels[indices] = np.arange(K)
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
-    def _initial_model(self, X, rng, index=0, sample_weight=None):
-        resp = self._initial_resp(X, rng, sample_weight)
+    def _initial_model(self, X, rng, index, source):
+        resp = self._initial_resp(X, rng, source.sample_weight)
         placeholder = self._family._placeholder(self.n_components, column_means(X),
                                                 self.reg_covar)
-        stats = _sum_chunks(placeholder, X, resp, sample_weight)
+        stats = start_statistics(placeholder, source, resp).family
         family = placeholder.maximize(stats)
+        sample_weight = source.sample_weight
         # As scikit-learn: divided by the number of samples (their total weight), so
         # starts from single rows begin with weights that do not sum to one.
         total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
@@ -196,13 +197,6 @@ class GaussianMixture(MixtureEstimator):
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)
 
 
-def column_means(X):
-    # The mean of each column's observed entries (exactly X.mean without NaN).
-    if np.isnan(X).any():
-        return np.nanmean(X, axis=0, dtype=float)
-    return X.mean(axis=0, dtype=float)
-
-
 def _normalized(resp):
     return resp / resp.sum(axis=1)[:, np.newaxis]
 
@@ -212,19 +206,6 @@ def _one_hot(labels, K):
     hit = labels >= 0
     resp[np.flatnonzero(hit), labels[hit]] = 1.0
     return resp
-
-
-def _sum_chunks(family, X, resp, sample_weight=None):
-    # In chunk order (random draws depend on it) and in float64: starts from single rows
-    # are degenerate enough to need every digit.
-    total = None
-    for start, stop in ArraySource(X).chunks(family.bytes_per_row(X)):
-        block = resp(start, stop)
-        if sample_weight is not None:
-            block = block * sample_weight[start:stop, None]
-        stats = family.accumulate(X[start:stop].astype(np.float64), block)
-        total = stats if total is None else total + stats
-    return total
 
 
 def _as_array(value):

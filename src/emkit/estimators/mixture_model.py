@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
+from emkit.estimators._starts import start_statistics
 from emkit.families.base import Family
 from emkit.models.mixture import Mixture
 
@@ -120,18 +121,19 @@ class MixtureModel(MixtureEstimator):
                     f"1, one per component; got {self.weights!r}.")
         validate_support(family, X)
 
-    def _initial_model(self, X, rng, index=0, sample_weight=None):
+    def _initial_model(self, X, rng, index, source):
         family = self._start_family()
         K = family.n_components
         weights = np.full(K, 1.0 / K) if self.weights is None else np.asarray(self.weights, float)
         if index > 0:
             # scikit-learn's 'random' start: random responsibilities, then one M-step.
-            resp = rng.uniform(size=(X.shape[0], K))
-            resp /= resp.sum(axis=1, keepdims=True)
-            if sample_weight is not None:
-                resp *= sample_weight[:, None]
-            family = family.maximize(family.accumulate(X, resp))
-            weights = resp.sum(axis=0) / resp.sum()
+            def random_block(start, stop):
+                block = rng.uniform(size=(stop - start, K))
+                return block / block.sum(axis=1, keepdims=True)
+
+            stats = start_statistics(family, source, random_block)
+            family = family.maximize(stats.family)
+            weights = stats.resp_sum / stats.resp_sum.sum()
         return Mixture.start(weights, family, hard=self.assignment == "hard")
 
     def _set_model(self, model):

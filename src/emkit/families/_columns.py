@@ -11,7 +11,7 @@ observed, which the M-steps divide by. Without NaN the column weight is the comp
 weight repeated over the columns, so the fitted numbers are those of complete data.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -324,28 +324,43 @@ class ColumnFamily(Family):
         return int(sum(np.size(getattr(self, name)) for name in self.component_fields))
 
     def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-            float64 values (codes and counts too).
-        """
+        # Family.sample: the family's _draw, as float64 (codes and counts too).
         return np.asarray(self._draw(k, (int(n), self.n_features), rng), dtype=np.float64)
 
     def _draw(self, k, size, rng):
         # ``size`` = (n, n_features) values drawn from component k, in any numeric dtype.
         raise NotImplementedError(f"{type(self).__name__} must define _draw(k, size, rng) "
                                   "to sample.")
+
+    def reseed(self, k, x):
+        """Return the family with component ``k`` restarted at the row ``x``.
+
+        Each family sets the parameters of the component from ``x`` by its own rule
+        (``_restart``); columns where ``x`` is missing (NaN) keep their parameters.
+
+        Parameters
+        ----------
+        k : int
+            The component.
+        x : ndarray of shape (n_features,)
+            The row it restarts at.
+
+        Returns
+        -------
+        family : ColumnFamily
+            Of the same class, with the same settings.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        params = {}
+        for name, row in self._restart(k, x).items():
+            value = getattr(self, name).copy()
+            value[k] = keep_missing(x, row, value[k])
+            params[name] = value
+        return replace(self, **params)
+
+    def _restart(self, k, x):
+        # {parameter name: the row of component k restarted at x}, for reseed.
+        raise NotImplementedError(f"{type(self).__name__} cannot re-seed a component.")
 
     def column_means(self):
         """Return the mean of every column under every component.

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, as_rows, check_columns, is_integer,
-                                     keep_empty, keep_missing, observed_mask, xlogy_dot)
+                                     keep_empty, observed_mask, xlogy_dot)
 from emkit.families._discrete_kernels import log_factorial_rows
 from emkit.families._linear import LinearTerms
 from emkit.families.base import set_derived
@@ -101,36 +101,15 @@ class Bernoulli(ColumnFamily):
         return Bernoulli(keep_empty(stats.column_weight, p, self.p))
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``p``, the mean of every column under every component."""
         return self.p
 
     def _draw(self, k, size, rng):
         return rng.random_sample(size) < self.p[k]
 
-    def reseed(self, k, x):
-        """Restart component ``k`` with probabilities ``clip(x, 0.25, 0.75)``.
-
-        Columns where ``x`` is missing (NaN) keep their probabilities.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The row it restarts at.
-
-        Returns
-        -------
-        family : Bernoulli
-        """
-        p = self.p.copy()
-        p[k] = keep_missing(x, np.clip(np.asarray(x, dtype=np.float64), 0.25, 0.75), p[k])
-        return Bernoulli(p)
+    def _restart(self, k, x):
+        # Probabilities near x, but away from 0 and 1 so that no row becomes impossible.
+        return {"p": np.clip(x, 0.25, 0.75)}
 
 
 @dataclass(frozen=True)
@@ -206,37 +185,14 @@ class Binomial(ColumnFamily):
         return Binomial(keep_empty(stats.column_weight, p, self.p), self.n_trials)
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``n_trials * p``, the mean of every column under every component."""
         return self.n_trials * self.p
 
     def _draw(self, k, size, rng):
         return rng.binomial(self.n_trials, self.p[k], size=size)
 
-    def reseed(self, k, x):
-        """Restart component ``k`` with probabilities ``(x + 0.5) / (n_trials + 1)``.
-
-        Columns where ``x`` is missing (NaN) keep their probabilities.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The row it restarts at.
-
-        Returns
-        -------
-        family : Binomial
-        """
-        p = self.p.copy()
-        p[k] = keep_missing(x, (np.asarray(x, dtype=np.float64) + 0.5) / (self.n_trials + 1.0),
-                             p[k])
-        return Binomial(np.clip(p, 0.0, 1.0), self.n_trials)
+    def _restart(self, k, x):
+        return {"p": np.clip((x + 0.5) / (self.n_trials + 1.0), 0.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -304,33 +260,11 @@ class Poisson(ColumnFamily):
         return Poisson(keep_empty(stats.column_weight, rate, self.rate))
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``rate``, the mean of every column under every component."""
         return self.rate
 
     def _draw(self, k, size, rng):
         return rng.poisson(self.rate[k], size=size)
 
-    def reseed(self, k, x):
-        """Restart component ``k`` with rates ``x + 0.5``.
-
-        Columns where ``x`` is missing (NaN) keep their rates.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The row it restarts at.
-
-        Returns
-        -------
-        family : Poisson
-        """
-        rate = self.rate.copy()
-        rate[k] = keep_missing(x, np.maximum(np.asarray(x, dtype=np.float64), 0.0) + 0.5, rate[k])
-        return Poisson(rate)
+    def _restart(self, k, x):
+        return {"rate": np.maximum(x, 0.0) + 0.5}

@@ -12,8 +12,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from emkit.families._columns import (EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty,
-                                     keep_missing)
+from emkit.families._columns import EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty
 from emkit.families.base import set_derived
 from emkit.families.positive import PositiveFamily, check_positive, others_mean
 from emkit.stats import AdditiveStats
@@ -182,34 +181,13 @@ class Gamma(PositiveFamily):
                      keep_empty(stats.column_weight, shape / mean, self.rate))
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``shape / rate``, the mean of every column under every component."""
         return self.shape / self.rate
 
     def _draw(self, k, size, rng):
         return rng.gamma(self.shape[k], 1.0 / self.rate[k], size=size)
 
-    def reseed(self, k, x):
-        """Restart component ``k`` with mean ``x`` and the average shape of the others.
-
-        Columns where ``x`` is missing (NaN) keep their shape and rate.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The positive row it restarts at.
-
-        Returns
-        -------
-        family : Gamma
-        """
-        shape, rate = self.shape.copy(), self.rate.copy()
-        shape[k] = keep_missing(x, others_mean(self.shape, k), shape[k])
-        rate[k] = keep_missing(x, shape[k] / np.asarray(x, dtype=np.float64), rate[k])
-        return Gamma(shape, rate)
+    def _restart(self, k, x):
+        # Mean x, with the average shape of the other components.
+        shape = others_mean(self.shape, k)
+        return {"shape": shape, "rate": shape / x}

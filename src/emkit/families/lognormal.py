@@ -10,8 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit.families._columns import (EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty,
-                                     keep_missing)
+from emkit.families._columns import EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty
 from emkit.families.base import set_derived
 from emkit.families.positive import PositiveFamily, check_positive, others_mean
 from emkit.stats import AdditiveStats
@@ -167,34 +166,12 @@ class LogNormal(PositiveFamily):
         return float(self.reg_var / np.min(self.sigma) ** 2)
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``exp(mu + sigma^2 / 2)``, the mean of every column under every component."""
         return np.exp(self.mu + 0.5 * self.sigma**2)
 
     def _draw(self, k, size, rng):
         return rng.lognormal(self.mu[k], self.sigma[k], size=size)
 
-    def reseed(self, k, x):
-        """Restart component ``k`` at ``mu = log(x)`` with the average variance of the others.
-
-        Columns where ``x`` is missing (NaN) keep their ``mu`` and ``sigma``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The positive row it restarts at.
-
-        Returns
-        -------
-        family : LogNormal
-        """
-        mu, sigma = self.mu.copy(), self.sigma.copy()
-        mu[k] = keep_missing(x, np.log(np.asarray(x, dtype=np.float64)), mu[k])
-        sigma[k] = keep_missing(x, np.sqrt(others_mean(self.sigma**2, k)), sigma[k])
-        return LogNormal(mu, sigma, self.reg_var)
+    def _restart(self, k, x):
+        # mu = log(x), with the average variance of the logarithm of the other components.
+        return {"mu": np.log(x), "sigma": np.sqrt(others_mean(self.sigma**2, k))}

@@ -16,7 +16,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
-                                     keep_empty, keep_missing, observed_mask)
+                                     keep_empty, observed_mask)
 from emkit.families.base import set_derived
 
 __all__ = ["Exponential", "PositiveFamily", "check_positive", "others_mean"]
@@ -195,33 +195,12 @@ class Exponential(PositiveFamily):
         return Exponential(keep_empty(stats.column_weight, rate, self.rate))
 
     def column_means(self):
-        """Return the mean of every column under every component.
-
-        Returns
-        -------
-        means : ndarray of shape (n_components, n_features)
-        """
+        """Return ``1 / rate``, the mean of every column under every component."""
         return 1.0 / self.rate
 
     def _draw(self, k, size, rng):
         return rng.exponential(1.0 / self.rate[k], size=size)
 
-    def reseed(self, k, x):
-        """Restart component ``k`` with mean ``x`` (rates ``1 / x``).
-
-        Columns where ``x`` is missing (NaN) keep their rates.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        x : ndarray of shape (n_features,)
-            The positive row it restarts at.
-
-        Returns
-        -------
-        family : Exponential
-        """
-        rate = self.rate.copy()
-        rate[k] = keep_missing(x, 1.0 / np.asarray(x, dtype=np.float64), rate[k])
-        return Exponential(rate)
+    def _restart(self, k, x):
+        # Mean x.
+        return {"rate": 1.0 / x}

@@ -17,9 +17,9 @@ from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import LINEAR, PAIRS, centred_features
 from emkit.families.gaussian._linalg import (
     COMPILED_MAX_FEATURES, LOG_2PI, covariance_from_precision, precisions_cholesky)
+from emkit.families.gaussian._matrices import MatrixCovariances
 from emkit.families.gaussian._prepared import PreparedGaussian
-from emkit.families.gaussian.missing import (
-    accumulate_missing, missing_bytes_per_row, observed_terms)
+from emkit.families.gaussian.missing import missing_bytes_per_row
 from emkit.families.gaussian.stats import FullStats
 
 __all__ = ["GaussianFull"]
@@ -29,7 +29,7 @@ EXPANDED_MAX_FEATURES = 64
 
 
 @dataclass(frozen=True)
-class GaussianFull(PreparedGaussian, Family):
+class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
     """K multivariate Gaussians with full covariance matrices.
 
     Parameters
@@ -82,32 +82,6 @@ class GaussianFull(PreparedGaussian, Family):
         return cls(np.tile(center, (n_components, 1)), np.tile(np.eye(D), (n_components, 1, 1)),
                    reg_covar)
 
-    @classmethod
-    def from_precisions_cholesky(cls, means, precisions_cholesky, reg_covar=1e-6):
-        """Build the family from factors ``U`` with ``U @ U.T`` the precision.
-
-        Parameters
-        ----------
-        means : ndarray of shape (n_components, n_features)
-            Component means.
-        precisions_cholesky : ndarray of shape (n_components, n_features, n_features)
-            Cholesky factors of the precisions.
-        reg_covar : float, default=1e-6
-            Regularization of later M-steps.
-
-        Returns
-        -------
-        family : GaussianFull
-        """
-        factors = np.asarray(precisions_cholesky, dtype=np.float64)
-        return cls.from_precisions(means, factors @ factors.transpose(0, 2, 1), reg_covar)
-
-    @property
-    def precisions(self):
-        """Inverse covariances, (K, D, D)."""
-        factor = self.precisions_cholesky
-        return factor @ factor.transpose(0, 2, 1)
-
     def _derive(self):
         # The weights of the chunk features: [constant, linear terms, quadratic terms].
         K, D = self.means.shape
@@ -152,13 +126,6 @@ class GaussianFull(PreparedGaussian, Family):
             second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
         return FullStats(weight, first, second, self.shift)
 
-    def _observed_terms(self, centred, mask):
-        return observed_terms(centred, mask, self._precisions, self._linear)
-
-    def _add_missing(self, stats, chunk, W):
-        first, second = accumulate_missing(chunk, W, shared=False)
-        return FullStats(stats.weight, stats.first + first, stats.second + second, self.shift)
-
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
 
@@ -174,51 +141,10 @@ class GaussianFull(PreparedGaussian, Family):
         return (X.dtype.itemsize * (self._weights.shape[1] + X.shape[1] + 3 * self.n_components)
                 + missing_bytes_per_row(X, self.n_components, self.n_components))
 
-    # -- M-step and the rest -----------------------------------------------------------
-    def maximize(self, stats):
-        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
-
-        Parameters
-        ----------
-        stats : FullStats
-            Summed statistics.
-
-        Returns
-        -------
-        family : GaussianFull
-        """
-        covs = stats.scatter() / (stats.weight + 10 * np.finfo(float).eps)[:, None, None]
-        covs = 0.5 * (covs + covs.transpose(0, 2, 1))
-        covs[:, np.arange(covs.shape[1]), np.arange(covs.shape[1])] += self.reg_covar
-        return GaussianFull(stats.means, covs, self.reg_covar)
-
-    def n_parameters(self):
-        """Return the number of free parameters: means and covariances.
-
-        Returns
-        -------
-        n : int
-        """
-        K, D = self.means.shape
-        return int(K * D + K * D * (D + 1) // 2)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-        """
-        return rng.multivariate_normal(self.means[k], self.covariances[k], int(n))
+    # -- M-step ------------------------------------------------------------------------
+    def _scatter_weight(self, stats):
+        # Each component's scatter over its own weight.
+        return (stats.weight + 10 * np.finfo(float).eps)[:, None, None]
 
 
 def _feature_weights_numpy(means, factor, n_terms):

@@ -15,16 +15,16 @@ from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
 from emkit.families.gaussian._features import LINEAR, centred_features
+from emkit.families.gaussian._matrices import MatrixCovariances
 from emkit.families.gaussian._prepared import PreparedGaussian
-from emkit.families.gaussian.missing import (
-    accumulate_missing, missing_bytes_per_row, observed_terms)
+from emkit.families.gaussian.missing import missing_bytes_per_row
 from emkit.families.gaussian.stats import TiedStats
 
 __all__ = ["GaussianTied"]
 
 
 @dataclass(frozen=True)
-class GaussianTied(PreparedGaussian, Family):
+class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
     """K Gaussians with one shared covariance matrix.
 
     Parameters
@@ -43,6 +43,7 @@ class GaussianTied(PreparedGaussian, Family):
     precisions_cholesky: np.ndarray = field(init=False, repr=False)
 
     component_fields: ClassVar[tuple] = ("means",)
+    shared_covariance: ClassVar[bool] = True
 
     def __post_init__(self):
         means = np.array(self.means, dtype=np.float64, ndmin=2)
@@ -57,7 +58,7 @@ class GaussianTied(PreparedGaussian, Family):
                  - 0.5 * np.einsum("kd,kd->k", linear, centred))
         weights = np.hstack([const[:, None], linear])
         set_derived(self, shift=shift, _weights=weights,
-                    _precision=self.precisions, _linear=linear)
+                    _precisions=self.precisions, _linear=linear)
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):
@@ -82,31 +83,6 @@ class GaussianTied(PreparedGaussian, Family):
     def _placeholder(cls, n_components, center, reg_covar):
         return cls(np.tile(center, (n_components, 1)), np.eye(len(center)), reg_covar)
 
-    @classmethod
-    def from_precisions_cholesky(cls, means, precisions_cholesky, reg_covar=1e-6):
-        """Build the family from the factor ``U`` with ``U @ U.T`` the shared precision.
-
-        Parameters
-        ----------
-        means : ndarray of shape (n_components, n_features)
-            Component means.
-        precisions_cholesky : ndarray of shape (n_features, n_features)
-            Cholesky factor of the precision.
-        reg_covar : float, default=1e-6
-            Regularization of later M-steps.
-
-        Returns
-        -------
-        family : GaussianTied
-        """
-        factor = np.asarray(precisions_cholesky, dtype=np.float64)
-        return cls.from_precisions(means, factor @ factor.T, reg_covar)
-
-    @property
-    def precisions(self):
-        """Inverse of the shared covariance, (D, D)."""
-        return self.precisions_cholesky @ self.precisions_cholesky.T
-
     def _features(self, X, dtype):
         # ``([1, x]`` transposed, ``x^T P x``) about the shift.
         feats = centred_features(X, self.shift, dtype, LINEAR)
@@ -128,13 +104,6 @@ class GaussianTied(PreparedGaussian, Family):
         second = (rows @ feats[1:].T).astype(np.float64)
         return TiedStats(sums[0], sums[1:].T, second, self.shift)
 
-    def _observed_terms(self, centred, mask):
-        return observed_terms(centred, mask, self._precision, self._linear)
-
-    def _add_missing(self, stats, chunk, W):
-        first, second = accumulate_missing(chunk, W, shared=True)
-        return TiedStats(stats.weight, stats.first + first, stats.second + second, self.shift)
-
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.
 
@@ -150,50 +119,10 @@ class GaussianTied(PreparedGaussian, Family):
         return (X.dtype.itemsize * (3 + 3 * X.shape[1] + 3 * self.n_components)
                 + missing_bytes_per_row(X, self.n_components, 1))
 
-    def maximize(self, stats):
-        """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
-
-        Parameters
-        ----------
-        stats : TiedStats
-            Summed statistics.
-
-        Returns
-        -------
-        family : GaussianTied
-        """
-        cov = stats.scatter() / stats.weight.sum()
-        cov = 0.5 * (cov + cov.T)
-        cov[np.diag_indices_from(cov)] += self.reg_covar
-        return GaussianTied(stats.means, cov, self.reg_covar)
-
-    def n_parameters(self):
-        """Return the number of free parameters: means and one covariance.
-
-        Returns
-        -------
-        n : int
-        """
-        K, D = self.means.shape
-        return int(K * D + D * (D + 1) // 2)
-
-    def sample(self, k, n, rng):
-        """Draw ``n`` rows from component ``k``.
-
-        Parameters
-        ----------
-        k : int
-            The component.
-        n : int
-            Number of rows.
-        rng : numpy.random.RandomState
-            The random state.
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features)
-        """
-        return rng.multivariate_normal(self.means[k], self.covariances, int(n))
+    # -- M-step and re-seeding ----------------------------------------------------------
+    def _scatter_weight(self, stats):
+        # The pooled scatter of all components over their total weight.
+        return stats.weight.sum()
 
     def reseed(self, k, x):
         """Restart component ``k`` at ``x``; the shared covariance stays.

@@ -9,7 +9,6 @@ from random state posteriors.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from emkit.estimators._mixture_base import validate_support
 from emkit.estimators.hmm._base import BaseHMM, _log
 from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.families.base import Family
@@ -119,7 +118,7 @@ class HiddenMarkovModel(BaseHMM):
         self._check_and_set_n_features(X)
         K = self.n_components
         family = self._start_family()
-        validate_support(family, X)
+        family.validate(X)
         if random_state is None:
             self.startprob_ = (np.full(K, 1.0 / K) if self.startprob is None
                                else np.asarray(self.startprob, dtype=np.float64))
@@ -147,5 +146,5 @@ class HiddenMarkovModel(BaseHMM):
         self.emissions_ = family
 
     def _emission_input(self, X):
-        validate_support(self._emission_family(), X)
+        self._emission_family().validate(X)
         return X

@@ -97,3 +97,16 @@ def test_the_emission_prior_is_the_model_m_step():
     moved = model.m_step(stats).family
     assert np.all(moved.means > plain.family.means)
     assert_array_equal(moved.covariances, family.covariances)
+
+
+def test_chunked_impute_equals_one_chunk(fitted):
+    model, X, lengths = fitted
+    X = X.copy()
+    X[::5, 0] = np.nan
+    X[3::7, 1] = np.nan
+    whole = model.impute(X, lengths)
+    with emkit.config_context(chunk_size=2):
+        chunked = model.impute(X, lengths)
+    assert not np.isnan(whole).any()
+    assert_array_equal(whole[~np.isnan(X)], X[~np.isnan(X)])
+    assert_allclose(chunked, whole, rtol=1e-12)

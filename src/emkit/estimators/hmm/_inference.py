@@ -15,6 +15,7 @@ from emkit.engine.loop import chunk_plan
 from emkit.engine.sources import SequenceSource
 from emkit.estimators._missing import impute_rows
 from emkit.models import criteria
+from emkit.models._rows import RowBlocks
 from emkit.models.hmm import HMM
 
 __all__ = ["DECODER_ALGORITHMS", "HMMInference", "HookEmissions"]
@@ -85,10 +86,12 @@ class HookEmissions:
 
 
 def _over_sequences(model, X, lengths, method):
-    # ``method`` of the model on every chunk of whole sequences, joined in order.
+    # ``method`` (a chunk method's name, or a chunk function) on every chunk of whole
+    # sequences, sized by the model's chunk plan; the results joined in order.
     source = SequenceSource(X, lengths)
     bytes_per_row, min_rows = chunk_plan(model, source)
-    return source.map_reduce(getattr(model, method), bytes_per_row, min_rows=min_rows)
+    fn = getattr(model, method) if isinstance(method, str) else method
+    return source.map_reduce(fn, bytes_per_row, min_rows=min_rows)
 
 
 class HMMInference:
@@ -163,10 +166,15 @@ class HMMInference:
         -------
         X_filled : ndarray of shape (n_samples, n_features)
         """
-        posteriors = self.score_samples(X, lengths)[1]
-        X = self._emission_input(self._validate_X(X))
-        with np.errstate(divide="ignore"):
-            return impute_rows(self._emission_family(), np.log(posteriors), X)
+        X, lengths = self._prepare(X, lengths)
+        model = self._model()
+
+        def fill(rows, sample_weight=None, lengths=None):
+            posteriors = model.chunk_posteriors(rows, lengths=lengths).rows()
+            with np.errstate(divide="ignore"):
+                return RowBlocks(0.0, (impute_rows(model.family, np.log(posteriors), rows),))
+
+        return _over_sequences(model, X, lengths, fill).rows()
 
     def decode(self, X, lengths=None, algorithm=None):
         """Return the most likely states and their log-probability.

@@ -88,18 +88,19 @@ class BaseHMM(HMMInference, EMEstimator):
                  verbose=False, params=string.ascii_letters,
                  init_params=string.ascii_letters, implementation="log", n_init=1):
         self.n_components = n_components
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
         self.init_params = init_params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.monitor_ = ConvergenceMonitor(tol, n_iter, verbose)
+        self._set_shared_params(startprob_prior=startprob_prior,
+                                transmat_prior=transmat_prior, algorithm=algorithm,
+                                random_state=random_state, n_iter=n_iter, tol=tol,
+                                verbose=verbose, params=params,
+                                implementation=implementation, n_init=n_init)
+
+    def _set_shared_params(self, **params):
+        # The constructor parameters every HMM estimator has, stored as given (scikit-
+        # learn's rule for __init__), and the empty record of a fit.
+        for name, value in params.items():
+            setattr(self, name, value)
+        self.monitor_ = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
 
     # -- what a subclass provides ------------------------------------------------------
     def _emission_family(self):

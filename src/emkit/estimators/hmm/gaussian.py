@@ -113,7 +113,8 @@ class GaussianHMM(BaseHMM):
         self._covars_ = self._layout().compact(covars, self.n_components)
 
     def _family_class(self):
-        family = COVARIANCE_TYPES.get(self.covariance_type)
+        # covariance_type names the family class here, once.
+        family = self._family_kind()
         if family is None:
             raise ValueError("covariance_type must be one of 'spherical', 'tied', 'diag', "
                              f"'full'; got {self.covariance_type!r}.")

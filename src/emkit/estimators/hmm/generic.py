@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from emkit.estimators.hmm._base import BaseHMM, _log
-from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.families.base import Family
 
 __all__ = ["HiddenMarkovModel"]
@@ -76,17 +75,11 @@ class HiddenMarkovModel(BaseHMM):
         self.family = family
         self.startprob = startprob
         self.transmat = transmat
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.monitor_ = ConvergenceMonitor(tol, n_iter, verbose)
+        self._set_shared_params(startprob_prior=startprob_prior,
+                                transmat_prior=transmat_prior, algorithm=algorithm,
+                                random_state=random_state, n_iter=n_iter, tol=tol,
+                                verbose=verbose, params=params,
+                                implementation=implementation, n_init=n_init)
 
     @property
     def n_components(self):

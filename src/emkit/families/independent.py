@@ -102,7 +102,7 @@ class Independent(Family):
         check_cover(columns)
         set_derived(self, families=families, columns=columns,
                     _indices=tuple(np.array(cols, dtype=np.intp) for cols in columns),
-                    allows_missing=all(getattr(f, "allows_missing", False) for f in families))
+                    allows_missing=all(f.allows_missing for f in families))
 
     # -- shape -----------------------------------------------------------------------
     @property
@@ -156,10 +156,8 @@ class Independent(Family):
         X = self._check(X)
         missing = np.isnan(X).any(axis=0)
         for j, (part, index) in enumerate(zip(self.families, self._indices)):
-            validate = getattr(part, "validate", None)
-            if validate is not None:
-                self._call(j, validate, X[:, index])
-            if missing[index].any() and not getattr(part, "allows_missing", False):
+            self._call(j, part.validate, X[:, index])
+            if missing[index].any() and not part.allows_missing:
                 raise ValueError(f"Column {self.columns[j][int(np.argmax(missing[index]))]} "
                                  f"holds a missing value (NaN), but the "
                                  f"{type(part).__name__} part (families[{j}]) takes none.")
@@ -198,11 +196,7 @@ class Independent(Family):
         X = self._check(X)
         out = np.repeat(X.astype(np.float64)[:, None, :], self.n_components, axis=1)
         for part, index in zip(self.families, self._indices):
-            condition = getattr(part, "condition", None)
-            if condition is None:
-                raise ValueError(f"{type(part).__name__} cannot impute missing values; use a "
-                                 "family that takes missing data.")
-            out[:, :, index] = condition(X[:, index])
+            out[:, :, index] = part.condition(X[:, index])
         return out
 
     def accumulate(self, X, W):

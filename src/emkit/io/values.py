@@ -6,7 +6,6 @@ class name and fields, and nothing is pickled, so reading a file never runs its 
 
 import math
 import re
-from collections import deque
 
 import numpy as np
 
@@ -237,11 +236,7 @@ class Decoder:
                 isinstance(fields[key], kind) for key, kind in types.items()) or not all(
                 isinstance(v, (int, float)) for v in fields["history"]):
             raise ModelFileError(f"{where} is not a convergence monitor record.")
-        monitor = ConvergenceMonitor(fields["tol"], fields["n_iter"], fields["verbose"])
-        monitor.history = deque(fields["history"])
-        monitor.iter = fields["iter"]
-        monitor._converged = fields["converged"]
-        return monitor
+        return ConvergenceMonitor.restored(**fields)
 
 
 def _preview(node):

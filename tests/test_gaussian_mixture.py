@@ -266,3 +266,24 @@ def test_values_whose_squares_overflow_are_one_sentence(make):
     fitted = make().fit(X / 1e300)
     with pytest.raises(ValueError, match="rescale X"):
         fitted.predict(X)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_all_three_starting_parameters_given_is_scikit_learns_fit_without_its_wasted_pass(
+        covariance_type):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) + [4.0, 1.0]])
+    reference = emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(X)
+    start = dict(weights_init=reference.weights_, means_init=reference.means_ + 0.3,
+                 precisions_init=reference.precisions_, tol=0.0, max_iter=5)
+    ours = [emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=seed,
+                                  init_params=init, **start).fit(X)
+            for seed, init in [(0, "kmeans"), (7, "random")]]
+    theirs = SkGaussianMixture(2, covariance_type=covariance_type, random_state=0,
+                               **start).fit(X)
+    # The start does not depend on the random state or init_params, and is scikit-learn's.
+    np.testing.assert_array_equal(ours[0].means_, ours[1].means_)
+    np.testing.assert_allclose(ours[0].lower_bounds_, theirs.lower_bounds_, rtol=1e-10)
+    np.testing.assert_allclose(ours[0].means_, theirs.means_, rtol=1e-8, atol=1e-10)

@@ -161,6 +161,14 @@ class GaussianMixture(MixtureEstimator):
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
     def _initial_model(self, X, rng, index, source):
+        given = (self.weights_init, self.means_init, self.precisions_init)
+        if all(value is not None for value in given):
+            # Everything the initial M-step would estimate is overwritten: skip its pass
+            # over the data (scikit-learn makes it, and its random draws, then discards
+            # them; every start from the same given parameters is the same start).
+            family = self._family.from_precisions(self.means_init, self.precisions_init,
+                                                  self.reg_covar)
+            return Mixture.start(self.weights_init, family)
         resp = self._initial_resp(X, rng, source.sample_weight)
         placeholder = self._family._placeholder(self.n_components, column_means(X),
                                                 self.reg_covar)

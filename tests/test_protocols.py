@@ -93,3 +93,13 @@ def test_starts_read_the_source_in_order_and_equal_one_draw_of_the_whole_matrix(
     expected = family.accumulate(X, whole)
     np.testing.assert_allclose(stats.family.second, expected.second, rtol=1e-12)
     np.testing.assert_allclose(stats.resp_sum, whole.sum(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, None])
+def test_the_data_covariance_of_a_start_is_numpys_without_a_centred_copy(chunk_size):
+    from emkit.estimators._starts import data_covariance
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3)) @ rng.normal(size=(3, 3)) + 1e6  # far from the origin
+    np.testing.assert_allclose(data_covariance(ArraySource(X, chunk_size=chunk_size)),
+                               np.cov(X.T), rtol=1e-9)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emkit.families.gaussian import GaussianFull
 from emkit.stats import AdditiveStats
 
-__all__ = ["StartStats", "start_statistics"]
+__all__ = ["StartStats", "data_covariance", "start_statistics"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,28 @@ def start_statistics(family, source, responsibilities):
                           np.add.reduce(block, axis=0, dtype=np.float64))
 
     return source.map_reduce(chunk, family.bytes_per_row(source.sample_rows()), in_order=True)
+
+
+def data_covariance(source):
+    """Return the covariance of all the rows (``np.cov``'s, ddof=1), chunk by chunk.
+
+    Second moments are summed about the first row, a point near the data, so rows far
+    from the origin keep their digits; no centred copy of the data is made.
+
+    Parameters
+    ----------
+    source : Source
+        The rows, without NaN.
+
+    Returns
+    -------
+    covariance : ndarray of shape (n_features, n_features)
+    """
+    rows = source.sample_rows()
+    D = rows.shape[1]
+    family = GaussianFull(np.asarray(rows[:1], dtype=np.float64), np.eye(D)[None])
+    stats = source.map_reduce(
+        lambda chunk, weight, **_: family.accumulate(np.asarray(chunk, dtype=np.float64),
+                                                     np.ones((len(chunk), 1))),
+        family.bytes_per_row(rows))
+    return stats.scatter()[0] / (stats.weight[0] - 1)

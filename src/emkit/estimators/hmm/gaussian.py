@@ -9,7 +9,9 @@ conjugate prior with ``min_covar`` is the family's MAP M-step
 import numpy as np
 from sklearn import cluster
 
+from emkit.engine import ArraySource
 from emkit.estimators._missing import filled_for_init
+from emkit.estimators._starts import data_covariance
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.families.gaussian.covars import covars_layout
@@ -147,7 +149,7 @@ class GaussianHMM(BaseHMM):
                                     n_init=10)
             self.means_ = kmeans.fit(X).cluster_centers_
         if self._needs_init("c", "covars_"):
-            cv = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(X.shape[1])
+            cv = data_covariance(ArraySource(X)) + self.min_covar * np.eye(X.shape[1])
             self.covars_ = self._layout().from_matrix(cv, self.n_components)
 
     def _check_emissions(self):

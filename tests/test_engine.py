@@ -133,3 +133,18 @@ def test_the_engine_names_a_broken_contract():
     assert model.monotone
     with pytest.raises(TypeError, match="abstract"):
         Source()
+
+
+def test_automatic_chunks_give_every_thread_a_few_and_small_data_one():
+    from emkit.engine.sources import CHUNK_BYTES, CHUNKS_PER_THREAD
+
+    per_row = CHUNK_BYTES // 32_768  # the budget holds 32,768 rows
+    # 100,000 rows on 2 threads: 8 chunks of 12,500 rows, not 4 of the budget's 32,768.
+    source = ArraySource(np.zeros((100_000, 1)), n_threads=2)
+    bounds = source.chunks(per_row)
+    assert len(bounds) == CHUNKS_PER_THREAD * 2 and bounds[0] == (0, 12_500)
+    # Never below a quarter of the budget's rows: 1,000,000 rows on 64 threads.
+    many = ArraySource(np.zeros((1_000_000, 1)), n_threads=64).chunks(per_row)
+    assert many[0] == (0, 8_192)
+    # A small data set is one chunk, whatever the threads.
+    assert ArraySource(np.zeros((5_000, 1)), n_threads=2).chunks(per_row) == [(0, 5_000)]

@@ -28,6 +28,8 @@ _MIN_ROWS, _MAX_ROWS = 256, 65536
 #: How far a chunk function's floor may take a chunk past the working-set budget.
 FLOOR_OVER_BUDGET = 16
 _CORES = os.cpu_count() or 1
+#: Chunks each thread should get when the data has enough rows for them.
+CHUNKS_PER_THREAD = 4
 
 
 def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
@@ -151,9 +153,18 @@ class ArraySource(InProcessSource):
         -------
         bounds : list of tuple of int
         """
-        rows = self.chunk_size or auto_chunk_rows(bytes_per_row, min_rows=min_rows)
+        rows = self._rows_per_chunk(bytes_per_row, min_rows)
         n = self.n_samples
         return [(start, min(start + rows, n)) for start in range(0, n, rows)]
+
+    def _rows_per_chunk(self, bytes_per_row, min_rows):
+        # The configured size, else the budget's; cut smaller (down to a quarter of the
+        # budget's) so that every thread gets a few chunks to share the work evenly.
+        if self.chunk_size:
+            return self.chunk_size
+        rows = auto_chunk_rows(bytes_per_row, min_rows=min_rows)
+        share = -(-self.n_samples // (CHUNKS_PER_THREAD * (self.n_threads or _CORES)))
+        return max(min(rows, share), rows // 4, 1)
 
     def chunk_args(self, bounds):
         """Return the rows of the chunk ``(start, stop)`` and their weights.
@@ -219,7 +230,7 @@ class SequenceSource(ArraySource):
         -------
         bounds : list of tuple of int
         """
-        rows = self.chunk_size or auto_chunk_rows(bytes_per_row, min_rows=min_rows)
+        rows = self._rows_per_chunk(bytes_per_row, min_rows)
         bounds, first = [], 0
         for last in range(1, len(self.lengths) + 1):
             if self.offsets[last] - self.offsets[first] >= rows or last == len(self.lengths):

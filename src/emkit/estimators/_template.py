@@ -14,6 +14,8 @@ A subclass (the mixtures, the HMMs, the next model) fills in four steps:
 acceleration) replaces what it calls, not the template.
 """
 
+from abc import ABC, abstractmethod
+
 from sklearn.base import BaseEstimator
 
 from emkit.engine import fit_em
@@ -21,24 +23,24 @@ from emkit.engine import fit_em
 __all__ = ["EMEstimator"]
 
 
-class EMEstimator(BaseEstimator):
+class EMEstimator(BaseEstimator, ABC):
     """Base class of every emkit estimator fitted by EM (not for direct use)."""
 
+    @abstractmethod
     def _fit_data(self, X, **fit_params):
         """Return the validated data and its source (a subclass step)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _fit_data().")
 
+    @abstractmethod
     def _initializer(self, X, source):
         """Return a callable giving the starting model of each start (a subclass step)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _initializer().")
 
+    @abstractmethod
     def _engine_options(self):
         """Return the options of :func:`emkit.engine.fit_em` (a subclass step)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _engine_options().")
 
+    @abstractmethod
     def _keep(self, result):
         """Set the fitted attributes from the engine's result (a subclass step)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _keep().")
 
     def _warm_start(self):
         # ``(model, lower_bound)`` to continue from, or None to start anew.

@@ -131,6 +131,21 @@ class Source(ABC):
         X : ndarray of shape (n_rows, n_features)
         """
 
+    def start_source(self):
+        """Return the in-process source that starting values are computed from.
+
+        Initialization (k-means, random rows, the data's covariance) reads this source's
+        rows and only those: the data itself when it is in memory (this source), a bounded
+        uniform sample of rows when it is not.
+
+        Returns
+        -------
+        source : ArraySource
+            A source whose ``X`` (and ``sample_weight``, ``lengths`` where it has them)
+            are arrays in this process.
+        """
+        return self
+
     @abstractmethod
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the bounds of the chunks.

@@ -128,10 +128,11 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         self._check_parameters(X)
         return X, ArraySource(X, sample_weight)
 
-    def _initializer(self, X, source):
+    def _initializer(self, source):
         rng = check_random_state(self.random_state)
         starts = itertools.count()
-        return lambda: self._initial_model(X, rng, next(starts), source)
+        start = source.start_source()
+        return lambda: self._initial_model(start.X, rng, next(starts), start)
 
     def _warm_start(self):
         if self.warm_start and hasattr(self, "converged_"):

@@ -5,7 +5,9 @@ A subclass (the mixtures, the HMMs, the next model) fills in four steps:
 
 * ``_fit_data(X, **fit_params)``: validate the input once and return ``(X, source)``, the
   :class:`emkit.engine.Source` that cuts it into chunks;
-* ``_initializer(X, source)``: a callable that returns the starting model of each start;
+* ``_initializer(source)``: a callable that returns the starting model of each start,
+  computed from ``source.start_source()`` (the rows in memory, or a bounded sample of
+  them), never from another copy of the data;
 * ``_engine_options()``: ``n_init``, ``max_iter``, ``tol`` and the rest of
   :func:`emkit.engine.fit_em`'s options;
 * ``_keep(result)``: set the fitted attributes from the engine's result.
@@ -31,7 +33,7 @@ class EMEstimator(BaseEstimator, ABC):
         """Return the validated data and its source (a subclass step)."""
 
     @abstractmethod
-    def _initializer(self, X, source):
+    def _initializer(self, source):
         """Return a callable giving the starting model of each start (a subclass step)."""
 
     @abstractmethod
@@ -41,6 +43,13 @@ class EMEstimator(BaseEstimator, ABC):
     @abstractmethod
     def _keep(self, result):
         """Set the fitted attributes from the engine's result (a subclass step)."""
+
+    def _store(self, arguments):
+        # scikit-learn's rule for __init__: store every argument as given, nothing else.
+        # ``self._store(locals())`` as a constructor's one statement.
+        for name, value in arguments.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     def _warm_start(self):
         # ``(model, lower_bound)`` to continue from, or None to start anew.
@@ -54,7 +63,7 @@ class EMEstimator(BaseEstimator, ABC):
         # Validate, build the source, run the engine, keep the result; return the
         # validated X (for fit_predict's final E-step).
         X, source = self._fit_data(X, **fit_params)
-        result = self._run_engine(self._initializer(X, source), source, self._warm_start(),
+        result = self._run_engine(self._initializer(source), source, self._warm_start(),
                                   callback)
         self._keep(result)
         return X

@@ -89,18 +89,7 @@ class _MeansMixture(_FamilyMixture):
     def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
                  max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
                  verbose_interval=10, assignment="soft", record_params=False):
-        self.n_components = n_components
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.assignment = assignment
-        self.record_params = record_params
+        self._store(locals())
 
     def _placeholder(self, X):
         value = np.full((self.n_components, X.shape[1]), self._neutral)
@@ -213,19 +202,7 @@ class CategoricalMixture(_FamilyMixture):
     def __init__(self, n_components=1, *, weights_init=None, probs_init=None, n_categories=None,
                  tol=1e-3, max_iter=100, n_init=1, random_state=None, warm_start=False,
                  verbose=0, verbose_interval=10, assignment="soft", record_params=False):
-        self.n_components = n_components
-        self.weights_init = weights_init
-        self.probs_init = probs_init
-        self.n_categories = n_categories
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.assignment = assignment
-        self.record_params = record_params
+        self._store(locals())
 
     def _family_kind(self):
         return Categorical

@@ -85,17 +85,7 @@ class MixtureModel(MixtureEstimator):
     def __init__(self, components, weights=None, *, tol=1e-3, max_iter=100, n_init=1,
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10,
                  record_params=False, assignment="soft"):
-        self.components = components
-        self.weights = weights
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.record_params = record_params
-        self.assignment = assignment
+        self._store(locals())
 
     @property
     def n_components(self):

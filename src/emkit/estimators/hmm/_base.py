@@ -275,19 +275,21 @@ class BaseHMM(HMMInference, EMEstimator):
         check_missing(X)
         return X, SequenceSource(X, lengths, weights)
 
-    def _initializer(self, X, source):
+    def _initializer(self, source):
         # The first start from the set or initialized parameters (``init_params``), the
         # later ones from seeds drawn from ``random_state``.
         seeds = check_random_state(self.random_state)
         starts = itertools.count()
+        start = source.start_source()
+        X = start.X
 
         def initialize():
             if next(starts) == 0:
-                self._init(X, source.lengths)
+                self._init(X, start.lengths)
             else:
                 self._restarting = True
                 try:
-                    self._init(X, source.lengths,
+                    self._init(X, start.lengths,
                                random_state=seeds.randint(np.iinfo(np.int32).max))
                 finally:
                     del self._restarting

@@ -1,7 +1,7 @@
 """What every mixture estimator shares: scikit-learn's fit template on emkit's engine.
 
 A subclass says how to build the starting model of start number ``index``
-(``_initial_model(X, rng, index, source)``), how to turn a model
+(``_initial_model(rng, index, source)``, reading ``source.start_source()`` only when it needs data), how to turn a model
 into fitted attributes (``_set_model``) and back (``_get_model``), and checks its own
 parameters (``_check_parameters``).
 """
@@ -14,11 +14,13 @@ import numpy as np
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
+                                      validate_data)
 
 from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
+from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
@@ -107,6 +109,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             Component labels.
         """
         X = self._fit(X, callback, sample_weight)
+        if is_dask(X):
+            return self.predict(X)
         return self._labels(self._get_model(), X)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -115,6 +119,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         return self._fit_template(X, callback, sample_weight=sample_weight)
 
     def _fit_data(self, X, sample_weight=None):
+        if is_dask(X):
+            return self._dask_fit_data(X, sample_weight)
         with short_array_errors():
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite=nan_policy(self._family_kind()))
@@ -128,11 +134,38 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         self._check_parameters(X)
         return X, ArraySource(X, sample_weight)
 
+    def _dask_fit_data(self, X, sample_weight):
+        # Dask data: every block checked as in memory, in its task; see _dask.
+        source, names = dask_source(X, self._check_block, sample_weight=sample_weight,
+                                    drop_empty=allows_missing(self._family_kind()),
+                                    random_state=self.random_state, min_samples=2)
+        self.n_features_in_ = source.X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        if source.n_samples < self.n_components:
+            raise ValueError(
+                "Expected n_samples >= n_components but got "
+                f"n_components = {self.n_components}, n_samples = {source.n_samples}")
+        self._check_parameters(source.sample_rows())
+        return source.X, source
+
+    def _check_block(self, block):
+        # One block of Dask data, checked as fit checks data in memory.
+        with short_array_errors():
+            block = check_array(block, dtype=[np.float64, np.float32], ensure_min_samples=0,
+                                ensure_all_finite=nan_policy(self._family_kind()))
+        if len(block):
+            self._check_parameters(block)
+        return block
+
     def _initializer(self, source):
+        # The start source is asked for only by a start that reads data (on Dask data,
+        # drawing its sample is a pass).
         rng = check_random_state(self.random_state)
         starts = itertools.count()
-        start = source.start_source()
-        return lambda: self._initial_model(start.X, rng, next(starts), start)
+        return lambda: self._initial_model(rng, next(starts), source)
 
     def _warm_start(self):
         if self.warm_start and hasattr(self, "converged_"):
@@ -214,6 +247,9 @@ class MixtureEstimator(DensityMixin, EMEstimator):
     def score_samples(self, X):
         """Compute the log-likelihood of each sample under the model.
 
+        On a Dask array or data frame the result is a Dask array, computed block by
+        block (as are ``predict``, ``predict_proba`` and ``impute``).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -224,6 +260,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         log_prob : ndarray of shape (n_samples,)
             Log of the mixture density at each sample.
         """
+        if is_dask(X):
+            return blockwise(self.score_samples, X, "rows")
         return self._posteriors(self._validated(X), 1)
 
     def score(self, X, y=None):
@@ -241,6 +279,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         log_likelihood : float
             Mean log-likelihood of the samples.
         """
+        if is_dask(X):
+            return total_of(self.score_samples(X).mean())
         return float(self.score_samples(X).mean())
 
     def predict(self, X):
@@ -256,6 +296,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
+        if is_dask(X):
+            return blockwise(self.predict, X, "rows", dtype=np.int64)
         X = self._validated(X)
         return self._labels(self._get_model(), X)
 
@@ -272,6 +314,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         resp : ndarray of shape (n_samples, n_components)
             Responsibilities; each row sums to 1.
         """
+        if is_dask(X):
+            return blockwise(self.predict_proba, X, "matrix", width=len(self.weights_))
         return self._posteriors(self._validated(X), 0)
 
     def impute(self, X):
@@ -291,6 +335,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         X_filled : ndarray of shape (n_samples, n_features)
             ``X`` with its missing entries filled, in float64.
         """
+        if is_dask(X):
+            return blockwise(self.impute, X, "same")
         X = self._validated(X)
         model = self._get_model()
         return map_rows(lambda rows: impute_rows(model.family, model.log_joint, rows), X,

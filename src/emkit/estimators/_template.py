@@ -12,6 +12,8 @@ A subclass (the mixtures, the HMMs, the next model) fills in four steps:
   :func:`emkit.engine.fit_em`'s options;
 * ``_keep(result)``: set the fitted attributes from the engine's result.
 
+Data in memory, memory-mapped or in Dask arrays and data frames all reach the engine as a
+:class:`emkit.engine.Source`; ``_fit_data`` chooses which (:mod:`._dask` for Dask).
 ``_run_engine`` is the one place the engine is called: another fit mode (online EM,
 acceleration) replaces what it calls, not the template.
 """
@@ -62,8 +64,15 @@ class EMEstimator(BaseEstimator, ABC):
     def _fit_template(self, X, callback=None, **fit_params):
         # Validate, build the source, run the engine, keep the result; return the
         # validated X (for fit_predict's final E-step).
-        X, source = self._fit_data(X, **fit_params)
-        result = self._run_engine(self._initializer(source), source, self._warm_start(),
-                                  callback)
-        self._keep(result)
+        # A fit that raises (bad data, a lost cluster) leaves the estimator as it was.
+        saved = dict(vars(self))
+        try:
+            X, source = self._fit_data(X, **fit_params)
+            result = self._run_engine(self._initializer(source), source, self._warm_start(),
+                                      callback)
+            self._keep(result)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
         return X

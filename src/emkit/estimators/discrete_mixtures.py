@@ -56,13 +56,14 @@ class _FamilyMixture(MixtureEstimator):
                 raise ValueError(f"weights_init must be {self.n_components} non-negative "
                                  f"numbers summing to 1; got {self.weights_init!r}.")
 
-    def _initial_model(self, X, rng, index, source):
+    def _initial_model(self, rng, index, source):
         K = self.n_components
         given = getattr(self, self._init_name)
         if given is not None:
-            family = self._from_init(given, X)
+            family = self._from_init(given, source)
             weights = np.full(K, 1.0 / K)
         else:
+            X = source.start_source().X
             # Like scikit-learn's 'random_from_data': each component starts at its own row.
             family = self._placeholder(X)
             # Complete rows first: a row with NaN would leave those columns neutral.
@@ -95,7 +96,7 @@ class _MeansMixture(_FamilyMixture):
         value = np.full((self.n_components, X.shape[1]), self._neutral)
         return self._family(**{self._field: value})
 
-    def _from_init(self, given, X):
+    def _from_init(self, given, source):
         return self._family(**{self._field: given})
 
     def _set_model(self, model):
@@ -225,7 +226,8 @@ class CategoricalMixture(_FamilyMixture):
             probs[:, d, :c] = 1.0 / c
         return Categorical(probs=probs, n_categories=cats)
 
-    def _from_init(self, given, X):
+    def _from_init(self, given, source):
+        X = None if self.n_categories is not None else source.start_source().X
         return Categorical(probs=given, n_categories=self._categories(X))
 
     def _set_model(self, model):

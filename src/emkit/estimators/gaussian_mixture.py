@@ -147,7 +147,7 @@ class GaussianMixture(MixtureEstimator):
             labels[indices] = np.arange(K)
         return lambda start, stop: _one_hot(labels[start:stop], K)
 
-    def _initial_model(self, X, rng, index, source):
+    def _initial_model(self, rng, index, source):
         given = (self.weights_init, self.means_init, self.precisions_init)
         if all(value is not None for value in given):
             # Everything the initial M-step would estimate is overwritten: skip its pass
@@ -156,12 +156,14 @@ class GaussianMixture(MixtureEstimator):
             family = self._family.from_precisions(self.means_init, self.precisions_init,
                                                   self.reg_covar)
             return Mixture.start(self.weights_init, family)
-        resp = self._initial_resp(X, rng, source.sample_weight)
+        start = source.start_source()
+        X = start.X
+        resp = self._initial_resp(X, rng, start.sample_weight)
         placeholder = self._family._placeholder(self.n_components, column_means(X),
                                                 self.reg_covar)
-        stats = start_statistics(placeholder, source, resp).family
+        stats = start_statistics(placeholder, start, resp).family
         family = placeholder.maximize(stats)
-        sample_weight = source.sample_weight
+        sample_weight = start.sample_weight
         # As scikit-learn: divided by the number of samples (their total weight), so
         # starts from single rows begin with weights that do not sum to one.
         total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))

@@ -111,7 +111,7 @@ class MixtureModel(MixtureEstimator):
                     f"1, one per component; got {self.weights!r}.")
         validate_support(family, X)
 
-    def _initial_model(self, X, rng, index, source):
+    def _initial_model(self, rng, index, source):
         family = self._start_family()
         K = family.n_components
         weights = np.full(K, 1.0 / K) if self.weights is None else np.asarray(self.weights, float)
@@ -121,7 +121,7 @@ class MixtureModel(MixtureEstimator):
                 block = rng.uniform(size=(stop - start, K))
                 return block / block.sum(axis=1, keepdims=True)
 
-            stats = start_statistics(family, source, random_block)
+            stats = start_statistics(family, source.start_source(), random_block)
             family = family.maximize(stats.family)
             weights = stats.resp_sum / stats.resp_sum.sum()
         return Mixture.start(weights, family, hard=self.assignment == "hard")

@@ -18,6 +18,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.sources import SequenceSource
+from emkit.estimators._dask import dask_source, is_dask
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
@@ -269,11 +270,22 @@ class BaseHMM(HMMInference, EMEstimator):
         return self
 
     def _fit_data(self, X, lengths=None, sample_weight=None):
+        if is_dask(X):
+            # Blocks of whole sequences, each checked as in memory in its task; one
+            # sequence longer than a block is one task (see emkit.estimators._dask).
+            source, _ = dask_source(X, self._check_block, sample_weight=sample_weight,
+                                    sequences=True, lengths=lengths,
+                                    random_state=self.random_state)
+            return source.X, source
         X = self._validate_X(X)
         lengths = as_lengths(lengths, len(X))
         weights = sequence_weights(sample_weight, len(lengths))
         check_missing(X)
         return X, SequenceSource(X, lengths, weights)
+
+    def _check_block(self, block):
+        # One block of Dask data, checked as fit checks data in memory.
+        return self._validate_X(block) if len(block) else np.asarray(block, np.float64)
 
     def _initializer(self, source):
         # The first start from the set or initialized parameters (``init_params``), the

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import chunk_plan
 from emkit.engine.sources import SequenceSource
+from emkit.estimators._dask import Part, blockwise, blockwise_total, is_dask
 from emkit.estimators._missing import impute_rows
 from emkit.models import criteria
 from emkit.models._rows import RowBlocks
@@ -111,6 +112,8 @@ class HMMInference:
         -------
         log_prob : float
         """
+        if is_dask(X):
+            return blockwise_total(self.score, X, _one_sequence(X, lengths))
         X, lengths = self._prepare(X, lengths)
         return _over_sequences(self._model(), X, lengths, "chunk_log_likelihood")
 
@@ -128,7 +131,13 @@ class HMMInference:
         -------
         log_prob : float
         posteriors : ndarray of shape (n_samples, n_components)
+            A Dask array (computed block by block) when ``X`` is one; so are the
+            results of ``predict``, ``predict_proba``, ``decode`` and ``impute``, whose
+            blocks are cut at sequence boundaries (a sequence longer than a block is a
+            task of its own).
         """
+        if is_dask(X):
+            return self.score(X, lengths), self.predict_proba(X, lengths)
         X, lengths = self._prepare(X, lengths)
         posteriors = _over_sequences(self._model(), X, lengths, "chunk_posteriors")
         return posteriors.total, posteriors.rows()
@@ -147,6 +156,9 @@ class HMMInference:
         -------
         posteriors : ndarray of shape (n_samples, n_components)
         """
+        if is_dask(X):
+            return blockwise(Part(self.score_samples, 1), X, "matrix",
+                             width=self.n_components, lengths=_one_sequence(X, lengths))
         return self.score_samples(X, lengths)[1]
 
     def impute(self, X, lengths=None):
@@ -166,6 +178,8 @@ class HMMInference:
         -------
         X_filled : ndarray of shape (n_samples, n_features)
         """
+        if is_dask(X):
+            return blockwise(self.impute, X, "same", lengths=_one_sequence(X, lengths))
         X, lengths = self._prepare(X, lengths)
         model = self._model()
 
@@ -200,6 +214,11 @@ class HMMInference:
         algorithm = algorithm or self.algorithm
         if algorithm not in DECODER_ALGORITHMS:
             raise ValueError(f"algorithm must be 'viterbi' or 'map'; got {algorithm!r}.")
+        if is_dask(X):
+            lengths = _one_sequence(X, lengths)
+            return (blockwise_total(Part(self.decode, 0, algorithm=algorithm), X, lengths),
+                    blockwise(Part(self.decode, 1, algorithm=algorithm), X, "rows",
+                              dtype=np.int64, lengths=lengths))
         if algorithm == "map":
             _, posteriors = self.score_samples(X, lengths)
             return float(posteriors.max(axis=1).sum()), posteriors.argmax(axis=1)
@@ -292,3 +311,8 @@ class HMMInference:
         eigvals, eigvecs = linalg.eig(np.asarray(self.transmat_).T)
         vector = np.real_if_close(eigvecs[:, np.argmax(eigvals)])
         return vector / vector.sum()
+
+
+def _one_sequence(X, lengths):
+    # Dask data without lengths is one sequence of every row (as in memory).
+    return [int(X.shape[0])] if lengths is None else lengths

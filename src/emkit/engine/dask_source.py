@@ -22,7 +22,8 @@ from threadpoolctl import ThreadpoolController
 from emkit.engine.protocols import Source
 from emkit.engine.sources import ArraySource, SequenceSource
 
-__all__ = ["DaskSource", "SPLIT_EVERY", "active_client", "compute", "tree_sum"]
+__all__ = ["DaskSource", "SPLIT_EVERY", "SchedulerLostError", "active_client", "compute",
+           "scheduler_address", "tree_sum"]
 
 #: Values added by one task of the reduction tree.
 SPLIT_EVERY = 8
@@ -82,6 +83,7 @@ class DaskSource(Source):
 
     def __init__(self, X, sample_weight=None, lengths=None, total_weight=None, weigh=None,
                  head=None, start=None):
+        self.address = scheduler_address()
         self.X = X
         self.sample_weight = sample_weight
         self.lengths = lengths
@@ -192,7 +194,8 @@ class DaskSource(Source):
             total = None
             for index in range(n_blocks):
                 args, kwargs = self._block(index)
-                value = _block_total(fn, *dask.compute(*args), kwargs.get("lengths"),
+                value = _block_total(fn, *compute(*args, address=self.address),
+                                     kwargs.get("lengths"),
                                      bytes_per_row, min_rows, self._weigh)
                 total = value if total is None else total + value
             return total
@@ -202,7 +205,7 @@ class DaskSource(Source):
             parts.append(dask.delayed(_block_total, pure=True)(
                 fn, block, weight, kwargs.get("lengths"), bytes_per_row, min_rows,
                 self._weigh))
-        return compute(tree_sum(parts))
+        return compute(tree_sum(parts), address=self.address)
 
 
 def _block_total(fn, block, weight, lengths, bytes_per_row, min_rows, weigh):
@@ -219,7 +222,7 @@ def _block_total(fn, block, weight, lengths, bytes_per_row, min_rows, weigh):
 _controller = []
 
 
-def compute(*collections):
+def compute(*collections, address=None):
     """Compute Dask collections on the active client, or on the default scheduler.
 
     On the default (threaded) scheduler each task runs single-threaded BLAS, as the
@@ -229,13 +232,24 @@ def compute(*collections):
     ----------
     *collections
         Dask collections or Delayed objects.
+    address : str, default=None
+        The scheduler the data lives on (:func:`scheduler_address` when the fit began);
+        when it is no longer the active, running client, one sentence says so.
 
     Returns
     -------
     result
         The one computed value, or a tuple of them.
     """
-    if active_client() is not None:
+    client = active_client()
+    if address is not None:
+        if client is None or client.status != "running" or _address(client) != address:
+            raise SchedulerLostError(_lost(address))
+        try:
+            values = dask.compute(*collections)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerLostError(_lost(address)) from exc
+    elif client is not None:
         values = dask.compute(*collections)
     else:
         if not _controller:
@@ -243,6 +257,31 @@ def compute(*collections):
         with _controller[0].limit(limits=1, user_api="blas"):
             values = dask.compute(*collections)
     return values[0] if len(values) == 1 else values
+
+
+class SchedulerLostError(RuntimeError):
+    """The Dask scheduler a fit's data lives on went away during the fit."""
+
+
+def _lost(address):
+    return (f"The Dask scheduler at {address} is gone, so the fit stopped and the estimator "
+            "was left as it was; restart the cluster and fit again.")
+
+
+def _address(client):
+    scheduler = getattr(client, "scheduler", None)
+    return getattr(scheduler, "address", None)
+
+
+def scheduler_address():
+    """Return the address of the active client's scheduler (None: no client).
+
+    Returns
+    -------
+    address : str or None
+    """
+    client = active_client()
+    return None if client is None else _address(client)
 
 
 def active_client():

@@ -27,13 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-from emkit.engine.sources import ArraySource, SequenceSource
+from emkit.engine.sources import START_SAMPLE_ROWS, ArraySource, SequenceSource
 
 __all__ = ["START_SAMPLE_ROWS", "Part", "as_array", "blockwise", "blockwise_total", "dask_source",
            "is_dask", "sequence_blocks", "total_of"]
 
-#: Rows of the uniform sample that starts are computed from on Dask data.
-START_SAMPLE_ROWS = 100_000
 #: Rows read to size chunks by.
 HEAD_ROWS = 1024
 #: Share of the memory of the cluster (or this machine) the persisted blocks may take.
@@ -85,9 +83,10 @@ def as_array(X):
     if isinstance(X, dd.Series):
         X = X.to_frame()
     if isinstance(X, dd.DataFrame):
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
         for name, dtype in X.dtypes.items():
-            if not (np.issubdtype(np.dtype(getattr(dtype, "numpy_dtype", dtype)), np.number)
-                    or dtype == bool):
+            if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype)):
                 raise ValueError(f"Column {name!r} of the data frame holds {dtype} values, but "
                                  "EM needs numbers; drop the column or encode it as numbers.")
         names = np.asarray([str(c) for c in X.columns], dtype=object)
@@ -226,12 +225,14 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
     names : ndarray of str or None
         The data frame's column names.
     """
+    _require_dask()
     import dask
     import dask.array as da
 
-    from emkit.engine.dask_source import DaskSource, compute
+    from emkit.engine.dask_source import DaskSource, compute, scheduler_address
     from emkit.estimators.hmm._sequences import as_lengths, sequence_weights
 
+    address = scheduler_address()
     X, names = as_array(X)
     weigh = _weightless_empty_rows if drop_empty else None
     n = int(X.shape[0])
@@ -242,7 +243,7 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
     if sequences:
         lengths = as_lengths(lengths, n)
         X, block_lengths = sequence_blocks(X, lengths)
-    head = check(compute(X[:min(n, HEAD_ROWS)]))
+    head = check(compute(X[:min(n, HEAD_ROWS)], address=address))
     X = X.map_blocks(check, dtype=head.dtype, meta=np.empty((0, head.shape[1]), head.dtype))
     weights = _weights(sample_weight, X, block_lengths, sequence_weights)
     if X.nbytes <= _memory_limit():
@@ -255,7 +256,7 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
     scans = [dask.delayed(_scan_block, pure=True)(
         block, None if row_weights is None else row_weights[i], int(offsets[i]), weigh)
         for i, block in enumerate(blocks)]
-    scan = compute(tree_sum(scans))
+    scan = compute(tree_sum(scans), address=address)
     if not scan.observed.all():
         raise ValueError(f"Column {int(np.flatnonzero(~scan.observed)[0])} of X has no "
                          "observed value (every entry is NaN); drop it before fitting.")
@@ -265,10 +266,11 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
             raise ValueError("Every row of X with a positive weight is entirely missing; "
                              "there is nothing to fit.")
     else:
-        total = float(len(lengths)) if weights is None else float(compute(weights.sum()))
+        total = float(len(lengths)) if weights is None else float(
+            compute(weights.sum(), address=address))
 
     def start():
-        return _start_source(X, weights, lengths, scan, random_state, weigh)
+        return _start_source(X, weights, lengths, scan, random_state, weigh, address)
 
     source = DaskSource(X, weights, block_lengths, total, weigh if scan.empty else None,
                         head, start)
@@ -332,7 +334,7 @@ def _non_negative(weights):
     return weights
 
 
-def _start_source(X, weights, lengths, scan, random_state, weigh):
+def _start_source(X, weights, lengths, scan, random_state, weigh, address):
     # The in-process source of the starts: every row when there are few, else a uniform
     # sample and the rows of each column's extremes, in row order.
     from emkit.engine.dask_source import compute
@@ -350,14 +352,14 @@ def _start_source(X, weights, lengths, scan, random_state, weigh):
         inside = rows[(rows >= offsets[i]) & (rows < offsets[i + 1])] - offsets[i]
         if len(inside):
             picks.append(block[inside])
-    sample = np.concatenate(compute(*picks)) if len(picks) > 1 else np.asarray(
-        compute(picks[0]))
+    sample = np.concatenate(compute(*picks, address=address)) if len(picks) > 1 else (
+        np.asarray(compute(picks[0], address=address)))
     if lengths is not None:
         if n <= START_SAMPLE_ROWS:
-            seq_weights = None if weights is None else compute(weights)
+            seq_weights = None if weights is None else compute(weights, address=address)
             return SequenceSource(sample, lengths, seq_weights)
         return SequenceSource(sample, np.array([len(sample)]))
-    sample_weight = None if weights is None else compute(weights[rows])
+    sample_weight = None if weights is None else compute(weights[rows], address=address)
     if weigh is not None:
         sample_weight = weigh(sample, sample_weight)
     return ArraySource(sample, sample_weight)

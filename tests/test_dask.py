@@ -423,3 +423,21 @@ def test_a_lost_scheduler_is_one_sentence_and_leaves_the_estimator_unfitted():
     message = str(info.value)
     assert address in message and "is gone" in message and "\n" not in message
     assert not hasattr(model, "means_") and not hasattr(model, "n_features_in_")
+
+
+def test_a_list_of_dask_and_delayed_sequences_equals_the_stacked_fit():
+    import dask
+
+    rng = np.random.RandomState(6)
+    sequences = [rng.randn(n, 2) + (0 if i % 2 else 2) for i, n in enumerate((120, 1, 80, 200))]
+    X, lengths = np.concatenate(sequences), [len(s) for s in sequences]
+    parts = [da.from_array(sequences[0], chunks=(50, 2)), dask.delayed(sequences[1]),
+             dask.delayed(np.asarray)(sequences[2]), da.from_array(sequences[3], chunks=(70, 2))]
+    make = lambda: emkit.GaussianHMM(2, "diag", n_iter=8, tol=0, random_state=0)  # noqa
+    memory = make().fit(X, lengths)
+    on_dask = make().fit(parts)
+    _assert_same_fit(memory, on_dask, _hmm_history)
+    assert_allclose(on_dask.score(parts), memory.score(X, lengths), rtol=1e-12)
+    assert np.array_equal(on_dask.predict(parts).compute(), memory.predict(X, lengths))
+    with pytest.raises(ValueError, match="gives its own lengths"):
+        make().fit(parts, lengths)

@@ -29,8 +29,8 @@ from sklearn.utils import check_random_state
 
 from emkit.engine.sources import START_SAMPLE_ROWS, ArraySource, SequenceSource
 
-__all__ = ["START_SAMPLE_ROWS", "Part", "as_array", "blockwise", "blockwise_total", "dask_source",
-           "is_dask", "sequence_blocks", "total_of"]
+__all__ = ["START_SAMPLE_ROWS", "Part", "as_array", "blockwise", "blockwise_total", "dask_sequences",
+           "dask_source", "is_dask", "sequence_blocks", "total_of"]
 
 #: Rows read to size chunks by.
 HEAD_ROWS = 1024
@@ -50,7 +50,57 @@ def is_dask(X):
     -------
     dask : bool
     """
+    if isinstance(X, (list, tuple)):
+        return any(is_dask(part) for part in X)
     return type(X).__module__.split(".")[0] in ("dask", "dask_expr")
+
+
+def dask_sequences(X, lengths):
+    """Return an HMM's Dask data as one stacked Dask array and its sequence lengths.
+
+    Parameters
+    ----------
+    X : dask.array.Array or list of (dask.array.Array or dask.delayed.Delayed)
+        The stacked sequences, or one Dask array or Delayed array per sequence (each
+        becomes at least one block of its own).
+    lengths : array-like of int or None
+        The lengths of the stacked sequences; None is one sequence (a list gives its
+        own lengths, so it takes none).
+
+    Returns
+    -------
+    X : dask.array.Array or dask.dataframe.DataFrame
+    lengths : array-like of int
+    """
+    if not isinstance(X, (list, tuple)):
+        return X, [int(_row_count(X))] if lengths is None else lengths
+    _require_dask()
+    import dask
+    import dask.array as da
+
+    if lengths is not None:
+        raise ValueError("A list of sequences gives its own lengths; pass lengths=None.")
+    if not X:
+        raise ValueError("The list of sequences is empty; give at least one sequence.")
+    pending = [part for part in X if not isinstance(part, da.Array)]
+    shapes = iter(dask.compute(*[dask.delayed(_shape_and_dtype)(part) for part in pending]))
+    parts = []
+    for part in X:
+        if not isinstance(part, da.Array):
+            shape, dtype = next(shapes)
+            part = da.from_delayed(dask.delayed(part), shape=shape, dtype=dtype)
+        parts.append(part.reshape(-1, 1) if part.ndim == 1 else part)
+    return da.concatenate(parts, axis=0), [int(part.shape[0]) for part in parts]
+
+
+def _shape_and_dtype(array):
+    array = np.asarray(array)
+    return array.shape, array.dtype
+
+
+def _row_count(X):
+    X, _ = as_array(X)
+    return X.shape[0]
 
 
 def _require_dask():

@@ -66,8 +66,14 @@ class MixtureEstimator(DensityMixin, EMEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, one row per sample.
+        X : array-like, Dask array or Dask data frame of shape (n_samples, n_features)
+            Training data, one row per sample. A Dask collection is never gathered: each
+            block's E-step runs as a Dask task where the block lives (on the active
+            ``distributed.Client``, else on Dask's default scheduler) and only the
+            summed statistics come back; the result equals the in-memory fit's. Starts
+            read a uniform sample of at most 100,000 rows drawn blockwise, joined by the
+            rows holding each column's extremes (all rows, in order, when there are
+            fewer: the in-memory start).
         y : None, default=None
             Ignored; present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None

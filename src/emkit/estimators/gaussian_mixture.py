@@ -49,7 +49,12 @@ class GaussianMixture(MixtureEstimator):
     n_init : int, default=1
         Number of initializations; the best fit is kept.
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
-        How the starting responsibilities are drawn.
+        How the starting responsibilities are drawn: one-hot k-means labels, single
+        rows chosen by k-means++ or uniformly, or uniform random responsibilities, each
+        followed by one M-step. On Dask data, every one of them reads the start sample
+        instead of X (see ``fit``), and is the in-memory start when X has at most
+        100,000 rows; given ``weights_init``, ``means_init`` and ``precisions_init``,
+        no sample is drawn and no pass is spent on the start.
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; drawn with ``init_params`` when None.
     means_init : array-like of shape (n_components, n_features), default=None

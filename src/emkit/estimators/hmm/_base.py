@@ -18,7 +18,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.sources import SequenceSource
-from emkit.estimators._dask import dask_source, is_dask
+from emkit.estimators._dask import dask_sequences, dask_source, is_dask
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
@@ -252,10 +252,15 @@ class BaseHMM(HMMInference, EMEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The sequences, stacked.
+        X : array-like or Dask array of shape (n_samples, n_features)
+            The sequences, stacked; or a list with one Dask array (or Delayed array) per
+            sequence. On Dask data the blocks are re-cut at sequence boundaries, so no
+            sequence is split across tasks: a sequence longer than a block is one task
+            of its own, and must fit in one worker's memory. Starts read every row when
+            there are at most 100,000, else a uniform sample of rows with each column's
+            extremes (k-means means, the data covariance, the symbols seen).
         lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None is one sequence.
+            Length of each sequence; None is one sequence (or the list's sequences).
         sample_weight : array-like of shape (n_sequences,), default=None
             Weight of each sequence.
         callback : callable, default=None
@@ -273,6 +278,7 @@ class BaseHMM(HMMInference, EMEstimator):
         if is_dask(X):
             # Blocks of whole sequences, each checked as in memory in its task; one
             # sequence longer than a block is one task (see emkit.estimators._dask).
+            X, lengths = dask_sequences(X, lengths)
             source, _ = dask_source(X, self._check_block, sample_weight=sample_weight,
                                     sequences=True, lengths=lengths,
                                     random_state=self.random_state)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import chunk_plan
 from emkit.engine.sources import SequenceSource
-from emkit.estimators._dask import Part, blockwise, blockwise_total, is_dask
+from emkit.estimators._dask import Part, blockwise, blockwise_total, dask_sequences, is_dask
 from emkit.estimators._missing import impute_rows
 from emkit.models import criteria
 from emkit.models._rows import RowBlocks
@@ -113,7 +113,8 @@ class HMMInference:
         log_prob : float
         """
         if is_dask(X):
-            return blockwise_total(self.score, X, _one_sequence(X, lengths))
+            X, lengths = dask_sequences(X, lengths)
+            return blockwise_total(self.score, X, lengths)
         X, lengths = self._prepare(X, lengths)
         return _over_sequences(self._model(), X, lengths, "chunk_log_likelihood")
 
@@ -137,6 +138,7 @@ class HMMInference:
             task of its own).
         """
         if is_dask(X):
+            X, lengths = dask_sequences(X, lengths)
             return self.score(X, lengths), self.predict_proba(X, lengths)
         X, lengths = self._prepare(X, lengths)
         posteriors = _over_sequences(self._model(), X, lengths, "chunk_posteriors")
@@ -157,8 +159,9 @@ class HMMInference:
         posteriors : ndarray of shape (n_samples, n_components)
         """
         if is_dask(X):
+            X, lengths = dask_sequences(X, lengths)
             return blockwise(Part(self.score_samples, 1), X, "matrix",
-                             width=self.n_components, lengths=_one_sequence(X, lengths))
+                             width=self.n_components, lengths=lengths)
         return self.score_samples(X, lengths)[1]
 
     def impute(self, X, lengths=None):
@@ -179,7 +182,8 @@ class HMMInference:
         X_filled : ndarray of shape (n_samples, n_features)
         """
         if is_dask(X):
-            return blockwise(self.impute, X, "same", lengths=_one_sequence(X, lengths))
+            X, lengths = dask_sequences(X, lengths)
+            return blockwise(self.impute, X, "same", lengths=lengths)
         X, lengths = self._prepare(X, lengths)
         model = self._model()
 
@@ -215,7 +219,7 @@ class HMMInference:
         if algorithm not in DECODER_ALGORITHMS:
             raise ValueError(f"algorithm must be 'viterbi' or 'map'; got {algorithm!r}.")
         if is_dask(X):
-            lengths = _one_sequence(X, lengths)
+            X, lengths = dask_sequences(X, lengths)
             return (blockwise_total(Part(self.decode, 0, algorithm=algorithm), X, lengths),
                     blockwise(Part(self.decode, 1, algorithm=algorithm), X, "rows",
                               dtype=np.int64, lengths=lengths))
@@ -312,7 +316,3 @@ class HMMInference:
         vector = np.real_if_close(eigvecs[:, np.argmax(eigvals)])
         return vector / vector.sum()
 
-
-def _one_sequence(X, lengths):
-    # Dask data without lengths is one sequence of every row (as in memory).
-    return [int(X.shape[0])] if lengths is None else lengths

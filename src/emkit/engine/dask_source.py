@@ -199,11 +199,14 @@ class DaskSource(Source):
                                      bytes_per_row, min_rows, self._weigh)
                 total = value if total is None else total + value
             return total
+        # The chunk function (the model) is one key of the graph: it travels to each
+        # worker once, not once per block.
+        shared = dask.delayed(fn)
         parts = []
         for index in range(n_blocks):
             (block, weight), kwargs = self._block(index)
             parts.append(dask.delayed(_block_total, pure=True)(
-                fn, block, weight, kwargs.get("lengths"), bytes_per_row, min_rows,
+                shared, block, weight, kwargs.get("lengths"), bytes_per_row, min_rows,
                 self._weigh))
         return compute(tree_sum(parts), address=self.address)
 

@@ -4,10 +4,13 @@ The E-step of every model is written for one chunk of rows; a source decides how
 chunks are cut and where they run, and reduces the chunk statistics with ``+``.
 """
 
+import mmap
 import os
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
+from itertools import islice
 from operator import add
 
 import numpy as np
@@ -16,7 +19,9 @@ from threadpoolctl import ThreadpoolController
 from emkit._config import get_config
 from emkit.engine.protocols import Source
 
-__all__ = ["ArraySource", "InProcessSource", "SequenceSource", "auto_chunk_rows", "map_rows"]
+__all__ = ["START_SAMPLE_ROWS", "START_SAMPLE_SEED", "ArraySource", "InProcessSource",
+           "SequenceSource", "auto_chunk_rows", "is_memory_mapped", "map_rows",
+           "uniform_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic. Larger
 #: than a core's cache on purpose: each chunk's E-step makes a few dozen calls that take
@@ -30,6 +35,18 @@ FLOOR_OVER_BUDGET = 16
 _CORES = os.cpu_count() or 1
 #: Chunks each thread should get when the data has enough rows for them.
 CHUNKS_PER_THREAD = 4
+#: Chunks submitted to the threads and not yet summed, per thread: enough to keep every
+#: thread busy, few enough that memory does not grow with the number of chunks.
+IN_FLIGHT_PER_THREAD = 2
+#: Rows of the sample that starts (k-means, random rows, ...) are computed from when the
+#: data is not in memory: a Dask collection, or a memory-mapped array with more rows.
+START_SAMPLE_ROWS = 100_000
+#: Seed of the start sample of a memory-mapped array. Fixed, not the estimator's
+#: random_state: the sample is a function of the data alone, so every fit of one file
+#: (whatever its random_state, and with None) starts from the same rows.
+START_SAMPLE_SEED = 0
+#: Rows read at a time by the scan for each column's extremes.
+_SCAN_ROWS = 65536
 
 
 def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
@@ -92,6 +109,11 @@ class InProcessSource(Source):
 class ArraySource(InProcessSource):
     """An in-memory (or memory-mapped) array cut into row chunks.
 
+    Starts read the array itself, unless it is memory-mapped (``np.load(path,
+    mmap_mode="r")``) and has more than ``START_SAMPLE_ROWS`` rows: then they read a
+    bounded sample of its rows (see :meth:`start_source`), so that no initialization
+    (k-means copies its input) holds the whole file in memory.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -112,6 +134,7 @@ class ArraySource(InProcessSource):
         self.sample_weight = sample_weight
         self.chunk_size = chunk_size or config["chunk_size"]
         self.n_threads = n_threads or config["n_threads"]
+        self._started = None
 
     @property
     def dtype(self):
@@ -138,6 +161,35 @@ class ArraySource(InProcessSource):
         X : ndarray of shape (n_samples, n_features)
         """
         return self.X
+
+    def start_source(self):
+        """Return the source that starting values are computed from.
+
+        In memory, or memory-mapped with at most ``START_SAMPLE_ROWS`` rows: this source
+        (starts read every row, as scikit-learn's do). Memory-mapped with more rows: an
+        ArraySource over a sample of at most ``START_SAMPLE_ROWS`` rows in row order, drawn
+        once (on first use) and kept for every start: the rows that hold each column's
+        smallest and largest value (so that every category, count and range of the data
+        is in it, as in the sample of Dask data), and a uniform draw without replacement
+        of the rest (``numpy.random.default_rng(START_SAMPLE_SEED)``, so the sample
+        depends on the data alone), with their sample weights. Drawing it reads the file
+        once; it holds ``START_SAMPLE_ROWS`` rows.
+
+        Returns
+        -------
+        source : ArraySource
+        """
+        if self._started is None:
+            n = self.n_samples
+            if n <= START_SAMPLE_ROWS or not is_memory_mapped(self.X):
+                self._started = self
+            else:
+                rows = _sample_rows(self.X, START_SAMPLE_ROWS)
+                weight = None if self.sample_weight is None else np.asarray(
+                    self.sample_weight)[rows]
+                self._started = ArraySource(np.asarray(self.X[rows]), weight, self.chunk_size,
+                                            self.n_threads)
+        return self._started
 
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(start, stop)`` bounds of the chunks.
@@ -209,6 +261,15 @@ class SequenceSource(ArraySource):
         self.lengths = np.asarray(lengths, dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
 
+    def start_source(self):
+        """Return this source: starts of sequences read every row, memory-mapped or not.
+
+        Returns
+        -------
+        source : SequenceSource
+        """
+        return self
+
     @property
     def total_weight(self):
         """Sum of the sequence weights (the number of sequences when unweighted)."""
@@ -259,6 +320,90 @@ class SequenceSource(ArraySource):
         return (self.X[rows], weight), {"lengths": self.lengths[first:last]}
 
 
+def is_memory_mapped(X):
+    """Return True when ``X`` reads a memory-mapped file (``np.memmap``, or a view of one).
+
+    scikit-learn's ``check_array`` returns a plain ndarray view of a ``np.memmap``; its
+    ``base`` chain ends in the memmap and its ``mmap.mmap``.
+
+    Parameters
+    ----------
+    X : ndarray
+        The data.
+
+    Returns
+    -------
+    mapped : bool
+    """
+    while X is not None:
+        if isinstance(X, (np.memmap, mmap.mmap)):
+            return True
+        X = getattr(X, "base", None)
+    return False
+
+
+def _sample_rows(X, size):
+    # Sorted indices of at most ``size`` rows: each column's extreme rows, and a uniform
+    # draw of the rest.
+    extremes = _extreme_rows(X)
+    drawn = uniform_rows(X.shape[0], max(size - len(extremes), 0),
+                         np.random.default_rng(START_SAMPLE_SEED))
+    return np.union1d(drawn, extremes)
+
+
+def uniform_rows(n, size, rng):
+    """Draw ``size`` of the indices ``0 .. n - 1`` uniformly without replacement.
+
+    Independent uniform draws are gathered until ``size`` distinct values are in hand,
+    and a uniform choice of ``size`` of those is kept: memory grows with ``size`` only
+    (``Generator.choice`` makes an array of all ``n`` indices when ``size`` exceeds
+    ``n / 50``, ``RandomState.choice`` always).
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    size : int
+        Rows to draw, at most ``n``.
+    rng : numpy.random.Generator
+        The random numbers.
+
+    Returns
+    -------
+    rows : ndarray of int64, shape (size,)
+        Sorted.
+    """
+    if 2 * size > n:
+        # Most of the rows: all but a uniform draw of the others.
+        return np.setdiff1d(np.arange(n), uniform_rows(n, n - size, rng), assume_unique=True)
+    distinct = np.empty(0, dtype=np.int64)
+    while len(distinct) < size:
+        more = rng.integers(0, n, size=(size - len(distinct)) * 9 // 8 + 64)
+        distinct = np.union1d(distinct, more)
+    if len(distinct) > size:
+        distinct = np.sort(rng.choice(distinct, size, replace=False))
+    return distinct
+
+
+def _extreme_rows(X):
+    # The first row holding each column's largest and smallest value (NaN skipped), read
+    # _SCAN_ROWS rows at a time: reductions over the block, then a search of the columns
+    # whose extreme the block beats.
+    D = X.shape[1]
+    top, bottom = np.full(D, -np.inf), np.full(D, np.inf)
+    top_row, bottom_row = np.zeros(D, np.int64), np.zeros(D, np.int64)
+    for start in range(0, X.shape[0], _SCAN_ROWS):
+        block = X[start:start + _SCAN_ROWS]
+        for reduce, best, rows, better in ((np.fmax.reduce, top, top_row, np.greater),
+                                           (np.fmin.reduce, bottom, bottom_row, np.less)):
+            values = reduce(block, axis=0)
+            for j in np.flatnonzero(better(values, best)):
+                best[j] = values[j]
+                rows[j] = start + np.flatnonzero(block[:, j] == values[j])[0]
+    observed = np.isfinite(top)
+    return np.unique(np.concatenate([top_row[observed], bottom_row[observed]]))
+
+
 def _run_chunks(run, bounds, n_threads):
     # Sum run(bound) over the bounds in order, on several threads when there are enough.
     if len(bounds) == 1:
@@ -270,7 +415,24 @@ def _run_chunks(run, bounds, n_threads):
     # matrix products of a chunk, and elementwise numpy work runs in parallel too.
     pool, controller = _workers(threads)
     with controller.limit(limits=1, user_api="blas"):
-        return reduce(add, pool.map(run, bounds))
+        return reduce(add, _in_order(pool, run, bounds, IN_FLIGHT_PER_THREAD * threads))
+
+
+def _in_order(pool, run, bounds, window):
+    # pool.map's results, in order, with at most ``window`` chunks submitted and not yet
+    # summed: pool.map submits every chunk at once, and its futures (and any results
+    # that arrive early) grow with the number of rows.
+    bounds = iter(bounds)
+    pending = deque(pool.submit(run, b) for b in islice(bounds, window))
+    try:
+        while pending:
+            result = pending.popleft().result()
+            for b in islice(bounds, 1):
+                pending.append(pool.submit(run, b))
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 _WORKER_PREFIX = "emkit-chunks"

@@ -12,6 +12,7 @@ sampling are in :mod:`._inference`, the record of a fit in :mod:`._monitor`.
 import itertools
 import logging
 import string
+import warnings
 
 import numpy as np
 from sklearn.utils import check_array, check_random_state
@@ -24,7 +25,8 @@ from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
 from emkit.estimators.hmm._inference import DECODER_ALGORITHMS, HMMInference, HookEmissions
 from emkit.estimators.hmm._monitor import ConvergenceMonitor
-from emkit.estimators.hmm._sequences import as_lengths, sequence_weights
+from emkit.estimators.hmm._sequences import as_lengths, as_stacked, sequence_weights
+from emkit.exceptions import ConvergenceWarning
 from emkit.models.hmm import HMM
 
 __all__ = ["BaseHMM", "ConvergenceMonitor", "DECODER_ALGORITHMS"]
@@ -157,9 +159,13 @@ class BaseHMM(HMMInference, EMEstimator):
     def _needs_init(self, code, name):
         if code in self.init_params:
             if hasattr(self, name) and not getattr(self, "_restarting", False):
+                # hmmlearn's log record, which its tests look for, and a warning.
                 _log.warning("Even though the %r attribute is set, it will be overwritten "
                              "during initialization because 'init_params' contains %r",
                              name, code)
+                warnings.warn(f"{name} was set, but fit overwrites it because init_params "
+                              f"contains {code!r}; remove {code!r} from init_params to start "
+                              "from the value set.", UserWarning, stacklevel=4)
             return True
         return not hasattr(self, name)
 
@@ -247,7 +253,7 @@ class BaseHMM(HMMInference, EMEstimator):
         self._set_emissions(model.family)
 
     # -- the fit template's steps -----------------------------------------------------
-    def fit(self, X, lengths=None, *, sample_weight=None, callback=None):
+    def fit(self, X, lengths=None, *, mask=None, sample_weight=None, callback=None):
         """Estimate the parameters by EM (Baum-Welch).
 
         Parameters
@@ -261,6 +267,10 @@ class BaseHMM(HMMInference, EMEstimator):
             extremes (k-means means, the data covariance, the symbols seen).
         lengths : array-like of int of shape (n_sequences,), default=None
             Length of each sequence; None is one sequence (or the list's sequences).
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            With a 3-D ``X`` of shape (n_sequences, T, n_features): True at the padded
+            steps, which are left out. A list of 2-D arrays (one per sequence) or a 3-D
+            array give the same results as their stacked rows with ``lengths``.
         sample_weight : array-like of shape (n_sequences,), default=None
             Weight of each sequence.
         callback : callable, default=None
@@ -271,6 +281,7 @@ class BaseHMM(HMMInference, EMEstimator):
         -------
         self : object
         """
+        X, lengths = as_stacked(X, lengths, mask)
         self._fit_template(X, callback, lengths=lengths, sample_weight=sample_weight)
         return self
 
@@ -323,6 +334,10 @@ class BaseHMM(HMMInference, EMEstimator):
                     reporter=ConvergenceMonitor(self.tol, self.n_iter, self.verbose))
 
     def _keep(self, result):
+        if not result.converged and result.n_iter >= self.n_iter > 0:
+            warnings.warn(f"The fit stopped at n_iter={self.n_iter} iterations before the "
+                          f"log-likelihood gain fell below tol={self.tol}; raise n_iter (or "
+                          "tol) to let it converge.", ConvergenceWarning)
         self._set_model(result.model)
         self.monitor_ = ConvergenceMonitor.from_result(result, self.tol, self.n_iter,
                                                        self.verbose)

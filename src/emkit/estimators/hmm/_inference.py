@@ -6,6 +6,8 @@ Every method builds the estimator's model and runs one of its chunk methods
 sequences, joined in order.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import linalg
 from sklearn.utils import check_random_state
@@ -15,11 +17,12 @@ from emkit.engine.loop import chunk_plan
 from emkit.engine.sources import SequenceSource
 from emkit.estimators._dask import Part, blockwise, blockwise_total, dask_sequences, is_dask
 from emkit.estimators._missing import impute_rows
+from emkit.estimators.hmm._sequences import as_stacked
 from emkit.models import criteria
 from emkit.models._rows import RowBlocks
 from emkit.models.hmm import HMM
 
-__all__ = ["DECODER_ALGORITHMS", "HMMInference", "HookEmissions"]
+__all__ = ["DECODER_ALGORITHMS", "Forecast", "HMMInference", "HookEmissions"]
 
 #: The decoders of ``decode``.
 DECODER_ALGORITHMS = frozenset(("viterbi", "map"))
@@ -95,10 +98,32 @@ def _over_sequences(model, X, lengths, method):
     return source.map_reduce(fn, bytes_per_row, min_rows=min_rows)
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """What :meth:`HMMInference.forecast` returns, one row per sequence.
+
+    Attributes
+    ----------
+    state_proba : ndarray of shape (n_sequences, n_components)
+        Probability of each state ``steps`` past the sequence's end.
+    mean : ndarray of shape (n_sequences, n_features) or None
+        Predictive mean of the observation then.
+    covariance : ndarray of shape (n_sequences, n_features, n_features) or None
+        Predictive covariance of the observation then.
+    proba : ndarray of shape (n_sequences, n_symbols) or None
+        Predictive probability of each symbol (categorical emissions).
+    """
+
+    state_proba: np.ndarray
+    mean: np.ndarray = None
+    covariance: np.ndarray = None
+    proba: np.ndarray = None
+
+
 class HMMInference:
     """The public methods of a fitted HMM estimator that are not ``fit``."""
 
-    def score(self, X, lengths=None):
+    def score(self, X, lengths=None, *, mask=None):
         """Return the log-likelihood of ``X``.
 
         Parameters
@@ -107,18 +132,21 @@ class HMMInference:
             The sequences, stacked.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         log_prob : float
         """
+        X, lengths = as_stacked(X, lengths, mask)
         if is_dask(X):
             X, lengths = dask_sequences(X, lengths)
             return blockwise_total(self.score, X, lengths)
         X, lengths = self._prepare(X, lengths)
         return _over_sequences(self._model(), X, lengths, "chunk_log_likelihood")
 
-    def score_samples(self, X, lengths=None):
+    def score_samples(self, X, lengths=None, *, mask=None):
         """Return the log-likelihood of ``X`` and the state posteriors.
 
         Parameters
@@ -127,6 +155,8 @@ class HMMInference:
             The sequences, stacked.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
@@ -137,6 +167,7 @@ class HMMInference:
             blocks are cut at sequence boundaries (a sequence longer than a block is a
             task of its own).
         """
+        X, lengths = as_stacked(X, lengths, mask)
         if is_dask(X):
             X, lengths = dask_sequences(X, lengths)
             return self.score(X, lengths), self.predict_proba(X, lengths)
@@ -144,7 +175,7 @@ class HMMInference:
         posteriors = _over_sequences(self._model(), X, lengths, "chunk_posteriors")
         return posteriors.total, posteriors.rows()
 
-    def predict_proba(self, X, lengths=None):
+    def predict_proba(self, X, lengths=None, *, mask=None):
         """Return the posterior probability of each state at each step.
 
         Parameters
@@ -153,18 +184,21 @@ class HMMInference:
             The sequences, stacked.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         posteriors : ndarray of shape (n_samples, n_components)
         """
+        X, lengths = as_stacked(X, lengths, mask)
         if is_dask(X):
             X, lengths = dask_sequences(X, lengths)
             return blockwise(Part(self.score_samples, 1), X, "matrix",
                              width=self.n_components, lengths=lengths)
         return self.score_samples(X, lengths)[1]
 
-    def impute(self, X, lengths=None):
+    def impute(self, X, lengths=None, *, mask=None):
         """Fill each missing (NaN) entry with its conditional expectation under the model.
 
         The filled value is the state-posterior-weighted mean of the states' conditional
@@ -176,11 +210,14 @@ class HMMInference:
             The sequences, stacked, NaN where a value is missing.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         X_filled : ndarray of shape (n_samples, n_features)
         """
+        X, lengths = as_stacked(X, lengths, mask)
         if is_dask(X):
             X, lengths = dask_sequences(X, lengths)
             return blockwise(self.impute, X, "same", lengths=lengths)
@@ -194,7 +231,7 @@ class HMMInference:
 
         return _over_sequences(model, X, lengths, fill).rows()
 
-    def decode(self, X, lengths=None, algorithm=None):
+    def decode(self, X, lengths=None, algorithm=None, *, mask=None):
         """Return the most likely states and their log-probability.
 
         Parameters
@@ -203,6 +240,8 @@ class HMMInference:
             The sequences, stacked.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
         algorithm : {'viterbi', 'map'}, default=None
             'viterbi' finds the most probable path; 'map' the most probable state at each
             step. None uses the ``algorithm`` parameter.
@@ -215,6 +254,7 @@ class HMMInference:
             kept for compatibility; it is not a log-probability).
         state_sequence : ndarray of shape (n_samples,)
         """
+        X, lengths = as_stacked(X, lengths, mask)
         algorithm = algorithm or self.algorithm
         if algorithm not in DECODER_ALGORITHMS:
             raise ValueError(f"algorithm must be 'viterbi' or 'map'; got {algorithm!r}.")
@@ -230,7 +270,7 @@ class HMMInference:
         paths = _over_sequences(self._model(), X, lengths, "chunk_viterbi")
         return paths.total, paths.rows().astype(int)
 
-    def predict(self, X, lengths=None):
+    def predict(self, X, lengths=None, *, mask=None):
         """Return the most likely state of each step (by ``algorithm``).
 
         Parameters
@@ -239,12 +279,68 @@ class HMMInference:
             The sequences, stacked.
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         state_sequence : ndarray of shape (n_samples,)
         """
+        X, lengths = as_stacked(X, lengths, mask)
         return self.decode(X, lengths)[1]
+
+    def forecast(self, X, lengths=None, steps=1, *, mask=None):
+        """Forecast each sequence ``steps`` steps past its end.
+
+        The state distribution at the last step given the whole sequence (the filtered
+        one) is carried ``steps`` steps ahead by the transition matrix; the observation
+        then is a mixture of the states' emissions with those probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The sequences, stacked (or a list of them, or a 3-D array with ``mask``).
+        lengths : array-like of int, default=None
+            Sequence lengths.
+        steps : int, default=1
+            How far past each sequence's last step (1: the next step).
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
+
+        Returns
+        -------
+        forecast : Forecast
+            ``state_proba`` (n_sequences, n_components); ``mean`` and ``covariance`` of
+            the observation (Gaussian and Poisson emissions: the mixture's first two
+            moments, Poisson means being the rates); ``proba`` of each symbol
+            (categorical emissions). Fields an emission model does not define are None.
+        """
+        if not (isinstance(steps, (int, np.integer)) and steps >= 1):
+            raise ValueError(f"steps must be a positive integer; got {steps!r}.")
+        X, lengths = as_stacked(X, lengths, mask)
+        X, lengths = self._prepare(X, lengths)
+        posteriors = self.score_samples(X, lengths)[1]
+        state = posteriors[np.cumsum(lengths) - 1] @ np.linalg.matrix_power(
+            self.transmat_, int(steps))
+        return Forecast(state, **self._emission_forecast(state))
+
+    def _emission_forecast(self, state_proba):
+        # The observation's predictive distribution under state probabilities (rows).
+        moments = self._emission_moments()
+        if moments is None:
+            return {}
+        if "proba" in moments:
+            return {"proba": state_proba @ moments["proba"]}
+        means, covariances = moments["means"], moments["covariances"]
+        mean = state_proba @ means
+        second = np.einsum("nk,kij->nij", state_proba,
+                           covariances + means[:, :, None] * means[:, None, :])
+        return {"mean": mean, "covariance": second - mean[:, :, None] * mean[:, None, :]}
+
+    def _emission_moments(self):
+        # {"means", "covariances"} (full matrices) or {"proba"} of the states' emissions;
+        # None when the emission model has no closed form for them.
+        return None
 
     def sample(self, n_samples=1, random_state=None, currstate=None):
         """Draw a sequence from the model.

@@ -1,8 +1,63 @@
-"""Stacked sequences at the public boundary: ``lengths`` and per-sequence weights, checked once."""
+"""Sequences at the public boundary: every form people hold them in becomes the stacked
+array with ``lengths`` (checked once), and per-sequence weights.
+
+The forms: the stacked array with ``lengths`` (hmmlearn's); a list of 2-D arrays, one per
+sequence; a 3-D array ``(n_sequences, T, n_features)`` whose padded steps a boolean
+``mask`` of shape ``(n_sequences, T)`` marks with True. Results are those of the stacked
+form, step for step.
+"""
 
 import numpy as np
 
-__all__ = ["as_lengths", "sequence_weights"]
+__all__ = ["as_lengths", "as_stacked", "sequence_weights"]
+
+
+def as_stacked(X, lengths=None, mask=None):
+    """Return the stacked rows and the lengths of sequences given in any accepted form.
+
+    Parameters
+    ----------
+    X : array-like, list of ndarray, or ndarray of shape (n_sequences, T, n_features)
+        The stacked sequences; a list or tuple of 2-D arrays (one per sequence, any
+        lengths); or a 3-D array of equally long (padded) sequences.
+    lengths : array-like of int, default=None
+        Lengths of the stacked sequences (the stacked form only).
+    mask : array-like of bool of shape (n_sequences, T), default=None
+        True at the padded steps of a 3-D ``X``; they are left out.
+
+    Returns
+    -------
+    X : array-like of shape (n_samples, n_features)
+        The rows, unchanged when ``X`` was already stacked.
+    lengths : array-like of int or None
+    """
+    if isinstance(X, (list, tuple)) and X and all(
+            isinstance(part, np.ndarray) and part.ndim == 2 for part in X):
+        if lengths is not None or mask is not None:
+            raise ValueError("A list of sequences gives its own lengths; pass neither "
+                             "lengths nor mask with it.")
+        return np.concatenate(X, axis=0), np.array([len(part) for part in X])
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        if lengths is not None:
+            raise ValueError("A 3-D array holds one sequence per row of its first axis; pass "
+                             "mask for padded steps, not lengths.")
+        keep = np.ones(X.shape[:2], dtype=bool)
+        if mask is not None:
+            padded = np.asarray(mask)
+            if padded.shape != X.shape[:2] or padded.dtype != bool:
+                raise ValueError(f"mask must be a boolean array of shape {X.shape[:2]} (True "
+                                 f"at padded steps); got {padded.dtype} of shape "
+                                 f"{padded.shape}.")
+            keep = ~padded
+        counts = keep.sum(axis=1)
+        if not counts.all():
+            raise ValueError(f"Sequence {int(np.argmin(counts))} of X has every step masked; "
+                             "drop it, or unmask its steps.")
+        return X[keep], counts
+    if mask is not None:
+        raise ValueError("mask marks the padded steps of a 3-D X (n_sequences, T, "
+                         "n_features); X here is not 3-D.")
+    return X, lengths
 
 
 def as_lengths(lengths, n_samples):

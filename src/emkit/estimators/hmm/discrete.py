@@ -159,6 +159,9 @@ class CategoricalHMM(BaseHMM):
     def _set_emissions(self, family):
         self.emissionprob_ = family.probs[:, 0, :]
 
+    def _emission_moments(self):
+        return {"proba": np.asarray(self.emissionprob_, dtype=np.float64)}
+
     def _emission_prior(self):
         return CategoricalPrior(self.emissionprob_prior)
 
@@ -268,6 +271,10 @@ class PoissonHMM(BaseHMM):
 
     def _emission_family(self):
         return Poisson(self.lambdas_)
+
+    def _emission_moments(self):
+        rates = np.asarray(self.lambdas_, dtype=np.float64)
+        return {"means": rates, "covariances": rates[:, :, None] * np.eye(rates.shape[1])}
 
     def _set_emissions(self, family):
         self.lambdas_ = family.rate

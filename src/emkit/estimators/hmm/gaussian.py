@@ -178,6 +178,9 @@ class GaussianHMM(BaseHMM):
                              self.covars_weight, min_covar=self.min_covar,
                              update_means="m" in self.params, update_covars="c" in self.params)
 
+    def _emission_moments(self):
+        return {"means": np.asarray(self.means_, dtype=np.float64), "covariances": self.covars_}
+
     def _get_n_fit_scalars_per_param(self):
         nc, nf = self.n_components, self.n_features
         return {"s": nc - 1, "t": nc * (nc - 1), "m": nc * nf,

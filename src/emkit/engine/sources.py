@@ -125,13 +125,18 @@ class ArraySource(InProcessSource):
         from the model's bytes per row.
     n_threads : int, default=None
         Threads running chunks at once; ``None`` takes :func:`emkit.get_config`'s, else
-        uses every core when there are enough chunks to share. Results do not depend on it: chunks are summed in order.
+        uses every core when there are enough chunks to share. Results do not depend on
+        it: chunks are summed in order.
+    labels : ndarray of int of shape (n_samples,), default=None
+        A known component (or state) per row, -1 where unknown; each chunk function
+        then receives its chunk's ``labels``.
     """
 
-    def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None):
+    def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None, labels=None):
         config = get_config()
         self.X = X
         self.sample_weight = sample_weight
+        self.labels = labels
         self.chunk_size = chunk_size or config["chunk_size"]
         self.n_threads = n_threads or config["n_threads"]
         self._started = None
@@ -235,7 +240,10 @@ class ArraySource(InProcessSource):
         """
         start, stop = bounds
         weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-        return (self.X[start:stop], weight), {}
+        return (self.X[start:stop], weight), self._labels(slice(start, stop))
+
+    def _labels(self, rows):
+        return {} if self.labels is None else {"labels": self.labels[rows]}
 
 
 class SequenceSource(ArraySource):
@@ -254,10 +262,13 @@ class SequenceSource(ArraySource):
         :func:`emkit.get_config`'s, else sizes chunks from the model's bytes per row.
     n_threads : int, default=None
         Threads running chunks at once; results do not depend on it.
+    labels : ndarray of int of shape (n_samples,), default=None
+        A known state per step, -1 where unknown.
     """
 
-    def __init__(self, X, lengths, sample_weight=None, chunk_size=None, n_threads=None):
-        super().__init__(X, sample_weight, chunk_size, n_threads)
+    def __init__(self, X, lengths, sample_weight=None, chunk_size=None, n_threads=None,
+                 labels=None):
+        super().__init__(X, sample_weight, chunk_size, n_threads, labels)
         self.lengths = np.asarray(lengths, dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
 
@@ -317,7 +328,8 @@ class SequenceSource(ArraySource):
         first, last = bounds
         weight = None if self.sample_weight is None else self.sample_weight[first:last]
         rows = slice(self.offsets[first], self.offsets[last])
-        return (self.X[rows], weight), {"lengths": self.lengths[first:last]}
+        return (self.X[rows], weight), {"lengths": self.lengths[first:last],
+                                         **self._labels(rows)}
 
 
 def is_memory_mapped(X):

@@ -8,6 +8,7 @@ parameters (``_check_parameters``).
 
 import itertools
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,7 +27,9 @@ from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
 from emkit.models import criteria
+from emkit.models.held import Held
 from emkit.models.mixture import Mixture
+from emkit.estimators._labels import check_labels, order_by_labels
 
 __all__ = ["MixtureEstimator", "validate_support"]
 
@@ -58,7 +61,12 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def fit(self, X, y=None, *, sample_weight=None, callback=None):
+    #: Whether ``fit``'s ``y`` holds semi-supervised labels (scikit-learn's
+    #: GaussianMixture ignores y, so emkit's does too and reads ``labels``).
+    _labels_from_y = True
+
+    def fit(self, X, y=None, *, labels=None, fixed=None, sample_weight=None,
+            callback=None):
         """Estimate the model parameters with the EM algorithm.
 
         Runs ``n_init`` starts (one when warm-starting a fitted model) of at most
@@ -74,8 +82,20 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             read a uniform sample of at most 100,000 rows drawn blockwise, joined by the
             rows holding each column's extremes (all rows, in order, when there are
             fewer: the in-memory start).
-        y : None, default=None
-            Ignored; present for API consistency.
+        y : array-like of int of shape (n_samples,), default=None
+            The known component of each sample, -1 where unknown (semi-supervised EM:
+            a labelled sample's responsibility is 1 for its component); None fits
+            without labels. ``GaussianMixture`` ignores ``y``, as scikit-learn's does,
+            and takes the labels as ``labels``.
+        labels : array-like of int of shape (n_samples,), default=None
+            The same as ``y``, under a name every mixture reads.
+        fixed : dict, default=None
+            Parameters EM holds at their starting values: ``"weights"``,
+            ``"components"`` (every parameter of those components) or a parameter of the
+            family (``"means"``, ``"covariances"``, ``"rate"``, ...), each mapped to True
+            (every component) or a list of component indices. The M-step maximizes the
+            rest given them (a covariance about its held mean); the held values come
+            out of the fit unchanged, bit for bit, and the likelihood never falls.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample (scikit-learn's GaussianMixture has none);
             None weighs each sample 1.
@@ -88,10 +108,11 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         self : object
             The fitted estimator.
         """
-        self._fit(X, callback, sample_weight)
+        self._fit(X, callback, sample_weight, self._given_labels(y, labels), fixed)
         return self
 
-    def fit_predict(self, X, y=None, *, sample_weight=None, callback=None):
+    def fit_predict(self, X, y=None, *, labels=None, fixed=None, sample_weight=None,
+                    callback=None):
         """Fit the model and return the most probable component of each sample.
 
         The labels come from a final E-step with the best parameters, so
@@ -101,8 +122,20 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data, one row per sample.
-        y : None, default=None
-            Ignored; present for API consistency.
+        y : array-like of int of shape (n_samples,), default=None
+            The known component of each sample, -1 where unknown (semi-supervised EM:
+            a labelled sample's responsibility is 1 for its component); None fits
+            without labels. ``GaussianMixture`` ignores ``y``, as scikit-learn's does,
+            and takes the labels as ``labels``.
+        labels : array-like of int of shape (n_samples,), default=None
+            The same as ``y``, under a name every mixture reads.
+        fixed : dict, default=None
+            Parameters EM holds at their starting values: ``"weights"``,
+            ``"components"`` (every parameter of those components) or a parameter of the
+            family (``"means"``, ``"covariances"``, ``"rate"``, ...), each mapped to True
+            (every component) or a list of component indices. The M-step maximizes the
+            rest given them (a covariance about its held mean); the held values come
+            out of the fit unchanged, bit for bit, and the likelihood never falls.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample; None weighs each sample 1.
         callback : callable, default=None
@@ -114,18 +147,28 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
-        X = self._fit(X, callback, sample_weight)
+        X = self._fit(X, callback, sample_weight, self._given_labels(y, labels), fixed)
         if is_dask(X):
             return self.predict(X)
         return self._labels(self._get_model(), X)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def _fit(self, X, callback, sample_weight=None):
+    def _fit(self, X, callback, sample_weight=None, labels=None, fixed=None):
         # The template: validate, run the engine, set the fitted attributes.
-        return self._fit_template(X, callback, sample_weight=sample_weight)
+        return self._fit_template(X, callback, sample_weight=sample_weight, labels=labels,
+                                  fixed=fixed)
 
-    def _fit_data(self, X, sample_weight=None):
+    def _given_labels(self, y, labels):
+        # Semi-supervised labels: ``labels``, else ``y`` where the class reads it.
+        return y if labels is None and self._labels_from_y else labels
+
+    def _fit_data(self, X, sample_weight=None, labels=None, fixed=None):
+        # What is held stays with the fitted model (warm starts, parameter counts).
+        self._fixed = fixed
         if is_dask(X):
+            if labels is not None:
+                raise ValueError("Labels with Dask data are not supported yet; fit the "
+                                 "labelled rows in memory, or fit without labels.")
             return self._dask_fit_data(X, sample_weight)
         with short_array_errors():
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
@@ -138,7 +181,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
                 "Expected n_samples >= n_components but got "
                 f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
         self._check_parameters(X)
-        return X, ArraySource(X, sample_weight)
+        labels = check_labels(labels, X.shape[0], self.n_components)
+        return X, ArraySource(X, sample_weight, labels=labels)
 
     def _dask_fit_data(self, X, sample_weight):
         # Dask data: every block checked as in memory, in its task; see _dask.
@@ -171,11 +215,20 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         # drawing its sample is a pass).
         rng = check_random_state(self.random_state)
         starts = itertools.count()
-        return lambda: self._initial_model(rng, next(starts), source)
+        return lambda: self._with_options(self._initial_model(rng, next(starts), source),
+                                          source)
+
+    def _with_options(self, model, source=None):
+        # The start as the fit runs it: components in the labels' order, held parameters.
+        labels = getattr(source, "labels", None)
+        if labels is not None:
+            model = order_by_labels(model, source.X, labels)
+        held = Held.parse(getattr(self, "_fixed", None), model.family)
+        return model if held is None else replace(model, held=held)
 
     def _warm_start(self):
         if self.warm_start and hasattr(self, "converged_"):
-            return self._get_model(), self.lower_bound_
+            return self._with_options(self._get_model()), self.lower_bound_
         return None
 
     def _engine_options(self):
@@ -376,7 +429,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         return X, y
 
     def _n_parameters(self):
-        return self._get_model().n_parameters()
+        return self._with_options(self._get_model()).n_parameters()
 
     def bic(self, X):
         """Bayesian information criterion for the current model on ``X``.

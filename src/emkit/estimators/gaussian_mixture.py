@@ -102,6 +102,7 @@ class GaussianMixture(MixtureEstimator):
         Feature names seen in ``fit``, when ``X`` had string column names.
     """
 
+    _labels_from_y = False  # scikit-learn's fit ignores y; labels come as ``labels``
     _parameter_constraints: dict = {
         **MixtureEstimator._parameter_constraints,
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],

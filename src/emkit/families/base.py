@@ -96,6 +96,57 @@ class Family(ABC):
         family : Family
         """
 
+    def maximize_held(self, stats, held, current):
+        """Return the M-step with the parameters ``held`` names kept at ``current``'s values.
+
+        The default maximizes freely and copies the held values back: the exact
+        constrained maximizer when each parameter's maximizer does not depend on the
+        others' values (Bernoulli, Poisson, categorical columns). A family whose
+        parameters interact (a Gaussian covariance is a scatter about the mean)
+        overrides it.
+
+        Parameters
+        ----------
+        stats : AdditiveStats
+            Summed statistics from :meth:`accumulate`.
+        held : dict
+            Parameter name -> boolean mask of held components, or True for a parameter
+            shared by every component (see :class:`emkit.models.held.Held`).
+        current : Family
+            The components the held values are taken from.
+
+        Returns
+        -------
+        family : Family
+        """
+        return self.maximize(stats).with_values_of(current, held)
+
+    def with_values_of(self, other, held):
+        """Return this family with the ``held`` parameters copied from ``other``.
+
+        Parameters
+        ----------
+        other : Family
+            Of the same class and size.
+        held : dict
+            Parameter name -> boolean mask of components, or True (the whole value).
+
+        Returns
+        -------
+        family : Family
+        """
+        if not held:
+            return self
+        values = {}
+        for name, mask in held.items():
+            if mask is True:
+                values[name] = getattr(other, name)
+            else:
+                value = np.array(getattr(self, name), copy=True)
+                value[mask] = np.asarray(getattr(other, name))[mask]
+                values[name] = value
+        return replace(self, **values)
+
     @abstractmethod
     def n_parameters(self):
         """Return the number of free parameters of all components (for BIC and AIC).

@@ -25,6 +25,7 @@ from emkit.families.base import Family
 from emkit.models import hmm_kernels
 from emkit.models._delegate import FamilyDelegate
 from emkit.models._rows import RowBlocks
+from emkit.models.responsibilities import clamp_labels
 from emkit.stats import AdditiveStats
 
 __all__ = ["HMM", "HMMStats", "sequence_offsets"]
@@ -230,7 +231,7 @@ class HMM(FamilyDelegate):
             gamma[a:b] = part
         return log_lik, gamma, start, trans, occupancy
 
-    def chunk_stats(self, X, sample_weight=None, lengths=None):
+    def chunk_stats(self, X, sample_weight=None, lengths=None, labels=None):
         """E-step on a chunk of whole sequences.
 
         Parameters
@@ -241,6 +242,9 @@ class HMM(FamilyDelegate):
             Weights of the sequences.
         lengths : ndarray of shape (n_sequences,), default=None
             Lengths of the sequences; None is one sequence.
+        labels : ndarray of int of shape (n_samples,), default=None
+            The known state of each step (-1: unknown); a labelled step can only be in
+            its state, so paths through other states there have probability zero.
 
         Returns
         -------
@@ -256,6 +260,9 @@ class HMM(FamilyDelegate):
             log_frame = np.empty((len(X), self.n_components))
             for a, b in blocks:
                 log_frame[a:b] = self.family.log_prob_prepared(self.family.prepare(X[a:b]))
+        if labels is not None:
+            log_frame = np.array(log_frame, dtype=np.float64)
+            clamp_labels(log_frame, labels)
         # The posteriors are the weights of the emission statistics' products, which run
         # in float32 for float32 data: none may be subnormal there.
         floor = float(np.finfo(X.dtype).tiny) if X.dtype == np.float32 else hmm_kernels.TINY

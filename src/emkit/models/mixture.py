@@ -14,7 +14,8 @@ import numpy as np
 from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
 from emkit.families.base import Family
 from emkit.models._delegate import FamilyDelegate
-from emkit.models.responsibilities import flush_subnormal, log_normalize
+from emkit.models.held import Held
+from emkit.models.responsibilities import clamp_labels, flush_subnormal, log_normalize
 from emkit.models.worst_rows import WorstRows
 from emkit.stats import AdditiveStats
 
@@ -127,6 +128,8 @@ class Mixture(FamilyDelegate):
     hard : bool, default=False
         Classification EM: each row goes wholly to its most probable component, and the
         objective is the classification log-likelihood ``sum_i max_k log w_k p(x_i | k)``.
+    held : Held, default=None
+        Parameters the M-step keeps at their current values (:mod:`emkit.models.held`).
     """
 
     weights: np.ndarray
@@ -134,6 +137,7 @@ class Mixture(FamilyDelegate):
     tied_groups: tuple = ()
     monotone: bool = True
     hard: bool = False
+    held: Held = None
 
     @classmethod
     def start(cls, weights, family, hard=False):
@@ -209,7 +213,7 @@ class Mixture(FamilyDelegate):
 
 
 
-    def chunk_stats(self, X, sample_weight=None):
+    def chunk_stats(self, X, sample_weight=None, labels=None):
         """E-step on one chunk: the mixture's additive statistics.
 
         Parameters
@@ -218,6 +222,10 @@ class Mixture(FamilyDelegate):
             One chunk of rows.
         sample_weight : ndarray of shape (n_samples,), default=None
             Weights of the rows.
+        labels : ndarray of int of shape (n_samples,), default=None
+            The known component of each row (-1: unknown). A labelled row's
+            responsibility is 1 for its component, and it adds ``log w_y p(x | y)`` to the
+            objective (semi-supervised EM).
 
         Returns
         -------
@@ -225,6 +233,8 @@ class Mixture(FamilyDelegate):
         """
         prepared = self.family.prepare(X)
         resp = self.family.log_prob_prepared(prepared)
+        if labels is not None:
+            clamp_labels(resp, labels)
         resp_sum = np.zeros(self.n_components)
         if self.hard:
             resp += self.log_weights.astype(resp.dtype)
@@ -263,8 +273,12 @@ class Mixture(FamilyDelegate):
         mixture : Mixture
         """
         weights = stats.resp_sum + _EPS10
-        weights /= weights.sum()
-        family = self.family.maximize(stats.family)
+        if self.held is None:
+            weights /= weights.sum()
+            family = self.family.maximize(stats.family)
+        else:
+            weights = self.held.weights_step(weights, self.weights)
+            family = self.family.maximize_held(stats.family, self.held.family, self.family)
         _check_finite(family)
         if self.tied_groups:
             leaders = np.arange(self.n_components)
@@ -273,11 +287,14 @@ class Mixture(FamilyDelegate):
             family = family.take(leaders)
         weights, family, reseeded = self._reseed_empty(stats, weights, family)
         monotone = not reseeded and family.regularization_share() < REGULARIZATION_SHARE
-        return type(self)(weights, family, self.tied_groups, monotone, self.hard)
+        return type(self)(weights, family, self.tied_groups, monotone, self.hard, self.held)
 
     def _reseed_empty(self, stats, weights, family):
         floor = COLLAPSE_SAMPLES * stats.total_weight / max(stats.n_rows, 1)
-        empty = np.flatnonzero(stats.resp_sum < floor)
+        empty = stats.resp_sum < floor
+        if self.held is not None:
+            empty &= ~self.held.components()  # a held component is never moved
+        empty = np.flatnonzero(empty)
         if len(empty) == 0 or len(empty) == self.n_components:
             return weights, family, False
         rows = stats.worst.rows
@@ -297,4 +314,5 @@ class Mixture(FamilyDelegate):
         -------
         n : int
         """
-        return int(self.n_components - 1 + self.family.n_parameters())
+        held = 0 if self.held is None else self.held.n_parameters(self.family)
+        return int(self.n_components - 1 + self.family.n_parameters() - held)

@@ -18,7 +18,7 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
 
-__all__ = ["BACKEND", "flush_subnormal", "log_normalize", "normalize_threshold"]
+__all__ = ["BACKEND", "clamp_labels", "flush_subnormal", "log_normalize", "normalize_threshold"]
 
 #: The implementation in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -223,3 +223,21 @@ def _scale_columns(resp, sums):
             column += value
         sums[k] += column
     return total
+
+
+def clamp_labels(log_prob, labels):
+    """Set, in place, the log-densities of a labelled row to -inf except at its label.
+
+    Parameters
+    ----------
+    log_prob : ndarray of shape (n_samples, n_components)
+        Log-densities (or joint log-probabilities) of the rows.
+    labels : ndarray of int of shape (n_samples,)
+        The known component of each row, -1 where unknown.
+    """
+    known = np.flatnonzero(labels >= 0)
+    if len(known):
+        other = np.arange(log_prob.shape[1])[None, :] != labels[known][:, None]
+        block = log_prob[known]
+        block[other] = -np.inf
+        log_prob[known] = block

@@ -25,7 +25,9 @@ from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
 from emkit.estimators.hmm._inference import DECODER_ALGORITHMS, HMMInference, HookEmissions
 from emkit.estimators.hmm._monitor import ConvergenceMonitor
-from emkit.estimators.hmm._sequences import as_lengths, as_stacked, sequence_weights
+from emkit.estimators._labels import check_labels
+from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_weights,
+                                            stacked_labels)
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.hmm import HMM
 
@@ -253,7 +255,7 @@ class BaseHMM(HMMInference, EMEstimator):
         self._set_emissions(model.family)
 
     # -- the fit template's steps -----------------------------------------------------
-    def fit(self, X, lengths=None, *, mask=None, sample_weight=None, callback=None):
+    def fit(self, X, lengths=None, *, y=None, mask=None, sample_weight=None, callback=None):
         """Estimate the parameters by EM (Baum-Welch).
 
         Parameters
@@ -267,6 +269,10 @@ class BaseHMM(HMMInference, EMEstimator):
             extremes (k-means means, the data covariance, the symbols seen).
         lengths : array-like of int of shape (n_sequences,), default=None
             Length of each sequence; None is one sequence (or the list's sequences).
+        y : array-like of int, default=None
+            The known state of each step, -1 where unknown (semi-supervised EM: a
+            labelled step can only be in its state); in the form of ``X`` (stacked, a
+            list of 1-D arrays, or (n_sequences, T)). None fits without labels.
         mask : array-like of bool of shape (n_sequences, T), default=None
             With a 3-D ``X`` of shape (n_sequences, T, n_features): True at the padded
             steps, which are left out. A list of 2-D arrays (one per sequence) or a 3-D
@@ -281,12 +287,17 @@ class BaseHMM(HMMInference, EMEstimator):
         -------
         self : object
         """
+        labels = None if y is None else stacked_labels(X, y, mask)
         X, lengths = as_stacked(X, lengths, mask)
-        self._fit_template(X, callback, lengths=lengths, sample_weight=sample_weight)
+        self._fit_template(X, callback, lengths=lengths, sample_weight=sample_weight,
+                           labels=labels)
         return self
 
-    def _fit_data(self, X, lengths=None, sample_weight=None):
+    def _fit_data(self, X, lengths=None, sample_weight=None, labels=None):
         if is_dask(X):
+            if labels is not None:
+                raise ValueError("Labels with Dask data are not supported yet; fit the "
+                                 "labelled sequences in memory, or fit without labels.")
             # Blocks of whole sequences, each checked as in memory in its task; one
             # sequence longer than a block is one task (see emkit.estimators._dask).
             X, lengths = dask_sequences(X, lengths)
@@ -298,7 +309,8 @@ class BaseHMM(HMMInference, EMEstimator):
         lengths = as_lengths(lengths, len(X))
         weights = sequence_weights(sample_weight, len(lengths))
         check_missing(X)
-        return X, SequenceSource(X, lengths, weights)
+        labels = check_labels(labels, len(X), self.n_components)
+        return X, SequenceSource(X, lengths, weights, labels=labels)
 
     def _check_block(self, block):
         # One block of Dask data, checked as fit checks data in memory.

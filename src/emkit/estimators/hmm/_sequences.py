@@ -9,7 +9,7 @@ form, step for step.
 
 import numpy as np
 
-__all__ = ["as_lengths", "as_stacked", "sequence_weights"]
+__all__ = ["as_lengths", "as_stacked", "sequence_weights", "stacked_labels"]
 
 
 def as_stacked(X, lengths=None, mask=None):
@@ -114,3 +114,33 @@ def sequence_weights(sample_weight, n_sequences):
         raise ValueError(f"sample_weight must hold one finite non-negative weight per "
                          f"sequence ({n_sequences}); got shape {np.shape(sample_weight)}.")
     return weights
+
+
+def stacked_labels(X, y, mask=None):
+    """Return per-step labels ``y`` stacked as :func:`as_stacked` stacks ``X``.
+
+    Parameters
+    ----------
+    X : array-like, list of ndarray, or ndarray of shape (n_sequences, T, n_features)
+        The sequences, in any accepted form.
+    y : array-like
+        One label per step, in the same form (a list of 1-D arrays for a list, an
+        (n_sequences, T) array for a 3-D ``X``).
+    mask : array-like of bool of shape (n_sequences, T), default=None
+        True at the padded steps of a 3-D ``X``.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    if isinstance(X, (list, tuple)) and X and all(
+            isinstance(part, np.ndarray) and part.ndim == 2 for part in X):
+        return np.concatenate([np.ravel(part) for part in y])
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        y = np.asarray(y)
+        keep = np.ones(X.shape[:2], bool) if mask is None else ~np.asarray(mask, bool)
+        if y.shape != X.shape[:2]:
+            raise ValueError(f"y must hold one label per step, shape {X.shape[:2]}; got "
+                             f"shape {y.shape}.")
+        return y[keep]
+    return np.asarray(y)

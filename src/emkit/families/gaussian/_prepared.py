@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
                                              split_missing)
 
@@ -246,6 +247,27 @@ class PreparedGaussian:
         # override this with their closed form).
         _, _, terms = self._observed_terms(centred, mask)
         return complete_rows(centred, mask, self.means - self.shift, terms)
+
+    def maximize_held(self, stats, held, current):
+        """Return the M-step with the ``held`` parameters kept at ``current``'s values.
+
+        A covariance whose mean is held is its scatter about that mean
+        (:func:`emkit.families.gaussian.held.maximize_held`).
+
+        Parameters
+        ----------
+        stats : AdditiveStats
+            Summed statistics.
+        held : dict
+            Parameter name -> boolean mask of held components, or True.
+        current : Family
+            The components the held values are taken from.
+
+        Returns
+        -------
+        family : Family
+        """
+        return maximize_held(self, stats, held, current)
 
     def regularization_share(self):
         """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.

@@ -7,12 +7,16 @@ import os
 
 import numpy as np
 
-from emkit.cli.data import parse_column_list, read_table, write_table
+from emkit.cli.cluster import dask_client
+from emkit.cli.data import (BLOCK_BYTES, check_data_file, open_features, parse_column_list,
+                            read_table, write_table)
 from emkit.cli.errors import UsageError
 from emkit.cli.models import (MODELS, build_estimator, expected_columns, is_sequential,
                               kind_name)
 from emkit.cli.progress import FitProgress
+from emkit.estimators._dask import is_dask, total_of
 from emkit.families.base import Family
+from emkit.models import criteria
 
 __all__ = ["fit", "predict", "score", "sample", "info", "check_outputs", "read_features"]
 
@@ -20,6 +24,8 @@ FIT_OPTIONS = ("covariance_type", "max_iter", "tol", "n_init", "seed")
 FITTED_SUMMARY = ("weights_", "startprob_", "transmat_", "means_", "lambdas_", "emissionprob_",
                   "probs_")
 HMM_NAMES = ", ".join(kind.name for kind in MODELS.values() if kind.sequential)
+#: Rows of a memory-mapped file scored at a time for the fit's summary.
+SCORE_ROWS = 65536
 
 
 def read_features(path, columns=None, lengths_column=None):
@@ -121,6 +127,17 @@ def _bic(model, X, lengths):
     return float(model.bic(X, lengths) if is_sequential(model) else model.bic(X))
 
 
+def _streamed_log_likelihood(model, X, lengths):
+    # The total over data read block by block (a Dask array's blocks, or a memory-mapped
+    # file's rows), never a value per row of the whole data at once.
+    if is_sequential(model):
+        return float(model.score(X, lengths))
+    if is_dask(X):
+        return total_of(model.score_samples(X).sum())
+    return float(sum(np.sum(model.score_samples(X[start:start + SCORE_ROWS]))
+                     for start in range(0, len(X), SCORE_ROWS)))
+
+
 def _model_input(model, args):
     # The features of DATA for a loaded model, checked against what the model takes.
     _check_lengths_allowed(is_sequential(model), args.lengths_column)
@@ -150,28 +167,39 @@ def fit(args, out):
     kind = MODELS[args.model]
     _check_lengths_allowed(kind.sequential, args.lengths_column)
     check_outputs(args.output, inputs=(args.data,))
-    X, names, lengths = read_features(args.data, args.columns, args.lengths_column)
-    _check_n_components(args.k, len(X), args.data)
-    if args.model == "hmm-categorical" and X.shape[1] != 1:
-        raise UsageError(f"hmm-categorical takes one column of symbols but {args.data} gives "
-                         f"{X.shape[1]} ({', '.join(names)}); choose one with --columns.")
-    model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
-    max_iter = model.n_iter if kind.sequential else model.max_iter
-    with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
-        model.fit(X, *_sequence_args(model, lengths), callback=progress)
-    _save(model, args.output)
-    total = _total_log_likelihood(model, X, lengths)
+    check_data_file(args.data)  # before a cluster starts
+    address, workers = getattr(args, "dask_scheduler", None), getattr(args, "workers", None)
+    with dask_client(address, workers) as client:
+        data = open_features(args.data, args.columns, args.lengths_column,
+                             getattr(args, "block_size", BLOCK_BYTES),
+                             distributed=client is not None)
+        X, names, lengths, n = data.X, data.names, data.lengths, data.n_rows
+        _check_n_components(args.k, n, args.data)
+        if args.model == "hmm-categorical" and X.shape[1] != 1:
+            raise UsageError(f"hmm-categorical takes one column of symbols but {args.data} "
+                             f"gives {X.shape[1]} ({', '.join(names)}); choose one with "
+                             "--columns.")
+        model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
+        max_iter = model.n_iter if kind.sequential else model.max_iter
+        with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
+            model.fit(X, *_sequence_args(model, lengths), callback=progress)
+        _save(model, args.output)
+        if data.in_memory:
+            total, bic = _total_log_likelihood(model, X, lengths), _bic(model, X, lengths)
+        else:
+            total = _streamed_log_likelihood(model, X, lengths)
+            bic = criteria.bic(total, model._n_parameters(), n)
     record = {"command": "fit", "model": args.model, "class": type(model).__name__,
-              "n_components": args.k, "n_samples": len(X), "n_features": X.shape[1],
+              "n_components": args.k, "n_samples": n, "n_features": X.shape[1],
               "columns": names, "n_sequences": None if lengths is None else len(lengths),
               "converged": bool(model.converged_), "n_iter": int(model.n_iter_),
-              "log_likelihood": total, "bic": _bic(model, X, lengths), "output": args.output}
+              "log_likelihood": total, "bic": bic, "output": args.output}
     out.emit(record, [
-        f"fitted {args.model} ({record['class']}) with {args.k} components on {len(X)} rows "
+        f"fitted {args.model} ({record['class']}) with {args.k} components on {n} rows "
         f"x {X.shape[1]} columns ({', '.join(names)})",
         f"  converged: {'yes' if record['converged'] else 'no'} after {record['n_iter']} "
         "iterations",
-        f"  log-likelihood: {total:.6f} (mean {total / len(X):.6f} per row)",
+        f"  log-likelihood: {total:.6f} (mean {total / n:.6f} per row)",
         f"  BIC: {record['bic']:.6f}",
         f"saved {args.output}"])
 

@@ -4,11 +4,13 @@ Usage errors print one ``emkit: error:`` line and exit with status 2.
 """
 
 import argparse
+import re
 
+from emkit.cli.data import BLOCK_BYTES
 from emkit.cli.models import MODELS
 from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
 
-__all__ = ["build_parser", "component_list", "covariance_list", "positive_int"]
+__all__ = ["build_parser", "byte_size", "component_list", "covariance_list", "positive_int"]
 
 COVARIANCE_TYPES = tuple(_COVARIANCE_FAMILIES)
 MAX_SEED = 2**32 - 1
@@ -18,6 +20,7 @@ EPILOG = """examples:
   emkit predict model.emkit data.csv -o labels.csv
   emkit select data.csv -k 1..10 --criterion bic -o best.emkit --plot bic.png
   emkit fit seqs.csv --model hmm-gaussian -k 2 --lengths-column seq -o hmm.emkit
+  emkit fit big.parquet --model gmm -k 16 --workers 4 -o big.emkit
 """
 
 
@@ -42,6 +45,33 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def byte_size(text):
+    """Parse a number of bytes: ``65536``, ``64MB``, ``64MiB``, ``1.5GB`` (an argparse ``type``).
+
+    Parameters
+    ----------
+    text : str
+        The option's value; units B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (of 1024),
+        in any case.
+
+    Returns
+    -------
+    value : int
+        At least 1.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", text.lower())
+    if match is None or match.group(2) not in _BYTE_UNITS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes (e.g. 64MB)")
+    value = int(float(match.group(1)) * _BYTE_UNITS[match.group(2)])
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 byte")
+    return value
+
+
+_BYTE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6,
+               "mib": 2**20, "g": 10**9, "gb": 10**9, "gib": 2**30}
 
 
 def _seed(text):
@@ -163,6 +193,17 @@ def _add_fit(commands, flags):
                      help="convergence tolerance (default: the model's)")
     cmd.add_argument("-o", "--output", required=True, metavar="MODEL",
                      help="model file to write, e.g. model.emkit")
+    cmd.add_argument("--block-size", type=byte_size, default=BLOCK_BYTES, metavar="BYTES",
+                     help="CSV/TSV files larger than this are parsed this many bytes at a time "
+                          "with Dask, e.g. 16MB (default: 64MiB); .npy files are memory-mapped "
+                          "and Parquet files read a row group at a time")
+    cluster = cmd.add_mutually_exclusive_group()
+    cluster.add_argument("--dask-scheduler", metavar="ADDRESS",
+                         help="fit on a running Dask cluster, e.g. tcp://10.0.0.5:8786; its "
+                              "workers read the data file at the same path")
+    cluster.add_argument("--workers", type=positive_int, metavar="N",
+                         help="fit on a local Dask cluster of N worker processes (one thread "
+                              "each), started for the fit")
 
 
 def _add_model_commands(commands, flags):

@@ -362,8 +362,36 @@ class HMMInference:
         check_is_fitted(self, "startprob_")
         self._check()
         rng = check_random_state(self.random_state if random_state is None else random_state)
-        model = HMM(self.startprob_, self.transmat_, self._emission_family())
-        return model.sample(n_samples, rng, currstate)
+        # hmmlearn's order of draws (the start, then each step's state and emission), so
+        # a seeded script draws the same data on both.
+        transmat_cdf = np.cumsum(self.transmat_, axis=1)
+        if currstate is None:
+            currstate = int((np.cumsum(self.startprob_) > rng.rand()).argmax())
+        states, rows = [int(currstate)], [self._generate_sample_from_state(currstate, rng)]
+        for _ in range(n_samples - 1):
+            currstate = int((transmat_cdf[currstate] > rng.rand()).argmax())
+            states.append(currstate)
+            rows.append(self._generate_sample_from_state(currstate, rng))
+        return np.atleast_2d(rows), np.array(states, dtype=int)
+
+    def _generate_sample_from_state(self, state, random_state):
+        """Draw one emission from ``state`` (hmmlearn's hook; subclasses draw as it does).
+
+        Parameters
+        ----------
+        state : int
+            The state.
+        random_state : numpy.random.RandomState
+            The random state.
+
+        Returns
+        -------
+        x : ndarray of shape (n_features,)
+        """
+        family = self._emission_family()
+        if family is None:
+            return np.empty(0)
+        return np.asarray(family.sample(int(state), 1, random_state))[0]
 
     def aic(self, X, lengths=None):
         """Akaike information criterion: ``-2 log L + 2 p``.

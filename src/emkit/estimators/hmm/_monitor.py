@@ -99,9 +99,12 @@ class ConvergenceMonitor:
         return monitor
 
     def __repr__(self):
+        # hmmlearn's layout, one field a line in name order, which its tutorial shows.
         fields = dict(history=list(self.history), iter=self.iter, n_iter=self.n_iter,
                       tol=self.tol, verbose=self.verbose)
-        return "ConvergenceMonitor(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+        return (f"{type(self).__name__}(\n"
+                + "".join(f"    {name}={value},\n" for name, value in sorted(fields.items()))
+                + ")")
 
     def _reset(self):
         self.iter = 0

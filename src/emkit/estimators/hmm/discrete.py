@@ -162,6 +162,10 @@ class CategoricalHMM(BaseHMM):
     def _emission_moments(self):
         return {"proba": np.asarray(self.emissionprob_, dtype=np.float64)}
 
+    def _generate_sample_from_state(self, state, random_state):
+        cdf = np.cumsum(self.emissionprob_[state, :])
+        return [(cdf > random_state.rand()).argmax()]
+
     def _emission_prior(self):
         return CategoricalPrior(self.emissionprob_prior)
 
@@ -271,6 +275,9 @@ class PoissonHMM(BaseHMM):
 
     def _emission_family(self):
         return Poisson(self.lambdas_)
+
+    def _generate_sample_from_state(self, state, random_state):
+        return random_state.poisson(self.lambdas_[state])
 
     def _emission_moments(self):
         rates = np.asarray(self.lambdas_, dtype=np.float64)

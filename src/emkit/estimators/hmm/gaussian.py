@@ -178,6 +178,10 @@ class GaussianHMM(BaseHMM):
                              self.covars_weight, min_covar=self.min_covar,
                              update_means="m" in self.params, update_covars="c" in self.params)
 
+    def _generate_sample_from_state(self, state, random_state):
+        return random_state.multivariate_normal(np.asarray(self.means_)[state],
+                                                self.covars_[state])
+
     def _emission_moments(self):
         return {"means": np.asarray(self.means_, dtype=np.float64), "covariances": self.covars_}
 

@@ -80,3 +80,29 @@ def test_complex_and_1d_input_keep_the_first_sentence_without_the_array(name):
             with pytest.raises(ValueError) as info:
                 call()
             assert str(info.value) == message
+
+
+@pytest.mark.parametrize("weights, message", [
+    (np.r_[-1.0, np.ones(49)], "sample_weight[0] is -1"),
+    (np.r_[1.0, np.nan, np.ones(48)], "sample_weight[1] is nan"),
+    (np.r_[np.inf, np.ones(49)], "sample_weight[0] is inf"),
+    (np.ones(10), "sample_weight has 10 entries but there are 50 samples"),
+])
+def test_bad_sample_weights_are_one_sentence_for_every_estimator(weights, message):
+    import emkit
+    from emkit.families import Poisson
+
+    X = np.random.RandomState(0).poisson(3, (50, 2)).astype(float)
+    estimators = [emkit.GaussianMixture(2), emkit.BernoulliMixture(2), emkit.PoissonMixture(2),
+                  emkit.CategoricalMixture(2), emkit.MixtureModel(Poisson([[1.0, 1], [5, 5]]))]
+    for estimator in estimators:
+        data = (X > 3).astype(float) if isinstance(estimator, emkit.BernoulliMixture) else X
+        with pytest.raises(ValueError) as info:
+            estimator.fit(data, sample_weight=weights)
+        assert message in str(info.value) and "\n" not in str(info.value), estimator
+    for estimator in (emkit.GaussianHMM(2), emkit.PoissonHMM(2), emkit.CategoricalHMM(2)):
+        with pytest.raises(ValueError, match="sample_weight") as info:
+            estimator.fit(X[:, :1].astype(int) if isinstance(estimator, emkit.CategoricalHMM)
+                          else X, lengths=[25, 25], sample_weight=weights[:2] if len(
+                              weights) == 50 else np.ones(3))
+        assert "\n" not in str(info.value)

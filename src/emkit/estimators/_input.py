@@ -7,7 +7,9 @@ and drop the dump.
 
 import contextlib
 
-__all__ = ["short_array_errors"]
+import numpy as np
+
+__all__ = ["check_sample_weight", "short_array_errors"]
 
 _ADVICE = {
     "Complex data not supported": "; X must hold real numbers, so pass its real part "
@@ -41,3 +43,40 @@ def _shortened(message):
     if advice:
         return f"{first}. {advice[0]}"
     return first + _ADVICE.get(first, ".")
+
+
+def check_sample_weight(sample_weight, n_samples, what="sample"):
+    """Return the weights as float64; one sentence naming the first bad entry otherwise.
+
+    Parameters
+    ----------
+    sample_weight : array-like
+        One non-negative finite weight per row (or per sequence).
+    n_samples : int
+        How many weights there must be.
+    what : str, default="sample"
+        What each weight weighs, for the message ("sample", "sequence").
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+    """
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"sample_weight must hold numbers, one per {what}; got "
+                         f"{type(sample_weight).__name__}.") from None
+    if weights.ndim == 0 or weights.ndim > 1 and weights.size != len(weights):
+        raise ValueError(f"sample_weight must be 1-D, one weight per {what}; got shape "
+                         f"{weights.shape}.")
+    weights = weights.reshape(-1)
+    if len(weights) != n_samples:
+        raise ValueError(f"sample_weight has {len(weights)} entries but there are {n_samples} "
+                         f"{what}s; give one weight per {what}.")
+    bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+    if len(bad):
+        i = int(bad[0])
+        rule = "non-negative" if np.isfinite(weights[i]) else "finite"
+        raise ValueError(f"sample_weight[{i}] is {weights[i]:g}, but sample weights must be "
+                         f"{rule}; give each {what} a weight of 0 or more.")
+    return weights

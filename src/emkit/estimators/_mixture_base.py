@@ -15,14 +15,13 @@ import numpy as np
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
-                                      validate_data)
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
-from emkit.estimators._input import short_array_errors
+from emkit.estimators._input import check_sample_weight, short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
@@ -174,7 +173,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            sample_weight = check_sample_weight(sample_weight, X.shape[0])
         sample_weight = fit_weights(X, sample_weight)
         if X.shape[0] < self.n_components:
             raise ValueError(

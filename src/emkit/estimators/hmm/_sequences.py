@@ -9,6 +9,8 @@ form, step for step.
 
 import numpy as np
 
+from emkit.estimators._input import check_sample_weight
+
 __all__ = ["as_lengths", "as_stacked", "sequence_weights", "stacked_labels"]
 
 
@@ -108,12 +110,7 @@ def sequence_weights(sample_weight, n_sequences):
     """
     if sample_weight is None:
         return None
-    weights = np.asarray(sample_weight, dtype=np.float64).ravel()
-    if weights.shape != (n_sequences,) or np.any(weights < 0) or not np.all(
-            np.isfinite(weights)):
-        raise ValueError(f"sample_weight must hold one finite non-negative weight per "
-                         f"sequence ({n_sequences}); got shape {np.shape(sample_weight)}.")
-    return weights
+    return check_sample_weight(sample_weight, n_sequences, "sequence")
 
 
 def stacked_labels(X, y, mask=None):

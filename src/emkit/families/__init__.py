@@ -7,12 +7,17 @@ from emkit.families.base import Family
 from emkit.families.custom import DensityFamily, density_family
 from emkit.families.discrete import Bernoulli, Binomial, Categorical, Poisson
 from emkit.families.gamma import Gamma
-from emkit.families.gaussian import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
+from emkit.families.gaussian import (GaussianDiag, GaussianEEI, GaussianEEV, GaussianEII,
+                                     GaussianEVE, GaussianEVI, GaussianEVV, GaussianFull,
+                                     GaussianSpherical, GaussianTied, GaussianVEE, GaussianVEI,
+                                     GaussianVEV, GaussianVVE)
 from emkit.families.independent import Independent
 from emkit.families.lognormal import LogNormal
 from emkit.families.multinomial import Multinomial
 from emkit.families.positive import Exponential
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "DensityFamily", "Exponential", "Family",
-           "Gamma", "GaussianDiag", "GaussianFull", "GaussianSpherical", "GaussianTied", "Independent",
+           "Gamma", "GaussianDiag", "GaussianEEI", "GaussianEEV", "GaussianEII", "GaussianEVE",
+           "GaussianEVI", "GaussianEVV", "GaussianFull", "GaussianSpherical", "GaussianTied",
+           "GaussianVEE", "GaussianVEI", "GaussianVEV", "GaussianVVE", "Independent",
            "LogNormal", "Multinomial", "Poisson", "density_family"]

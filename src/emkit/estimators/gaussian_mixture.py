@@ -2,13 +2,15 @@
 
 Same parameters, defaults, attributes, warnings and errors; the fit runs on emkit's engine
 (chunked, float64 statistics about a shift, honest convergence, re-seeded empty
-components). ``covariance_type`` is mapped to its family class here, once.
+components). ``covariance_type`` is mapped to its family class here, once: scikit-learn's
+four names or mclust's fourteen models.
 """
 
 from numbers import Real
 
 import numpy as np
 from scipy import linalg
+from scipy.cluster import hierarchy
 from sklearn import cluster
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -18,10 +20,15 @@ from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import column_means, filled_for_init
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.estimators._starts import start_statistics
-from emkit.families.gaussian import COVARIANCE_TYPES
+from emkit.families.gaussian import (GaussianDiag, GaussianSpherical, GaussianTied,
+                                     MIXTURE_COVARIANCE_TYPES)
 from emkit.models.mixture import Mixture
 
 __all__ = ["GaussianMixture"]
+
+#: Most rows the hierarchical start clusters; more are sampled down to this many (the
+#: size of mclust's default ``subset``), and every row joins the nearest cluster mean.
+HIERARCHICAL_MAX_ROWS = 2000
 
 
 class GaussianMixture(MixtureEstimator):
@@ -37,9 +44,17 @@ class GaussianMixture(MixtureEstimator):
     ----------
     n_components : int, default=1
         Number of mixture components.
-    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+    covariance_type : {'full', 'tied', 'diag', 'spherical', 'EII', 'VII', 'EEI', 'VEI', \
+'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV'}, default='full'
         Covariance structure: one full matrix per component, one shared full matrix,
-        one diagonal per component, or one variance per component.
+        one diagonal per component, or one variance per component; or one of mclust's
+        models ``Sigma_k = lambda_k D_k A_k D_k^T`` (Celeux and Govaert, 1995), whose
+        letters say whether the volume ``lambda_k``, the shape ``A_k`` and the
+        orientation ``D_k`` are Equal, Variable or the Identity across components (see
+        :data:`emkit.families.gaussian.MCLUST_MODELS`). 'VII', 'VVI', 'EEE' and 'VVV'
+        are 'spherical', 'diag', 'tied' and 'full' under mclust's names, fitted and
+        stored the same way; the other ten store full (n_components, n_features,
+        n_features) matrices. Parameter counts (BIC, AIC) are mclust's.
     tol : float, default=1e-3
         Convergence threshold on the change of the per-sample log-likelihood.
     reg_covar : float, default=1e-6
@@ -48,10 +63,16 @@ class GaussianMixture(MixtureEstimator):
         Maximum number of EM iterations per initialization.
     n_init : int, default=1
         Number of initializations; the best fit is kept.
-    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', \
+'hierarchical'}, default='kmeans'
         How the starting responsibilities are drawn: one-hot k-means labels, single
-        rows chosen by k-means++ or uniformly, or uniform random responsibilities, each
-        followed by one M-step. On Dask data, every one of them reads the start sample
+        rows chosen by k-means++ or uniformly, uniform random responsibilities, or
+        one-hot labels of an agglomerative clustering with Ward's linkage cut into
+        ``n_components`` clusters (mclust starts from a model-based agglomeration;
+        Ward's is the one under its EII model); each is followed by one M-step. Ward's
+        clustering reads at most 2,000 rows, a uniform sample of them when there are
+        more, and the other rows join the nearest cluster mean; it ignores
+        ``sample_weight``. On Dask data, every one of them reads the start sample
         instead of X (see ``fit``), and is the in-memory start when X has at most
         100,000 rows; given ``weights_init``, ``means_init`` and ``precisions_init``,
         no sample is drawn and no pass is spent on the start.
@@ -62,7 +83,8 @@ class GaussianMixture(MixtureEstimator):
     precisions_init : array-like, default=None
         Starting precisions (inverse covariances), shaped by ``covariance_type``:
         (n_components,) spherical, (n_features, n_features) tied,
-        (n_components, n_features) diag, (n_components, n_features, n_features) full.
+        (n_components, n_features) diag, (n_components, n_features, n_features) full
+        and mclust's other ten models, which should be given precisions of their form.
     random_state : int, RandomState instance or None, default=None
         Seed of the initialization and of :meth:`sample`.
     warm_start : bool, default=False
@@ -106,8 +128,9 @@ class GaussianMixture(MixtureEstimator):
     _parameter_constraints: dict = {
         **MixtureEstimator._parameter_constraints,
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
-        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++",
+                                    "hierarchical"})],
+        "covariance_type": [StrOptions(set(MIXTURE_COVARIANCE_TYPES))],
         "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
         "precisions_init": ["array-like", None],
@@ -121,7 +144,7 @@ class GaussianMixture(MixtureEstimator):
 
     @property
     def _family(self):
-        return COVARIANCE_TYPES[self.covariance_type]
+        return MIXTURE_COVARIANCE_TYPES[self.covariance_type]
 
     def _check_parameters(self, X):
         validate_support(self._family, X)
@@ -143,6 +166,8 @@ class GaussianMixture(MixtureEstimator):
         if self.init_params == "kmeans":
             labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
                 filled_for_init(X), sample_weight=sample_weight).labels_
+        elif self.init_params == "hierarchical":
+            labels = _ward_labels(filled_for_init(X), K, rng)
         else:
             if self.init_params == "random_from_data":
                 indices = rng.choice(n, size=K, replace=False)
@@ -236,16 +261,40 @@ def _check_weights(weights, n_components):
     return weights
 
 
+def _ward_labels(X, K, rng):
+    # Ward's agglomeration of at most HIERARCHICAL_MAX_ROWS rows cut into K clusters;
+    # with a sample, every row then takes the label of the nearest cluster mean.
+    n = X.shape[0]
+    if n <= HIERARCHICAL_MAX_ROWS:
+        return hierarchy.cut_tree(hierarchy.ward(X), n_clusters=K).ravel()
+    rows = np.sort(rng.choice(n, size=HIERARCHICAL_MAX_ROWS, replace=False))
+    sample_labels = hierarchy.cut_tree(hierarchy.ward(X[rows]), n_clusters=K).ravel()
+    centres = np.array([X[rows[sample_labels == k]].mean(axis=0) for k in range(K)])
+    distances = ((X ** 2).sum(axis=1)[:, None] - 2 * X @ centres.T
+                 + (centres ** 2).sum(axis=1)[None, :])
+    labels = np.argmin(distances, axis=1)
+    labels[rows] = sample_labels
+    return labels
+
+
+def _stored_as(covariance_type):
+    # The scikit-learn type whose layout a covariance type's family stores.
+    family = MIXTURE_COVARIANCE_TYPES[covariance_type]
+    layouts = {GaussianSpherical: "spherical", GaussianDiag: "diag", GaussianTied: "tied"}
+    return layouts.get(family, "full")
+
+
 def _check_precisions(precisions, covariance_type, K, D):
     precisions = _as_array(precisions)
+    layout = _stored_as(covariance_type)
     shapes = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}
-    _check_shape(precisions, shapes[covariance_type], f"{covariance_type} precision")
-    if covariance_type in ("diag", "spherical"):
+    _check_shape(precisions, shapes[layout], f"{covariance_type} precision")
+    if layout in ("diag", "spherical"):
         if np.any(precisions <= 0.0):
             raise ValueError(f"'{covariance_type} precision' should be positive; every "
                              "precision must be greater than zero.")
         return precisions
-    for matrix in precisions if covariance_type == "full" else [precisions]:
+    for matrix in precisions if layout == "full" else [precisions]:
         if not (np.allclose(matrix, matrix.T) and np.all(linalg.eigvalsh(matrix) > 0.0)):
             raise ValueError(f"'{covariance_type} precision' should be symmetric, "
                              "positive-definite; give inverse covariance matrices.")

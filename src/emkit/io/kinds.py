@@ -17,7 +17,7 @@ from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
 from emkit.estimators.hmm import ConvergenceMonitor
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
-from emkit.families.gaussian import (COVARIANCE_TYPES, GaussianDiag, GaussianFull,
+from emkit.families.gaussian import (MIXTURE_COVARIANCE_TYPES, GaussianDiag, GaussianFull,
                                      GaussianSpherical, GaussianTied)
 
 __all__ = ["KINDS", "Dims", "Kind", "kind_of"]
@@ -169,11 +169,12 @@ _CHOLESKY = _Values(_cholesky_factor, lambda params: (
 
 def _covariance(params):
     covariance_type = _covariance_type(params)
-    family = COVARIANCE_TYPES.get(covariance_type) if isinstance(covariance_type, str) else None
+    types = MIXTURE_COVARIANCE_TYPES
+    family = types.get(covariance_type) if isinstance(covariance_type, str) else None
     if family is None:
         raise ModelFileError(f"covariance_type {params.get('covariance_type')!r} is not one "
-                             f"of {sorted(COVARIANCE_TYPES)}.")
-    return _COVARIANCE_SHAPES[family]
+                             f"of {sorted(types)}.")
+    return _COVARIANCE_SHAPES.get(family, "KDD")  # mclust's other models: full matrices
 
 
 def _scalar(types, symbol=None, optional=False):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emkit.families.gaussian import COVARIANCE_TYPES
+from emkit.families.gaussian import COVARIANCE_TYPES, MCLUST_NAMES
 
 __all__ = ["PlaneView", "component_means", "ellipse_geometry", "full_covariances", "plane_view"]
 
@@ -45,7 +45,9 @@ def full_covariances(model):
     means = getattr(model, "means_", None)
     if covariances is None or means is None:
         return None
-    return _expanded(covariances, means, getattr(model, "covariance_type", "full"))
+    kind = getattr(model, "covariance_type", "full")
+    sklearn_names = {mclust: sklearn for sklearn, mclust in MCLUST_NAMES.items()}
+    return _expanded(covariances, means, sklearn_names.get(kind, kind))
 
 
 def _gaussian_kind(family):

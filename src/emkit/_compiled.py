@@ -2,21 +2,76 @@
 
 A kernel is a pure function of arrays. :func:`kernel` compiles it with numba, releasing
 the GIL so that chunks run on every core, and caches the machine code on disk.
+
+Numba itself is imported on the first call of any kernel, not with emkit (importing it
+costs a few tenths of a second): until then a kernel is a :class:`LazyKernel`. The first
+call imports numba and turns every lazy kernel into its numba dispatcher, in every emkit
+module that holds it, so that compiled kernels calling each other see dispatchers.
 """
 
-try:  # pragma: no cover - exercised through whichever branch is installed
-    import numba
+import importlib.util
+import sys
+import threading
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    numba = None
-    HAVE_NUMBA = False
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
-__all__ = ["HAVE_NUMBA", "inline_kernel", "kernel"]
+__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel"]
+
+_lazy = []
+_lock = threading.Lock()
+
+
+class LazyKernel:
+    """A kernel whose numba dispatcher is made on the first call of any kernel.
+
+    Parameters
+    ----------
+    fn : callable
+        The Python function.
+    inline : bool, default=False
+        Inline it into the compiled kernels that call it.
+    """
+
+    def __init__(self, fn, inline=False):
+        self.py_func = fn
+        self.inline = inline
+        self.dispatcher = None
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+        self.__module__ = fn.__module__
+        self.__wrapped__ = fn
+
+    def __call__(self, *args, **kwargs):
+        if self.dispatcher is None:
+            _materialize()
+        return self.dispatcher(*args, **kwargs)
+
+
+def _materialize():
+    # Import numba once, make every lazy kernel's dispatcher (numba compiles each for its
+    # argument types on its own first call), and put the dispatchers where the lazy
+    # kernels were, in every emkit module.
+    with _lock:
+        if all(k.dispatcher is not None for k in _lazy):
+            return
+        import numba
+
+        for lazy in _lazy:
+            if lazy.dispatcher is None:
+                lazy.dispatcher = numba.njit(
+                    nogil=True, cache=True,
+                    inline="always" if lazy.inline else "never")(lazy.py_func)
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("emkit") or module is None:
+                continue
+            namespace = vars(module)
+            for key, value in list(namespace.items()):
+                if isinstance(value, LazyKernel) and value.dispatcher is not None:
+                    namespace[key] = value.dispatcher
 
 
 def kernel(fn, inline=False):
-    """Return ``fn`` compiled by numba when it is installed, else ``fn`` itself.
+    """Return ``fn`` to be compiled by numba when it is installed, else ``fn`` itself.
 
     Either way the result has ``py_func``, the plain Python function, for tests.
 
@@ -34,7 +89,10 @@ def kernel(fn, inline=False):
     compiled : callable
     """
     if HAVE_NUMBA:
-        return numba.njit(nogil=True, cache=True, inline="always" if inline else "never")(fn)
+        lazy = LazyKernel(fn, inline)
+        with _lock:
+            _lazy.append(lazy)
+        return lazy
     fn.py_func = fn
     return fn
 

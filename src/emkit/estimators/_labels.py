@@ -6,7 +6,6 @@ components are matched to them so that component ``k`` is the one labelled ``k``
 """
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 __all__ = ["check_labels", "order_by_labels"]
 
@@ -70,6 +69,8 @@ def order_by_labels(model, X, labels):
     log_joint = np.asarray(model.log_joint(np.asarray(X[known])), dtype=np.float64)
     gain = np.zeros((K, K))
     np.add.at(gain, labels[known], np.maximum(log_joint, -1e300))
+    from scipy.optimize import linear_sum_assignment  # on use: it is slow to import
+
     rows, cols = linear_sum_assignment(-gain)
     order = np.empty(K, dtype=np.intp)
     order[rows] = cols

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.optimize import Bounds, minimize
 
 from emkit.families._columns import EMPTY_WEIGHT
 from emkit.families.base import Family, set_derived
@@ -214,6 +213,8 @@ class DensityFamily(Family):
         new = {name: getattr(self, name).copy() for name in spec.names}
         lower = np.concatenate([np.ravel(spec.lower[n]) for n in spec.names])
         upper = np.concatenate([np.ravel(spec.upper[n]) for n in spec.names])
+        from scipy.optimize import Bounds, minimize  # on use: it is slow to import
+
         bounds = Bounds(lower, upper)
         for k in range(self.n_components):
             w = stats.weights[:, k]

@@ -7,7 +7,6 @@ conjugate prior with ``min_covar`` is the family's MAP M-step
 """
 
 import numpy as np
-from sklearn import cluster
 
 from emkit.engine import ArraySource
 from emkit.estimators._missing import filled_for_init
@@ -145,7 +144,9 @@ class GaussianHMM(BaseHMM):
                              "more data, or set means_ and covars_ and leave 'm' and 'c' out "
                              "of init_params.")
         if self._needs_init("m", "means_"):
-            kmeans = cluster.KMeans(n_clusters=self.n_components, random_state=random_state,
+            from sklearn.cluster import KMeans  # on use: it is slow to import
+
+            kmeans = KMeans(n_clusters=self.n_components, random_state=random_state,
                                     n_init=10)
             self.means_ = kmeans.fit(X).cluster_centers_
         if self._needs_init("c", "covars_"):

@@ -1,6 +1,8 @@
 """Choose the number of components and the covariance structure of a mixture by BIC, AIC or ICL.
 
 Every candidate is fitted once; the table of scores and the best fitted model come back together.
+Scores are scikit-learn's (lower is better); the table prints in mclust's convention too
+(``-BIC``, higher is better), and mclust's fourteen models are candidates like any other.
 """
 
 import csv
@@ -13,13 +15,21 @@ from sklearn.utils.validation import check_array
 
 from emkit._files import atomic_text_write
 from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
+from emkit.families.gaussian import MCLUST_MODELS as _MCLUST_FAMILIES
+from emkit.families.gaussian import MIXTURE_COVARIANCE_TYPES
 from emkit.models.mixture import responsibility_entropy
 from emkit.models import criteria
 
-__all__ = ["SelectionResult", "responsibility_entropy", "select"]
+__all__ = ["MCLUST_MODELS", "SelectionResult", "responsibility_entropy", "select"]
 
 CRITERIA = ("bic", "aic", "icl")
+#: The default candidates: scikit-learn's four covariance types.
 COVARIANCE_TYPES = tuple(_COVARIANCE_FAMILIES)
+#: mclust's fourteen models, in mclust's order: ``select(X, covariance_types=MCLUST_MODELS)``.
+MCLUST_MODELS = tuple(_MCLUST_FAMILIES)
+#: How a table prints its scores: scikit-learn's (lower is better) or mclust's, which
+#: negates them (``2 log L - p log n`` for BIC; higher is better) and names them in capitals.
+CONVENTIONS = ("sklearn", "mclust")
 #: Scores within this relative distance of the lowest are a tie (the first row wins):
 #: equivalent models differ in the last bits, which change between processors.
 TIE_RTOL = 1e-9
@@ -77,27 +87,36 @@ class SelectionResult:
     def __str__(self):
         return self.to_text()
 
-    def to_text(self):
+    def to_text(self, convention="sklearn"):
         """Format the table as aligned text, the best row marked with ``*``.
+
+        Parameters
+        ----------
+        convention : {'sklearn', 'mclust'}, default='sklearn'
+            'sklearn' prints the scores as they are (``bic``, ``aic``, ``icl``; lower is
+            better); 'mclust' prints them negated as ``BIC``, ``AIC`` and ``ICL`` (mclust's
+            ``BIC = 2 log L - p log n``; higher is better). The best row is the same.
 
         Returns
         -------
         text : str
             A header line, one line per candidate and a closing line naming the best one.
         """
+        columns, table = self.scores(convention)
         rows = [[_format(name, value) for name, value in zip(COLUMNS, row)]
-                for row in zip(*(self.table[name] for name in COLUMNS))]
+                for row in zip(*(table[name] for name in columns))]
         widths = [max([len(name)] + [len(row[j]) for row in rows])
-                  for j, name in enumerate(COLUMNS)]
-        lines = ["  " + "  ".join(name.rjust(w) for name, w in zip(COLUMNS, widths))]
+                  for j, name in enumerate(columns)]
+        lines = ["  " + "  ".join(name.rjust(w) for name, w in zip(columns, widths))]
         for i, row in enumerate(rows):
             mark = "* " if i == self.best_index_ else "  "
             lines.append(mark + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)))
         params = ", ".join(f"{k}={v!r}" for k, v in self.best_params_.items() if v is not None)
-        lines.append(f"* best by {self.criterion.upper()}: {params}")
+        sign = " (mclust's sign: higher is better)" if convention == "mclust" else ""
+        lines.append(f"* best by {self.criterion.upper()}{sign}: {params}")
         return "\n".join(lines)
 
-    def to_csv(self, path):
+    def to_csv(self, path, convention="sklearn"):
         """Write the table to a CSV file, one header line and one line per candidate.
 
         The file is written to a temporary name first and then renamed, so a failure never
@@ -107,14 +126,46 @@ class SelectionResult:
         ----------
         path : str or path-like
             Where to write the table.
+        convention : {'sklearn', 'mclust'}, default='sklearn'
+            The scores as they are, or negated under mclust's capital names (see
+            :meth:`to_text`).
         """
+        columns, table = self.scores(convention)
+
         def write(handle):
             writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for row in zip(*(self.table[name] for name in COLUMNS)):
+            writer.writerow(columns)
+            for row in zip(*(table[name] for name in columns)):
                 writer.writerow([_csv_cell(value) for value in row])
 
         atomic_text_write(path, write)
+
+    def scores(self, convention="sklearn"):
+        """Return the column names and the table in a convention of the scores.
+
+        Parameters
+        ----------
+        convention : {'sklearn', 'mclust'}, default='sklearn'
+            'sklearn' gives :attr:`table` itself; 'mclust' gives its criteria negated
+            (higher is better) under the names ``BIC``, ``AIC`` and ``ICL``, so
+            ``table["BIC"]`` is mclust's ``2 log L - p log n`` with mclust's parameter
+            counts.
+
+        Returns
+        -------
+        columns : tuple of str
+            The column names, in order.
+        table : dict of str to ndarray
+            One column per name.
+        """
+        if convention not in CONVENTIONS:
+            raise ValueError(f"convention must be 'sklearn' or 'mclust'; got {convention!r}.")
+        if convention == "sklearn":
+            return COLUMNS, self.table
+        renamed = {name: name.upper() if name in CRITERIA else name for name in COLUMNS}
+        table = {renamed[name]: -values if name in CRITERIA else values
+                 for name, values in self.table.items()}
+        return tuple(renamed.values()), table
 
 
 def _best_row(scores):
@@ -128,6 +179,7 @@ def _best_row(scores):
 
 
 def _format(name, value):
+    # name is the column's name in COLUMNS (scikit-learn's convention).
     if _DTYPES[name] is float:
         return f"{value:.3f}"
     return str(value) if _DTYPES[name] is not str else (value or "-")
@@ -144,11 +196,12 @@ def select(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, crit
     The candidates are every covariance type (outer loop, in the order given) with every
     number of components (inner loop, in increasing order; duplicates are fitted once).
     On a tie in the criterion (scores within ``TIE_RTOL``, 1e-9 relative, of the lowest)
-    the first candidate wins, so the fewest components. Each
-    is a clone of ``estimator`` with ``n_components``, ``covariance_type`` (when the
-    estimator has that parameter), ``n_init`` and ``random_state`` (when not None) set. For BIC, AIC and ICL lower is better; ICL is BIC
-    plus twice the entropy of the responsibilities, so it also penalises overlapping
-    components.
+    the first candidate wins, so the fewest components. Each is a clone of ``estimator``
+    with ``n_components``, ``covariance_type`` (when the estimator has that parameter),
+    ``n_init`` and ``random_state`` (when not None) set. For BIC, AIC and ICL lower is
+    better (scikit-learn's sign; :meth:`SelectionResult.to_text` prints mclust's, higher
+    is better, with ``convention='mclust'``); ICL is BIC plus twice the entropy of the
+    responsibilities, so it also penalises overlapping components.
 
     Parameters
     ----------
@@ -158,7 +211,9 @@ def select(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, crit
     n_components : int or iterable of int, default=range(1, 11)
         Candidate numbers of components; each must be at most ``n_samples``.
     covariance_types : str or iterable of str, default=("full", "tied", "diag", "spherical")
-        Candidate covariance structures. Ignored, giving one group of rows whose
+        Candidate covariance structures: scikit-learn's names or mclust's fourteen
+        models (:data:`MCLUST_MODELS`, e.g. ``covariance_types=MCLUST_MODELS``), whose
+        parameter counts are mclust's. Ignored, giving one group of rows whose
         ``covariance_type`` is ``""``, when the estimator has no ``covariance_type``
         parameter (e.g. :class:`emkit.BernoulliMixture`).
     criterion : {'bic', 'aic', 'icl'}, default='bic'
@@ -289,9 +344,9 @@ def _check_counts(n_components, n_samples):
 
 def _check_covariance_types(covariance_types):
     types = [covariance_types] if isinstance(covariance_types, str) else list(covariance_types)
-    unknown = [t for t in types if t not in COVARIANCE_TYPES]
+    unknown = [t for t in types if t not in MIXTURE_COVARIANCE_TYPES]
     if unknown or not types:
-        *others, last = (repr(t) for t in COVARIANCE_TYPES)
+        *others, last = (repr(t) for t in MIXTURE_COVARIANCE_TYPES)
         raise ValueError(f"covariance_types must be a non-empty list of {', '.join(others)} "
                          f"and {last}; got {covariance_types!r}.")
     return list(dict.fromkeys(types))  # each type once, in the order given

@@ -11,7 +11,8 @@
   machine on the default scheduler), so iterations do not read the source again;
 * one scan sums what the fit needs to know of the whole data (rows, weight, rows that
   observe nothing, columns that observe nothing, each column's extremes);
-* starts are computed from a uniform sample of at most ``START_SAMPLE_ROWS`` rows, drawn
+* starts are computed from a uniform sample of at most ``START_SAMPLE_ROWS`` rows (drawn
+  with the fixed seed ``START_SAMPLE_SEED``, as for memory-mapped arrays), read
   blockwise, joined by the rows that hold each column's smallest and largest value (so
   that every category, symbol and range of the data is in it): with fewer rows than
   that, the sample is the data itself and the starts are the in-memory ones.
@@ -25,9 +26,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from emkit.engine.sources import START_SAMPLE_ROWS, ArraySource, SequenceSource
+from emkit.engine.sources import (START_SAMPLE_ROWS, START_SAMPLE_SEED, ArraySource,
+                                  SequenceSource, uniform_rows)
 
 __all__ = ["START_SAMPLE_ROWS", "Part", "as_array", "blockwise", "blockwise_total", "dask_sequences",
            "dask_source", "is_dask", "sequence_blocks", "total_of"]
@@ -210,24 +211,27 @@ class _Scan:
 
 
 def _scan_block(block, weight, offset, weigh):
-    values = np.asarray(block, dtype=np.float64)
-    missing = np.isnan(values)
-    empty = missing.all(axis=1) if values.shape[1] else np.zeros(len(values), bool)
+    # One pass over a block, in its own dtype: no float64 copy of it (a bool mask is
+    # the largest temporary).
+    D = block.shape[1]
+    if not len(block):
+        return _Scan(0, 0.0, 0, np.zeros(D, bool), np.full(D, -np.inf), np.zeros(D, np.int64),
+                     np.full(D, np.inf), np.zeros(D, np.int64))
+    missing = np.isnan(block)
+    empty = missing.all(axis=1) if D else np.zeros(len(block), bool)
+    observed = ~missing.all(axis=0)
+    del missing
     if weigh is not None:
         weight = weigh(block, weight)
-    total = float(len(values) if weight is None else np.sum(weight, dtype=np.float64))
-    filled_top = np.where(missing, -np.inf, values)
-    filled_bottom = np.where(missing, np.inf, values)
-    D = values.shape[1]
-    if len(values):
-        top_row = np.argmax(filled_top, axis=0)
-        bottom_row = np.argmin(filled_bottom, axis=0)
-        top, bottom = filled_top[top_row, np.arange(D)], filled_bottom[bottom_row, np.arange(D)]
-    else:
-        top_row = bottom_row = np.zeros(D, dtype=np.int64)
-        top, bottom = np.full(D, -np.inf), np.full(D, np.inf)
-    return _Scan(len(values), total, int(empty.sum()), ~missing.all(axis=0) if len(values)
-                 else np.zeros(D, bool), top, top_row + offset, bottom, bottom_row + offset)
+    total = float(len(block) if weight is None else np.sum(weight, dtype=np.float64))
+    with np.errstate(invalid="ignore"):
+        top, bottom = np.fmax.reduce(block, axis=0), np.fmin.reduce(block, axis=0)
+        top_row = np.argmax(block == top, axis=0)
+        bottom_row = np.argmax(block == bottom, axis=0)
+    top = np.where(observed, top, -np.inf).astype(np.float64)
+    bottom = np.where(observed, bottom, np.inf).astype(np.float64)
+    return _Scan(len(block), total, int(empty.sum()), observed, top, top_row + offset, bottom,
+                 bottom_row + offset)
 
 
 def _memory_limit():
@@ -246,7 +250,7 @@ def _memory_limit():
 
 
 def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
-                drop_empty=False, random_state=None, min_samples=1):
+                drop_empty=False, min_samples=1):
     """Build the source of a fit on Dask data (checked, persisted, scanned once).
 
     Parameters
@@ -264,8 +268,6 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
         Sequence lengths when ``sequences``; None is one sequence of every row.
     drop_empty : bool, default=False
         Rows that observe nothing (all NaN) weigh zero in the fit, as in memory.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the start sample (used only when the data has more rows than it).
     min_samples : int, default=1
         Fewest rows the fit accepts.
 
@@ -320,7 +322,7 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
             compute(weights.sum(), address=address))
 
     def start():
-        return _start_source(X, weights, lengths, scan, random_state, weigh, address)
+        return _start_source(X, weights, lengths, scan, weigh, address)
 
     source = DaskSource(X, weights, block_lengths, total, weigh if scan.empty else None,
                         head, start)
@@ -384,7 +386,7 @@ def _non_negative(weights):
     return weights
 
 
-def _start_source(X, weights, lengths, scan, random_state, weigh, address):
+def _start_source(X, weights, lengths, scan, weigh, address):
     # The in-process source of the starts: every row when there are few, else a uniform
     # sample and the rows of each column's extremes, in row order.
     from emkit.engine.dask_source import compute
@@ -393,8 +395,7 @@ def _start_source(X, weights, lengths, scan, random_state, weigh, address):
     if n <= START_SAMPLE_ROWS:
         rows = np.arange(n)
     else:
-        rng = check_random_state(random_state)
-        drawn = rng.choice(n, size=START_SAMPLE_ROWS, replace=False)
+        drawn = uniform_rows(n, START_SAMPLE_ROWS, np.random.default_rng(START_SAMPLE_SEED))
         rows = np.unique(np.concatenate([drawn, scan.top_row, scan.bottom_row]))
     offsets = np.concatenate([[0], np.cumsum(X.chunks[0])])
     picks = []

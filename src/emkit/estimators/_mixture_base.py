@@ -187,7 +187,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         # Dask data: every block checked as in memory, in its task; see _dask.
         source, names = dask_source(X, self._check_block, sample_weight=sample_weight,
                                     drop_empty=allows_missing(self._family_kind()),
-                                    random_state=self.random_state, min_samples=2)
+                                    min_samples=2)
         self.n_features_in_ = source.X.shape[1]
         if names is not None:
             self.feature_names_in_ = names

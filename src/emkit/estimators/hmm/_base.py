@@ -302,8 +302,7 @@ class BaseHMM(HMMInference, EMEstimator):
             # sequence longer than a block is one task (see emkit.estimators._dask).
             X, lengths = dask_sequences(X, lengths)
             source, _ = dask_source(X, self._check_block, sample_weight=sample_weight,
-                                    sequences=True, lengths=lengths,
-                                    random_state=self.random_state)
+                                    sequences=True, lengths=lengths)
             return source.X, source
         X = self._validate_X(X)
         lengths = as_lengths(lengths, len(X))

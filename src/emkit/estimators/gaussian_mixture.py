@@ -10,9 +10,6 @@ from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from scipy.cluster import hierarchy
-from sklearn import cluster
-from sklearn.cluster import kmeans_plusplus
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
@@ -164,7 +161,9 @@ class GaussianMixture(MixtureEstimator):
         if self.init_params == "random":
             return lambda start, stop: _normalized(rng.uniform(size=(stop - start, K)))
         if self.init_params == "kmeans":
-            labels = cluster.KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
+            from sklearn.cluster import KMeans  # on use, as every clustering here: slow to import
+
+            labels = KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
                 filled_for_init(X), sample_weight=sample_weight).labels_
         elif self.init_params == "hierarchical":
             labels = _ward_labels(filled_for_init(X), K, rng)
@@ -172,6 +171,8 @@ class GaussianMixture(MixtureEstimator):
             if self.init_params == "random_from_data":
                 indices = rng.choice(n, size=K, replace=False)
             else:
+                from sklearn.cluster import kmeans_plusplus
+
                 _, indices = kmeans_plusplus(filled_for_init(X), K, random_state=rng,
                                              sample_weight=sample_weight)
             labels = np.full(n, -1)
@@ -264,6 +265,8 @@ def _check_weights(weights, n_components):
 def _ward_labels(X, K, rng):
     # Ward's agglomeration of at most HIERARCHICAL_MAX_ROWS rows cut into K clusters;
     # with a sample, every row then takes the label of the nearest cluster mean.
+    from scipy.cluster import hierarchy
+
     n = X.shape[0]
     if n <= HIERARCHICAL_MAX_ROWS:
         return hierarchy.cut_tree(hierarchy.ward(X), n_clusters=K).ravel()

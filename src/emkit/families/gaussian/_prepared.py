@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from emkit.families.gaussian.far import FarChunk, exact_moments, far_components
 from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
                                              split_missing)
@@ -126,7 +127,8 @@ class PreparedGaussian:
         # One sum finds a NaN without the (n, D) mask of isnan (validated data cannot
         # overflow it); only a NaN sum asks which entries.
         if not np.isnan(np.add.reduce(X, axis=None)) or not np.isnan(X).any():
-            return self._features(X, dtype)
+            features = self._features(X, dtype)
+            return features if self._far is None else FarChunk(features, X)
         filled, rows, mask, centred = split_missing(X.astype(dtype, copy=False), self.shift)
         features = self._features(filled, dtype)
         correction, order, terms = self._observed_terms(centred, mask)
@@ -150,6 +152,8 @@ class PreparedGaussian:
             Marginal log-densities of the observed entries of each row; 0 for a row
             with every entry missing.
         """
+        if isinstance(prepared, FarChunk):
+            prepared = prepared.features
         if not isinstance(prepared, MissingChunk):
             return self._log_prob_features(prepared)
         out = self._log_prob_features(prepared.features)
@@ -176,6 +180,12 @@ class PreparedGaussian:
         -------
         stats : AdditiveStats
         """
+        if isinstance(prepared, FarChunk):
+            # Components far from the shared shift: their moments about their own means.
+            near = np.array(W)
+            near[:, self._far] = 0.0
+            return exact_moments(self._accumulate_features(prepared.features, near),
+                                 prepared.X, W, self._far, self.means)
         if not isinstance(prepared, MissingChunk):
             return self._accumulate_features(prepared, W)
         empty = prepared.rows[prepared.empty]
@@ -247,6 +257,11 @@ class PreparedGaussian:
         # override this with their closed form).
         _, _, terms = self._observed_terms(centred, mask)
         return complete_rows(centred, mask, self.means - self.shift, terms)
+
+    @cached_property
+    def _far(self):
+        # Components whose moments about the shared shift would lose digits (see .far).
+        return far_components(self)
 
     def maximize_held(self, stats, held, current):
         """Return the M-step with the ``held`` parameters kept at ``current``'s values.

@@ -2,7 +2,9 @@
 
 ``first = sum_i w_ik (x_i - shift)`` and ``second = sum_i w_ik (x_i - shift)(x_i - shift)^T``
 in float64. Moments about a point near the data keep their digits when the data sit far
-from the origin. Statistics about different shifts are re-centred before they add.
+from the origin. The shift is one point (n_features,) or one per component
+(n_components, n_features) (see :mod:`.far`). Statistics about different shifts are
+re-centred before they add.
 """
 
 from dataclasses import dataclass, field
@@ -31,8 +33,8 @@ class _ShiftedMoments(AdditiveStats):
 
         Parameters
         ----------
-        shift : ndarray of shape (n_features,)
-            The new centre.
+        shift : ndarray of shape (n_features,) or (n_components, n_features)
+            The new centre (one, or one per component).
 
         Returns
         -------
@@ -53,9 +55,10 @@ class FullStats(_ShiftedMoments):
     """Per-component first and second moments; ``second`` is (K, D, D)."""
 
     def _second_about(self, delta):
-        cross = self.first[:, :, None] * delta[None, None, :]
+        delta = np.broadcast_to(delta, self.first.shape)
+        cross = self.first[:, :, None] * delta[:, None, :]
         return (self.second + cross + cross.transpose(0, 2, 1)
-                + self.weight[:, None, None] * np.outer(delta, delta))
+                + self.weight[:, None, None] * delta[:, :, None] * delta[:, None, :])
 
     def scatter(self):
         """Return the weighted scatter of each component about its own mean, (K, D, D)."""
@@ -81,9 +84,9 @@ class TiedStats(_ShiftedMoments):
     """Per-component first moments and one pooled second moment; ``second`` is (D, D)."""
 
     def _second_about(self, delta):
-        total = self.first.sum(axis=0)
-        return (self.second + np.outer(total, delta) + np.outer(delta, total)
-                + self.weight.sum() * np.outer(delta, delta))
+        delta = np.broadcast_to(delta, self.first.shape)
+        cross = self.first.T @ delta
+        return self.second + cross + cross.T + (self.weight[:, None] * delta).T @ delta
 
     def scatter(self):
         """Return the pooled within-component scatter, (D, D)."""

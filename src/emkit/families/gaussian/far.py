@@ -1,0 +1,110 @@
+"""Components far from the shared shift keep their digits: their moments about their own mean.
+
+The chunk features of a Gaussian family are taken about one shift, the mean of the
+component means, so that all components are one matrix product. A component whose mean
+lies many of its standard deviations from that shift (two tight clusters at 0 and 9999)
+would lose digits there: its scatter would be a small difference of large second moments.
+Such a component (``(mean - shift)^2 / variance`` above ``FAR`` in some feature) is left out
+of the shared product and its moments are summed about the weighted mean of the rows it
+takes in the chunk, in two passes over the chunk; the statistics then carry one shift per
+component.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emkit.families.gaussian.stats import DiagStats, FullStats, TiedStats
+
+__all__ = ["FAR", "FarChunk", "exact_moments", "far_components"]
+
+#: Squared distance from the shift, in variances, past which a component's moments are
+#: summed about its own mean (about 1e-10 of relative precision would be lost beyond).
+FAR = 1e6
+
+
+@dataclass(frozen=True)
+class FarChunk:
+    """A complete chunk's features and its rows, for a family with far components.
+
+    Attributes
+    ----------
+    features : object
+        What the family's ``_features`` returned.
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    """
+
+    features: object
+    X: np.ndarray
+
+
+def far_components(family):
+    """Return the mask of the components too far from the shift, or None when none is.
+
+    Parameters
+    ----------
+    family : Family
+        A Gaussian family with ``means``, ``covariances`` and ``shift``.
+
+    Returns
+    -------
+    far : ndarray of bool of shape (n_components,) or None
+    """
+    means = np.asarray(family.means, dtype=np.float64)
+    covariances = np.asarray(family.covariances, dtype=np.float64)
+    if covariances.ndim == 3:
+        variances = np.diagonal(covariances, axis1=1, axis2=2)
+    elif covariances.ndim == 2 and "covariances" not in family.component_fields:
+        variances = np.broadcast_to(np.diagonal(covariances), means.shape)   # tied
+    elif covariances.ndim == 2:
+        variances = covariances                                              # diag
+    else:
+        variances = np.broadcast_to(covariances[:, None], means.shape)       # spherical
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ((means - family.shift) ** 2 / variances).max(axis=1)
+    far = ratio > FAR
+    return far if far.any() else None
+
+
+def exact_moments(stats, X, W, far, means):
+    """Return ``stats`` with the far components' moments summed about their rows' mean.
+
+    Parameters
+    ----------
+    stats : FullStats, DiagStats or TiedStats
+        The chunk's statistics with the far components' weights at zero.
+    X : ndarray of shape (n_samples, n_features)
+        The chunk's rows.
+    W : ndarray of shape (n_samples, n_components)
+        The rows' weights under every component.
+    far : ndarray of bool of shape (n_components,)
+        The far components.
+    means : ndarray of shape (n_components, n_features)
+        The components' means (the shift of a far component that takes no weight).
+
+    Returns
+    -------
+    stats : same type
+        With one shift per component.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    W = np.asarray(W, dtype=np.float64)
+    weight, first = np.array(stats.weight), np.array(stats.first)
+    second = np.array(stats.second)
+    shift = np.array(np.broadcast_to(stats.shift, first.shape))
+    for k in np.flatnonzero(far):
+        # About the chunk's own weighted mean for the component (two passes over the
+        # chunk's rows): the component's mean may itself be far from the rows it takes.
+        w = W[:, k]
+        total = w.sum()
+        centre = (w @ X) / total if total > 0 else means[k]
+        centred = X - centre
+        weight[k], first[k], shift[k] = total, w @ centred, centre
+        if isinstance(stats, FullStats):
+            second[k] = (w[:, None] * centred).T @ centred
+        elif isinstance(stats, DiagStats):
+            second[k] = w @ centred ** 2
+        elif isinstance(stats, TiedStats):
+            second += (w[:, None] * centred).T @ centred
+    return type(stats)(weight, first, second, shift)

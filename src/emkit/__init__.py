@@ -8,9 +8,10 @@ from emkit._version import __version__
 from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixture, GaussianHMM,
                               GaussianMixture, HiddenMarkovModel, MixtureModel, PoissonHMM,
                               PoissonMixture)
+from emkit.estimators.hmm import GMMHMM, MultinomialHMM
 
-__all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GaussianHMM",
-           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "PoissonHMM",
+__all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GMMHMM", "GaussianHMM",
+           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "MultinomialHMM", "PoissonHMM",
            "PoissonMixture", "SelectionResult", "__version__", "config_context", "datasets",
            "families", "get_config", "hmm", "image", "io", "load", "plotting", "save", "select",
            "selection", "set_config"]

@@ -10,6 +10,8 @@ from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.estimators.hmm.discrete import CategoricalHMM, PoissonHMM
 from emkit.estimators.hmm.gaussian import GaussianHMM
 from emkit.estimators.hmm.generic import HiddenMarkovModel
+from emkit.estimators.hmm.gmm import GMMHMM
+from emkit.estimators.hmm.multinomial import MultinomialHMM
 
-__all__ = ["DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor",
-           "GaussianHMM", "HiddenMarkovModel", "PoissonHMM"]
+__all__ = ["DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor", "GMMHMM",
+           "GaussianHMM", "HiddenMarkovModel", "MultinomialHMM", "PoissonHMM"]

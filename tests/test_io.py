@@ -33,6 +33,7 @@ X_BINARY = (RNG.random((80, 4)) < np.repeat([[0.2], [0.8]], 40, axis=0)).astype(
 X_COUNTS = RNG.poisson(np.repeat([[1.0], [6.0]], 40, axis=0), size=(80, 3)).astype(float)
 X_CODES = RNG.integers(0, 3, size=(80, 2)).astype(float)
 X_SYMBOLS = RNG.integers(0, 3, size=(80, 1))
+X_TRIALS = RNG.multinomial(4, [0.2, 0.3, 0.5], size=80)  # four trials per row
 LENGTHS = [50, 30]
 
 
@@ -77,6 +78,11 @@ HMMS = {
         X_SYMBOLS, LENGTHS), X_SYMBOLS),
     "PoissonHMM": (lambda: emkit.PoissonHMM(2, n_iter=5, random_state=0).fit(
         X_COUNTS.astype(int), LENGTHS), X_COUNTS.astype(int)),
+    **{f"GMMHMM-{c}": (lambda c=c: emkit.GMMHMM(2, n_mix=2, covariance_type=c, n_iter=5,
+                                                 random_state=0).fit(X_REAL[:80], LENGTHS),
+                       X_REAL[:80]) for c in ("full", "tied", "diag", "spherical")},
+    "MultinomialHMM": (lambda: emkit.MultinomialHMM(2, n_iter=5, random_state=0).fit(
+        X_TRIALS, LENGTHS), X_TRIALS),
     "HiddenMarkovModel": (lambda: emkit.HiddenMarkovModel(
         Categorical([[[0.5, 0.3, 0.2]] * 2, [[0.2, 0.3, 0.5]] * 2]), n_iter=5, n_init=2,
         random_state=0).fit(X_CODES, LENGTHS), X_CODES),

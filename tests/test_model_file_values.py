@@ -47,6 +47,12 @@ MODELS = {
     "categorical-hmm": lambda: emkit.CategoricalHMM(2, n_iter=5, random_state=0).fit(
         COUNTS[:, :1] % 3, LENGTHS),
     "poisson-hmm": lambda: emkit.PoissonHMM(2, n_iter=5, random_state=0).fit(COUNTS, LENGTHS),
+    **{f"gmmhmm-{c}": lambda c=c: emkit.GMMHMM(2, n_mix=2, covariance_type=c, n_iter=5,
+                                               random_state=0).fit(X, LENGTHS)
+       for c in ("full", "tied", "diag", "spherical")},
+    # Rows with different totals: n_trials is saved as each row's.
+    "multinomial-hmm": lambda: emkit.MultinomialHMM(2, n_iter=5, random_state=0).fit(
+        COUNTS, LENGTHS),
     "mixture-gaussian": lambda: emkit.MixtureModel(
         GaussianFull([[0.0, 0.0], [5.0, 5.0]], [np.eye(2)] * 2), random_state=0).fit(X),
     "mixture-independent": lambda: emkit.MixtureModel(Independent(
@@ -121,6 +127,14 @@ CASES = [  # (model, attribute, bad value, phrase of the requirement)
     ("categorical-hmm", "emissionprob_", [[0.5, 0.5, 0.5], [0.2, 0.3, 0.5]],
      "non-negative probabilities"),
     ("poisson-hmm", "lambdas_", np.inf, "finite non-negative numbers"),
+    *[(f"gmmhmm-{c}", "means_", NAN, "hold finite numbers") for c in ("full", "spherical")],
+    ("gmmhmm-diag", "weights_", [0.9, 0.9], "non-negative probabilities that sum to 1"),
+    *[(f"gmmhmm-{c}", "covars_", NAN, "hold") for c in ("full", "tied", "diag", "spherical")],
+    ("gmmhmm-full", "covars_", "negated", "symmetric positive-definite matrices"),
+    ("gmmhmm-tied", "covars_", "negated", "symmetric positive-definite matrices"),
+    ("gmmhmm-spherical", "covars_", "negated", "positive finite numbers"),
+    ("multinomial-hmm", "emissionprob_", [[0.5, 0.6], [0.2, 0.8]],
+     "non-negative probabilities"),
     ("mixture-gaussian", "weights_", [1.0, 1.0], "sum to 1"),
 ]
 
@@ -194,7 +208,7 @@ def test_valid_models_still_round_trip(name, saved):
     model, path = saved[name]
     loaded = load(path)
     data = {"bernoulli": X > 2, "poisson": COUNTS, "categorical-hmm": COUNTS[:, :1] % 3,
-            "poisson-hmm": COUNTS,
+            "poisson-hmm": COUNTS, "multinomial-hmm": COUNTS,
             "mixture-independent": np.column_stack([X[:, 0], COUNTS[:, 0]])}.get(name, X)
     extra = (LENGTHS,) if "hmm" in name else ()
     assert_array_equal(loaded.predict(data, *extra), model.predict(data, *extra))

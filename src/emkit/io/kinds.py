@@ -14,11 +14,12 @@ from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixtu
                               GaussianMixture, HiddenMarkovModel, MixtureModel, PoissonHMM,
                               PoissonMixture)
 from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
-from emkit.estimators.hmm import ConvergenceMonitor
+from emkit.estimators.hmm import GMMHMM, ConvergenceMonitor, MultinomialHMM
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
 from emkit.families.gaussian import (MIXTURE_COVARIANCE_TYPES, GaussianDiag, GaussianFull,
                                      GaussianSpherical, GaussianTied)
+from emkit.families.gaussian_mixture_layouts import COVARIANCE_STRUCTURES
 
 __all__ = ["KINDS", "Dims", "Kind", "kind_of"]
 
@@ -28,7 +29,7 @@ _COVARIANCE_SHAPES = {GaussianFull: "KDD", GaussianTied: "DD", GaussianDiag: "KD
 
 
 class Dims:
-    """Named sizes (K components, D features, C categories) bound by the first value met.
+    """Named sizes (K components, D features, C categories, M Gaussians) bound once met.
 
     Parameters
     ----------
@@ -60,7 +61,8 @@ class Dims:
                                      f"the model's other sizes ({self._describe()}).")
 
     def _describe(self):
-        words = {"K": "components", "D": "features", "C": "categories"}
+        words = {"K": "components", "D": "features", "C": "categories",
+                 "M": "mixture components"}
         return ", ".join(f"{n} {words[s]}" for s, n in self.known.items() if s in words)
 
 
@@ -152,6 +154,35 @@ def _matrices(params):
     return "hold symmetric positive-definite matrices"
 
 
+def _mixture_covariance(params):
+    # hmmlearn's GMMHMM covars_ layout of the covariance type.
+    structure = COVARIANCE_STRUCTURES.get(_covariance_type(params))
+    if structure is None:
+        raise ModelFileError(f"covariance_type {params.get('covariance_type')!r} is not one "
+                             f"of {sorted(COVARIANCE_STRUCTURES)}.")
+    return ("K" if structure.per_mixture else "KM") + structure.tail
+
+
+def _mixture_covariances_valid(value, dims, params):
+    # Positive variances, or symmetric positive-definite matrices.
+    if not np.all(np.isfinite(value)):
+        raise ValueError
+    if not _mixture_covariance(params).endswith("DD"):
+        if not np.all(value > 0):
+            raise ValueError
+        return
+    stack = value.reshape((-1,) + value.shape[-2:])
+    if not np.allclose(stack, np.swapaxes(stack, 1, 2)):
+        raise ValueError
+    np.linalg.cholesky(stack)  # LinAlgError when one is not positive definite
+
+
+def _mixture_matrices(params):
+    if _mixture_covariance(params).endswith("DD"):
+        return "hold symmetric positive-definite matrices"
+    return "hold positive finite numbers"
+
+
 _FINITE = _Values(_require(lambda v: np.all(np.isfinite(v))), "hold finite numbers")
 _NON_NEGATIVE = _Values(_require(lambda v: np.all(np.isfinite(v)) and np.all(v >= 0)),
                         "hold finite non-negative numbers")
@@ -162,6 +193,7 @@ _ROWS = _Values(_require(_rows_sum_to_one), "hold non-negative probabilities tha
 _WEIGHTS = _Values(_weights, "hold non-negative weights that sum to 1 (within 1e-8; 1e-6 in "
                    "float32)")
 _COVARIANCES = _Values(_positive_definite, _matrices)
+_MIXTURE_COVARIANCES = _Values(_mixture_covariances_valid, _mixture_matrices)
 _CHOLESKY = _Values(_cholesky_factor, lambda params: (
     "hold positive finite numbers" if _variances(params)
     else "hold upper-triangular Cholesky factors with a positive diagonal"))
@@ -344,7 +376,12 @@ KINDS = {kind.name: kind for kind in [
     _mixture(MixtureModel, ("components_",), components_=_family),
     _hmm(GaussianHMM, ("means_", "_covars_"), n_features=_scalar(int, "D", True),
          means_=_array("KD", _FINITE), _covars_=_array(_covariance, _COVARIANCES)),
+    _hmm(GMMHMM, ("weights_", "means_", "covars_"), n_features=_scalar(int, "D", True),
+         weights_=_array("KM", _ROWS), means_=_array("KMD", _FINITE),
+         covars_=_array(_mixture_covariance, _MIXTURE_COVARIANCES)),
     _hmm(CategoricalHMM, ("emissionprob_",), emissionprob_=_array("KD", _ROWS)),
+    _hmm(MultinomialHMM, ("emissionprob_",), n_features=_scalar(int, "D", True),
+         emissionprob_=_array("KD", _ROWS)),
     _hmm(PoissonHMM, ("lambdas_",), n_features=_scalar(int, "D", True),
          lambdas_=_array("KD", _NON_NEGATIVE)),
     _hmm(HiddenMarkovModel, ("emissions_",), emissions_=_family,

@@ -22,12 +22,12 @@ _SUMMARY = ("n_components", "converged_", "n_iter_", "lower_bound_", "n_features
             "n_features")
 
 
-def save(model, path):
+def save(model, path, *, metadata=None):
     """Save a fitted or unfitted emkit estimator to one file, atomically and without pickle.
 
     The file is a zip archive: ``model.json`` (the estimator's kind, the emkit and schema
-    versions, the constructor parameters, a fit summary and a manifest of the arrays) and
-    one ``.npy`` member per array. A ``random_state`` that is a ``RandomState`` or
+    versions, the constructor parameters, a fit summary, any metadata and a manifest of the
+    arrays) and one ``.npy`` member per array. A ``random_state`` that is a ``RandomState`` or
     ``Generator`` instance is saved as None (an integer seed is kept). The file is
     written to a temporary file in the same folder and renamed over ``path`` only when
     complete, so a failed save leaves any existing file untouched.
@@ -42,6 +42,11 @@ def save(model, path):
         ``density_family`` is code, which a model file does not hold.
     path : str or os.PathLike
         Where to write; no extension is added (the command line uses ``.emkit``).
+    metadata : dict, default=None
+        What the file should remember beside the model (the command line keeps the data's
+        column names, text categories and sequence-id column, and the fit's log-likelihood):
+        a dict with string keys of numbers, strings, lists, dicts and arrays; None stores
+        none. :func:`load` returns it with ``with_metadata=True``.
 
     Returns
     -------
@@ -56,8 +61,8 @@ def save(model, path):
     Raises
     ------
     TypeError
-        When the estimator, a parameter or an attribute cannot be held by a model file
-        (a subclass of an estimator, a user-written family, an array of Python objects).
+        When the estimator, a parameter, an attribute or the metadata cannot be held by a
+        model file (a subclass of an estimator, a user-written family, an array of Python objects).
     emkit.exceptions.ModelFileError
         When a parameter or an attribute holds a value :func:`load` would refuse (e.g.
         means set to NaN by hand, weights that do not sum to 1); nothing is written.
@@ -83,6 +88,11 @@ def save(model, path):
                 "emkit_version": __version__, "kind": kind.name,
                 "fitted": all(name in state for name in kind.needed), "summary": summary,
                 "params": params, "attributes": attributes}
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise TypeError(f"Cannot save metadata: it must be a dict; got a "
+                            f"{type(metadata).__name__}.")
+        document["metadata"] = encoder.encode(metadata, "metadata")
     write_archive(path, document, encoder.arrays)
     return path
 
@@ -95,7 +105,7 @@ def _storable(name, value):
     return value
 
 
-def load(path):
+def load(path, *, with_metadata=False):
     """Load an estimator saved by :func:`save`, refusing any file it cannot read safely.
 
     Nothing in the file is executed or unpickled. Every array's dtype and shape are
@@ -113,11 +123,16 @@ def load(path):
     ----------
     path : str or os.PathLike
         The model file.
+    with_metadata : bool, default=False
+        Also return the metadata the file was saved with.
 
     Returns
     -------
     model : estimator
         The restored estimator, of the class that was saved.
+    metadata : dict
+        Only with ``with_metadata=True``: the metadata given to :func:`save`, or an empty
+        dict for a file saved without any (as every file of older emkit versions is).
 
     Raises
     ------
@@ -129,10 +144,22 @@ def load(path):
         from a newer emkit (a ``ValueError``).
     """
     document, arrays = read_archive(path)
+    decoder = Decoder(arrays)
     try:
-        return _restore(document, Decoder(arrays))
+        model = _restore(document, decoder)
+        metadata = _metadata(document, decoder) if with_metadata else None
     except ModelFileError as exc:
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: {exc}") from None
+    return (model, metadata) if with_metadata else model
+
+
+def _metadata(document, decoder):
+    if "metadata" not in document:
+        return {}
+    metadata = decoder.decode(document["metadata"], "metadata")
+    if not isinstance(metadata, dict):
+        raise ModelFileError("its model.json has a 'metadata' entry that is not an object.")
+    return metadata
 
 
 def _restore(document, decoder):

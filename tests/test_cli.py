@@ -18,7 +18,6 @@ from emkit.cli.data import read_table, write_table
 from emkit.cli.errors import UsageError
 from emkit.cli import tools
 from emkit.cli.models import build_estimator
-from emkit.cli.output import Output
 from emkit.cli.parser import component_list
 from emkit.cli.progress import FitProgress, SelectProgress, bars_wanted
 from emkit.datasets import make_two_level_image
@@ -112,7 +111,7 @@ def test_gmm_round_trip(files, fits, capsys):
     assert scored["mean_log_likelihood"] == pytest.approx(model.score(X), rel=1e-12)
     header, values = read_csv(root / "sample.csv")
     drawn, labels = model.set_params(random_state=3).sample(7)
-    assert header == ["x0", "x1", "component"] and values.shape == (7, 3)
+    assert header == ["a", "b", "component"] and values.shape == (7, 3)  # the fit's columns
     np.testing.assert_array_equal(values, np.column_stack([drawn, labels]))
     described = json.loads(info.out)
     assert described["model"] == "gmm" and described["class"] == "GaussianMixture"
@@ -146,7 +145,7 @@ def test_hmm_round_trip_with_lengths_column(files, fits, capsys):
     assert scored["log_likelihood"] == pytest.approx(model.score(X, lengths), rel=1e-12)
     assert scored["mean_log_likelihood"] == pytest.approx(model.score(X, lengths) / 90)
     header, values = read_csv(root / "states.csv")
-    assert header == ["x0"]
+    assert header == ["v"]
     np.testing.assert_array_equal(values, model.sample(12, random_state=5)[0])
 
 
@@ -247,14 +246,14 @@ def test_parquet_without_pandas_is_one_sentence(tmp_path, monkeypatch, capsys):
                                        "pyarrow: pip install pandas pyarrow\n")
 
 
-def test_plot_without_matplotlib_is_a_note(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(tools, "_matplotlib_installed", lambda: False)
-    out = Output()
-    assert tools.save_plot(lambda: pytest.fail("no figure without matplotlib"),
-                           str(tmp_path / "p.png"), out) is False
-    assert capsys.readouterr().err == (f"emkit: note: {tmp_path / 'p.png'} not written: plots "
-                                       "need matplotlib (pip install 'emkit[plot]').\n")
-    assert out.notes and not (tmp_path / "p.png").exists()
+def test_a_plot_without_matplotlib_is_an_error_before_any_work(tmp_path, monkeypatch,
+                                                                  capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    monkeypatch.setattr(tools, "read_features", lambda *a: pytest.fail("data read"))
+    done = run_here(capsys, "select", tmp_path / "d.csv", "--plot", tmp_path / "p.png", "-q")
+    assert one_error_line(done) == (f"--plot {tmp_path / 'p.png'} needs matplotlib to draw "
+                                    "the plot: pip install 'emkit[plot]'.")
+    assert os.listdir(tmp_path) == []
 
 
 def test_component_lists():
@@ -285,8 +284,7 @@ def test_warnings_become_one_line_and_flags_follow_the_command(files, tmp_path, 
     captured = capsys.readouterr()
     assert status == 0
     assert captured.err.splitlines() == [
-        "emkit: warning: Best performing initialization did not converge. Try different "
-        "init parameters, or increase max_iter, tol, or check for degenerate data."]
+        "emkit: warning: the fit stopped at --max-iter 1 before converging; raise --max-iter"]
     record = json.loads(captured.out)
     assert record["n_iter"] == 1 and not record["converged"]
     assert record["warnings"] == [captured.err.splitlines()[0][len("emkit: warning: "):]]

@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import emkit
+from emkit.cli import main
 from emkit.exceptions import ModelFileError
 from emkit.io import archive, load, save
 
@@ -66,3 +67,21 @@ def test_metadata_that_cannot_be_kept_or_read_is_refused(model, tmp_path):
     with pytest.raises(ModelFileError, match="'metadata' entry that is not an object"):
         load(bad, with_metadata=True)
     assert_array_equal(load(bad).predict(X), model.predict(X))  # the model alone still loads
+
+
+def test_the_command_line_refuses_a_malformed_record_in_one_line(model, tmp_path, capsys):
+    save(model, tmp_path / "m.emkit")
+    cases = {  # the metadata: what the message says
+        "columns are not a list": {"columns": "a,b"},
+        "gives column 'a' no type 'number', nor 'category' with sorted distinct categories":
+            {"columns": [{"name": "a", "type": "category", "categories": ["z", "a"]}]},
+        "no positive whole number for n_samples": {"fit": {"log_likelihood": 1.0,
+                                                           "n_samples": 0}},
+    }
+    for phrase, metadata in cases.items():
+        bad = _edited(tmp_path / "m.emkit", tmp_path / "bad.emkit", metadata=metadata)
+        assert main(["info", str(bad)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and len(captured.err.splitlines()) == 1
+        assert captured.err.startswith(f"emkit: error: Cannot load {str(bad)!r}: its metadata")
+        assert phrase in captured.err

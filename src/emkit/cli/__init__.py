@@ -6,7 +6,7 @@
 import os
 import sys
 
-from emkit.cli import commands, tools
+from emkit.cli import commands, info, tools
 from emkit.cli.errors import report_error
 from emkit.cli.output import Output
 from emkit.cli.parser import build_parser
@@ -14,7 +14,7 @@ from emkit.cli.parser import build_parser
 __all__ = ["main"]
 
 COMMANDS = {"fit": commands.fit, "predict": commands.predict, "score": commands.score,
-            "sample": commands.sample, "info": commands.info, "select": tools.select,
+            "sample": commands.sample, "info": info.info, "select": tools.select,
             "segment": tools.segment, "demo": tools.demo}
 
 

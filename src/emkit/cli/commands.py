@@ -1,28 +1,31 @@
-"""The model sub-commands: ``fit``, ``predict``, ``score``, ``sample`` and ``info``.
+"""The model sub-commands: ``fit``, ``predict``, ``score`` and ``sample``.
 
 Each takes the parsed arguments and an :class:`~emkit.cli.output.Output` and returns nothing.
+A model file written by ``fit`` remembers its data's columns, text categories and
+sequence-id column (:mod:`emkit.cli.columns`), which the other commands use.
 """
 
 import os
+import warnings
 
 import numpy as np
 
 from emkit.cli.cluster import dask_client
-from emkit.cli.data import (BLOCK_BYTES, check_data_file, open_features, parse_column_list,
-                            read_table, write_table)
+from emkit.cli.columns import CATEGORY_MODELS, Column, DataRecord, encode_columns
+from emkit.cli.data import (BLOCK_BYTES, FitData, check_data_file, open_features,
+                            parse_column_list, read_table, select_columns, write_table)
 from emkit.cli.errors import UsageError
-from emkit.cli.models import (MODELS, build_estimator, expected_columns, is_sequential,
-                              kind_name)
+from emkit.cli.models import MODELS, build_estimator, expected_columns, is_sequential
 from emkit.cli.progress import FitProgress
+from emkit.cli.targets import check_outputs
 from emkit.estimators._dask import is_dask, total_of
-from emkit.families.base import Family
+from emkit.exceptions import ConvergenceWarning
 from emkit.models import criteria
 
-__all__ = ["fit", "predict", "score", "sample", "info", "check_outputs", "read_features"]
+__all__ = ["fit", "predict", "score", "sample", "check_outputs", "likelihood_lines",
+           "load_model", "read_features", "stopped_early"]
 
 FIT_OPTIONS = ("covariance_type", "max_iter", "tol", "n_init", "seed")
-FITTED_SUMMARY = ("weights_", "startprob_", "transmat_", "means_", "lambdas_", "emissionprob_",
-                  "probs_")
 HMM_NAMES = ", ".join(kind.name for kind in MODELS.values() if kind.sequential)
 #: Rows of a memory-mapped file scored at a time for the fit's summary.
 SCORE_ROWS = 65536
@@ -58,52 +61,70 @@ def read_features(path, columns=None, lengths_column=None):
     return X, names, lengths
 
 
-def check_outputs(*paths, inputs=()):
-    """Refuse, before any work, output paths that cannot be written or would lose an input.
+def likelihood_lines(total, n_samples):
+    """Return the two lines that report a log-likelihood, worded alike by every command.
 
     Parameters
     ----------
-    *paths : str or None
-        Output files; None and ``-`` (standard output) are skipped.
-    inputs : tuple of str, default=()
-        The files the command reads, which an output must not replace.
+    total : float
+        Log-likelihood summed over the rows.
+    n_samples : int
+        Number of rows.
+
+    Returns
+    -------
+    lines : list of str
     """
-    from emkit._files import check_replaceable
-    for path in paths:
-        if path is None or path == "-":
-            continue
-        folder = os.path.dirname(os.path.realpath(path))  # a link's target's folder
-        if not os.path.isdir(folder):
-            raise UsageError(f"the folder of {path!r} does not exist; create it first.")
-        check_replaceable(path)
-        if any(_same_file(path, source) for source in inputs):
-            raise UsageError(f"{path!r} is also an input of this command; write the "
-                             "output to another file.")
+    return [f"log-likelihood (total over the data): {total:.6f} ({n_samples} rows)",
+            f"log-likelihood (mean per row): {total / n_samples:.6f}"]
 
 
-def _same_file(path, other):
+def stopped_early(max_iter, what="the fit"):
+    """Return the warning of a fit that hit ``--max-iter`` before converging.
+
+    Parameters
+    ----------
+    max_iter : int
+        The cap.
+    what : str, default='the fit'
+        What stopped, e.g. ``'2 of 8 candidates'``.
+
+    Returns
+    -------
+    text : str
+    """
+    return f"{what} stopped at --max-iter {max_iter} before converging; raise --max-iter"
+
+
+def load_model(path):
+    """Load a model file and the record of the data it was fitted on.
+
+    Parameters
+    ----------
+    path : str
+        The model file.
+
+    Returns
+    -------
+    model : estimator
+    record : DataRecord
+        Empty for a file saved without one (older files, models saved from Python).
+    """
+    from emkit.exceptions import ModelFileError
+    from emkit.io.model_file import load
+    model, metadata = load(path, with_metadata=True)
     try:
-        return os.path.samefile(path, other)
-    except OSError:  # one of them does not exist
-        return False
-
-
-def _load(path):
-    from emkit.io import load
-    return load(path)
+        return model, DataRecord.from_metadata(metadata)
+    except ModelFileError as exc:
+        raise ModelFileError(f"Cannot load {os.fspath(path)!r}: {exc}") from None
 
 
 def _load_fitted(path):
     from emkit.io.kinds import kind_of
-    model = _load(path)
+    model, record = load_model(path)
     if not all(hasattr(model, name) for name in kind_of(model).needed):
         raise UsageError(f"{path!r} holds an unfitted model; fit one first with 'emkit fit'.")
-    return model
-
-
-def _save(model, path):
-    from emkit.io import save
-    save(model, path)
+    return model, record
 
 
 def _check_lengths_allowed(sequential, lengths_column):
@@ -138,16 +159,52 @@ def _streamed_log_likelihood(model, X, lengths):
                      for start in range(0, len(X), SCORE_ROWS)))
 
 
-def _model_input(model, args):
-    # The features of DATA for a loaded model, checked against what the model takes.
-    _check_lengths_allowed(is_sequential(model), args.lengths_column)
-    X, names, lengths = read_features(args.data, args.columns, args.lengths_column)
+def _model_input(model, record, args, out):
+    # The features of DATA for a loaded model: the columns and sequence ids given, else the
+    # ones the model was fitted on; text categories coded as in the fit.
+    sequential = is_sequential(model)
+    _check_lengths_allowed(sequential, args.lengths_column)
+    table = read_table(args.data)
+    id_key = args.lengths_column
+    if id_key is None and sequential and record.sequence_column is not None:
+        if record.sequence_column in table.names:
+            id_key = record.sequence_column
+        else:
+            out.note(f"{args.data} has no column {record.sequence_column!r} of sequence ids, "
+                     "which the model was fitted with; its rows are one sequence.")
+    lengths, id_index = table.sequence_lengths(id_key) if id_key is not None else (None, None)
+    if args.columns is not None:
+        indices = [table.column_index(key) for key in parse_column_list(args.columns)]
+    else:
+        indices = _fitted_columns(table, record, id_index, args.data)
+    indices = [i for i in indices if i != id_index]
+    if not indices:
+        raise UsageError(f"{args.data} has no feature columns left; choose some with "
+                         "--columns.")
+    names = [table.names[i] for i in indices]
     expected = expected_columns(model)
-    if expected is not None and X.shape[1] != expected:
-        hint = " and --lengths-column" if is_sequential(model) else ""
+    if expected is not None and len(indices) != expected:
+        hint = " and --lengths-column" if sequential else ""
         raise UsageError(f"the model takes {expected} data column(s) but {args.data} gives "
-                         f"{X.shape[1]} ({', '.join(names)}); choose them with --columns{hint}.")
+                         f"{len(indices)} ({', '.join(names)}); choose them with "
+                         f"--columns{hint}.")
+    columns = record.columns if len(record.columns) == len(indices) else map(Column, names)
+    X = np.column_stack([column.encode(table, i) for column, i in zip(columns, indices)])
     return X, lengths
+
+
+def _fitted_columns(table, record, id_index, path):
+    # The positions of the fit's columns, by name (every column when the model file does
+    # not name them); a file without a header gives its columns in order.
+    names = record.names
+    if all(name in table.names for name in names):
+        return [table.names.index(name) for name in names] or list(range(len(table.columns)))
+    others = [i for i in range(len(table.columns)) if i != id_index]
+    if not table.has_header and len(others) == len(names):
+        return others
+    missing = next(name for name in names if name not in table.names)
+    raise UsageError(f"{path} has no column {missing!r}, which the model was fitted on "
+                     f"(columns {', '.join(names)}); choose the columns with --columns.")
 
 
 def _sequence_args(model, lengths):
@@ -170,9 +227,7 @@ def fit(args, out):
     check_data_file(args.data)  # before a cluster starts
     address, workers = getattr(args, "dask_scheduler", None), getattr(args, "workers", None)
     with dask_client(address, workers) as client:
-        data = open_features(args.data, args.columns, args.lengths_column,
-                             getattr(args, "block_size", BLOCK_BYTES),
-                             distributed=client is not None)
+        data, columns = _open_fit_data(args, distributed=client is not None)
         X, names, lengths, n = data.X, data.names, data.lengths, data.n_rows
         _check_n_components(args.k, n, args.data)
         if args.model == "hmm-categorical" and X.shape[1] != 1:
@@ -180,28 +235,69 @@ def fit(args, out):
                              f"gives {X.shape[1]} ({', '.join(names)}); choose one with "
                              "--columns.")
         model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
-        max_iter = model.n_iter if kind.sequential else model.max_iter
-        with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
-            model.fit(X, *_sequence_args(model, lengths), callback=progress)
-        _save(model, args.output)
+        _fit_model(model, X, lengths, out)
         if data.in_memory:
             total, bic = _total_log_likelihood(model, X, lengths), _bic(model, X, lengths)
         else:
             total = _streamed_log_likelihood(model, X, lengths)
             bic = criteria.bic(total, model._n_parameters(), n)
+    if not model.converged_ and model.n_iter_ >= args.max_iter:
+        out.warn(stopped_early(args.max_iter))
+    _save(model, args.output, DataRecord(columns, data.sequence_column, total, n))
     record = {"command": "fit", "model": args.model, "class": type(model).__name__,
               "n_components": args.k, "n_samples": n, "n_features": X.shape[1],
               "columns": names, "n_sequences": None if lengths is None else len(lengths),
               "converged": bool(model.converged_), "n_iter": int(model.n_iter_),
-              "log_likelihood": total, "bic": bic, "output": args.output}
+              "max_iter": args.max_iter, "log_likelihood": total,
+              "mean_log_likelihood": total / n, "bic": bic, "output": args.output}
     out.emit(record, [
         f"fitted {args.model} ({record['class']}) with {args.k} components on {n} rows "
-        f"x {X.shape[1]} columns ({', '.join(names)})",
+        f"x {X.shape[1]} columns ({_described(columns)})",
         f"  converged: {'yes' if record['converged'] else 'no'} after {record['n_iter']} "
         "iterations",
-        f"  log-likelihood: {total:.6f} (mean {total / n:.6f} per row)",
+        *(f"  {line}" for line in likelihood_lines(total, n)),
         f"  BIC: {record['bic']:.6f}",
         f"saved {args.output}"])
+
+
+def _open_fit_data(args, distributed):
+    # The fit's data and its columns. Models of text categories read the table whole and
+    # code its text columns, unless the fit runs on a Dask cluster (numbers only there).
+    block_size = getattr(args, "block_size", BLOCK_BYTES)
+    try:
+        data = open_features(args.data, args.columns, args.lengths_column, block_size,
+                             distributed=distributed)
+    except UsageError:
+        if args.model not in CATEGORY_MODELS or distributed:
+            raise
+    else:
+        return data, [Column(name) for name in data.names]
+    table = read_table(args.data)  # a text column, which the models of categories code
+    indices, names, id_index = select_columns(table, args.columns, args.lengths_column)
+    lengths = None if id_index is None else table.sequence_lengths(args.lengths_column)[0]
+    X, columns = encode_columns(table, indices, args.model)
+    sequence = None if id_index is None else table.names[id_index]
+    return FitData(X, names, lengths, len(X), True, sequence), columns
+
+
+def _fit_model(model, X, lengths, out):
+    # The estimator's own warning of a fit stopped by the cap names its Python parameter;
+    # fit says it in the command line's words instead.
+    max_iter = model.n_iter if is_sequential(model) else model.max_iter
+    with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, *_sequence_args(model, lengths), callback=progress)
+
+
+def _described(columns):
+    return ", ".join(column.name if column.categories is None else
+                     f"{column.name}: {len(column.categories)} categories" for column in columns)
+
+
+def _save(model, path, record):
+    from emkit.io.model_file import save
+    save(model, path, metadata=record.to_metadata())
 
 
 def predict(args, out):
@@ -216,8 +312,8 @@ def predict(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file, args.data))
-    model = _load_fitted(args.model_file)
-    X, lengths = _model_input(model, args)
+    model, data_record = _load_fitted(args.model_file)
+    X, lengths = _model_input(model, data_record, args, out)
     extra = _sequence_args(model, lengths)
     if args.proba:
         proba = model.predict_proba(X, *extra)
@@ -252,13 +348,12 @@ def score(args, out):
     out : Output
         Where results go.
     """
-    model = _load_fitted(args.model_file)
-    X, lengths = _model_input(model, args)
+    model, data_record = _load_fitted(args.model_file)
+    X, lengths = _model_input(model, data_record, args, out)
     total = _total_log_likelihood(model, X, lengths)
     record = {"command": "score", "n_samples": len(X), "log_likelihood": total,
               "mean_log_likelihood": total / len(X)}
-    out.emit(record, [f"log-likelihood: {total:.6f}",
-                      f"mean per row: {total / len(X):.6f} ({len(X)} rows)"])
+    out.emit(record, likelihood_lines(total, len(X)))
 
 
 def sample(args, out):
@@ -273,7 +368,7 @@ def sample(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file,))
-    model = _load_fitted(args.model_file)
+    model, data_record = _load_fitted(args.model_file)
     _check_sample_size(args.n_samples, model)
     if is_sequential(model):
         X, labels = model.sample(args.n_samples, random_state=args.seed)
@@ -282,7 +377,11 @@ def sample(args, out):
             model.set_params(random_state=args.seed)
         X, labels = model.sample(args.n_samples)
     X = _whole_numbers_as_int(np.asarray(X).reshape(len(X), -1))
-    columns = {f"x{j}": X[:, j] for j in range(X.shape[1])}
+    fitted = data_record.columns
+    if len(fitted) != X.shape[1]:  # a file that does not name its columns
+        fitted = [Column(f"x{j}") for j in range(X.shape[1])]
+    decoded = [column.decode(X[:, j]) for j, column in enumerate(fitted)]
+    columns = dict(zip((column.name for column in fitted), decoded))
     if args.labels:
         columns["state" if is_sequential(model) else "component"] = labels
     record = {"command": "sample", "n_samples": len(X), "columns": list(columns),
@@ -291,7 +390,9 @@ def sample(args, out):
         write_table(output, columns)
         out.emit(record, [f"wrote {len(X)} samples to {output}"])
     elif out.json:
-        out.emit({**record, "samples": X, "labels": labels})
+        rows = X if all(c.categories is None for c in fitted) else [
+            list(row) for row in zip(*(values.tolist() for values in decoded))]
+        out.emit({**record, "samples": rows, "labels": labels})
     else:
         write_table(None, columns)
 
@@ -325,64 +426,3 @@ def _whole_numbers_as_int(X):
     if X.dtype.kind == "f" and np.all(np.isfinite(X)) and np.all(X == np.round(X)):
         return X.astype(np.int64)
     return X
-
-
-def info(args, out):
-    """``emkit info``: what a model file holds.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed command line.
-    out : Output
-        Where results go.
-    """
-    model = _load(args.model_file)
-    fitted = {name: getattr(model, name) for name in FITTED_SUMMARY if hasattr(model, name)}
-    parameters = {name: _family_record(value) for name, value in model.get_params().items()}
-    record = {"command": "info", "file": args.model_file, "model": kind_name(model),
-              "class": type(model).__name__, "parameters": parameters,
-              "fit": _fit_summary(model), "fitted": fitted}
-    lines = [f"model: {record['model']} ({record['class']})",
-             "parameters: " + ", ".join(f"{k}={_brief(v)}" for k, v in
-                                        sorted(record["parameters"].items())),
-             "fit: " + (", ".join(f"{k}={_brief(v)}" for k, v in record["fit"].items())
-                        or "not fitted")]
-    lines += [f"{name}: {_brief(value)}" for name, value in fitted.items()]
-    out.emit(record, lines)
-
-
-def _fit_summary(model):
-    summary = {}
-    for name in ("converged_", "n_iter_", "lower_bound_"):
-        if hasattr(model, name):
-            summary[name.rstrip("_")] = getattr(model, name)
-    history = getattr(getattr(model, "monitor_", None), "history", None)
-    if history:
-        summary["log_likelihood"] = float(history[-1])
-    return summary
-
-
-def _family_record(value):
-    # A family (or a list of them) as its class name and fields, which JSON and text show.
-    if isinstance(value, Family):
-        fields = {key: _family_record(item) for key, item in value.to_dict().items()}
-        return {"family": type(value).__name__, **fields}
-    if isinstance(value, (list, tuple)) and any(isinstance(item, Family) for item in value):
-        return [_family_record(item) for item in value]
-    return value
-
-
-def _brief(value):
-    if isinstance(value, dict) and "family" in value:
-        fields = ", ".join(f"{k}={_brief(v)}" for k, v in value.items() if k != "family")
-        return f"{value['family']}({fields})"
-    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
-        return "[" + ", ".join(_brief(item) for item in value) + "]"
-    if isinstance(value, (np.ndarray, list)) or np.ndim(value) > 0:
-        text = np.array2string(np.asarray(value), precision=4, threshold=24,
-                               suppress_small=True)
-        return " ".join(text.split())
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
-    return " ".join(repr(value).split())

@@ -21,7 +21,7 @@ from emkit._files import atomic_text_write, atomic_write
 from emkit.cli.errors import UsageError
 
 __all__ = ["BLOCK_BYTES", "FitData", "Table", "check_data_file", "open_features", "read_table",
-           "write_table", "parse_column_list"]
+           "write_table", "parse_column_list", "select_columns"]
 
 MISSING = ("", "na", "nan", "n/a", "null", "none")
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -356,6 +356,8 @@ class FitData:
         Number of data rows.
     in_memory : bool
         True when the whole file was read into a table.
+    sequence_column : str or None
+        The name of the sequence-id column; None when none was given.
     """
 
     X: object
@@ -363,6 +365,7 @@ class FitData:
     lengths: object
     n_rows: int
     in_memory: bool = False
+    sequence_column: str = None
 
 
 def open_features(path, columns=None, lengths_column=None, block_size=BLOCK_BYTES,
@@ -422,7 +425,13 @@ def _read_whole(path, columns, lengths_column):
         exclude = (index,)
     X, names = table.features(parse_column_list(columns) if columns is not None else None,
                               exclude)
-    return FitData(X, names, lengths, len(X), in_memory=True)
+    return FitData(X, names, lengths, len(X), in_memory=True,
+                   sequence_column=_name_of(table, exclude[0] if exclude else None))
+
+
+def _name_of(table, index):
+    # The name of the sequence-id column at ``index``, or None.
+    return None if index is None else table.names[index]
 
 
 def check_data_file(path):
@@ -457,8 +466,24 @@ def _pyarrow_installed():
     return True
 
 
-def _selection(table, columns, lengths_column):
-    # The feature columns' positions and names, and the sequence-id column's position.
+def select_columns(table, columns, lengths_column):
+    """Return the feature columns' positions and names, and the sequence-id column's position.
+
+    Parameters
+    ----------
+    table : Table
+        The data (its names, at least).
+    columns : str or None
+        ``--columns``: comma-separated names or 0-based indices; None uses them all.
+    lengths_column : str or None
+        ``--lengths-column``: the sequence-id column, left out of the features.
+
+    Returns
+    -------
+    indices : list of int
+    names : list of str
+    id_index : int or None
+    """
     id_index = None if lengths_column is None else table.column_index(lengths_column)
     keys = parse_column_list(columns) if columns is not None else None
     indices = [table.column_index(key) for key in keys] if keys else range(len(table.columns))
@@ -496,7 +521,7 @@ def _open_npy(path, columns, lengths_column, distributed):
         raise UsageError(f"{path} holds a {array.ndim}-D {array.dtype} array with shape "
                          f"{array.shape}; save a non-empty 2-D (or 1-D) numeric array.")
     table = Table([array[:, j] for j in range(array.shape[1])], source=path)
-    indices, names, id_index = _selection(table, columns, lengths_column)
+    indices, names, id_index = select_columns(table, columns, lengths_column)
     n, rows = array.shape[0], max(1, NPY_BLOCK_BYTES // max(array.itemsize * array.shape[1], 1))
     lengths = None
     if id_index is not None:
@@ -504,15 +529,16 @@ def _open_npy(path, columns, lengths_column, distributed):
                                                  in _blocks_of(n, rows)))
     view = _column_view(array, indices)
     floating = array.dtype in (np.float32, np.float64)
+    sequence = _name_of(table, id_index)
     if view is not None and floating and not distributed:
-        return FitData(view, names, lengths, n)
+        return FitData(view, names, lengths, n, sequence_column=sequence)
     if _dask_installed():
         dtype = array.dtype if floating else np.dtype(np.float64)
         X = _from_blocks(_NpyRows(path, indices, dtype), _blocks_of(n, rows), len(indices),
                          dtype)
-        return FitData(X, names, lengths, n)
+        return FitData(X, names, lengths, n, sequence_column=sequence)
     X = np.column_stack([np.asarray(array[:, j], dtype=np.float64) for j in indices])
-    return FitData(X, names, lengths, n, in_memory=True)
+    return FitData(X, names, lengths, n, in_memory=True, sequence_column=sequence)
 
 
 def _column_view(array, indices):
@@ -564,7 +590,7 @@ def _open_parquet(path, columns, lengths_column):
     if not all_names or n == 0:
         raise UsageError(f"{path} holds no data rows.")
     table = Table([None] * len(all_names), all_names, source=path)
-    indices, names, id_index = _selection(table, columns, lengths_column)
+    indices, names, id_index = select_columns(table, columns, lengths_column)
     for i in indices:
         kind = schema.field(all_names[i]).type
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or
@@ -580,7 +606,8 @@ def _open_parquet(path, columns, lengths_column):
     if id_index is not None:
         ids = _ParquetRows(path, [all_names[id_index]], groups, numbers=False)
         lengths = _run_lengths(table, id_index, (ids(start, stop)[:, 0] for start, stop in bounds))
-    return FitData(_from_blocks(reader, bounds, len(names), np.float64), names, lengths, n)
+    return FitData(_from_blocks(reader, bounds, len(names), np.float64), names, lengths, n,
+                   sequence_column=_name_of(table, id_index))
 
 
 class _ParquetRows:
@@ -644,7 +671,7 @@ def _open_text(path, suffix, columns, lengths_column, block_size):
             len(row) >= width and row[width - 1] for row in rows):
         width -= 1  # an empty last column: the trailing delimiter of a spreadsheet export
     table = Table([None] * width, names[:width] if names else None, source=path)
-    indices, feature_names, id_index = _selection(table, columns, lengths_column)
+    indices, feature_names, id_index = select_columns(table, columns, lengths_column)
     keys = [f"c{j}" for j in range(total)]
     options = dict(blocksize=block_size, sep=delimiter if delimiter is not None else r"\s+",
                    header=0 if names is not None else None, names=keys,
@@ -666,7 +693,8 @@ def _open_text(path, suffix, columns, lengths_column, block_size):
         lengths = _run_lengths(table, id_index, (
             part.iloc[:, 0].to_numpy(dtype=object, na_value=None)
             for part in (block.compute() for block in ids.to_delayed())))
-    return FitData(X, feature_names, lengths, int(X.shape[0]))
+    return FitData(X, feature_names, lengths, int(X.shape[0]),
+                   sequence_column=_name_of(table, id_index))
 
 
 def _spellings(word):

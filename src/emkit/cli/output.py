@@ -95,6 +95,16 @@ class Output:
         if not self.quiet and not self.json:
             print_line(f"emkit: note: {text}")
 
+    def warn(self, text):
+        """Print an ``emkit: warning:`` line on stderr (kept in the JSON record).
+
+        Parameters
+        ----------
+        text : str
+            One sentence.
+        """
+        self._show(text, UserWarning, "", 0)
+
     @contextmanager
     def capturing_warnings(self):
         """Turn warnings raised inside the block into one ``emkit: warning:`` line each.

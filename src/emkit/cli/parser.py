@@ -6,14 +6,20 @@ Usage errors print one ``emkit: error:`` line and exit with status 2.
 import argparse
 import re
 
+from emkit._version import __version__
 from emkit.cli.data import BLOCK_BYTES
 from emkit.cli.models import MODELS
 from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
 
-__all__ = ["build_parser", "byte_size", "component_list", "covariance_list", "positive_int"]
+__all__ = ["DEFAULT_MAX_ITER", "build_parser", "byte_size", "component_count",
+           "component_list", "covariance_list", "positive_int"]
 
 COVARIANCE_TYPES = tuple(_COVARIANCE_FAMILIES)
 MAX_SEED = 2**32 - 1
+#: The most EM iterations per start of every fit the command line runs, unless --max-iter.
+DEFAULT_MAX_ITER = 500
+#: The forms ``-k`` takes, for the help texts.
+K_FORMS = "3, 1..5, 1-5, 2,4,6 or a mix like 1..3,8"
 OUTPUT_HELP = "output table (.csv, .tsv, .npy, .parquet); default or -: CSV on stdout"
 EPILOG = """examples:
   emkit fit data.csv --model gmm -k 3 -o model.emkit
@@ -100,7 +106,10 @@ def _non_negative_float(text):
 
 
 def component_list(text):
-    """Parse numbers of components: ``5``, ``2,4,8``, ``1..10`` or a mix like ``1..3,8``.
+    """Parse numbers of components: ``5``, ``2,4,8``, ``1..10``, ``1-10`` or a mix.
+
+    Every ``-k`` of the command line is read by this function (through
+    :func:`component_count` where a command fits one model); a mix is e.g. ``1..3,8``.
 
     Parameters
     ----------
@@ -114,14 +123,42 @@ def component_list(text):
     """
     values = set()
     for part in filter(None, (p.strip() for p in text.split(","))):
-        low, dots, high = part.partition("..")
-        first, last = positive_int(low), positive_int(high) if dots else None
-        if last is not None and last < first:
-            raise argparse.ArgumentTypeError(f"range {part!r} ends before it starts")
-        values.update(range(first, (last if dots else first) + 1))
+        match = re.fullmatch(r"([^.\-]*)(\.\.|-)(.*)", part)
+        low, high = (match.group(1), match.group(3)) if match else (part, None)
+        if high is not None and not (low.strip() and high.strip()):
+            raise argparse.ArgumentTypeError(f"range {part!r} needs a number at each end, "
+                                             "e.g. 1..5")
+        first, last = positive_int(low.strip()), None
+        if high is not None:
+            last = positive_int(high.strip())
+            if last < first:
+                raise argparse.ArgumentTypeError(f"range {part!r} ends before it starts")
+        values.update(range(first, (first if last is None else last) + 1))
     if not values:
         raise argparse.ArgumentTypeError(f"{text!r} names no number of components")
     return sorted(values)
+
+
+def component_count(text):
+    """Parse the one number of components of a command that fits one model.
+
+    It takes the forms of :func:`component_list`, naming one number (``3``, ``3..3``).
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+
+    Returns
+    -------
+    value : int
+    """
+    values = component_list(text)
+    if len(values) > 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names {len(values)} numbers of components, but this command fits one "
+            "model; give one number (emkit select compares several)")
+    return values[0]
 
 
 def covariance_list(text):
@@ -170,21 +207,26 @@ def _data_options(parser, lengths=True):
 def _fit_options(parser, seed_default=None):
     parser.add_argument("--n-init", type=positive_int, default=None, metavar="N",
                         help="number of starts; the best is kept (default: the model's, 1)")
-    parser.add_argument("--max-iter", type=positive_int, default=None, metavar="N",
-                        help="most EM iterations per start (default: the model's, 100 for "
-                             "mixtures and 10 for HMMs)")
+    _max_iter_option(parser)
     parser.add_argument("--seed", type=_seed, default=seed_default, metavar="S",
                         help=f"random seed (default: {seed_default})")
+
+
+def _max_iter_option(parser):
+    parser.add_argument("--max-iter", type=positive_int, default=DEFAULT_MAX_ITER, metavar="N",
+                        help="most EM iterations per start, for mixtures and HMMs alike; a fit "
+                             f"that stops there says so (default: {DEFAULT_MAX_ITER})")
 
 
 def _add_fit(commands, flags):
     cmd = commands.add_parser("fit", parents=[flags], help="fit a model to a data file",
                               description="Fit a model by EM and save it to a model file.")
     cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file, one row per sample")
-    cmd.add_argument("-m", "--model", required=True, choices=list(MODELS), metavar="NAME",
-                     help=f"the model to fit: {', '.join(MODELS)}")
-    cmd.add_argument("-k", "--n-components", dest="k", type=positive_int, required=True,
-                     help="number of components (states)")
+    cmd.add_argument("-m", "--model", default="gmm", choices=list(MODELS), metavar="NAME",
+                     help=f"the model to fit: {', '.join(MODELS)} (default: gmm); categorical, "
+                          "hmm-categorical and bernoulli take text categories")
+    cmd.add_argument("-k", "--n-components", dest="k", type=component_count, required=True,
+                     help="number of components (states): one number, e.g. 3")
     cmd.add_argument("--covariance-type", choices=COVARIANCE_TYPES,
                      help="gmm and hmm-gaussian (default: full for gmm, diag for hmm-gaussian)")
     _data_options(cmd)
@@ -240,7 +282,7 @@ def _add_select(commands, flags):
                                           "covariance types; keep the best by a criterion.")
     cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file")
     cmd.add_argument("-k", "--n-components", dest="k", type=component_list, default="1..10",
-                     metavar="KS", help="sizes to try: 1..10, 2,4,8 or 5 (default: 1..10)")
+                     metavar="KS", help=f"sizes to try: {K_FORMS} (default: 1..10)")
     cmd.add_argument("--covariance-types", type=covariance_list,
                      default=list(COVARIANCE_TYPES), metavar="T,T",
                      help=f"covariance types to try (default: {','.join(COVARIANCE_TYPES)})")
@@ -249,6 +291,7 @@ def _add_select(commands, flags):
     _data_options(cmd, lengths=False)
     cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",
                      help="starts per candidate (default: 1)")
+    _max_iter_option(cmd)
     cmd.add_argument("--seed", type=_seed, metavar="S",
                      help="random seed (default: None)")
     cmd.add_argument("-o", "--output", metavar="MODEL", help="save the best model here")
@@ -261,8 +304,8 @@ def _add_segment(commands, flags):
                               description="Fit a Gaussian mixture to the pixel values; write "
                                           "the labels as grey levels.")
     cmd.add_argument("image", help="PNG/JPEG (needs Pillow) or .npy image")
-    cmd.add_argument("-k", "--n-components", dest="k", type=positive_int, default=2,
-                     help="number of classes (default: 2)")
+    cmd.add_argument("-k", "--n-components", dest="k", type=component_count, default=2,
+                     help="number of classes, one number (default: 2)")
     cmd.add_argument("-o", "--output", required=True, metavar="IMAGE",
                      help="segmentation to write (.png; .npy keeps the labels)")
     cmd.add_argument("--denoised", metavar="IMAGE", help="also write the denoised image")
@@ -271,8 +314,7 @@ def _add_segment(commands, flags):
                      help="for colour images (default: full)")
     cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",
                      help="number of starts (default: 1)")
-    cmd.add_argument("--max-iter", type=positive_int, default=100, metavar="N",
-                     help="most EM iterations (default: 100)")
+    _max_iter_option(cmd)
     cmd.add_argument("--seed", type=_seed, default=0, metavar="S",
                      help="random seed (default: 0)")
 
@@ -288,6 +330,7 @@ def build_parser():
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      description="EM for latent-variable models: fit, use and choose mixtures "
                                  "and hidden Markov models from the command line.")
+    parser.add_argument("--version", action="version", version=f"emkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     flags = _flags(argparse.SUPPRESS)
     _add_fit(commands, flags)
@@ -297,6 +340,7 @@ def build_parser():
     demo = commands.add_parser("demo", parents=[flags],
                                help="run the seed examples on built-in data",
                                description="Run the seed examples and write their plots.")
-    demo.add_argument("--out", default="demo-output", help="folder for the plots "
-                                                           "(default: demo-output)")
+    demo.add_argument("--out", default=None, metavar="FOLDER",
+                      help="folder for the plots, which need matplotlib (default: demo-output, "
+                           "when matplotlib is installed)")
     return parser

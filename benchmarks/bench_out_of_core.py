@@ -10,7 +10,7 @@ Fits, each in a fresh interpreter:
   fitted on ``np.load(path, mmap_mode="r")`` (engine threads, chunks of rows read from
   the page cache or the disk);
 * Dask (unless --no-dask): the same fit on a Dask array over the same file (one block of
-  64 MB of rows per task, read by the workers from the path: ``emkit.cli.data.
+  64 MB of rows per task, read by the workers from the path: ``emkit.cli.fit_data.
   open_features(path, distributed=True)``, what ``emkit fit --workers`` uses) on a
   ``distributed.LocalCluster`` of --workers worker processes of one thread each.
 
@@ -160,7 +160,7 @@ def child(spec):
         import logging
 
         import distributed
-        from emkit.cli.data import open_features
+        from emkit.cli.fit_data import open_features
 
         with distributed.LocalCluster(n_workers=spec["workers"], threads_per_worker=1,
                                       processes=True, dashboard_address=None,

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import emkit
-from emkit.cli import cluster, data, main
-from emkit.cli.data import open_features, read_table
+from emkit.cli import cluster, fit_data, main
+from emkit.cli.data import read_table
+from emkit.cli.fit_data import open_features
 from emkit.engine.sources import is_memory_mapped
 from emkit.io import load
 
@@ -101,7 +102,7 @@ def test_each_format_is_opened_without_reading_it_whole(files):
 
 def test_without_dask_parquet_and_csv_are_read_whole(files, monkeypatch):
     root, X = files
-    monkeypatch.setattr(data, "_dask_installed", lambda: False)
+    monkeypatch.setattr(fit_data, "_dask_installed", lambda: False)
     for name in ("x.parquet", "x.csv"):
         opened = open_features(str(root / name), columns="a,b,c", block_size=1000)
         assert opened.in_memory

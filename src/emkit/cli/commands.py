@@ -12,8 +12,8 @@ import numpy as np
 
 from emkit.cli.cluster import dask_client
 from emkit.cli.columns import CATEGORY_MODELS, Column, DataRecord, encode_columns
-from emkit.cli.data import (BLOCK_BYTES, FitData, check_data_file, open_features,
-                            parse_column_list, read_table, select_columns, write_table)
+from emkit.cli.data import check_data_file, parse_column_list, read_table, write_table
+from emkit.cli.fit_data import BLOCK_BYTES, FitData, open_features, select_columns
 from emkit.cli.errors import UsageError
 from emkit.cli.models import MODELS, build_estimator, expected_columns, is_sequential
 from emkit.cli.progress import FitProgress

@@ -7,7 +7,7 @@ import argparse
 import re
 
 from emkit._version import __version__
-from emkit.cli.data import BLOCK_BYTES
+from emkit.cli.fit_data import BLOCK_BYTES
 from emkit.cli.models import MODELS
 from emkit.families.gaussian import COVARIANCE_TYPES as _COVARIANCE_FAMILIES
 

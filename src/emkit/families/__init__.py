@@ -11,6 +11,7 @@ from emkit.families.gaussian import (GaussianDiag, GaussianEEI, GaussianEEV, Gau
                                      GaussianEVE, GaussianEVI, GaussianEVV, GaussianFull,
                                      GaussianSpherical, GaussianTied, GaussianVEE, GaussianVEI,
                                      GaussianVEV, GaussianVVE)
+from emkit.families.gaussian_mixtures import GaussianMixtures
 from emkit.families.independent import Independent
 from emkit.families.lognormal import LogNormal
 from emkit.families.multinomial import Multinomial
@@ -18,6 +19,7 @@ from emkit.families.positive import Exponential
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "DensityFamily", "Exponential", "Family",
            "Gamma", "GaussianDiag", "GaussianEEI", "GaussianEEV", "GaussianEII", "GaussianEVE",
-           "GaussianEVI", "GaussianEVV", "GaussianFull", "GaussianSpherical", "GaussianTied",
+           "GaussianEVI", "GaussianEVV", "GaussianFull", "GaussianMixtures", "GaussianSpherical",
+           "GaussianTied",
            "GaussianVEE", "GaussianVEI", "GaussianVEV", "GaussianVVE", "Independent",
            "LogNormal", "Multinomial", "Poisson", "density_family"]

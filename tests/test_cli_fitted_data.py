@@ -193,3 +193,13 @@ def test_text_categories_that_cannot_be_used_are_one_sentence(files, capsys):
             f"{root / 'new_city.csv'} line 3, column 'city': 'Berlin' is not a category the "
             "model was fitted on (Lyon, Nice, Paris).")
     assert not (root / "never.emkit").exists()
+
+
+def test_text_categories_on_a_dask_cluster_say_to_fit_in_this_process(files):
+    pytest.importorskip("distributed")
+    (done,) = run_cli(files.root, ["fit", "people.csv", "-m", "categorical", "-k", "2",
+                                   "--columns", "city", "--workers", "1", "-o", "never.emkit"])
+    message = one_error_line(done)
+    assert "could not convert string to float" in message
+    assert message.endswith("; a fit on a Dask cluster takes numbers only, so fit text "
+                            "categories without --workers and --dask-scheduler.")

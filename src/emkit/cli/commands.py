@@ -267,9 +267,13 @@ def _open_fit_data(args, distributed):
     try:
         data = open_features(args.data, args.columns, args.lengths_column, block_size,
                              distributed=distributed)
-    except UsageError:
-        if args.model not in CATEGORY_MODELS or distributed:
+    except UsageError as exc:
+        if args.model not in CATEGORY_MODELS:
             raise
+        if distributed:
+            raise UsageError(f"{str(exc).rstrip('.')}; a fit on a Dask cluster takes numbers "
+                             "only, so fit text categories without --workers and "
+                             "--dask-scheduler.") from None
     else:
         return data, [Column(name) for name in data.names]
     table = read_table(args.data)  # a text column, which the models of categories code

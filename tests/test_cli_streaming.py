@@ -159,12 +159,16 @@ def test_hmm_sequences_from_a_streamed_csv(tmp_path):
 
 def test_a_fit_on_a_local_cluster_of_two_workers(files):
     root, X = files
-    (done,) = run_cli(root, ["fit", "x.parquet", "-m", "gmm", "-k", "3", "--columns",
-                             "a,b,c", "--seed", "0", "--workers", "2", "-o", "cluster.emkit",
-                             "--json"])
+    # A second cluster at the same time: neither warns of a port the other holds.
+    done, beside = run_cli(root, ["fit", "x.parquet", "-m", "gmm", "-k", "3", "--columns",
+                                  "a,b,c", "--seed", "0", "--workers", "2", "-o",
+                                  "cluster.emkit", "--json"],
+                           ["fit", "x.npy", "-k", "2", "--workers", "1", "-o", "beside.emkit",
+                            "-q"])
     model, summary, reference = fitted(root, "cluster.emkit", X, done, n_components=3,
                                        random_state=0)
     assert_same(model, reference, summary, X)
+    assert done.err == beside.err == "" and beside.status == 0
 
 
 def test_bad_streamed_input_is_one_error_line(files, tmp_path, capsys, monkeypatch):

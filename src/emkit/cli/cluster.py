@@ -44,7 +44,7 @@ def dask_client(address=None, workers=None):
                          "'emkit[dask]'.") from None
     if workers is not None:
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                      processes=True, dashboard_address=None,
+                                      processes=True, dashboard_address=":0",
                                       silence_logs=logging.ERROR) as cluster:
             with distributed.Client(cluster) as client:
                 yield client

@@ -324,6 +324,7 @@ class GMMHMMNewTestMixin:
     def test_check_good_covariance_type(self, implementation):
         h = self.new_hmm(implementation)
         h._check()  # should not raise any errors
+        assert h.means_.shape == (self.n_components, self.n_mix, self.n_features)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_sample(self, implementation):
@@ -340,6 +341,8 @@ class GMMHMMNewTestMixin:
         X, _states = h.sample(n_samples)
         h._init(X, [n_samples])
         h._check()  # should not raise any errors
+        np.testing.assert_allclose(h.startprob_.sum(), 1.0)
+        np.testing.assert_allclose(h.weights_.sum(axis=1), 1.0)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_score_samples_and_decode(self, implementation):
@@ -385,6 +388,7 @@ class GMMHMMNewTestMixin:
         # "ValueError: array must not contain infs or NaNs"
         h._init(X, [1000])
         h.fit(X)
+        assert np.all(np.isfinite(h.monitor_.history)) and np.all(np.isfinite(h.means_))
 
     # hmmlearn: @pytest.mark.xfail
     @pytest.mark.parametrize("implementation", ["scaling", "log"])

@@ -79,7 +79,7 @@ def _fit_quietly(model, X, lengths=LENGTHS):
         return model.fit(X, lengths)
 
 
-def _run_both(ref, est, X, names, start=True):
+def assert_same_fit(ref, est, X, names, start=True):
     """Fit hmmlearn's ``ref`` and emkit's ``est``; with ``start``, from ref's own start."""
     if start:
         ref._init(X, LENGTHS)
@@ -96,7 +96,7 @@ def _run_both(ref, est, X, names, start=True):
                         err_msg=name)
 
 
-def _same_inference(ref, est, X):
+def assert_same_inference(ref, est, X):
     assert_allclose(est.score(X, LENGTHS), ref.score(X, LENGTHS), rtol=RTOL)
     (ll_est, post_est), (ll_ref, post_ref) = (m.score_samples(X, LENGTHS) for m in (est, ref))
     assert_allclose(ll_est, ll_ref, rtol=RTOL)
@@ -123,8 +123,8 @@ def _gmm_pair(covariance_type, implementation="log", **kwargs):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_gmm_same_start_matches_hmmlearn(X_gmm, covariance_type, implementation):
     ref, est = _gmm_pair(covariance_type, implementation)
-    _run_both(ref, est, X_gmm, GMM_NAMES)
-    _same_inference(ref, est, X_gmm)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
+    assert_same_inference(ref, est, X_gmm)
 
 
 def _priors(covariance_type):
@@ -139,14 +139,14 @@ def _priors(covariance_type):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_gmm_with_priors_matches_hmmlearn(X_gmm, covariance_type):
     ref, est = _gmm_pair(covariance_type, **_priors(covariance_type))
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("params", ["stmc", "stcw", "tw", "smw"])
 def test_gmm_partial_params_match_hmmlearn(X_gmm, covariance_type, params):
     ref, est = _gmm_pair(covariance_type, params=params)
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -154,13 +154,13 @@ def test_gmm_default_init_matches_hmmlearn(X_gmm, covariance_type):
     # k-means into states, then into each state's mixture; the covariances from the
     # data's (hmmlearn's np.cov, here summed chunk by chunk).
     ref, est = _gmm_pair(covariance_type)
-    _run_both(ref, est, X_gmm, GMM_NAMES, start=False)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES, start=False)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_gmm_seeded_sample_draws_what_hmmlearn_draws(X_gmm, covariance_type):
     ref, est = _gmm_pair(covariance_type)
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
     for seed, currstate in ((0, None), (7, 2)):
         X, states = est.sample(40, random_state=seed, currstate=currstate)
         X_ref, states_ref = ref.sample(40, random_state=seed, currstate=currstate)
@@ -176,14 +176,14 @@ def test_gmm_spherical_default_prior_is_hmmlearns_for_any_n_mix(X_gmm):
     options = dict(n_components=2, n_mix=3, covariance_type="spherical", n_iter=N_ITER,
                    tol=0, random_state=2)
     ref, est = hl_hmm.GMMHMM(**options), hmm.GMMHMM(**options)
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
 
 
 def test_gmm_n_parameters_count_every_states_weights(X_gmm):
     # On purpose: hmmlearn counts n_mix - 1 free weights in all (one state's); emkit
     # counts n_mix - 1 per state, so its aic and bic are larger by the difference.
     ref, est = _gmm_pair("diag")
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
     missing = (3 - 1) * (2 - 1)
     assert_allclose(est.aic(X_gmm) - ref.aic(X_gmm), 2 * missing, rtol=1e-9)
     assert_allclose(est.bic(X_gmm) - ref.bic(X_gmm), missing * np.log(len(X_gmm)),
@@ -192,7 +192,7 @@ def test_gmm_n_parameters_count_every_states_weights(X_gmm):
 
 def test_hitting_n_iter_is_not_convergence(X_gmm, counts):
     ref, est = _gmm_pair("diag")
-    _run_both(ref, est, X_gmm, GMM_NAMES)
+    assert_same_fit(ref, est, X_gmm, GMM_NAMES)
     assert ref.monitor_.converged and not est.monitor_.converged and not est.converged_
 
 
@@ -213,8 +213,8 @@ MULTINOMIAL_NAMES = ("startprob_", "transmat_", "emissionprob_")
 def test_multinomial_same_start_matches_hmmlearn(counts, implementation, totals):
     X = counts[totals]
     ref, est = _multinomial_pair(implementation)
-    _run_both(ref, est, X, MULTINOMIAL_NAMES)
-    _same_inference(ref, est, X)
+    assert_same_fit(ref, est, X, MULTINOMIAL_NAMES)
+    assert_same_inference(ref, est, X)
     assert_allclose(est.aic(X, LENGTHS), ref.aic(X, LENGTHS), rtol=RTOL)
     assert_allclose(est.bic(X, LENGTHS), ref.bic(X, LENGTHS), rtol=RTOL)
 
@@ -222,18 +222,18 @@ def test_multinomial_same_start_matches_hmmlearn(counts, implementation, totals)
 @pytest.mark.parametrize("totals", ["equal", "varying"])
 def test_multinomial_default_init_matches_hmmlearn(counts, totals):
     ref, est = _multinomial_pair()
-    _run_both(ref, est, counts[totals], MULTINOMIAL_NAMES, start=False)
+    assert_same_fit(ref, est, counts[totals], MULTINOMIAL_NAMES, start=False)
 
 
 @pytest.mark.parametrize("params", ["e", "st", "se"])
 def test_multinomial_partial_params_match_hmmlearn(counts, params):
     ref, est = _multinomial_pair(params=params)
-    _run_both(ref, est, counts["varying"], MULTINOMIAL_NAMES)
+    assert_same_fit(ref, est, counts["varying"], MULTINOMIAL_NAMES)
 
 
 def test_multinomial_seeded_sample_draws_what_hmmlearn_draws(counts):
     ref, est = _multinomial_pair(n_trials=6)
-    _run_both(ref, est, counts["equal"], MULTINOMIAL_NAMES)
+    assert_same_fit(ref, est, counts["equal"], MULTINOMIAL_NAMES)
     X, states = est.sample(40, random_state=5)
     X_ref, states_ref = ref.sample(40, random_state=5)
     assert_array_equal(states, states_ref)

@@ -141,8 +141,7 @@ class TestMultinomialHMM:
         with pytest.raises(ValueError):
             h.sample(n_samples)
 
-    @pytest.mark.parametrize("implementation", ["scaling", "log"])
-    def test_fit(self, implementation, params='ste', n_iter=5):
+    def _messed_up(self, implementation, params):
         h = self.new_hmm(implementation)
         h.params = params
 
@@ -160,12 +159,17 @@ class TestMultinomialHMM:
         # Also mess up trial counts.
         h.n_trials = None
         X[::2] *= 2
+        return h, X, lengths
 
+    @pytest.mark.parametrize("implementation", ["scaling", "log"])
+    def test_fit(self, implementation, params='ste', n_iter=5):
+        h, X, lengths = self._messed_up(implementation, params)
         assert_log_likelihood_increasing(h, X, lengths, n_iter)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_fit_emissionprob(self, implementation):
-        self.test_fit(implementation, 'e')
+        h, X, lengths = self._messed_up(implementation, 'e')
+        assert_log_likelihood_increasing(h, X, lengths, 5)
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test_fit_with_init(self, implementation, params='ste', n_iter=5):

@@ -70,11 +70,12 @@ def dask_sequences(X, lengths):
 
     Returns
     -------
-    X : dask.array.Array or dask.dataframe.DataFrame
+    X : dask.array.Array
     lengths : array-like of int
     """
     if not isinstance(X, (list, tuple)):
-        return X, [int(_row_count(X))] if lengths is None else lengths
+        X, _ = as_array(X)  # once: a data frame's row count is a pass over it
+        return X, [int(X.shape[0])] if lengths is None else lengths
     _require_dask()
     import dask
     import dask.array as da
@@ -97,11 +98,6 @@ def dask_sequences(X, lengths):
 def _shape_and_dtype(array):
     array = np.asarray(array)
     return array.shape, array.dtype
-
-
-def _row_count(X):
-    X, _ = as_array(X)
-    return X.shape[0]
 
 
 def _require_dask():

@@ -173,26 +173,6 @@ class CategoricalHMM(BaseHMM):
         nc, nf = self.n_components, self.n_features
         return {"s": nc - 1, "t": nc * (nc - 1), "e": nc * (nf - 1)}
 
-    def sample(self, n_samples=1, random_state=None, currstate=None):
-        """Draw a sequence of symbols from the model.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Length of the sequence.
-        random_state : int, RandomState instance or None, default=None
-            Seed; None uses the ``random_state`` parameter.
-        currstate : int, default=None
-            State of the first step; None draws it from ``startprob_``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, 1), int
-        state_sequence : ndarray of shape (n_samples,)
-        """
-        X, states = super().sample(n_samples, random_state, currstate)
-        return X.astype(int), states
-
 
 class PoissonHMM(BaseHMM):
     __doc__ = """Hidden Markov model with independent Poisson emissions (hmmlearn's ``PoissonHMM``).

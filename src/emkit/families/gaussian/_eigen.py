@@ -15,6 +15,7 @@ the others keeps the constraints. Iterative M-steps start from the current covar
 accept a round only when it lowers the objective, so EM never lowers the likelihood.
 """
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -269,8 +270,21 @@ class EigenGaussian(GaussianFull):
         scatter[:, diagonal, diagonal] += (weight * self.reg_covar)[:, None]
         return scatter, weight
 
+    @abstractmethod
     def _solve(self, scatter, weight):
-        raise NotImplementedError
+        """Return the model's covariances maximizing the likelihood of the scatters.
+
+        Parameters
+        ----------
+        scatter : ndarray of shape (n_components, n_features, n_features)
+            Each component's regularized scatter about its mean.
+        weight : ndarray of shape (n_components,)
+            Each component's weight.
+
+        Returns
+        -------
+        covariances : ndarray of shape (n_components, n_features, n_features)
+        """
 
     def n_parameters(self):
         """Return the number of free parameters: the means and mclust's ``nVarParams``.

@@ -37,6 +37,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from emkit import GaussianMixture
 from emkit.exceptions import LikelihoodDecreaseWarning
+from emkit.estimators._fit_modes import FIT_MODE_DEFAULTS
 
 COV_TYPES = ("full", "tied", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -155,13 +156,20 @@ def assert_same_fit(ours, ref, rtol=1e-6):
 
 
 def test_constructor_signature_and_defaults_match_sklearn():
+    # scikit-learn's parameters, in its order, then emkit's fit modes (SQUAREM, online
+    # EM), keyword-only, whose defaults keep scikit-learn's path.
     ours = inspect.signature(GaussianMixture.__init__).parameters
     ref = inspect.signature(SkGaussianMixture.__init__).parameters
-    assert list(ours) == list(ref)
+    assert list(ours)[:len(ref)] == list(ref)
     for name, p in ref.items():
         assert ours[name].kind == p.kind, name
         assert ours[name].default == p.default, name
-    assert GaussianMixture().get_params() == SkGaussianMixture().get_params()
+    extra = {name: p.default for name, p in ours.items() if name not in ref}
+    assert extra == FIT_MODE_DEFAULTS
+    assert all(ours[name].kind == inspect.Parameter.KEYWORD_ONLY for name in extra)
+    params = GaussianMixture().get_params()
+    assert {k: v for k, v in params.items() if k not in extra} == \
+        SkGaussianMixture().get_params()
 
 
 def test_constructor_parameters_stored_unchanged():

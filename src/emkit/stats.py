@@ -6,6 +6,8 @@ chunked, streaming and distributed fits all reduce chunks with ``+``.
 
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 __all__ = ["AdditiveStats"]
 
 
@@ -42,11 +44,38 @@ class AdditiveStats:
             value = getattr(self, f.name)
             if not f.metadata.get("additive", True):
                 values[f.name] = value
-            elif isinstance(value, AdditiveStats):
+            elif hasattr(value, "scale"):  # nested statistics, a kept set of rows
                 values[f.name] = value.scale(rho)
             else:
                 values[f.name] = value * rho
         return type(self)(**values)
+
+    @property
+    def fixed_size(self):
+        """True when adding more chunks never grows the value (online EM needs it)."""
+        return all(getattr(getattr(self, f.name), "fixed_size", True) for f in fields(self))
+
+    def coordinates(self):
+        """Return the additive numeric fields as one flat float64 vector.
+
+        The vector measures statistics (the length of a step between two E-steps' values,
+        for acceleration); nested statistics contribute their own coordinates, and values
+        that are neither numbers nor arrays (a kept set of rows) none.
+
+        Returns
+        -------
+        vector : ndarray of shape (n_coordinates,)
+        """
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not f.metadata.get("additive", True):
+                continue
+            if isinstance(value, AdditiveStats):
+                parts.append(value.coordinates())
+            elif isinstance(value, (int, float, np.ndarray, np.number)):
+                parts.append(np.ravel(np.asarray(value, dtype=np.float64)))
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _combine(field, a, b):

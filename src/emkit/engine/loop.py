@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from emkit.engine import squarem
 from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.protocols import Model, Source
 from emkit.engine.report import VerboseReporter
@@ -64,6 +65,9 @@ class EMResult:
         The model after each iteration, when recorded.
     histories : list of list of float
         The history of every start, in order (``fit_em`` fills it; one entry per start).
+    online : OnlineState
+        Where an online run's stream stands (:mod:`emkit.engine.online`); None for a
+        batch run.
     """
 
     model: Any
@@ -73,6 +77,7 @@ class EMResult:
     converged: bool
     params: list = field(default_factory=list)
     histories: list = field(default_factory=list)
+    online: Any = None
 
 
 def chunk_plan(model, source):
@@ -118,7 +123,7 @@ def e_step(model, source, plan=None):
 
 
 def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,
-           reporter=None, record_params=False, per_sample=True):
+           reporter=None, record_params=False, per_sample=True, acceleration=None):
     """Run EM from ``model`` until convergence or ``max_iter`` iterations.
 
     Parameters
@@ -128,20 +133,26 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     source : ArraySource
         The data.
     max_iter : int, default=100
-        Iteration cap.
+        Iteration cap: the number of E-steps (passes over the data).
     tol : float, default=1e-3
         Threshold on the change of the per-sample log-likelihood.
     initial : float, default=-np.inf
         Log-likelihood before the first iteration (warm starts pass the last one).
     callback : callable, default=None
-        Called with an :class:`EMStep` after each iteration; returning True stops.
+        Called with an :class:`EMStep` after each accepted iteration; returning True
+        stops.
     reporter : VerboseReporter, default=None
         Where progress lines go.
     record_params : bool, default=False
-        Keep the model after every iteration in ``EMResult.params``.
+        Keep the model after every accepted iteration in ``EMResult.params``.
     per_sample : bool, default=True
         Monitor the log-likelihood per unit of weight (scikit-learn's convention); False
         monitors the total (hmmlearn's).
+    acceleration : {None, 'squarem'}, default=None
+        None runs plain EM. 'squarem' extrapolates every three accepted E-steps
+        (:mod:`emkit.engine.squarem`): the history holds the accepted E-steps, whose
+        log-likelihood never falls, and ``n_iter`` counts every E-step, rejected
+        proposals included.
 
     Returns
     -------
@@ -151,28 +162,55 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     _check_contracts(model, source)
     monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, initial=initial,
                                  rtol=drop_rtol(source.dtype))
-    params, guard = [], True
     plan = chunk_plan(model, source)
     total_weight = source.total_weight if per_sample else 1.0
-    for iteration in range(1, max_iter + 1):
-        stats = e_step(model, source, plan)
-        lower_bound = _per_sample(stats.log_likelihood, total_weight, iteration)
+    accelerator = _accelerator(acceleration)
+
+    def evaluate(candidate, n_iter):
+        stats = e_step(candidate, source, plan)
+        return stats, _per_sample(stats.log_likelihood, total_weight, n_iter)
+
+    params, guard, n_iter, proposal, following = [], True, 0, None, model
+    while n_iter < max_iter:
+        n_iter += 1
+        if proposal is not None:
+            outcome = squarem.evaluate(lambda m: evaluate(m, n_iter), proposal)
+            lower_bound = None if outcome is None else outcome[1]
+            current, proposal = proposal, None
+            if not accelerator.accepts(lower_bound, monitor.last):
+                continue  # the plain step ``following`` is evaluated next
+            stats = outcome[0]
+        else:
+            current = following
+            stats, lower_bound = evaluate(current, n_iter)
         change = monitor.report(lower_bound, guard=guard,
-                                resolution=model.resolution(source.dtype))
-        model = model.m_step(stats)
-        guard = model.monotone
+                                resolution=current.resolution(source.dtype))
+        following = current.m_step(stats)
+        guard = following.monotone
         if record_params:
-            params.append(model)
-        reporter.iteration(iteration, change, lower_bound, model)
-        if callback is not None and callback(EMStep(iteration, lower_bound, change, model)):
+            params.append(following)
+        reporter.iteration(n_iter, change, lower_bound, following)
+        if callback is not None and callback(EMStep(n_iter, lower_bound, change, following)):
             break
         if monitor.converged:
             break
-    n_iter = len(monitor.history)
-    return EMResult(model, monitor.last, monitor.history, n_iter, monitor.converged, params)
+        if accelerator is not None:
+            accelerator.accepted(stats)
+            proposal = accelerator.propose(current)
+    return EMResult(following, monitor.last, monitor.history, n_iter, monitor.converged,
+                    params)
 
 
-def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_options):
+def _accelerator(acceleration):
+    if acceleration is None:
+        return None
+    if acceleration == "squarem":
+        return squarem.Squarem()
+    raise ValueError(f"acceleration must be None or 'squarem'; got {acceleration!r}.")
+
+
+def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, run=None,
+           **run_options):
     """Run EM from ``n_init`` starts and keep the run with the highest log-likelihood.
 
     Parameters
@@ -187,8 +225,11 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
         ``(model, lower_bound)`` to continue from, instead of ``initialize`` (one run).
     reporter : VerboseReporter, default=None
         Where progress lines go.
+    run : callable, default=None
+        The run of one start, :func:`run_em` when None (online EM passes
+        :func:`emkit.engine.online.run_online`).
     **run_options
-        Passed to :func:`run_em`.
+        Passed to ``run``.
 
     Returns
     -------
@@ -203,7 +244,8 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, **run_opti
     for index in range(1 if warm is not None else n_init):
         reporter.init_begin(index)
         model, initial = warm if warm is not None else (initialize(), -np.inf)
-        result = run_em(model, source, initial=initial, reporter=reporter, **run_options)
+        result = (run or run_em)(model, source, initial=initial, reporter=reporter,
+                                 **run_options)
         if result.n_iter:
             reporter.init_end(result.lower_bound, result.converged)
         histories.append(list(result.history))

@@ -146,6 +146,22 @@ class Source(ABC):
         """
         return self
 
+    def batches(self, batch_size):
+        """Yield the data as consecutive batches, each a source of its own (online EM).
+
+        Parameters
+        ----------
+        batch_size : int
+            Rows (or whole sequences) per batch; the last batch may be shorter.
+
+        Yields
+        ------
+        batch : Source
+        """
+        raise TypeError(f"Online EM streams data in memory or memory-mapped; "
+                        f"{type(self).__name__} cannot be cut into batches, so fit it with "
+                        "learning_method='batch'.")
+
     @abstractmethod
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the bounds of the chunks.

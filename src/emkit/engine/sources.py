@@ -196,6 +196,26 @@ class ArraySource(InProcessSource):
                                             self.n_threads)
         return self._started
 
+    def batches(self, batch_size):
+        """Yield batches of ``batch_size`` consecutive rows, in order, as sources.
+
+        A batch is a view of ``X`` (of the file, when it is memory-mapped): streaming
+        holds one batch at a time.
+
+        Parameters
+        ----------
+        batch_size : int
+            Rows per batch; the last batch may hold fewer.
+
+        Yields
+        ------
+        batch : ArraySource
+        """
+        for start in range(0, self.n_samples, batch_size):
+            rows = slice(start, min(start + batch_size, self.n_samples))
+            yield ArraySource(self.X[rows], _part(self.sample_weight, rows), self.chunk_size,
+                              self.n_threads, _part(self.labels, rows))
+
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(start, stop)`` bounds of the chunks.
 
@@ -288,6 +308,25 @@ class SequenceSource(ArraySource):
             return float(len(self.lengths))
         return float(np.sum(self.sample_weight, dtype=np.float64))
 
+    def batches(self, batch_size):
+        """Yield batches of ``batch_size`` whole sequences, in order, as sources.
+
+        Parameters
+        ----------
+        batch_size : int
+            Sequences per batch; the last batch may hold fewer.
+
+        Yields
+        ------
+        batch : SequenceSource
+        """
+        for first in range(0, len(self.lengths), batch_size):
+            last = min(first + batch_size, len(self.lengths))
+            rows = slice(self.offsets[first], self.offsets[last])
+            yield SequenceSource(self.X[rows], self.lengths[first:last],
+                                 _part(self.sample_weight, slice(first, last)),
+                                 self.chunk_size, self.n_threads, _part(self.labels, rows))
+
     def chunks(self, bytes_per_row=1024, min_rows=0):
         """Return the ``(first, last)`` sequence bounds of the chunks (``last`` excluded).
 
@@ -330,6 +369,11 @@ class SequenceSource(ArraySource):
         rows = slice(self.offsets[first], self.offsets[last])
         return (self.X[rows], weight), {"lengths": self.lengths[first:last],
                                          **self._labels(rows)}
+
+
+def _part(values, rows):
+    # A slice of optional per-row (or per-sequence) values.
+    return None if values is None else values[rows]
 
 
 def is_memory_mapped(X):

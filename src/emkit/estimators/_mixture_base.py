@@ -21,6 +21,7 @@ from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
+from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
 from emkit.estimators._input import check_sample_weight, short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
@@ -58,6 +59,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+        **FIT_MODE_CONSTRAINTS,
     }
 
     #: Whether ``fit``'s ``y`` holds semi-supervised labels (scikit-learn's
@@ -151,6 +153,41 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             return self.predict(X)
         return self._labels(self._get_model(), X)
 
+    def partial_fit(self, X, y=None, *, labels=None, sample_weight=None):
+        """Update the model with one batch of a stream (online EM).
+
+        The batch's expected statistics, scaled by ``total_samples`` over the batch's
+        size, are blended into the running statistics with the step
+        ``(n_batch_iter_ + 1 + learning_offset) ** -learning_decay``, and the M-step
+        maximizes them. The first call (on an estimator that was never fitted) starts
+        from its batch as ``fit`` would (``init_params``, the ``*_init`` values; one
+        start) and takes the batch whole; a call after ``fit`` continues from the
+        fitted parameters. Memory does not grow with the number of batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The batch, one row per sample, with the fitted model's number of columns.
+        y : array-like of int of shape (n_samples,), default=None
+            The known component of each sample, -1 where unknown (ignored by
+            ``GaussianMixture``, which reads ``labels``).
+        labels : array-like of int of shape (n_samples,), default=None
+            The same as ``y``, under a name every mixture reads.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample; None weighs each sample 1.
+
+        Returns
+        -------
+        self : object
+            The updated estimator; ``n_batch_iter_`` counts the updates.
+        """
+        self._partial_fit(X, sample_weight, self._given_labels(y, labels))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit(self, X, sample_weight=None, labels=None):
+        return self._partial_fit_template(X, sample_weight=sample_weight, labels=labels)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X, callback, sample_weight=None, labels=None, fixed=None):
         # The template: validate, run the engine, set the fitted attributes.
@@ -161,21 +198,24 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         # Semi-supervised labels: ``labels``, else ``y`` where the class reads it.
         return y if labels is None and self._labels_from_y else labels
 
-    def _fit_data(self, X, sample_weight=None, labels=None, fixed=None):
-        # What is held stays with the fitted model (warm starts, parameter counts).
+    def _fit_data(self, X, sample_weight=None, labels=None, fixed=None, first=True):
+        # What is held stays with the fitted model (warm starts, parameter counts). A
+        # batch that continues a fit (first=False) has the fitted number of columns, and
+        # may hold fewer rows than components.
         self._fixed = fixed
         if is_dask(X):
             if labels is not None:
                 raise ValueError("Labels with Dask data are not supported yet; fit the "
                                  "labelled rows in memory, or fit without labels.")
-            return self._dask_fit_data(X, sample_weight)
+            return self._dask_fit_data(X, sample_weight, first)
         with short_array_errors():
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first,
+                              ensure_min_samples=2 if first else 1,
                               ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
         sample_weight = fit_weights(X, sample_weight)
-        if X.shape[0] < self.n_components:
+        if first and X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
                 f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
@@ -183,11 +223,18 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         labels = check_labels(labels, X.shape[0], self.n_components)
         return X, ArraySource(X, sample_weight, labels=labels)
 
-    def _dask_fit_data(self, X, sample_weight):
+    def _fitted_model(self):
+        return self._with_options(self._get_model())
+
+    def _dask_fit_data(self, X, sample_weight, first=True):
         # Dask data: every block checked as in memory, in its task; see _dask.
         source, names = dask_source(X, self._check_block, sample_weight=sample_weight,
                                     drop_empty=allows_missing(self._family_kind()),
-                                    min_samples=2)
+                                    min_samples=2 if first else 1)
+        if not first and source.X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {source.X.shape[1]} features, but "
+                             f"{type(self).__name__} is expecting {self.n_features_in_} "
+                             "features as input.")
         self.n_features_in_ = source.X.shape[1]
         if names is not None:
             self.feature_names_in_ = names

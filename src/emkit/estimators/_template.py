@@ -14,8 +14,13 @@ A subclass (the mixtures, the HMMs, the next model) fills in four steps:
 
 Data in memory, memory-mapped or in Dask arrays and data frames all reach the engine as a
 :class:`emkit.engine.Source`; ``_fit_data`` chooses which (:mod:`._dask` for Dask).
-``_run_engine`` is the one place the engine is called: another fit mode (online EM,
-acceleration) replaces what it calls, not the template.
+``_run_engine`` is the one place the engine is called; the fit modes
+(:mod:`._fit_modes`: SQUAREM, online EM) change what it calls, not the template.
+``_partial_fit_template`` is online EM's one update, for every estimator: a first call
+starts from its batch, later ones continue from the fitted parameters and running
+statistics. It needs one more step, ``_fitted_model()``: the model of the fitted
+attributes, and ``_fit_data`` takes ``first=False`` for a batch that continues a fit (its
+columns are checked against the fitted model's, and its size is not).
 """
 
 from abc import ABC, abstractmethod
@@ -23,6 +28,8 @@ from abc import ABC, abstractmethod
 from sklearn.base import BaseEstimator
 
 from emkit.engine import fit_em
+from emkit.engine.online import OnlineState, online_update, run_online
+from emkit.estimators._fit_modes import check_fit_modes
 
 __all__ = ["EMEstimator"]
 
@@ -57,9 +64,24 @@ class EMEstimator(BaseEstimator, ABC):
         # ``(model, lower_bound)`` to continue from, or None to start anew.
         return None
 
+    @abstractmethod
+    def _fitted_model(self):
+        """Return the model of the fitted attributes (a subclass step, for partial_fit)."""
+
+    @abstractmethod
+    def _set_model(self, model):
+        """Set the fitted attributes from a model (a subclass step)."""
+
     def _run_engine(self, initialize, source, warm, callback):
-        return fit_em(initialize, source, warm=warm, callback=callback,
-                      **self._engine_options())
+        options = self._engine_options()
+        if self.learning_method == "online":
+            options.pop("record_params", None)
+            options.update(run=run_online, batch_size=self.batch_size,
+                           learning_offset=self.learning_offset,
+                           learning_decay=self.learning_decay)
+        else:
+            options["acceleration"] = self.acceleration
+        return fit_em(initialize, source, warm=warm, callback=callback, **options)
 
     def _fit_template(self, X, callback=None, **fit_params):
         # Validate, build the source, run the engine, keep the result; return the
@@ -67,12 +89,47 @@ class EMEstimator(BaseEstimator, ABC):
         # A fit that raises (bad data, a lost cluster) leaves the estimator as it was.
         saved = dict(vars(self))
         try:
+            check_fit_modes(self)
             X, source = self._fit_data(X, **fit_params)
             result = self._run_engine(self._initializer(source), source, self._warm_start(),
                                       callback)
             self._keep(result)
+            self._keep_stream(result.online)
         except BaseException:
             vars(self).clear()
             vars(self).update(saved)
             raise
         return X
+
+    def _partial_fit_template(self, X, **fit_params):
+        # One online update from the batch X (see the module's docstring); a call that
+        # raises leaves the estimator as it was.
+        saved = dict(vars(self))
+        try:
+            check_fit_modes(self)
+            first = not (hasattr(self, "n_iter_") or hasattr(self, "n_batch_iter_"))
+            X, source = self._fit_data(X, first=first, **fit_params)
+            if first:
+                model, state = self._initializer(source)(), OnlineState()
+            else:
+                model = self._fitted_model()
+                state = getattr(self, "_stream", None) or OnlineState()
+            model, state, _ = online_update(
+                model, source, state, total_samples=self.total_samples,
+                learning_offset=self.learning_offset, learning_decay=self.learning_decay)
+            self._set_model(model)
+            self._keep_stream(state)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
+        return X
+
+    def _keep_stream(self, state):
+        # Where online EM stands: n_batch_iter_ and the running statistics a later
+        # partial_fit continues from (none after a batch fit).
+        self._stream = state
+        if state is not None:
+            self.n_batch_iter_ = state.n_batch_iter
+        elif hasattr(self, "n_batch_iter_"):
+            del self.n_batch_iter_

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.families.discrete import Bernoulli, Categorical, Poisson
 from emkit.models.mixture import Mixture
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["BernoulliMixture", "CategoricalMixture", "PoissonMixture"]
 
@@ -89,7 +90,9 @@ class _MeansMixture(_FamilyMixture):
 
     def __init__(self, n_components=1, *, weights_init=None, means_init=None, tol=1e-3,
                  max_iter=100, n_init=1, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, assignment="soft", record_params=False):
+                 verbose_interval=10, assignment="soft", record_params=False,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
         self._store(locals())
 
     def _placeholder(self, X):
@@ -104,6 +107,7 @@ class _MeansMixture(_FamilyMixture):
         self.means_ = getattr(model.family, self._field)
 
 
+@document_fit_modes
 class BernoulliMixture(_MeansMixture):
     __doc__ = """Mixture of multivariate Bernoulli components (binary features), fitted by EM.
 
@@ -134,6 +138,7 @@ class BernoulliMixture(_MeansMixture):
     _neutral = 0.5
 
 
+@document_fit_modes
 class PoissonMixture(_MeansMixture):
     __doc__ = """Mixture of independent Poisson components (count features), fitted by EM.
 
@@ -164,6 +169,7 @@ class PoissonMixture(_MeansMixture):
     _neutral = 1.0
 
 
+@document_fit_modes
 class CategoricalMixture(_FamilyMixture):
     __doc__ = """Mixture of independent categorical components (integer-coded columns), by EM.
 
@@ -202,7 +208,9 @@ class CategoricalMixture(_FamilyMixture):
 
     def __init__(self, n_components=1, *, weights_init=None, probs_init=None, n_categories=None,
                  tol=1e-3, max_iter=100, n_init=1, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10, assignment="soft", record_params=False):
+                 verbose=0, verbose_interval=10, assignment="soft", record_params=False,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
         self._store(locals())
 
     def _family_kind(self):

@@ -20,6 +20,7 @@ from emkit.estimators._starts import start_statistics
 from emkit.families.gaussian import (GaussianDiag, GaussianSpherical, GaussianTied,
                                      MIXTURE_COVARIANCE_TYPES)
 from emkit.models.mixture import Mixture
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["GaussianMixture"]
 
@@ -28,6 +29,7 @@ __all__ = ["GaussianMixture"]
 HIERARCHICAL_MAX_ROWS = 2000
 
 
+@document_fit_modes
 class GaussianMixture(MixtureEstimator):
     """Gaussian mixture fitted by expectation-maximization.
 
@@ -136,7 +138,8 @@ class GaussianMixture(MixtureEstimator):
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10):
+                 verbose=0, verbose_interval=10, acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
         self._store(locals())
 
     @property

@@ -12,10 +12,12 @@ from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.estimators._starts import start_statistics
 from emkit.families.base import Family
 from emkit.models.mixture import Mixture
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["MixtureModel"]
 
 
+@document_fit_modes
 class MixtureModel(MixtureEstimator):
     """Finite mixture of components of one family, fitted by EM.
 
@@ -84,7 +86,8 @@ class MixtureModel(MixtureEstimator):
 
     def __init__(self, components, weights=None, *, tol=1e-3, max_iter=100, n_init=1,
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10,
-                 record_params=False, assignment="soft"):
+                 record_params=False, assignment="soft", acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
         self._store(locals())
 
     @property

@@ -24,7 +24,9 @@ class WeightedRows(AdditiveStats):
 
     ``a + b`` concatenates the rows and the weights of ``a`` and ``b``, so the
     statistics of a data set hold all its rows with a positive weight: O(n) memory,
-    meant for small-to-medium data.
+    meant for small-to-medium data. When both hold the same rows (two E-steps' statistics
+    of one data set, combined by an accelerated fit) the weights add instead, which the
+    M-step's weighted log-likelihood cannot tell from the concatenation.
 
     Parameters
     ----------
@@ -37,11 +39,25 @@ class WeightedRows(AdditiveStats):
     rows: np.ndarray
     weights: np.ndarray
 
+    #: The rows grow with every chunk added, so online EM cannot keep them.
+    fixed_size = False
+
     def __add__(self, other):
         if type(other) is not type(self):
             return NotImplemented
+        if self.rows.shape == other.rows.shape and np.array_equal(self.rows, other.rows):
+            return WeightedRows(self.rows, self.weights + other.weights)
         return WeightedRows(np.concatenate([self.rows, other.rows]),
                             np.concatenate([self.weights, other.weights]))
+
+    def coordinates(self):
+        """Return the weights, flattened (the rows are where they apply, not a value).
+
+        Returns
+        -------
+        vector : ndarray of shape (n_rows * n_components,)
+        """
+        return np.ravel(self.weights).astype(np.float64)
 
     def scale(self, rho):
         """Return the statistics with every weight multiplied by ``rho``.

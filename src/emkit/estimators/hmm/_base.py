@@ -30,6 +30,7 @@ from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_we
                                             stacked_labels)
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.hmm import HMM
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["BaseHMM", "ConvergenceMonitor", "DECODER_ALGORITHMS"]
 
@@ -38,6 +39,7 @@ _log = logging.getLogger("emkit")
 _IMPLEMENTATIONS = ("log", "scaling")
 
 
+@document_fit_modes
 class BaseHMM(HMMInference, EMEstimator):
     """Hidden Markov model fitted by Baum-Welch (EM), with hmmlearn's public API.
 
@@ -91,20 +93,15 @@ class BaseHMM(HMMInference, EMEstimator):
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
                  algorithm="viterbi", random_state=None, n_iter=10, tol=1e-2,
                  verbose=False, params=string.ascii_letters,
-                 init_params=string.ascii_letters, implementation="log", n_init=1):
-        self.n_components = n_components
-        self.init_params = init_params
-        self._set_shared_params(startprob_prior=startprob_prior,
-                                transmat_prior=transmat_prior, algorithm=algorithm,
-                                random_state=random_state, n_iter=n_iter, tol=tol,
-                                verbose=verbose, params=params,
-                                implementation=implementation, n_init=n_init)
+                 init_params=string.ascii_letters, implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
-    def _set_shared_params(self, **params):
-        # The constructor parameters every HMM estimator has, stored as given (scikit-
-        # learn's rule for __init__), and the empty record of a fit.
-        for name, value in params.items():
-            setattr(self, name, value)
+    def _store(self, arguments):
+        # The constructor parameters, stored as given (scikit-learn's rule for
+        # __init__), and the empty record of a fit.
+        super()._store(arguments)
         self.monitor_ = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
 
     # -- what a subclass provides ------------------------------------------------------
@@ -293,7 +290,41 @@ class BaseHMM(HMMInference, EMEstimator):
                            labels=labels)
         return self
 
-    def _fit_data(self, X, lengths=None, sample_weight=None, labels=None):
+    def partial_fit(self, X, lengths=None, *, sample_weight=None):
+        """Update the model with one batch of whole sequences (online EM).
+
+        The batch's expected statistics, scaled by ``total_samples`` over the batch's
+        number of sequences (their weight), are blended into the running statistics
+        with the step ``(n_batch_iter_ + 1 + learning_offset) ** -learning_decay``, and
+        the M-step maximizes them (only the parameters in ``params``). The first call
+        (on a model never fitted) initializes from its batch as ``fit`` does
+        (``init_params``; one start) and takes the batch whole; a later call, or one
+        after ``fit``, continues from the current parameters. Memory does not grow with
+        the number of batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The batch's sequences, stacked.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; None is one sequence.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        self : object
+            The updated model; ``n_batch_iter_`` counts the updates.
+        """
+        X, lengths = as_stacked(X, lengths, None)
+        self._partial_fit_template(X, lengths=lengths, sample_weight=sample_weight)
+        return self
+
+    def _fitted_model(self):
+        self._check()
+        return self._model()
+
+    def _fit_data(self, X, lengths=None, sample_weight=None, labels=None, first=True):
         if is_dask(X):
             if labels is not None:
                 raise ValueError("Labels with Dask data are not supported yet; fit the "
@@ -305,6 +336,8 @@ class BaseHMM(HMMInference, EMEstimator):
                                     sequences=True, lengths=lengths)
             return source.X, source
         X = self._validate_X(X)
+        if not first:
+            self._emission_input(X)
         lengths = as_lengths(lengths, len(X))
         weights = sequence_weights(sample_weight, len(lengths))
         check_missing(X)

@@ -8,6 +8,7 @@ from emkit.estimators._missing import nan_policy
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.discrete import Categorical, Poisson
 from emkit.families.discrete_priors import CategoricalPrior, PoissonPrior
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["CategoricalHMM", "PoissonHMM"]
 
@@ -48,6 +49,7 @@ def _integer_matrix(X, what, family):
     return X.astype(np.float64) if np.any(missing) else X.astype(np.int64)
 
 
+@document_fit_modes
 class CategoricalHMM(BaseHMM):
     __doc__ = """Hidden Markov model with categorical emissions (hmmlearn's ``CategoricalHMM``).
 
@@ -89,14 +91,10 @@ class CategoricalHMM(BaseHMM):
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0, *,
                  emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
                  random_state=None, n_iter=10, tol=1e-2, verbose=False, params="ste",
-                 init_params="ste", implementation="log", n_init=1):
-        super().__init__(n_components, startprob_prior=startprob_prior,
-                         transmat_prior=transmat_prior, algorithm=algorithm,
-                         random_state=random_state, n_iter=n_iter, tol=tol, verbose=verbose,
-                         params=params, init_params=init_params,
-                         implementation=implementation, n_init=n_init)
-        self.emissionprob_prior = emissionprob_prior
-        self.n_features = n_features
+                 init_params="ste", implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     def _validate_X(self, X):
         X = _integer_matrix(X, "integer symbols (non-negative whole numbers)", Categorical)
@@ -174,6 +172,7 @@ class CategoricalHMM(BaseHMM):
         return {"s": nc - 1, "t": nc * (nc - 1), "e": nc * (nf - 1)}
 
 
+@document_fit_modes
 class PoissonHMM(BaseHMM):
     __doc__ = """Hidden Markov model with independent Poisson emissions (hmmlearn's ``PoissonHMM``).
 
@@ -215,14 +214,10 @@ class PoissonHMM(BaseHMM):
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
                  lambdas_prior=0.0, lambdas_weight=0.0, algorithm="viterbi", random_state=None,
                  n_iter=10, tol=1e-2, verbose=False, params="stl", init_params="stl",
-                 implementation="log", n_init=1):
-        super().__init__(n_components, startprob_prior=startprob_prior,
-                         transmat_prior=transmat_prior, algorithm=algorithm,
-                         random_state=random_state, n_iter=n_iter, tol=tol, verbose=verbose,
-                         params=params, init_params=init_params,
-                         implementation=implementation, n_init=n_init)
-        self.lambdas_prior = lambdas_prior
-        self.lambdas_weight = lambdas_weight
+                 implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     def _validate_X(self, X):
         return _integer_matrix(X, "non-negative integer counts", Poisson).astype(np.float64)

@@ -15,10 +15,12 @@ from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.gaussian import COVARIANCE_TYPES
 from emkit.families.gaussian.covars import covars_layout
 from emkit.families.gaussian.prior import GaussianPrior
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["GaussianHMM"]
 
 
+@document_fit_modes
 class GaussianHMM(BaseHMM):
     """Hidden Markov model with Gaussian emissions (hmmlearn's ``GaussianHMM``).
 
@@ -90,18 +92,10 @@ class GaussianHMM(BaseHMM):
                  startprob_prior=1.0, transmat_prior=1.0, means_prior=0, means_weight=0,
                  covars_prior=1e-2, covars_weight=1, algorithm="viterbi", random_state=None,
                  n_iter=10, tol=1e-2, verbose=False, params="stmc", init_params="stmc",
-                 implementation="log", n_init=1):
-        super().__init__(n_components, startprob_prior=startprob_prior,
-                         transmat_prior=transmat_prior, algorithm=algorithm,
-                         random_state=random_state, n_iter=n_iter, tol=tol, verbose=verbose,
-                         params=params, init_params=init_params,
-                         implementation=implementation, n_init=n_init)
-        self.covariance_type = covariance_type
-        self.min_covar = min_covar
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
+                 implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     @property
     def covars_(self):

@@ -11,10 +11,12 @@ from sklearn.utils import check_random_state
 
 from emkit.estimators.hmm._base import BaseHMM, _log
 from emkit.families.base import Family
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["HiddenMarkovModel"]
 
 
+@document_fit_modes
 class HiddenMarkovModel(BaseHMM):
     """Hidden Markov model with emissions from any component family.
 
@@ -71,15 +73,10 @@ class HiddenMarkovModel(BaseHMM):
 
     def __init__(self, family, startprob=None, transmat=None, *, startprob_prior=1.0,
                  transmat_prior=1.0, algorithm="viterbi", random_state=None, n_iter=10,
-                 tol=1e-2, verbose=False, params="ste", implementation="log", n_init=1):
-        self.family = family
-        self.startprob = startprob
-        self.transmat = transmat
-        self._set_shared_params(startprob_prior=startprob_prior,
-                                transmat_prior=transmat_prior, algorithm=algorithm,
-                                random_state=random_state, n_iter=n_iter, tol=tol,
-                                verbose=verbose, params=params,
-                                implementation=implementation, n_init=n_init)
+                 tol=1e-2, verbose=False, params="ste", implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     @property
     def n_components(self):

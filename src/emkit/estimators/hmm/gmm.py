@@ -18,10 +18,12 @@ from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.gaussian_mixture_layouts import COVARIANCE_STRUCTURES
 from emkit.families.gaussian_mixtures import GaussianMixtures
 from emkit.families.gaussian_mixtures_prior import GaussianMixturesPrior
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["GMMHMM"]
 
 
+@document_fit_modes
 class GMMHMM(BaseHMM):
     """Hidden Markov model with Gaussian mixture emissions (hmmlearn's ``GMMHMM``).
 
@@ -110,20 +112,10 @@ class GMMHMM(BaseHMM):
                  covars_prior=None, covars_weight=None, algorithm="viterbi",
                  covariance_type="diag", random_state=None, n_iter=10, tol=1e-2,
                  verbose=False, params="stmcw", init_params="stmcw", implementation="log",
-                 n_init=1):
-        super().__init__(n_components, startprob_prior=startprob_prior,
-                         transmat_prior=transmat_prior, algorithm=algorithm,
-                         random_state=random_state, n_iter=n_iter, tol=tol, verbose=verbose,
-                         params=params, init_params=init_params,
-                         implementation=implementation, n_init=n_init)
-        self.n_mix = n_mix
-        self.min_covar = min_covar
-        self.weights_prior = weights_prior
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
-        self.covariance_type = covariance_type
+                 n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     def _structure(self):
         # covariance_type names the layout here, once.

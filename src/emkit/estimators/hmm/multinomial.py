@@ -12,10 +12,12 @@ from sklearn.utils import check_random_state
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.estimators.hmm.discrete import _integer_matrix
 from emkit.families.multinomial import Multinomial
+from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["MultinomialHMM"]
 
 
+@document_fit_modes
 class MultinomialHMM(BaseHMM):
     """Hidden Markov model with multinomial emissions (hmmlearn's ``MultinomialHMM``).
 
@@ -79,13 +81,10 @@ class MultinomialHMM(BaseHMM):
     def __init__(self, n_components=1, n_trials=None, startprob_prior=1.0,
                  transmat_prior=1.0, algorithm="viterbi", random_state=None, n_iter=10,
                  tol=1e-2, verbose=False, params="ste", init_params="ste",
-                 implementation="log", n_init=1):
-        super().__init__(n_components, startprob_prior=startprob_prior,
-                         transmat_prior=transmat_prior, algorithm=algorithm,
-                         random_state=random_state, n_iter=n_iter, tol=tol, verbose=verbose,
-                         params=params, init_params=init_params,
-                         implementation=implementation, n_init=n_init)
-        self.n_trials = n_trials
+                 implementation="log", n_init=1,
+                 acceleration=None, learning_method="batch", learning_decay=0.7,
+                 learning_offset=10.0, batch_size=1000, total_samples=1e6):
+        self._store(locals())
 
     def _validate_X(self, X):
         return _integer_matrix(X, "non-negative integer counts", Multinomial).astype(np.float64)

@@ -299,3 +299,32 @@ def test_online_fit_converges_on_pass_change():
 def test_step_size_and_state_defaults():
     assert step_size(1, 10.0, 0.7) == pytest.approx(11 ** -0.7)
     assert OnlineState().n_batch_iter == 0
+
+
+def test_model_file_keeps_the_count_of_updates(tmp_path):
+    from emkit.io import load, save
+    X = _data("rows", 600)
+    est = emkit.GaussianMixture(2, random_state=0, learning_method="online",
+                                batch_size=100, max_iter=1, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X)
+    save(est, tmp_path / "m.emkit")
+    restored = load(tmp_path / "m.emkit")
+    assert restored.n_batch_iter_ == est.n_batch_iter_ == 6
+    assert restored.get_params()["learning_method"] == "online"
+    restored.partial_fit(X[:100])
+    assert restored.n_batch_iter_ == 7
+
+
+def test_dask_batches_update_online_but_an_online_fit_needs_rows_in_memory():
+    da = pytest.importorskip("dask.array")
+    X = _data("rows", 600)
+    chunks = da.from_array(X, chunks=(150, 2))
+    in_memory = emkit.GaussianMixture(2, random_state=0).partial_fit(X[:300])
+    in_memory.partial_fit(X[300:])
+    on_dask = emkit.GaussianMixture(2, random_state=0).partial_fit(X[:300])
+    on_dask.partial_fit(chunks[300:])
+    np.testing.assert_allclose(on_dask.means_, in_memory.means_, rtol=1e-10)
+    with pytest.raises(TypeError, match="Online EM streams data in memory or memory-mapped"):
+        emkit.GaussianMixture(2, random_state=0, learning_method="online").fit(chunks)

@@ -162,7 +162,9 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         maximizes them. The first call (on an estimator that was never fitted) starts
         from its batch as ``fit`` would (``init_params``, the ``*_init`` values; one
         start) and takes the batch whole; a call after ``fit`` continues from the
-        fitted parameters. Memory does not grow with the number of batches.
+        fitted parameters. Memory does not grow with the number of batches. A model file
+        keeps ``n_batch_iter_`` but not the running statistics: after loading one (or
+        after ``fit``) the next batch's statistics restart them.
 
         Parameters
         ----------

@@ -112,8 +112,11 @@ class EMEstimator(BaseEstimator, ABC):
             if first:
                 model, state = self._initializer(source)(), OnlineState()
             else:
+                # After fit or a model file, the running statistics restart from this
+                # batch; the count of updates goes on.
                 model = self._fitted_model()
-                state = getattr(self, "_stream", None) or OnlineState()
+                state = (getattr(self, "_stream", None)
+                         or OnlineState(None, getattr(self, "n_batch_iter_", 0)))
             model, state, _ = online_update(
                 model, source, state, total_samples=self.total_samples,
                 learning_offset=self.learning_offset, learning_decay=self.learning_decay)

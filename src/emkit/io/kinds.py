@@ -296,11 +296,13 @@ _FLOATS = _list_of(_NUMBER)
 _HISTORIES = _list_of(_array("*"))
 
 _MIXTURE = {"weights_": _array("K", _WEIGHTS), "converged_": _scalar(bool), "n_iter_": _scalar(int),
+            "n_batch_iter_": _scalar(int),
             "lower_bound_": _NUMBER, "lower_bounds_": _FLOATS,
             "lower_bounds_per_init_": _HISTORIES, "history_": _records,
             "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings}
 _HMM = {"startprob_": _array("K", _ROWS), "transmat_": _array("KK", _ROWS), "monitor_": _monitor,
-        "converged_": _scalar(bool), "n_iter_": _scalar(int), "history_per_init_": _HISTORIES}
+        "converged_": _scalar(bool), "n_iter_": _scalar(int), "n_batch_iter_": _scalar(int),
+        "history_per_init_": _HISTORIES}
 
 
 # -- checks that a restored estimator can predict --------------------------------------

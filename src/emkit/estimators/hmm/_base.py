@@ -300,7 +300,9 @@ class BaseHMM(HMMInference, EMEstimator):
         (on a model never fitted) initializes from its batch as ``fit`` does
         (``init_params``; one start) and takes the batch whole; a later call, or one
         after ``fit``, continues from the current parameters. Memory does not grow with
-        the number of batches.
+        the number of batches. A model file keeps ``n_batch_iter_`` but not the running
+        statistics: after loading one (or after ``fit``) the next batch's statistics
+        restart them.
 
         Parameters
         ----------

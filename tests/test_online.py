@@ -14,6 +14,7 @@ from sklearn.cluster import KMeans
 import emkit
 from emkit.engine.online import OnlineState, step_size
 from emkit.exceptions import ConvergenceWarning
+from emkit.families import Poisson
 from emkit.families.custom import density_family
 
 
@@ -143,6 +144,12 @@ ESTIMATORS = {
                        "symbols"),
     "PoissonHMM": (lambda **k: emkit.PoissonHMM(2, random_state=0, **_hmm(k)), "counts"),
     "GMMHMM": (lambda **k: emkit.GMMHMM(2, n_mix=2, random_state=0, **_hmm(k)), "rows"),
+    "MultinomialHMM": (lambda **k: emkit.MultinomialHMM(2, random_state=0, **_hmm(k)),
+                       "counts"),
+    "MixtureModel Poisson": (lambda **k: emkit.MixtureModel(
+        Poisson([[1.0, 1.0], [5.0, 5.0]]), random_state=0, **k), "counts"),
+    "HiddenMarkovModel Poisson": (lambda **k: emkit.HiddenMarkovModel(
+        Poisson([[1.0, 1.0], [5.0, 5.0]]), random_state=0, **_hmm(k)), "counts"),
 }
 
 

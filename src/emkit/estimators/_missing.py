@@ -8,6 +8,7 @@ and initializations that need complete data (k-means) see the column means in th
 """
 
 import numpy as np
+from emkit.families._sparse import is_sparse
 
 __all__ = ["allows_missing", "check_missing", "column_means", "filled_for_init", "fit_weights",
            "has_missing", "impute_rows", "nan_policy"]
@@ -31,7 +32,11 @@ def has_missing(X):
     Returns
     -------
     missing : bool
+        Always False for a sparse matrix: its families take no missing values, and
+        refuse a stored NaN themselves.
     """
+    if is_sparse(X):
+        return False
     return any(np.isnan(block).any() for block in _row_blocks(X))
 
 

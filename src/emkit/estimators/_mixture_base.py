@@ -213,6 +213,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         with short_array_errors():
             X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first,
                               ensure_min_samples=2 if first else 1,
+                              accept_sparse=self._sparse_formats(),
                               ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
@@ -299,12 +300,18 @@ class MixtureEstimator(DensityMixin, EMEstimator):
 
     def _family_kind(self):
         # The family (class or instance) whose ``allows_missing`` decides whether X may
-        # hold NaN.
+        # hold NaN (and ``accepts_sparse`` whether X may be sparse).
         return getattr(self, "_family", None)
+
+    def _sparse_formats(self):
+        # scikit-learn's accept_sparse: CSR (CSC and the rest converted) when the family
+        # works on sparse rows, else False (its one sentence).
+        return ["csr"] if getattr(self._family_kind(), "accepts_sparse", False) else False
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = allows_missing(self._family_kind())
+        tags.input_tags.sparse = bool(self._sparse_formats())
         return tags
 
     def _reporter(self):
@@ -337,6 +344,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         family = self._get_model().family
         with short_array_errors():
             X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
+                              accept_sparse=self._sparse_formats(),
                               ensure_all_finite=nan_policy(family))
         validate_support(family, X)
         return X

@@ -41,10 +41,14 @@ class Family(ABC):
     ``to_dict`` use it. A family whose ``log_prob`` and ``accumulate`` take rows with NaN
     entries (the marginal density of the observed entries, the expected statistics of
     the missing ones) sets ``allows_missing = True``; estimators then accept NaN in X.
+    One whose ``validate``, ``log_prob``, ``accumulate`` and ``bytes_per_row`` take
+    ``scipy.sparse`` rows without densifying them sets ``accepts_sparse = True``
+    (:mod:`emkit.families._sparse`); estimators then accept sparse X.
     """
 
     component_fields: ClassVar[tuple] = ()
     allows_missing: ClassVar[bool] = False
+    accepts_sparse: ClassVar[bool] = False
 
     @property
     def n_components(self):

@@ -12,6 +12,11 @@ is the closed-form weighted maximum-likelihood estimate
 ``probs_k = sum_i w_ik x_i / sum_i w_ik n_i``; a component without weighted counts keeps
 its probabilities. A count vector with a missing entry has no defined total, so the
 family takes no NaN.
+
+Rows may be ``scipy.sparse`` (a document-term matrix: a mixture of unigrams); the work
+per chunk is then O(nonzeros x components), and a row with no count (an empty document)
+has log-probability 0 under every component: it adds nothing to the likelihood or to the
+counts, and the weights' fixed point is that of the other rows.
 """
 
 from dataclasses import dataclass
@@ -22,6 +27,8 @@ from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      is_integer, keep_empty, xlogy_dot)
+from emkit.families._sparse import (as_csr, check_sparse_entries, is_sparse,
+                                    sparse_bytes_per_row)
 from emkit.families.base import set_derived
 
 __all__ = ["Multinomial"]
@@ -50,6 +57,7 @@ class Multinomial(ColumnFamily):
 
     component_fields: ClassVar[tuple] = ("probs",)
     allows_missing: ClassVar[bool] = False
+    accepts_sparse: ClassVar[bool] = True
 
     def __post_init__(self):
         probs = as_rows("probs", self.probs)
@@ -66,7 +74,16 @@ class Multinomial(ColumnFamily):
         set_derived(self, probs=probs, n_trials=n_trials)
 
     def _complete(self, X):
-        # X as float64, with a ValueError when an entry is missing.
+        # X as float64 (CSR when sparse), with a ValueError when an entry is missing.
+        if is_sparse(X):
+            X = as_csr(X)
+            if X.shape[1] != self.n_features:
+                check_columns(self, np.empty((0, X.shape[1])))
+            if np.isnan(X.data).any():
+                raise ValueError("The Multinomial family takes no missing values (NaN), "
+                                 "since a row of counts with a missing entry has no "
+                                 "defined total.")
+            return X
         X = check_columns(self, X)
         if np.isnan(X).any():
             raise ValueError("The Multinomial family takes no missing values (NaN), since a "
@@ -77,6 +94,45 @@ class Multinomial(ColumnFamily):
         # NaN is outside the support too: validate names its column.
         bad = ~(is_integer(X) & (X >= 0.0))
         return bad, lambda d: "a Multinomial family takes only non-negative integer counts"
+
+    def validate(self, X):
+        """Raise one sentence when ``X`` holds a value that is not a count.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The rows; a sparse matrix's message names the row and the column.
+
+        Returns
+        -------
+        X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
+            The rows as float64.
+        """
+        if not is_sparse(X):
+            return super().validate(X)
+        X = as_csr(X)
+        if X.shape[1] != self.n_features:
+            check_columns(self, np.empty((0, X.shape[1])))
+        bad = ~(is_integer(X.data) & (X.data >= 0.0))
+        check_sparse_entries(X, bad, "a Multinomial family takes only non-negative integer "
+                                     "counts")
+        return X
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes one row needs in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+            The data; a sparse row costs its stored entries, not its width.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        if is_sparse(X):
+            return sparse_bytes_per_row(X, self.n_components)
+        return super().bytes_per_row(X)
 
     def log_prob(self, X):
         """Return the log-probability of every row under every component.
@@ -91,7 +147,14 @@ class Multinomial(ColumnFamily):
         log_prob : ndarray of shape (n_samples, n_components)
         """
         X = self._complete(X)
-        log_coefficient = gammaln(X.sum(axis=1) + 1.0) - gammaln(X + 1.0).sum(axis=1)
+        if is_sparse(X):
+            # gammaln(0 + 1) = 0: only the stored entries count.
+            per_entry = X.copy()
+            per_entry.data = gammaln(X.data + 1.0)
+            log_coefficient = (gammaln(np.asarray(X.sum(axis=1)).ravel() + 1.0)
+                               - np.asarray(per_entry.sum(axis=1)).ravel())
+        else:
+            log_coefficient = gammaln(X.sum(axis=1) + 1.0) - gammaln(X + 1.0).sum(axis=1)
         return log_coefficient[:, None] + xlogy_dot(X, self.probs)
 
     def accumulate(self, X, W):
@@ -110,6 +173,8 @@ class Multinomial(ColumnFamily):
         """
         X = self._complete(X)
         W = np.asarray(W, dtype=np.float64)
+        if is_sparse(X):
+            return ColumnSums(W.sum(axis=0), np.asarray((X.T @ W).T))
         return ColumnSums(W.sum(axis=0), W.T @ X)
 
     def maximize(self, stats):

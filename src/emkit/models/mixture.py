@@ -246,7 +246,7 @@ class Mixture(FamilyDelegate):
         if np.isnan(log_likelihood) or log_likelihood == np.inf:
             _raise_bad_density(self.family, X, log_norm)
         if sample_weight is None:
-            total, scores = float(len(X)), log_norm
+            total, scores = float(X.shape[0]), log_norm
         else:
             resp *= sample_weight.astype(resp.dtype)[:, None]
             flush_subnormal(resp)
@@ -256,7 +256,7 @@ class Mixture(FamilyDelegate):
             total = float(np.sum(sample_weight, dtype=np.float64))
             scores = np.where(sample_weight > 0, log_norm, np.inf)
         return MixtureStats(
-            log_likelihood, len(X), total, resp_sum,
+            log_likelihood, X.shape[0], total, resp_sum,
             self.family.accumulate_prepared(prepared, resp),
             WorstRows.of_chunk(X, scores, self.n_components))
 

@@ -53,8 +53,11 @@ class WorstRows:
         else:
             index = np.argpartition(scores, m - 1)[:m] if m < len(scores) else np.arange(m)
             index = index[np.argsort(scores[index], kind="stable")]
+        rows = X[index]
+        if hasattr(rows, "toarray"):  # sparse rows: the kept few, densified
+            rows = rows.toarray()
         return cls(np.asarray(scores[index], dtype=np.float64),
-                   np.asarray(X[index], dtype=np.float64), size)
+                   np.asarray(rows, dtype=np.float64), size)
 
     def __add__(self, other):
         scores = np.concatenate([self.scores, other.scores])

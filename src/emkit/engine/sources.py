@@ -130,13 +130,19 @@ class ArraySource(InProcessSource):
     labels : ndarray of int of shape (n_samples,), default=None
         A known component (or state) per row, -1 where unknown; each chunk function
         then receives its chunk's ``labels``.
+    row_bounds : bool, default=False
+        Give each chunk function its place in the data, ``rows=(start, stop)``: a model
+        with parameters of its own per row (PLSA's topic proportions of each document)
+        reads them there.
     """
 
-    def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None, labels=None):
+    def __init__(self, X, sample_weight=None, chunk_size=None, n_threads=None, labels=None,
+                 row_bounds=False):
         config = get_config()
         self.X = X
         self.sample_weight = sample_weight
         self.labels = labels
+        self.row_bounds = row_bounds
         self.chunk_size = chunk_size or config["chunk_size"]
         self.n_threads = n_threads or config["n_threads"]
         self._started = None
@@ -256,11 +262,14 @@ class ArraySource(InProcessSource):
         args : tuple
             ``(X_chunk, weight_chunk)``; the weights are None when unweighted.
         kwargs : dict
-            Empty.
+            The chunk's ``labels`` and ``rows=(start, stop)``, where the source has them.
         """
         start, stop = bounds
         weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-        return (self.X[start:stop], weight), self._labels(slice(start, stop))
+        kwargs = self._labels(slice(start, stop))
+        if self.row_bounds:
+            kwargs["rows"] = (start, stop)
+        return (self.X[start:stop], weight), kwargs
 
     def _labels(self, rows):
         return {} if self.labels is None else {"labels": self.labels[rows]}

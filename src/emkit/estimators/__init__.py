@@ -4,7 +4,8 @@ from emkit.estimators.discrete_mixtures import BernoulliMixture, CategoricalMixt
 from emkit.estimators.gaussian_mixture import GaussianMixture
 from emkit.estimators.hmm import CategoricalHMM, GaussianHMM, HiddenMarkovModel, PoissonHMM
 from emkit.estimators.mixture_model import MixtureModel
+from emkit.estimators.plsa import PLSA
 
 __all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GaussianHMM",
-           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "PoissonHMM",
+           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "PLSA", "PoissonHMM",
            "PoissonMixture"]

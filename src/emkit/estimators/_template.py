@@ -74,13 +74,13 @@ class EMEstimator(BaseEstimator, ABC):
 
     def _run_engine(self, initialize, source, warm, callback):
         options = self._engine_options()
-        if self.learning_method == "online":
+        if getattr(self, "learning_method", "batch") == "online":
             options.pop("record_params", None)
             options.update(run=run_online, batch_size=self.batch_size,
                            learning_offset=self.learning_offset,
                            learning_decay=self.learning_decay)
         else:
-            options["acceleration"] = self.acceleration
+            options["acceleration"] = getattr(self, "acceleration", None)
         return fit_em(initialize, source, warm=warm, callback=callback, **options)
 
     def _fit_template(self, X, callback=None, **fit_params):

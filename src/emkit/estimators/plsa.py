@@ -20,7 +20,7 @@ from emkit.engine.report import VerboseReporter
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.exceptions import ConvergenceWarning
-from emkit.families._sparse import check_sparse_entries
+from emkit.families._sparse import first_bad_entry
 from emkit.models.plsa import PLSAModel
 
 __all__ = ["PLSA"]
@@ -63,7 +63,10 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
     components_ : ndarray of shape (n_components, n_features)
         ``P(w | z)``: each topic's distribution over the words (rows sum to one).
     doc_topic_ : ndarray of shape (n_samples, n_components)
-        ``P(z | d)`` of the training documents.
+        ``P(z | d)`` of the training documents, as the fit left them (``fit_transform``
+        returns ``transform`` of the training documents, as scikit-learn's
+        decompositions do; both agree once the fit has converged: given the topics, a
+        document's proportions have one optimum).
     converged_ : bool
         True when the best start met ``tol`` before ``max_iter``.
     n_iter_ : int
@@ -106,12 +109,14 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
 
     # -- the fit template's steps ------------------------------------------------------
     def _counts(self, X, reset):
-        # Non-negative integer counts as CSR float64; one sentence per bad entry.
+        # Non-negative values as CSR float64; one sentence naming a negative entry.
         with short_array_errors():
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
         X = sparse.csr_matrix(X)
-        bad = ~((X.data >= 0.0) & (X.data == np.round(X.data)))
-        check_sparse_entries(X, bad, "PLSA takes only non-negative integer counts")
+        found = first_bad_entry(X, ~(X.data >= 0.0))
+        if found is not None:
+            raise ValueError(f"Negative values in data passed to PLSA: row {found[0]}, column "
+                             f"{found[1]} holds {found[2]!r}; give counts of 0 or more.")
         return X
 
     def _fit_data(self, X, first=True):
@@ -156,7 +161,8 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Word counts, one row per document (non-negative integers).
+            Word counts, one row per document (non-negative; weights such as tf-idf
+            values are taken as fractional counts).
         y : None, default=None
             Ignored.
 
@@ -168,28 +174,12 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         self._fit_template(X)
         return self
 
-    def fit_transform(self, X, y=None):
-        """Fit the model and return the training documents' topic proportions.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Word counts, one row per document.
-        y : None, default=None
-            Ignored.
-
-        Returns
-        -------
-        doc_topic : ndarray of shape (n_samples, n_components)
-            ``P(z | d)``; each row sums to one.
-        """
-        return self.fit(X).doc_topic_
-
     def transform(self, X):
         """Fold new documents in: their topic proportions by EM with the topics fixed.
 
         Each new document starts from equal proportions; the iterations and ``tol`` are
-        the fit's.
+        the fit's. A word that no topic gives a positive probability (one absent from
+        the training documents) says nothing about the topics and is left out.
 
         Parameters
         ----------
@@ -203,6 +193,10 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         """
         check_is_fitted(self)
         X = self._counts(X, reset=False)
+        unseen = ~(self.components_ > 0).any(axis=0)
+        if unseen.any():
+            X = X @ sparse.diags((~unseen).astype(np.float64))
+            X.eliminate_zeros()
         start = PLSAModel(self.components_, np.full((X.shape[0], self.n_components),
                                                     1.0 / self.n_components),
                           self.beta, fixed_topics=True)

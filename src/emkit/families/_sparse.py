@@ -8,7 +8,8 @@ rows; zeros contribute nothing to those sums (a count of zero).
 import numpy as np
 from scipy import sparse
 
-__all__ = ["as_csr", "check_sparse_entries", "is_sparse", "sparse_bytes_per_row"]
+__all__ = ["as_csr", "check_sparse_entries", "first_bad_entry", "is_sparse",
+           "sparse_bytes_per_row"]
 
 
 def is_sparse(X):
@@ -54,13 +55,32 @@ def check_sparse_entries(X, bad, describe):
     describe : str
         What the family takes, ending the sentence.
     """
+    found = first_bad_entry(X, bad)
+    if found is not None:
+        row, column, value = found
+        raise ValueError(f"Row {row}, column {column} holds the value {value!r}, but "
+                         f"{describe}.")
+
+
+def first_bad_entry(X, bad):
+    """Return the row, column and value of the first bad stored entry, or None.
+
+    Parameters
+    ----------
+    X : scipy.sparse.csr_matrix
+        The rows.
+    bad : ndarray of bool of shape (X.nnz,)
+        Which stored entries (in ``X.data``'s order) are bad.
+
+    Returns
+    -------
+    entry : tuple of (int, int, float) or None
+    """
     if not bad.any():
-        return
+        return None
     entry = int(np.argmax(bad))
     row = int(np.searchsorted(X.indptr, entry, side="right") - 1)
-    value = float(X.data[entry])
-    raise ValueError(f"Row {row}, column {int(X.indices[entry])} holds the value {value!r}, "
-                     f"but {describe}.")
+    return row, int(X.indices[entry]), float(X.data[entry])
 
 
 def sparse_bytes_per_row(X, n_components):

@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,plot,fast,image,progress,parquet]"
+	$(PY) -m pip install --quiet -e ".[test,plot,fast,image,progress,parquet,text]"
 	touch $(STAMP)
 
 demo: $(STAMP)

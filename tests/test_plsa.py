@@ -155,3 +155,37 @@ def test_mixture_of_unigrams_on_sparse_counts_equals_the_dense_fit():
                                    dense.score_samples(X), rtol=1e-12)
     # The empty document's log-likelihood is 0 under every component.
     assert dense.score_samples(X)[7] == 0.0
+
+
+def test_reuters_corpus_and_its_topics():
+    from emkit.datasets import load_reuters
+    from emkit.plotting import plot_topics, top_words
+    corpus = load_reuters()
+    assert corpus.counts.shape == (395, 4258)
+    assert corpus.counts.sum() == 84010
+    assert corpus.vocabulary[:2].tolist() == ["church", "pope"]
+    assert corpus.titles[2].startswith("2 INDIA: Mother Teresa")
+    est = emkit.PLSA(6, max_iter=30, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(corpus.counts)
+    words = top_words(est, corpus.vocabulary, 5)
+    assert len(words) == 6 and all(len(w) == 5 for w in words)
+    # Mother Teresa's stories make a topic: "teresa" is among someone's top words.
+    assert any("teresa" in w for w in words)
+    figure = plot_topics(est, corpus.vocabulary, n_words=5, columns=3)
+    assert len([ax for ax in figure.axes if ax.has_data()]) == 6
+    assert figure.axes[0].get_title() == "topic 0"
+
+
+def test_synthetic_lda_corpus_has_its_stated_shape_and_truth():
+    from emkit.datasets import make_lda_corpus
+    X, topic_word, doc_topic = make_lda_corpus(200, 50, 4, doc_length=40, random_state=1)
+    assert X.shape == (200, 50) and topic_word.shape == (4, 50) and doc_topic.shape == (200, 4)
+    np.testing.assert_allclose(topic_word.sum(axis=1), 1.0)
+    np.testing.assert_allclose(doc_topic.sum(axis=1), 1.0)
+    assert abs(X.sum() / 200 - 40) < 3
+    again, _, _ = make_lda_corpus(200, 50, 4, doc_length=40, random_state=1)
+    assert (again != X).nnz == 0
+    with pytest.raises(ValueError, match="n_topics must be a positive integer"):
+        make_lda_corpus(10, 5, 0)

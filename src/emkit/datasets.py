@@ -1,14 +1,22 @@
 """Built-in data sets used by emkit's examples and tests."""
 
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
+from scipy import sparse
 from sklearn.datasets import make_blobs
 from sklearn.utils import check_random_state
 
 __all__ = [
+    "Corpus",
     "make_two_gaussians_1d",
     "load_three_coins",
     "load_exercise_9_3",
+    "load_reuters",
     "make_blobs_2d",
+    "make_lda_corpus",
     "make_two_level_image",
 ]
 
@@ -205,3 +213,119 @@ def make_two_level_image(size=100, levels=(0.25, 0.75), noise=0.1, random_state=
     clean = np.where(disc, levels[1], levels[0])
     noisy = clean + rng.normal(0.0, noise, size=clean.shape)
     return noisy, clean
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A document-term count matrix with its words and document titles.
+
+    Parameters
+    ----------
+    counts : scipy.sparse.csr_matrix of shape (n_documents, n_words)
+        How often each word occurs in each document.
+    vocabulary : ndarray of str of shape (n_words,)
+        The word of each column.
+    titles : ndarray of str of shape (n_documents,)
+        The title of each document.
+    """
+
+    counts: sparse.csr_matrix
+    vocabulary: np.ndarray
+    titles: np.ndarray
+
+
+def load_reuters():
+    """Load 395 Reuters news stories of August 1996 as word counts (a real corpus).
+
+    The corpus is the one the ``lda`` package ships with its tests (the ``text`` extra
+    installs it), read from its files without a download: 395 documents over a
+    vocabulary of 4,258 words (stop words removed), about 84,000 tokens. Stories about
+    Mother Teresa, Princess Diana and the Pope dominate it, so a topic model finds them.
+
+    Returns
+    -------
+    corpus : Corpus
+        ``counts`` (395 x 4258, CSR), ``vocabulary`` and ``titles``.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If the ``lda`` package is not installed (``pip install "emkit[text]"``).
+    """
+    spec = importlib.util.find_spec("lda")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "load_reuters reads the corpus the lda package ships; install it with "
+            "pip install \"emkit[text]\" (or pip install lda).", name="lda")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "tests"
+    vocabulary = np.array((folder / "reuters.tokens").read_text().split())
+    titles = np.array([line.strip() for line in
+                       (folder / "reuters.titles").read_text().splitlines()])
+    counts = _read_ldac((folder / "reuters.ldac").read_text(), len(vocabulary))
+    return Corpus(counts, vocabulary, titles)
+
+
+def _read_ldac(text, n_words):
+    # LDA-C format: "n_unique word:count word:count ..." per document.
+    indptr, indices, data = [0], [], []
+    for line in text.splitlines():
+        pairs = [item.split(":") for item in line.split()[1:]]
+        indices.extend(int(word) for word, _ in pairs)
+        data.extend(float(count) for _, count in pairs)
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.array(data), np.array(indices, dtype=np.int64),
+                              np.array(indptr, dtype=np.int64)),
+                             shape=(len(indptr) - 1, n_words))
+
+
+def make_lda_corpus(n_documents=1000, n_words=500, n_topics=10, *, doc_length=100,
+                    doc_topic_prior=None, topic_word_prior=0.05, random_state=0):
+    """Draw a corpus from latent Dirichlet allocation's generative model, with its truth.
+
+    Each topic is a Dirichlet(``topic_word_prior``) draw over the words; each document
+    draws its topic proportions from a Dirichlet(``doc_topic_prior``), its length from a
+    Poisson of mean ``doc_length`` (at least 1), then each word's topic and the word.
+
+    Parameters
+    ----------
+    n_documents : int, default=1000
+        Number of documents.
+    n_words : int, default=500
+        Size of the vocabulary.
+    n_topics : int, default=10
+        Number of topics.
+    doc_length : float, default=100
+        Mean number of tokens per document.
+    doc_topic_prior : float, default=None
+        Concentration of the topic proportions; None is ``1 / n_topics``.
+    topic_word_prior : float, default=0.05
+        Concentration of each topic's word distribution (small: topics with few words).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the draws.
+
+    Returns
+    -------
+    counts : scipy.sparse.csr_matrix of shape (n_documents, n_words)
+        Word counts per document.
+    topic_word : ndarray of shape (n_topics, n_words)
+        The true topics (rows sum to one).
+    doc_topic : ndarray of shape (n_documents, n_topics)
+        The true topic proportions of each document.
+    """
+    for name, value in (("n_documents", n_documents), ("n_words", n_words),
+                        ("n_topics", n_topics)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    rng = check_random_state(random_state)
+    alpha = 1.0 / n_topics if doc_topic_prior is None else doc_topic_prior
+    topic_word = rng.dirichlet(np.full(n_words, topic_word_prior), n_topics)
+    doc_topic = rng.dirichlet(np.full(n_topics, alpha), n_documents)
+    lengths = np.maximum(rng.poisson(doc_length, n_documents), 1)
+    rows = []
+    for proportions, length in zip(doc_topic, lengths):
+        per_topic = rng.multinomial(length, proportions)
+        row = np.zeros(n_words)
+        for topic in np.flatnonzero(per_topic):
+            row += rng.multinomial(per_topic[topic], topic_word[topic])
+        rows.append(sparse.csr_matrix(row))
+    return sparse.vstack(rows, format="csr"), topic_word, doc_topic

@@ -15,6 +15,7 @@ from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixtu
                               PoissonMixture)
 from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
 from emkit.estimators.hmm import GMMHMM, ConvergenceMonitor, MultinomialHMM
+from emkit.estimators.plsa import PLSA
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
 from emkit.families.gaussian import (MIXTURE_COVARIANCE_TYPES, GaussianDiag, GaussianFull,
@@ -305,9 +306,18 @@ _HMM = {"startprob_": _array("K", _ROWS), "transmat_": _array("KK", _ROWS), "mon
         "history_per_init_": _HISTORIES}
 
 
+_TOPICS = {"components_": _array("KD", _ROWS), "n_iter_": _scalar(int),
+           "converged_": _scalar(bool), "lower_bound_": _NUMBER, "lower_bounds_": _FLOATS,
+           "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings}
+
+
 # -- checks that a restored estimator can predict --------------------------------------
 def _mixture_usable(model):
     model._get_model()
+
+
+def _topics_usable(model):
+    model._fitted_model()
 
 
 def _hmm_usable(model):
@@ -388,6 +398,8 @@ KINDS = {kind.name: kind for kind in [
          lambdas_=_array("KD", _NON_NEGATIVE)),
     _hmm(HiddenMarkovModel, ("emissions_",), emissions_=_family,
          n_features_in_=_scalar(int, "D")),
+    Kind(PLSA, {**_TOPICS, "doc_topic_": _array("*K", _ROWS)},
+         ("components_", "doc_topic_", "n_features_in_"), _topics_usable),
 ]}
 
 

@@ -441,3 +441,19 @@ def test_a_list_of_dask_and_delayed_sequences_equals_the_stacked_fit():
     assert np.array_equal(on_dask.predict(parts).compute(), memory.predict(X, lengths))
     with pytest.raises(ValueError, match="gives its own lengths"):
         make().fit(parts, lengths)
+
+
+def test_plsa_on_dask_blocks_equals_the_in_memory_fit(client):
+    # Each block's documents are counted in their task; their topic proportions travel
+    # with the model and come back in row order.
+    from emkit.datasets import make_lda_corpus
+    counts, _, _ = make_lda_corpus(300, 50, 3, random_state=0)
+    kw = dict(random_state=0, max_iter=30, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = emkit.PLSA(3, **kw).fit(counts)
+        blocks = emkit.PLSA(3, **kw).fit(da.from_array(counts.toarray(), chunks=(70, 50)))
+    assert_allclose(blocks.lower_bounds_, memory.lower_bounds_, rtol=1e-10)
+    assert_allclose(blocks.components_, memory.components_, rtol=1e-10, atol=1e-15)
+    assert_allclose(blocks.doc_topic_, memory.doc_topic_, rtol=1e-10, atol=1e-15)
+    assert blocks.n_features_in_ == 50

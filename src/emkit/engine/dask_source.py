@@ -79,10 +79,13 @@ class DaskSource(Source):
     start : callable, default=None
         Returns the in-process :class:`ArraySource` that starts are computed from;
         called once, when a start needs data.
+    row_bounds : bool, default=False
+        Give each chunk function ``rows=(start, stop)``, its rows' place in the whole
+        array (as :class:`ArraySource` does).
     """
 
     def __init__(self, X, sample_weight=None, lengths=None, total_weight=None, weigh=None,
-                 head=None, start=None):
+                 head=None, start=None, row_bounds=False):
         self.address = scheduler_address()
         self.X = X
         self.sample_weight = sample_weight
@@ -92,6 +95,7 @@ class DaskSource(Source):
         self._head = head
         self._start = start
         self._started = None
+        self.row_bounds = row_bounds
 
     @property
     def dtype(self):
@@ -190,13 +194,14 @@ class DaskSource(Source):
             The sum of the chunk values.
         """
         n_blocks = len(self.X.chunks[0])
+        offsets = [start if self.row_bounds else None for start, _ in self.chunks()]
         if in_order:
             total = None
             for index in range(n_blocks):
                 args, kwargs = self._block(index)
                 value = _block_total(fn, *compute(*args, address=self.address),
                                      kwargs.get("lengths"),
-                                     bytes_per_row, min_rows, self._weigh)
+                                     bytes_per_row, min_rows, self._weigh, offsets[index])
                 total = value if total is None else total + value
             return total
         # The chunk function (the model) is one key of the graph: it travels to each
@@ -207,19 +212,33 @@ class DaskSource(Source):
             (block, weight), kwargs = self._block(index)
             parts.append(dask.delayed(_block_total, pure=True)(
                 shared, block, weight, kwargs.get("lengths"), bytes_per_row, min_rows,
-                self._weigh))
+                self._weigh, offsets[index]))
         return compute(tree_sum(parts), address=self.address)
 
 
-def _block_total(fn, block, weight, lengths, bytes_per_row, min_rows, weigh):
-    # One block's task: its chunks, one after another on this worker thread.
+def _block_total(fn, block, weight, lengths, bytes_per_row, min_rows, weigh, offset=None):
+    # One block's task: its chunks, one after another on this worker thread. With an
+    # offset, each chunk function gets its rows' place in the whole array.
     if weigh is not None:
         weight = weigh(block, weight)
     if lengths is None:
-        source = ArraySource(block, weight, n_threads=1)
+        source = ArraySource(block, weight, n_threads=1, row_bounds=offset is not None)
     else:
         source = SequenceSource(block, lengths, weight, n_threads=1)
+    if offset is not None:
+        fn = _Shifted(fn, offset)
     return source.map_reduce(fn, bytes_per_row, min_rows)
+
+
+class _Shifted:
+    # A chunk function called with rows relative to its block, given them in the array.
+
+    def __init__(self, fn, offset):
+        self.fn, self.offset = fn, offset
+
+    def __call__(self, *args, rows, **kwargs):
+        start, stop = rows
+        return self.fn(*args, rows=(start + self.offset, stop + self.offset), **kwargs)
 
 
 _controller = []

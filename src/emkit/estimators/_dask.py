@@ -246,7 +246,7 @@ def _memory_limit():
 
 
 def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
-                drop_empty=False, min_samples=1):
+                drop_empty=False, min_samples=1, row_bounds=False):
     """Build the source of a fit on Dask data (checked, persisted, scanned once).
 
     Parameters
@@ -266,6 +266,9 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
         Rows that observe nothing (all NaN) weigh zero in the fit, as in memory.
     min_samples : int, default=1
         Fewest rows the fit accepts.
+    row_bounds : bool, default=False
+        Give each chunk function its rows' place in the whole data, ``rows=(start,
+        stop)`` (a model with parameters per row).
 
     Returns
     -------
@@ -321,7 +324,7 @@ def dask_source(X, check, *, sample_weight=None, sequences=False, lengths=None,
         return _start_source(X, weights, lengths, scan, weigh, address)
 
     source = DaskSource(X, weights, block_lengths, total, weigh if scan.empty else None,
-                        head, start)
+                        head, start, row_bounds=row_bounds)
     return source, names
 
 

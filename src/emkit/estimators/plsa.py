@@ -13,10 +13,11 @@ from scipy import sparse
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from emkit.engine import ArraySource, run_em
 from emkit.engine.report import VerboseReporter
+from emkit.estimators._dask import dask_source, is_dask
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.exceptions import ConvergenceWarning
@@ -120,10 +121,26 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         return X
 
     def _fit_data(self, X, first=True):
+        if is_dask(X):
+            # Each block's documents in their task; their proportions travel with the
+            # model, so they must fit in this process's memory (the counts need not).
+            source, _ = dask_source(X, self._check_block, row_bounds=True)
+            self.n_features_in_ = source.X.shape[1]
+            return source.X, source
         X = self._counts(X, reset=True)
-        if X.shape[0] < 1:
-            raise ValueError("PLSA needs at least one document.")
         return X, ArraySource(X, row_bounds=True)
+
+    def _check_block(self, block):
+        # One Dask block, checked as fit checks counts in memory (reset: the block only).
+        with short_array_errors():
+            block = check_array(block, dtype=np.float64, ensure_min_samples=0)
+        counts = sparse.csr_matrix(block)
+        found = first_bad_entry(counts, ~(counts.data >= 0))
+        if found is not None:
+            raise ValueError(f"Negative values in data passed to PLSA: row {found[0]} of a "
+                             f"block, column {found[1]} holds {found[2]!r}; give counts of 0 "
+                             "or more.")
+        return block
 
     def _initializer(self, source):
         rng = check_random_state(self.random_state)
@@ -160,9 +177,11 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
             Word counts, one row per document (non-negative; weights such as tf-idf
-            values are taken as fractional counts).
+            values are taken as fractional counts). A Dask array's blocks are counted
+            where they live and never gathered; the documents' topic proportions,
+            (n_samples, n_components), travel with the model each iteration.
         y : None, default=None
             Ignored.
 

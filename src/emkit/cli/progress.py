@@ -5,7 +5,9 @@ Drawn with tqdm (the ``progress`` extra) on stderr; without tqdm there is simply
 
 import sys
 
-__all__ = ["FitProgress", "SelectProgress", "bars_wanted", "print_line"]
+import numpy as np
+
+__all__ = ["FitProgress", "OnlineProgress", "SelectProgress", "bars_wanted", "print_line"]
 
 DELAY_SECONDS = 1.0
 _live_bars = []
@@ -51,18 +53,19 @@ def bars_wanted(quiet=False, json=False, stream=None):
     return bool(isatty is not None and isatty()) and not quiet and not json
 
 
-def _make_bar(total, description, stream, delay):
+def _make_bar(total, description, stream, delay, unit="it"):
     try:
         from tqdm import tqdm
     except ImportError:
         return None
     return tqdm(total=total, desc=description, delay=delay, leave=False, file=stream,
-                unit="it", dynamic_ncols=True)
+                unit=unit, unit_scale=unit != "it", dynamic_ncols=True)
 
 
 class _Progress:
-    def __init__(self, total, description, enabled=True, stream=None, delay=DELAY_SECONDS):
-        self.bar = _make_bar(total, description, stream, delay) if enabled else None
+    def __init__(self, total, description, enabled=True, stream=None, delay=DELAY_SECONDS,
+                 unit="it"):
+        self.bar = _make_bar(total, description, stream, delay, unit) if enabled else None
         if self.bar is not None:
             _live_bars.append(self.bar)
 
@@ -121,6 +124,88 @@ class FitProgress(_Progress):
         if self.bar is not None:
             self._advance_to(self._start * self.max_iter + step.iteration,
                              f"log-likelihood {step.log_likelihood:.6g}")
+        return False
+
+
+class OnlineProgress(_Progress):
+    """An online fit's ``callback``: a bar over rows, advanced by each batch's rows.
+
+    Its total is the rows times the passes (times the starts); after each update it
+    stands at the rows streamed so far.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the data.
+    batch_size : int
+        Rows per batch, or whole sequences per batch when ``lengths`` is given.
+    passes : int
+        Passes over the data per start.
+    lengths : ndarray of int, default=None
+        Sequence lengths of an HMM's data; None for rows.
+    n_init : int, default=1
+        Number of starts.
+    enabled : bool, default=True
+        False draws nothing.
+    stream : file, default=None
+        Where the bar goes; None is stderr.
+    delay : float, default=1.0
+        Seconds before the bar appears.
+    """
+
+    def __init__(self, n_rows, batch_size, passes, lengths=None, n_init=1, enabled=True,
+                 stream=None, delay=DELAY_SECONDS):
+        passes, n_init = max(passes, 1), max(n_init, 1)
+        super().__init__(n_rows * passes * n_init, "online EM", enabled, stream, delay,
+                         unit="row")
+        self.n_rows, self.batch_size, self.passes = n_rows, batch_size, passes
+        self.offsets = None if lengths is None else np.concatenate(
+            [[0], np.cumsum(lengths)]).astype(np.int64)
+        units = n_rows if lengths is None else len(lengths)
+        self.n_batches = max(-(-units // batch_size), 1)
+        self._start, self._last = 0, 0
+
+    def rows_done(self, updates):
+        """Return the rows streamed after ``updates`` updates of the current start.
+
+        Parameters
+        ----------
+        updates : int
+            Updates made so far (``EMStep.iteration``, ``n_batch_iter_``).
+
+        Returns
+        -------
+        rows : int
+        """
+        done, batch = divmod(updates - 1, self.n_batches)
+        end = (batch + 1) * self.batch_size
+        if self.offsets is None:
+            end = min(end, self.n_rows)
+        else:
+            end = int(self.offsets[min(end, len(self.offsets) - 1)])
+        return done * self.n_rows + end
+
+    def __call__(self, step):
+        """Advance the bar to the rows streamed after one update.
+
+        Parameters
+        ----------
+        step : EMStep
+            The update's report; its ``iteration`` counts the updates.
+
+        Returns
+        -------
+        stop : bool
+            Always False: the bar never stops a fit.
+        """
+        if step.iteration <= self._last:  # the update count restarted: a new start
+            self._start += 1
+        self._last = step.iteration
+        if self.bar is not None:
+            value = step.log_likelihood
+            postfix = "" if value != value else f"log-likelihood {value:.6g}"
+            self._advance_to(self._start * self.passes * self.n_rows +
+                             self.rows_done(step.iteration), postfix)
         return False
 
 

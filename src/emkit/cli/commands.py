@@ -16,6 +16,8 @@ from emkit.cli.data import check_data_file, parse_column_list, read_table, write
 from emkit.cli.fit_data import BLOCK_BYTES, FitData, open_features, select_columns
 from emkit.cli.errors import UsageError
 from emkit.cli.models import MODELS, build_estimator, expected_columns, is_sequential
+from emkit.cli.online import check_online_options, fit_online, online_params
+from emkit.cli.parser import DEFAULT_MAX_ITER
 from emkit.cli.progress import FitProgress
 from emkit.cli.targets import check_outputs
 from emkit.estimators._dask import is_dask, total_of
@@ -223,6 +225,10 @@ def fit(args, out):
     """
     kind = MODELS[args.model]
     _check_lengths_allowed(kind.sequential, args.lengths_column)
+    check_online_options(args, kind.sequential)
+    online = getattr(args, "online", False)
+    if args.max_iter is None:  # iterations, or passes of online EM
+        args.max_iter = 1 if online else DEFAULT_MAX_ITER
     check_outputs(args.output, inputs=(args.data,))
     check_data_file(args.data)  # before a cluster starts
     address, workers = getattr(args, "dask_scheduler", None), getattr(args, "workers", None)
@@ -235,24 +241,31 @@ def fit(args, out):
                              f"gives {X.shape[1]} ({', '.join(names)}); choose one with "
                              "--columns.")
         model = build_estimator(args.model, args.k, {o: getattr(args, o) for o in FIT_OPTIONS})
-        _fit_model(model, X, lengths, out)
+        if online:
+            model.set_params(**online_params(args))
+            online_fit = fit_online(model, X, lengths, bars=out.bars)
+        else:
+            online_fit = _fit_model(model, X, lengths, out)
         if data.in_memory:
             total, bic = _total_log_likelihood(model, X, lengths), _bic(model, X, lengths)
         else:
             total = _streamed_log_likelihood(model, X, lengths)
             bic = criteria.bic(total, model._n_parameters(), n)
-    if not model.converged_ and model.n_iter_ >= args.max_iter:
+    if online_fit is None and not model.converged_ and model.n_iter_ >= args.max_iter:
         out.warn(stopped_early(args.max_iter))
     _save(model, args.output, DataRecord(columns, data.sequence_column, total, n))
     record = {"command": "fit", "model": args.model, "class": type(model).__name__,
               "n_components": args.k, "n_samples": n, "n_features": X.shape[1],
               "columns": names, "n_sequences": None if lengths is None else len(lengths),
-              "converged": bool(model.converged_), "n_iter": int(model.n_iter_),
+              "converged": bool(getattr(model, "converged_", False)),
+              "n_iter": int(model.n_iter_) if online_fit is None else online_fit.passes,
               "max_iter": args.max_iter, "log_likelihood": total,
-              "mean_log_likelihood": total / n, "bic": bic, "output": args.output}
+              "mean_log_likelihood": total / n, "bic": bic, "output": args.output,
+              **({} if online_fit is None else online_fit.record())}
     out.emit(record, [
         f"fitted {args.model} ({record['class']}) with {args.k} components on {n} rows "
         f"x {X.shape[1]} columns ({_described(columns)})",
+        f"  {online_fit.line()}" if online_fit is not None else
         f"  converged: {'yes' if record['converged'] else 'no'} after {record['n_iter']} "
         "iterations",
         *(f"  {line}" for line in likelihood_lines(total, n)),
@@ -286,7 +299,7 @@ def _open_fit_data(args, distributed):
 
 def _fit_model(model, X, lengths, out):
     # The estimator's own warning of a fit stopped by the cap names its Python parameter;
-    # fit says it in the command line's words instead.
+    # fit says it in the command line's words instead. Returns None (no online passes).
     max_iter = model.n_iter if is_sequential(model) else model.max_iter
     with FitProgress(max_iter, model.n_init, enabled=out.bars) as progress:
         with warnings.catch_warnings():

@@ -62,7 +62,8 @@ def _column_text(column):
 
 def _fit_summary(model):
     # Whether and how long the fit ran; its log-likelihood is the data record's.
-    return {name.rstrip("_"): getattr(model, name) for name in ("converged_", "n_iter_")
+    return {name.rstrip("_"): getattr(model, name)
+            for name in ("converged_", "n_iter_", "n_batch_iter_")
             if hasattr(model, name)}
 
 

@@ -27,6 +27,7 @@ EPILOG = """examples:
   emkit select data.csv -k 1..10 --criterion bic -o best.emkit --plot bic.png
   emkit fit seqs.csv --model hmm-gaussian -k 2 --lengths-column seq -o hmm.emkit
   emkit fit big.parquet --model gmm -k 16 --workers 4 -o big.emkit
+  emkit fit huge.npy --model gmm -k 16 --online --batch-size 10000 -o huge.emkit
 """
 
 
@@ -207,15 +208,19 @@ def _data_options(parser, lengths=True):
 def _fit_options(parser, seed_default=None):
     parser.add_argument("--n-init", type=positive_int, default=None, metavar="N",
                         help="number of starts; the best is kept (default: the model's, 1)")
-    _max_iter_option(parser)
+    _max_iter_option(parser, online=True)
     parser.add_argument("--seed", type=_seed, default=seed_default, metavar="S",
                         help=f"random seed (default: {seed_default})")
 
 
-def _max_iter_option(parser):
-    parser.add_argument("--max-iter", type=positive_int, default=DEFAULT_MAX_ITER, metavar="N",
+def _max_iter_option(parser, online=False):
+    # fit's default is None: DEFAULT_MAX_ITER iterations, or one pass with --online.
+    parser.add_argument("--max-iter", type=positive_int, metavar="N",
+                        default=None if online else DEFAULT_MAX_ITER,
                         help="most EM iterations per start, for mixtures and HMMs alike; a fit "
-                             f"that stops there says so (default: {DEFAULT_MAX_ITER})")
+                             f"that stops there says so (default: {DEFAULT_MAX_ITER})" +
+                             ("; with --online, the number of passes over the data (default: "
+                              "1)" if online else ""))
 
 
 def _add_fit(commands, flags):
@@ -239,6 +244,7 @@ def _add_fit(commands, flags):
                      help="CSV/TSV files larger than this are parsed this many bytes at a time "
                           "with Dask, e.g. 16MB (default: 64MiB); .npy files are memory-mapped "
                           "and Parquet files read a row group at a time")
+    _online_options(cmd)
     cluster = cmd.add_mutually_exclusive_group()
     cluster.add_argument("--dask-scheduler", metavar="ADDRESS",
                          help="fit on a running Dask cluster, e.g. tcp://10.0.0.5:8786; its "
@@ -246,6 +252,47 @@ def _add_fit(commands, flags):
     cluster.add_argument("--workers", type=positive_int, metavar="N",
                          help="fit on a local Dask cluster of N worker processes (one thread "
                               "each), started for the fit")
+
+
+def _online_options(parser):
+    group = parser.add_argument_group("online EM", "stream the data a batch at a time, in "
+                                      "memory of one batch, whatever the file's size")
+    group.add_argument("--online", action="store_true",
+                       help="fit by online (stepwise) EM: the parameters move after every "
+                            "batch; --max-iter counts passes over the data (default: 1)")
+    group.add_argument("--batch-size", type=positive_int, metavar="B",
+                       help="with --online: rows per batch, whole sequences for HMMs "
+                            "(default: 1000)")
+    group.add_argument("--learning-decay", type=_fraction, metavar="D",
+                       help="with --online: update t moves the statistics by "
+                            "(t + offset) ** -D, D in (0, 1] (default: 0.7)")
+    group.add_argument("--learning-offset", type=_at_least_one, metavar="O",
+                       help="with --online: a larger offset moves the first updates less, "
+                            "at least 1 (default: 10)")
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _fraction(text):
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 1")
+    return value
+
+
+def _at_least_one(text):
+    value = _number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
 
 
 def _add_model_commands(commands, flags):

@@ -6,12 +6,13 @@ from emkit import families, hmm
 from emkit._config import config_context, get_config, set_config
 from emkit._version import __version__
 from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixture, GaussianHMM,
-                              GaussianMixture, HiddenMarkovModel, MixtureModel, PLSA,
-                              PoissonHMM, PoissonMixture)
+                              GaussianMixture, HiddenMarkovModel, LatentDirichletAllocation,
+                              MixtureModel, PLSA, PoissonHMM, PoissonMixture)
 from emkit.estimators.hmm import GMMHMM, MultinomialHMM
 
 __all__ = ["BernoulliMixture", "CategoricalHMM", "CategoricalMixture", "GMMHMM", "GaussianHMM",
-           "GaussianMixture", "HiddenMarkovModel", "MixtureModel", "MultinomialHMM", "PLSA",
+           "GaussianMixture", "HiddenMarkovModel", "LatentDirichletAllocation", "MixtureModel",
+           "MultinomialHMM", "PLSA",
            "PoissonHMM",
            "PoissonMixture", "SelectionResult", "__version__", "config_context", "datasets",
            "families", "get_config", "hmm", "image", "io", "load", "plotting", "save", "select",

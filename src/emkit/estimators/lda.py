@@ -190,9 +190,9 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _set_model(self, model, dtype=None):
         # The fitted attributes in the data's dtype (the model computes in float64).
         dtype = self.components_.dtype if dtype is None else dtype
-        self.components_ = model.components.astype(dtype, copy=False)
-        self.exp_dirichlet_component_ = model.exp_dirichlet_component.astype(dtype,
-                                                                              copy=False)
+        self.components_ = np.ascontiguousarray(model.components, dtype=dtype)
+        self.exp_dirichlet_component_ = np.ascontiguousarray(model.exp_dirichlet_component,
+                                                             dtype=dtype)
 
     def _doc_starts(self, n_samples, dtype):
         # Each document's random start, drawn as scikit-learn's E-step draws it: in one

@@ -22,10 +22,13 @@ from emkit.engine.protocols import Model
 from emkit.engine.sources import ArraySource
 from emkit.models._rows import RowBlocks
 from emkit.models.lda_kernels import (dirichlet_expectation, doc_dirichlet_bound, doc_topics,
-                                      word_bound)
+                                      topic_expectation_t, word_bound)
 from emkit.stats import AdditiveStats
 
-__all__ = ["DocumentSource", "LDA", "LDABound", "LDAStats", "as_csr"]
+__all__ = ["DocumentSource", "LDA", "LDABound", "LDAStats", "WORK_BYTES", "as_csr"]
+
+#: What one document's updates weigh in chunk sizing, as bytes of working set.
+WORK_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -129,23 +132,26 @@ class LDA(Model):
         """Size of the vocabulary."""
         return self.components.shape[1]
 
-    @cached_property
-    def log_beta(self):
-        """``E[log beta]`` of the topics, (n_components, n_features)."""
-        return dirichlet_expectation(self.components)
-
-    @cached_property
-    def exp_dirichlet_component(self):
-        """``exp(E[log beta])``, (n_components, n_features)."""
-        return np.exp(self.log_beta)
+    # The E-step reads the topics words by topics (each word's K values together); the
+    # statistics come out in that layout too, so lambda is a (K, V) view of it.
 
     @cached_property
     def _beta_t(self):
-        return np.ascontiguousarray(self.exp_dirichlet_component.T)
+        return topic_expectation_t(self.components, True, self.compiled)
 
     @cached_property
     def _log_beta_t(self):
-        return np.ascontiguousarray(self.log_beta.T)
+        return topic_expectation_t(self.components, False, self.compiled)
+
+    @property
+    def log_beta(self):
+        """``E[log beta]`` of the topics, (n_components, n_features)."""
+        return self._log_beta_t.T
+
+    @property
+    def exp_dirichlet_component(self):
+        """``exp(E[log beta])``, (n_components, n_features)."""
+        return self._beta_t.T
 
     def _run(self, X, gamma, with_stats):
         X = as_csr(X)
@@ -183,8 +189,9 @@ class LDA(Model):
         X, stats_t, word_ll = self._run(X, gamma, True)
         log_theta = dirichlet_expectation(gamma)
         ll = float(word_ll.sum()) + doc_dirichlet_bound(gamma, log_theta, self.doc_topic_prior)
+        stats_t *= self._beta_t
         return LDAStats(ll, float(X.shape[0]), float(X.data.sum(dtype=np.float64)),
-                        stats_t.T * self.exp_dirichlet_component)
+                        stats_t.T)
 
     def chunk_bound(self, X, sample_weight=None):
         """The documents' part of the variational bound, each from ``gamma`` at 1.
@@ -302,7 +309,11 @@ class LDA(Model):
         return float(score)
 
     def bytes_per_row(self, X):
-        """Return the working-set bytes of one document in an E-step.
+        """Return the working-set bytes of one document in an E-step, with its work.
+
+        A document's few arrays are small next to its work (tens of sweeps over its
+        words), so each counts ``WORK_BYTES`` more: automatic chunks then hold about a
+        thousand documents and a corpus of a few thousand is shared by the threads.
 
         Parameters
         ----------
@@ -313,7 +324,7 @@ class LDA(Model):
         -------
         n_bytes : int
         """
-        return int(16 * _mean_nnz(X) + 48 * self.n_components + 64)
+        return int(16 * _mean_nnz(X) + 48 * self.n_components + WORK_BYTES)
 
     def min_chunk_rows(self, X):
         """Return the fewest documents per chunk: enough to amortize its topic-word array.

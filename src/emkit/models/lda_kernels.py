@@ -11,7 +11,8 @@ still iterating, in numpy and scipy's sparse products.
 
 ``psi`` is the digamma approximation scikit-learn uses (Bernardo 1976, Algorithm AS 103:
 the recurrence up to 6, then the asymptotic series to ``1 / x**6``), so that a fit
-follows scikit-learn's path from the same start; it is within 3e-9 of the exact digamma.
+follows scikit-learn's path from the same start (to a few ulps: the recurrence's
+reciprocals are summed as one fraction); it is within 3e-9 of the exact digamma.
 """
 
 import numpy as np
@@ -21,8 +22,8 @@ from scipy.special import gammaln
 from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel
 
 __all__ = ["EULER", "HAVE_NUMBA", "dirichlet_expectation", "doc_dirichlet_bound",
-           "doc_topics", "doc_topics_numpy", "psi", "psi_array", "word_bound",
-           "word_bound_numpy"]
+           "doc_topics", "doc_topics_numpy", "psi", "psi_array", "topic_expectation_t",
+           "word_bound", "word_bound_numpy"]
 
 EULER = 0.577215664901532860606512090082402431
 
@@ -42,10 +43,15 @@ def psi(x):
     """
     if x <= 1e-6:
         return -EULER - 1.0 / x  # psi(x) = -EULER - 1/x + O(x)
-    result = 0.0
-    while x < 6:  # psi(x + 1) = psi(x) + 1/x
-        result -= 1.0 / x
+    # psi(x + 1) = psi(x) + 1/x up to 6; the reciprocals summed as one fraction
+    # num / den (one division, not up to six; the same value to a few ulps).
+    num = 0.0
+    den = 1.0
+    while x < 6:
+        num = num * x + den
+        den *= x
         x += 1
+    result = -num / den
     r = 1.0 / x
     result += np.log(x) - 0.5 * r
     r = r * r
@@ -68,13 +74,15 @@ def psi_array(x):
     x = np.array(x, dtype=np.float64)
     small = x <= 1e-6
     tiny = x[small]
-    result = np.zeros_like(x)
+    num, den = np.zeros_like(x), np.ones_like(x)
     for _ in range(6):  # from above 1e-6, six steps reach 6
         low = x < 6
         if not low.any():
             break
-        result[low] -= 1.0 / x[low]
+        num[low] = num[low] * x[low] + den[low]
+        den[low] *= x[low]
         x[low] += 1
+    result = np.asarray(-num / den)
     r = 1.0 / x
     result += np.log(x) - 0.5 * r
     r = r * r
@@ -101,6 +109,70 @@ def dirichlet_expectation(alpha):
 
 
 @kernel
+def _dirichlet_expectation_t(lam_t, out, exponentiate):
+    # out[w, k] = psi(lam_t[w, k]) - psi(sum_w lam_t[w, k]) (its exp when asked): the
+    # topics' expectation in the words-by-topics layout the E-step reads, each topic's
+    # total summed word after word, as scikit-learn sums it.
+    V, K = lam_t.shape
+    totals = np.zeros(K)
+    for w in range(V):
+        for k in range(K):
+            totals[k] += lam_t[w, k]
+    for k in range(K):
+        totals[k] = psi(totals[k])
+    for w in range(V):
+        for k in range(K):
+            value = psi(lam_t[w, k]) - totals[k]
+            out[w, k] = np.exp(value) if exponentiate else value
+
+
+def topic_expectation_t(components, exponentiate=False, compiled=True):
+    """``E[log beta]`` of the topics (or its exp), transposed: words by topics.
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_components, n_features)
+        The topics' Dirichlet parameters ``lambda``.
+    exponentiate : bool, default=False
+        Return ``exp(E[log beta])``.
+    compiled : bool, default=True
+        False computes it with numpy (:func:`dirichlet_expectation`), as without numba.
+
+    Returns
+    -------
+    expectation : ndarray of shape (n_features, n_components)
+        C-contiguous.
+    """
+    if not (compiled and HAVE_NUMBA):
+        out = dirichlet_expectation(components)
+        return np.ascontiguousarray((np.exp(out) if exponentiate else out).T)
+    lam_t = np.ascontiguousarray(np.asarray(components, dtype=np.float64).T)
+    out = np.empty_like(lam_t)
+    _dirichlet_expectation_t(lam_t, out, exponentiate)
+    return out
+
+
+@inline_kernel
+def _dot(etd, beta_t, w):
+    # sum_k etd[k] beta_t[w, k] in four running sums: a single sum chains every
+    # addition through one register, four let the processor overlap (and vectorize)
+    # them (3.5x faster for 20 topics).
+    K = len(etd)
+    s0 = s1 = s2 = s3 = 0.0
+    k = 0
+    while k + 4 <= K:
+        s0 += etd[k] * beta_t[w, k]
+        s1 += etd[k + 1] * beta_t[w, k + 1]
+        s2 += etd[k + 2] * beta_t[w, k + 2]
+        s3 += etd[k + 3] * beta_t[w, k + 3]
+        k += 4
+    while k < K:
+        s0 += etd[k] * beta_t[w, k]
+        k += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@kernel
 def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps, stats_t,
                 word_ll):
     # In place: gamma (n, K) from the start to the fixed point; stats_t (V, K) += each
@@ -124,10 +196,7 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
                 acc[k] = 0.0
             for j in range(start, stop):
                 w = indices[j]
-                norm = 0.0
-                for k in range(K):
-                    norm += etd[k] * beta_t[w, k]
-                ratio = data[j] / (norm + eps)
+                ratio = data[j] / (_dot(etd, beta_t, w) + eps)
                 for k in range(K):
                     acc[k] += ratio * beta_t[w, k]
             total = 0.0
@@ -146,10 +215,7 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
             ll = 0.0
             for j in range(start, stop):
                 w = indices[j]
-                norm = 0.0
-                for k in range(K):
-                    norm += etd[k] * beta_t[w, k]
-                norm += eps
+                norm = _dot(etd, beta_t, w) + eps
                 ratio = data[j] / norm
                 for k in range(K):
                     stats_t[w, k] += etd[k] * ratio

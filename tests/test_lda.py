@@ -320,6 +320,17 @@ def test_compiled_kernel_equals_numpy_fallback(max_iter):
     assert_allclose(terms[0], terms[1], rtol=1e-12)
 
 
+def test_fit_without_numba_equals_compiled_fit(monkeypatch):
+    X = corpus(10)
+    params = dict(n_components=4, max_iter=4, evaluate_every=2, random_state=0)
+    fast = emkit.LatentDirichletAllocation(**params).fit(X)
+    monkeypatch.setattr(lda_kernels, "HAVE_NUMBA", False)
+    slow = emkit.LatentDirichletAllocation(**params).fit(X)
+    assert_allclose(slow.components_, fast.components_, rtol=1e-10)
+    assert_allclose(slow.bound_, fast.bound_, rtol=1e-12)
+    assert_allclose(slow.transform(X), fast.transform(X), rtol=1e-10, atol=1e-14)
+
+
 def test_kernel_python_source_equals_compiled():
     # The compiled kernel's own Python source (what runs without numba), on a few docs.
     X, lam, starts = _docs_and_topics(n_docs=6)
@@ -332,6 +343,22 @@ def test_kernel_python_source_equals_compiled():
         out.append((gamma, stats_t, word_ll))
     for fast, slow in zip(*out):
         assert_allclose(fast, slow, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("exponentiate", [False, True])
+def test_topic_expectation_kernel_equals_numpy_and_sklearn(exponentiate):
+    lam = np.random.RandomState(5).gamma(0.5, 2.0, (6, 300)) + 1e-3
+    compiled = lda_kernels.topic_expectation_t(lam, exponentiate)
+    fallback = lda_kernels.topic_expectation_t(lam, exponentiate, compiled=False)
+    assert compiled.shape == (300, 6) and compiled.flags.c_contiguous
+    assert_allclose(compiled, fallback, rtol=1e-13)
+    expected = _dirichlet_expectation_2d(lam)
+    # psi near -300 differs by an ulp (6e-14) from scikit-learn's: exp by that, relative.
+    assert_allclose(compiled.T, np.exp(expected) if exponentiate else expected, rtol=1e-12)
+    python = np.empty_like(compiled)
+    lda_kernels._dirichlet_expectation_t.py_func(np.ascontiguousarray(lam.T), python,
+                                                 exponentiate)
+    assert_allclose(python, compiled, rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

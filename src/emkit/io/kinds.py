@@ -15,6 +15,7 @@ from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixtu
                               PoissonMixture)
 from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
 from emkit.estimators.hmm import GMMHMM, ConvergenceMonitor, MultinomialHMM
+from emkit.estimators.lda import LatentDirichletAllocation
 from emkit.estimators.plsa import PLSA
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
@@ -320,6 +321,10 @@ def _topics_usable(model):
     model._fitted_model()
 
 
+def _lda_usable(model):
+    model._model()
+
+
 def _hmm_usable(model):
     model._check()
     model._emission_family()
@@ -400,6 +405,16 @@ KINDS = {kind.name: kind for kind in [
          n_features_in_=_scalar(int, "D")),
     Kind(PLSA, {**_TOPICS, "doc_topic_": _array("*K", _ROWS)},
          ("components_", "doc_topic_", "n_features_in_"), _topics_usable),
+    # LDA's random_state_ (a generator) is not kept: a loaded model transforms, scores
+    # and gives perplexities, which start every document from ones.
+    Kind(LatentDirichletAllocation,
+         {"components_": _array("KD", _NON_NEGATIVE),
+          "exp_dirichlet_component_": _array("KD", _NON_NEGATIVE),
+          "doc_topic_prior_": _NUMBER, "topic_word_prior_": _NUMBER, "n_iter_": _scalar(int),
+          "n_batch_iter_": _scalar(int), "bound_": _NUMBER,
+          "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings},
+         ("components_", "exp_dirichlet_component_", "doc_topic_prior_", "topic_word_prior_",
+          "n_features_in_"), _lda_usable),
 ]}
 
 

@@ -1,4 +1,4 @@
-"""The ``emkit`` command line: fit, predict, score, sample, inspect and select models.
+"""The ``emkit`` command line: fit, predict, transform, score, sample, inspect, select models.
 
 ``main`` parses the arguments, runs one sub-command and turns errors into one stderr line.
 """
@@ -6,7 +6,7 @@
 import os
 import sys
 
-from emkit.cli import commands, info, tools
+from emkit.cli import commands, info, tools, topics
 from emkit.cli.errors import report_error
 from emkit.cli.output import Output
 from emkit.cli.parser import build_parser
@@ -14,8 +14,8 @@ from emkit.cli.parser import build_parser
 __all__ = ["main"]
 
 COMMANDS = {"fit": commands.fit, "predict": commands.predict, "score": commands.score,
-            "sample": commands.sample, "info": info.info, "select": tools.select,
-            "segment": tools.segment, "demo": tools.demo}
+            "transform": topics.transform, "sample": commands.sample, "info": info.info,
+            "select": tools.select, "segment": tools.segment, "demo": tools.demo}
 
 
 def main(argv=None):

@@ -15,11 +15,13 @@ from emkit.cli.columns import CATEGORY_MODELS, Column, DataRecord, encode_column
 from emkit.cli.data import check_data_file, parse_column_list, read_table, write_table
 from emkit.cli.fit_data import BLOCK_BYTES, FitData, open_features, select_columns
 from emkit.cli.errors import UsageError
-from emkit.cli.models import MODELS, build_estimator, expected_columns, is_sequential
+from emkit.cli.models import (MODELS, TOPIC_NAMES, build_estimator, expected_columns,
+                              is_sequential, is_topic_model)
 from emkit.cli.online import check_online_options, fit_online, online_params
 from emkit.cli.parser import DEFAULT_MAX_ITER
 from emkit.cli.progress import FitProgress
 from emkit.cli.targets import check_outputs
+from emkit.cli.topics import fit_topics, is_sparse_file
 from emkit.estimators._dask import is_dask, total_of
 from emkit.exceptions import ConvergenceWarning
 from emkit.models import criteria
@@ -121,11 +123,16 @@ def load_model(path):
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: {exc}") from None
 
 
-def _load_fitted(path):
+def _load_fitted(path, command=None):
+    # ``command``: predict, score or sample, which a topic model does not take.
     from emkit.io.kinds import kind_of
     model, record = load_model(path)
     if not all(hasattr(model, name) for name in kind_of(model).needed):
         raise UsageError(f"{path!r} holds an unfitted model; fit one first with 'emkit fit'.")
+    if command is not None and is_topic_model(model):
+        raise UsageError(f"{command} applies to mixtures and HMMs; {path!r} holds a topic "
+                         f"model ({type(model).__name__}), whose document-topic proportions "
+                         "'emkit transform' gives.")
     return model, record
 
 
@@ -224,6 +231,13 @@ def fit(args, out):
         Where results go.
     """
     kind = MODELS[args.model]
+    if kind.topics:
+        fit_topics(args, out)
+        return
+    if is_sparse_file(args.data):
+        raise UsageError(f"{args.data} is a sparse matrix file, which the topic models "
+                         f"({TOPIC_NAMES}) read; the other models take CSV, TSV, .npy or "
+                         "Parquet tables.")
     _check_lengths_allowed(kind.sequential, args.lengths_column)
     check_online_options(args, kind.sequential)
     online = getattr(args, "online", False)
@@ -329,7 +343,7 @@ def predict(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file, args.data))
-    model, data_record = _load_fitted(args.model_file)
+    model, data_record = _load_fitted(args.model_file, "predict")
     X, lengths = _model_input(model, data_record, args, out)
     extra = _sequence_args(model, lengths)
     if args.proba:
@@ -365,7 +379,7 @@ def score(args, out):
     out : Output
         Where results go.
     """
-    model, data_record = _load_fitted(args.model_file)
+    model, data_record = _load_fitted(args.model_file, "score")
     X, lengths = _model_input(model, data_record, args, out)
     total = _total_log_likelihood(model, X, lengths)
     record = {"command": "score", "n_samples": len(X), "log_likelihood": total,
@@ -385,7 +399,7 @@ def sample(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file,))
-    model, data_record = _load_fitted(args.model_file)
+    model, data_record = _load_fitted(args.model_file, "sample")
     _check_sample_size(args.n_samples, model)
     if is_sequential(model):
         X, labels = model.sample(args.n_samples, random_state=args.seed)

@@ -21,6 +21,8 @@ __all__ = ["MISSING", "PARQUET", "PARQUET_HINT", "Table", "check_data_file", "fi
 MISSING = ("", "na", "nan", "n/a", "null", "none")
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 PARQUET = (".parquet", ".pq")
+#: Sparse count files, which only the topic models read (:mod:`emkit.cli.topics`).
+SPARSE = (".npz", ".mtx")
 PARQUET_HINT = "pip install pandas pyarrow"
 
 
@@ -212,7 +214,9 @@ def read_table(path):
     (UTF-8, or UTF-16 with a byte-order mark): ``.csv`` comma, ``.tsv``/``.tab`` tab, sniffed
     when the first line lacks that delimiter and for other extensions. A first text row that
     is not all numbers is a header; blank lines are skipped, an empty last column (a
-    trailing delimiter) is dropped, and infinities are refused.
+    trailing delimiter) is dropped, and infinities are refused. Sparse matrix files
+    (``.npz``, ``.mtx``) are refused: the topic models read them
+    (:func:`emkit.cli.topics.read_counts`).
 
     Parameters
     ----------
@@ -225,6 +229,10 @@ def read_table(path):
     """
     check_data_file(path)
     suffix = os.path.splitext(path)[1].lower()
+    if suffix in SPARSE:
+        raise UsageError(f"{path} is a sparse matrix file, which only the topic models read "
+                         "(emkit fit -m plsa or lda, emkit transform); give a CSV, TSV, .npy "
+                         "or Parquet table.")
     if suffix == ".npy":
         return _read_npy(path)
     if suffix in PARQUET:

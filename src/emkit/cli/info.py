@@ -1,13 +1,15 @@
 """The ``info`` sub-command: what a model file holds, and how it was fitted.
 
-The log-likelihood it shows is the one ``fit`` printed and ``score`` gives on the same
+A topic model's file also shows each topic's columns (words) of largest weight. The
+log-likelihood it shows is the one ``fit`` printed and ``score`` gives on the same
 data: the total over the data under the final parameters, kept in the model file.
 """
 
 import numpy as np
 
 from emkit.cli.commands import likelihood_lines, load_model
-from emkit.cli.models import kind_name
+from emkit.cli.models import is_topic_model, kind_name
+from emkit.cli.topics import top_columns
 from emkit.families.base import Family
 
 __all__ = ["info"]
@@ -50,7 +52,20 @@ def info(args, out):
     if total is not None:
         lines += likelihood_lines(total, n)
     lines += [f"{name}: {_brief(value)}" for name, value in fitted.items()]
+    if is_topic_model(model) and hasattr(model, "components_"):
+        record["top_columns"], topic_lines = _topics(model, data.names)
+        lines += topic_lines
     out.emit(record, lines)
+
+
+def _topics(model, names):
+    # Each topic's columns of largest weight: by name when the fit's table named them.
+    top = top_columns(model)
+    named = len(names) == model.components_.shape[1]
+    what = "words" if named else "columns"
+    lines = [f"topic {k}: top {what} " + ", ".join(names[j] if named else str(j) for j in row)
+             for k, row in enumerate(top)]
+    return top, lines
 
 
 def _column_text(column):

@@ -9,14 +9,17 @@ import emkit.estimators as estimators
 from emkit.cli.errors import UsageError
 from emkit.estimators.hmm import BaseHMM
 
-__all__ = ["ModelKind", "MODELS", "build_estimator", "expected_columns", "is_sequential",
-           "kind_name"]
+__all__ = ["ModelKind", "MODELS", "TOPIC_NAMES", "build_estimator", "expected_columns",
+           "is_sequential", "is_topic_model", "kind_name"]
 
 # Command-line option -> constructor parameter, shared by each family of models.
 _MIXTURE_OPTIONS = {"max_iter": "max_iter", "tol": "tol", "n_init": "n_init",
                     "seed": "random_state"}
 _HMM_OPTIONS = {"max_iter": "n_iter", "tol": "tol", "n_init": "n_init", "seed": "random_state"}
 _COVARIANCE = {"covariance_type": "covariance_type"}
+_PLSA_OPTIONS = _MIXTURE_OPTIONS
+# scikit-learn's LDA makes max_iter passes and has no starts nor likelihood tolerance.
+_LDA_OPTIONS = {"max_iter": "max_iter", "seed": "random_state"}
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,15 @@ class ModelKind:
         The estimator class in :mod:`emkit.estimators`.
     options : dict
         Command-line option (argparse dest) -> constructor parameter.
+    topics : bool, default=False
+        A topic model (a decomposition of counts): ``fit`` reads sparse count files too,
+        and ``transform`` gives each document's topic proportions.
     """
 
     name: str
     class_name: str
     options: dict
+    topics: bool = False
 
     @property
     def estimator_class(self):
@@ -56,7 +63,11 @@ MODELS = {kind.name: kind for kind in (
     ModelKind("hmm-gaussian", "GaussianHMM", {**_HMM_OPTIONS, **_COVARIANCE}),
     ModelKind("hmm-categorical", "CategoricalHMM", _HMM_OPTIONS),
     ModelKind("hmm-poisson", "PoissonHMM", _HMM_OPTIONS),
+    ModelKind("plsa", "PLSA", _PLSA_OPTIONS, topics=True),
+    ModelKind("lda", "LatentDirichletAllocation", _LDA_OPTIONS, topics=True),
 )}
+#: The ``--model`` names of the topic models, for messages.
+TOPIC_NAMES = ", ".join(kind.name for kind in MODELS.values() if kind.topics)
 
 
 def build_estimator(name, n_components, options):
@@ -122,6 +133,21 @@ def is_sequential(model):
     sequential : bool
     """
     return isinstance(model, BaseHMM)
+
+
+def is_topic_model(model):
+    """Return True when ``model`` is one of the topic models of :data:`MODELS`.
+
+    Parameters
+    ----------
+    model : object
+        An emkit estimator.
+
+    Returns
+    -------
+    topics : bool
+    """
+    return any(kind.topics and type(model) is kind.estimator_class for kind in MODELS.values())
 
 
 def expected_columns(model):

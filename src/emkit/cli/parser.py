@@ -28,6 +28,8 @@ EPILOG = """examples:
   emkit fit seqs.csv --model hmm-gaussian -k 2 --lengths-column seq -o hmm.emkit
   emkit fit big.parquet --model gmm -k 16 --workers 4 -o big.emkit
   emkit fit huge.npy --model gmm -k 16 --online --batch-size 10000 -o huge.emkit
+  emkit fit counts.npz --model plsa -k 20 --seed 0 -o topics.emkit
+  emkit transform topics.emkit counts.npz -o proportions.csv
 """
 
 
@@ -220,16 +222,20 @@ def _max_iter_option(parser, online=False):
                         help="most EM iterations per start, for mixtures and HMMs alike; a fit "
                              f"that stops there says so (default: {DEFAULT_MAX_ITER})" +
                              ("; with --online, the number of passes over the data (default: "
-                              "1)" if online else ""))
+                              "1); lda makes exactly N passes (default: 10)" if online
+                              else ""))
 
 
 def _add_fit(commands, flags):
     cmd = commands.add_parser("fit", parents=[flags], help="fit a model to a data file",
                               description="Fit a model by EM and save it to a model file.")
-    cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file, one row per sample")
+    cmd.add_argument("data", help="CSV, TSV, .npy or Parquet file, one row per sample; the "
+                                  "topic models also read sparse counts (.npz of "
+                                  "scipy.sparse.save_npz, Matrix Market .mtx)")
     cmd.add_argument("-m", "--model", default="gmm", choices=list(MODELS), metavar="NAME",
                      help=f"the model to fit: {', '.join(MODELS)} (default: gmm); categorical, "
-                          "hmm-categorical and bernoulli take text categories")
+                          "hmm-categorical and bernoulli take text categories; plsa and lda "
+                          "are topic models of counts (one row per document)")
     cmd.add_argument("-k", "--n-components", dest="k", type=component_count, required=True,
                      help="number of components (states): one number, e.g. 3")
     cmd.add_argument("--covariance-type", choices=COVARIANCE_TYPES,
@@ -307,6 +313,17 @@ def _add_model_commands(commands, flags):
             cmd.add_argument("--proba", action="store_true",
                              help="one probability column per component instead of labels")
             cmd.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+    cmd = commands.add_parser("transform", parents=[flags],
+                              help="topic proportions of each document under a topic model",
+                              description="Write the document-topic proportions of a data "
+                                          "file under a topic model (plsa, lda).")
+    cmd.add_argument("model_file", metavar="MODEL", help="topic model file written by fit")
+    cmd.add_argument("data", help="counts: .npz (scipy.sparse.save_npz), .mtx, CSV, TSV, .npy "
+                                  "or Parquet, one row per document")
+    _data_options(cmd, lengths=False)
+    cmd.set_defaults(lengths_column=None)
+    cmd.add_argument("-o", "--output", metavar="FILE",
+                     help=OUTPUT_HELP + "; one column per topic, topic0, topic1, ...")
     cmd = commands.add_parser("sample", parents=[flags], help="draw rows from a model",
                               description="Draw random rows from a fitted model.")
     cmd.add_argument("model_file", metavar="MODEL", help="model file written by fit")

@@ -312,3 +312,38 @@ def test_grey_and_alpha_cannot_go_to_jpeg(tmp_path):
     with pytest.raises(ValueError, match="JPEG cannot hold the alpha channel"):
         write_image(tmp_path / "a.jpg", grey_alpha)
     assert not (tmp_path / "a.jpg").exists()
+
+
+def test_write_image_with_a_dtype_writes_the_values_unscaled(tmp_path):
+    grey = np.array([[57.6, 181.2], [-3.0, np.nan]])
+    write_image(tmp_path / "grey.png", grey, dtype=np.uint8)
+    assert_array_equal(read_image(tmp_path / "grey.png"), [[58, 181], [0, 0]])
+    colour = np.array([[[30.4, 160.0, 300.0], [200.0, 40.0, 90.5]]])
+    write_image(tmp_path / "colour.png", colour, dtype="uint8")
+    back = read_image(tmp_path / "colour.png")
+    assert back.dtype == np.uint8
+    assert_array_equal(back, [[[30, 160, 255], [200, 40, 90]]])  # 90.5 rounds to even
+    deep = np.array([[9000.4, 40000.0], [70000.0, 1.0]])
+    for name in ("deep.png", "deep.tif"):
+        write_image(tmp_path / name, deep, dtype=np.uint16)
+        back = read_image(tmp_path / name)
+        assert back.dtype == np.uint16
+        assert_array_equal(back, [[9000, 40000], [65535, 1]])
+    write_image(tmp_path / "kept.npy", deep, dtype=np.float32)
+    assert np.load(tmp_path / "kept.npy").dtype == np.float32
+    write_image(tmp_path / "deep.npy", np.dstack([deep] * 3), dtype=np.uint16)
+    assert_array_equal(np.load(tmp_path / "deep.npy")[..., 2], [[9000, 40000], [65535, 1]])
+    write_image(tmp_path / "small.npy", np.array([[3, 300]], dtype=np.int64), dtype=np.uint8)
+    assert_array_equal(np.load(tmp_path / "small.npy"), [[3, 255]])
+    write_image(tmp_path / "big.npy", np.array([[1e30, -1e30]]), dtype=np.int64)
+    info = np.iinfo(np.int64)
+    assert np.load(tmp_path / "big.npy")[0, 1] == info.min
+    assert 0 < np.load(tmp_path / "big.npy")[0, 0] <= info.max
+    written = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(ValueError, match="Pillow cannot write 16-bit colour"):
+        write_image(tmp_path / "rgb16.png", np.dstack([deep] * 3), dtype=np.uint16)
+    with pytest.raises(ValueError, match="holds uint8 pixels, or uint16 grey ones, not int32"):
+        write_image(tmp_path / "wide.png", deep, dtype=np.int32)
+    with pytest.raises(ValueError, match="dtype must be an integer or float type"):
+        write_image(tmp_path / "flags.npy", deep, dtype=bool)
+    assert sorted(p.name for p in tmp_path.iterdir()) == written

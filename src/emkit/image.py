@@ -261,7 +261,7 @@ def _plain_mode(picture):
     return picture
 
 
-def write_image(path, array):
+def write_image(path, array, *, dtype=None):
     """Write an array to an image file, atomically.
 
     ``.npy`` files keep the array exactly. Other formats (chosen by the extension) get
@@ -271,12 +271,22 @@ def write_image(path, array):
     written as 0. The shape must be (height, width), or (height, width, c) with c in 1
     (grey), 2 (grey with alpha, as :func:`read_image` returns it), 3 (RGB) or 4 (RGBA).
 
+    With ``dtype`` the values are written as they are, in that pixel type, instead of by
+    these rules: rounded (for an integer type), clipped to its range, NaN written as 0.
+    So a float image computed from an 8-bit one (e.g. the ``denoised`` of
+    :func:`segment_image`) goes back to its units with ``dtype=np.uint8``.
+
     Parameters
     ----------
     path : str or path-like
         The file; its extension picks the format.
     array : array-like
         The image.
+    dtype : numpy dtype or str, default=None
+        The pixel type to write the values in, unscaled: uint8, or uint16 for a grey
+        image (PNG and TIFF hold 16-bit grey; Pillow writes no 16-bit colour image),
+        and any integer or float type for a ``.npy`` file. None applies the rules above
+        (a ``.npy`` file keeps the array's own dtype).
 
     Raises
     ------
@@ -284,15 +294,19 @@ def write_image(path, array):
         If Pillow is needed and not installed.
     ValueError
         If the shape is not an image's, the values are not real numbers, the extension
-        names no known format, or the format cannot hold the image (RGBA as JPEG).
+        names no known format, the format cannot hold the image (RGBA as JPEG), or
+        ``dtype`` is not one the file can hold.
     """
     path = os.fspath(path)
     array = np.asarray(array)
     if path.lower().endswith(".npy"):
+        if dtype is not None:
+            array = _as_dtype(_real_values(array), dtype)
         atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
         return
     Image = _pillow()
-    pixels = _to_uint8(_image_shape(array))
+    array = _image_shape(array)
+    pixels = _to_uint8(array) if dtype is None else _as_pixel_type(array, dtype)
     fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
     if fmt is None:
         raise ValueError(f"Cannot tell the image format of {path!r} from its extension; use "
@@ -321,11 +335,44 @@ def _image_shape(array):
             or array.size == 0:
         raise ValueError("An image file needs a non-empty array of shape (height, width) or "
                          f"(height, width, 2, 3 or 4); got shape {array.shape}.")
+    return _real_values(array)
+
+
+def _real_values(array):
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) \
             or np.issubdtype(array.dtype, np.complexfloating):
         raise ValueError(f"An image file needs real numeric pixel values; got dtype "
                          f"{array.dtype}.")
     return array
+
+
+def _as_pixel_type(array, dtype):
+    # The values themselves in uint8, or uint16 for grey: the types Pillow writes.
+    dtype = np.dtype(dtype)
+    if dtype == np.uint16 and array.ndim == 3:
+        raise ValueError("Pillow cannot write 16-bit colour (or grey with alpha) images; "
+                         "write a .npy file to keep 16-bit values, or give dtype uint8.")
+    if dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"An image file holds uint8 pixels, or uint16 grey ones, not "
+                         f"{dtype}; write a .npy file to keep {dtype} values.")
+    return _as_dtype(array, dtype)
+
+
+def _as_dtype(array, dtype):
+    # Values converted unscaled: rounded and clipped to an integer type's range (NaN: 0).
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return array.astype(dtype)
+    if dtype.kind not in "iu":
+        raise ValueError(f"dtype must be an integer or float type; got {dtype}.")
+    if array.dtype.kind in "biu" and np.can_cast(array.dtype, dtype, casting="safe"):
+        return array.astype(dtype)
+    info = np.iinfo(dtype)
+    high = float(info.max)
+    if int(high) > info.max:  # 2**63 - 1 rounds up in float64
+        high = np.nextafter(high, -np.inf)
+    values = np.rint(np.nan_to_num(array.astype(np.float64), nan=0.0))
+    return np.clip(values, float(info.min), high).astype(dtype)
 
 
 def _to_uint8(array):

@@ -287,6 +287,17 @@ def _number(text):
     return value
 
 
+def _spatial_beta(text):
+    # A Potts strength of 0 or more, or "auto".
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _non_negative_float(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more, nor "
+                                         "'auto'") from None
+
+
 def _fraction(text):
     value = _number(text)
     if not 0 < value <= 1:
@@ -365,15 +376,27 @@ def _add_select(commands, flags):
 def _add_segment(commands, flags):
     cmd = commands.add_parser("segment", parents=[flags],
                               help="segment and denoise an image with a Gaussian mixture",
-                              description="Fit a Gaussian mixture to the pixel values; write "
-                                          "the labels as grey levels.")
+                              description="Fit a Gaussian mixture to the pixel values (with "
+                                          "--spatial-beta, under a Potts prior between "
+                                          "neighbouring pixels); write the labels as grey "
+                                          "levels.")
     cmd.add_argument("image", help="PNG/JPEG (needs Pillow) or .npy image")
     cmd.add_argument("-k", "--n-components", dest="k", type=component_count, default=2,
                      help="number of classes, one number (default: 2)")
     cmd.add_argument("-o", "--output", required=True, metavar="IMAGE",
                      help="segmentation to write (.png; .npy keeps the labels)")
-    cmd.add_argument("--denoised", metavar="IMAGE", help="also write the denoised image")
+    cmd.add_argument("--denoised", metavar="IMAGE",
+                     help="also write the denoised image (each pixel its posterior mean of "
+                          "the class means) in the input's units and pixel type: 8-bit in, "
+                          "8-bit out; 16-bit grey PNG or TIFF; .npy keeps the dtype (16-bit "
+                          "colour needs .npy)")
     cmd.add_argument("--plot", metavar="PNG", help="before/after panel (needs matplotlib)")
+    cmd.add_argument("--spatial-beta", type=_spatial_beta, metavar="B",
+                     help="Potts prior: neighbouring pixels tend to share a class with "
+                          "strength B (0 or more), or 'auto' to estimate it (default: none, "
+                          "independent pixels)")
+    cmd.add_argument("--neighbourhood", type=int, choices=(4, 8),
+                     help="with --spatial-beta: a pixel's neighbours, 4 or 8 (default: 4)")
     cmd.add_argument("--covariance-type", choices=COVARIANCE_TYPES, default="full",
                      help="for colour images (default: full)")
     cmd.add_argument("--n-init", type=positive_int, default=1, metavar="N",

@@ -90,30 +90,89 @@ def segment(args, out):
         Where results go.
     """
     from emkit.image import read_image, segment_image, write_image
+    spatial_beta = getattr(args, "spatial_beta", None)
+    neighbourhood = getattr(args, "neighbourhood", None)
+    if neighbourhood is not None and spatial_beta is None:
+        raise UsageError("--neighbourhood applies to a spatial fit; add --spatial-beta (a "
+                         "number, or auto), or drop --neighbourhood.")
     check_outputs(args.output, args.denoised, args.plot, inputs=(args.image,))
     check_images(args.output, args.denoised)
     check_plots(args.plot)
     image = read_image(args.image)
+    denoised_dtype = None if args.denoised is None else _denoised_dtype(image, args.denoised)
     with _cap_said_once():
         result = segment_image(image, args.k, covariance_type=args.covariance_type,
                                n_init=args.n_init, random_state=args.seed,
-                               max_iter=args.max_iter)
+                               max_iter=args.max_iter, spatial_beta=spatial_beta,
+                               neighbourhood=neighbourhood)
     if not result.model.converged_ and result.model.n_iter_ >= args.max_iter:
         out.warn(stopped_early(args.max_iter))
     write_image(args.output, _label_image(result.labels, args.k, args.output))
-    lines = [f"segmented {args.image} ({'x'.join(map(str, np.shape(image)))}) into {args.k} "
-             f"classes; wrote {args.output}"]
+    lines = [f"segmented {args.image} ({'x'.join(map(str, np.shape(image)))}, "
+             f"{image.dtype}) into {args.k} classes; wrote {args.output}"]
+    if result.spatial_beta is not None:
+        how = "estimated" if spatial_beta == "auto" else "given"
+        lines.append(f"  Potts prior: beta {result.spatial_beta:.6g} ({how}), "
+                     f"{neighbourhood or 4} neighbours per pixel")
     if args.denoised:
-        write_image(args.denoised, result.denoised)
+        write_image(args.denoised, result.denoised, dtype=denoised_dtype)
         lines.append(f"wrote {args.denoised}")
     if args.plot:
         from emkit.plotting import plot_image
-        save_plot(lambda: plot_image(image, result.denoised, labels=result.labels), args.plot)
+        before, after = _for_display(image, result.denoised)
+        save_plot(lambda: plot_image(before, after, labels=result.labels), args.plot)
         lines.append(f"wrote {args.plot}")
     counts = np.bincount(np.ravel(result.labels), minlength=args.k)
     record = {"command": "segment", "n_components": args.k, "pixels_per_label": counts,
-              "output": args.output, "denoised": args.denoised, "plot": args.plot}
+              "means": result.model.means_, "dtype": str(image.dtype),
+              "spatial_beta": result.spatial_beta,
+              "neighbourhood": None if result.spatial_beta is None else neighbourhood or 4,
+              "output": args.output, "denoised": args.denoised,
+              "denoised_dtype": None if args.denoised is None else str(
+                  denoised_dtype or np.dtype(np.uint8)),
+              "plot": args.plot}
     out.emit(record, lines)
+
+
+def _denoised_dtype(image, path):
+    # The pixel type that keeps the input's units: its own in a .npy file; in an image
+    # file, uint8 or uint16 as the input (an integer .npy by the range of its values);
+    # None for floats, which write_image scales to 8 bits by its documented rules.
+    if str(path).lower().endswith(".npy"):
+        return image.dtype
+    if image.dtype.kind not in "iu":
+        return None
+    low, high = (int(image.min()), int(image.max())) if image.size else (0, 0)
+    if image.dtype == np.uint8 or (image.dtype != np.uint16 and 0 <= low and high <= 255):
+        return np.dtype(np.uint8)
+    if image.dtype == np.uint16 or (0 <= low and high <= 65535):
+        if image.ndim == 3 and image.shape[2] > 1:
+            raise UsageError(f"--denoised {path}: Pillow cannot write 16-bit colour images; "
+                             "write it as .npy to keep the 16-bit values.")
+        return np.dtype(np.uint16)
+    return None
+
+
+def _for_display(image, denoised):
+    # Both images on [0, 1] as plot_image draws colours: an integer image by its bit
+    # depth's range (uint8 /255, uint16 /65535; other integers by the smallest of the two
+    # that holds them), a float one as it is when in [0, 1], else by its own range.
+    values = np.asarray(image)
+    if values.dtype.kind in "iu" and values.size and values.min() >= 0:
+        low = 0.0
+        high = (float(np.iinfo(values.dtype).max) if values.dtype.kind == "u" and
+                values.dtype.itemsize <= 2 else
+                255.0 if values.max() <= 255 else 65535.0 if values.max() <= 65535
+                else float(values.max()))
+    else:
+        observed = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+        low, high = ((float(observed.min()), float(observed.max())) if observed.size
+                     else (0.0, 1.0))
+        if 0.0 <= low and high <= 1.0:
+            low, high = 0.0, 1.0
+    span = high - low if high > low else 1.0
+    return tuple(np.clip((np.asarray(a, dtype=np.float64) - low) / span, 0.0, 1.0)
+                 for a in (values, denoised))
 
 
 @contextlib.contextmanager

@@ -45,7 +45,7 @@ class PottsFit:
 
     Parameters
     ----------
-    posterior : ndarray of shape (*grid, n_components)
+    posterior : ndarray of shape ``(*grid, n_components)``
         ``q``: each pixel's distribution over the classes.
     family : Family
         The fitted Gaussian components.
@@ -85,14 +85,14 @@ def neighbour_sums(q, offsets):
 
     Parameters
     ----------
-    q : ndarray of shape (*grid, n_components)
+    q : ndarray of shape ``(*grid, n_components)``
         Values per pixel.
     offsets : list of tuple of int
         The neighbour offsets (from :data:`NEIGHBOURHOODS`' grids).
 
     Returns
     -------
-    sums : ndarray of shape (*grid, n_components)
+    sums : ndarray of shape ``(*grid, n_components)``
     """
     out = np.zeros_like(q)
     ndim = q.ndim - 1

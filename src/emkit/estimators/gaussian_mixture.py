@@ -119,7 +119,7 @@ class GaussianMixture(MixtureEstimator):
         Per iteration of the best initialization: ``iteration`` and ``log_likelihood``.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen in ``fit``, when ``X`` had string column names.
     """
 

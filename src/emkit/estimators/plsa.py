@@ -78,7 +78,7 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         Log-likelihood per document at each iteration of the best start.
     n_features_in_ : int
         Size of the vocabulary seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Words seen in ``fit``, when ``X`` had string column names.
     """
 

@@ -441,3 +441,20 @@ def test_dask_refusals_are_one_sentence():
     with pytest.raises(ValueError, match="^Negative values in data passed to "
                                          "LatentDirichletAllocation.fit"):
         emkit.LatentDirichletAllocation().fit(bad)
+
+
+def test_a_loaded_model_goes_on_with_partial_fit(tmp_path):
+    LatentDirichletAllocation = emkit.LatentDirichletAllocation
+    from emkit.datasets import make_lda_corpus
+    from emkit.io import load, save
+    counts, _, _ = make_lda_corpus(120, 40, 3, random_state=4)
+    model = LatentDirichletAllocation(3, learning_method="online", max_iter=2, random_state=0)
+    model.fit(counts)
+    save(model, tmp_path / "lda.emkit")
+    loaded = load(tmp_path / "lda.emkit")
+    np.testing.assert_allclose(loaded.transform(counts[:5]), model.transform(counts[:5]),
+                               rtol=1e-12)
+    before = loaded.n_batch_iter_
+    loaded.partial_fit(counts[:60])
+    assert loaded.n_batch_iter_ == before + 1
+    assert np.isfinite(loaded.components_).all()

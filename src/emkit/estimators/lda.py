@@ -197,7 +197,10 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _doc_starts(self, n_samples, dtype):
         # Each document's random start, drawn as scikit-learn's E-step draws it: in one
         # block from random_state_ with one job; with several, each even slice from its
-        # own copy of random_state_ (the jobs' pickled copies), which does not move.
+        # own copy of random_state_ (the jobs' pickled copies), which does not move. A
+        # model file keeps no random state: a loaded model draws from random_state anew.
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = check_random_state(self.random_state)
         k, rng = self.n_components, self.random_state_
         n_jobs = effective_n_jobs(self.n_jobs)
         if n_jobs == 1:

@@ -31,6 +31,8 @@ exclude_patterns = ["_build", "examples",
                     "auto_examples/*.ipynb", "auto_examples/**/*.ipynb"]
 templates_path = ["_templates"]
 default_role = "literal"
+# Quotes and ellipses only: "--" stays two hyphens (command-line options, in prose too).
+smartquotes_action = "qe"
 
 # -- API reference: autodoc, autosummary, numpydoc ---------------------------------
 autosummary_generate = True

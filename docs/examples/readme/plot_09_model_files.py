@@ -22,20 +22,18 @@ from emkit.plotting import plot_clusters_2d
 X = np.random.default_rng(0).normal(size=(500, 2))
 best = emkit.GaussianMixture(3, random_state=0).fit(X)
 
-folder = tempfile.mkdtemp()
-path = os.path.join(folder, "clusters.emkit")
-emkit.save(best, path, metadata={"columns": ["x", "y"]})
-model, metadata = emkit.load(path, with_metadata=True)
-assert (model.predict_proba(X) == best.predict_proba(X)).all()
-print(type(model).__name__, metadata)
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "clusters.emkit")
+    emkit.save(best, path, metadata={"columns": ["x", "y"]})
+    model, metadata = emkit.load(path, with_metadata=True)
+    assert (model.predict_proba(X) == best.predict_proba(X)).all()
+    print(type(model).__name__, metadata)
 
-# %%
-# Inside the file: ``model.json`` and one ``.npy`` member per array.
-
-with zipfile.ZipFile(path) as archive:
-    print(archive.namelist())
-    document = json.loads(archive.read("model.json"))
-print(sorted(document))
+    # Inside the file: ``model.json`` and one ``.npy`` member per array.
+    with zipfile.ZipFile(path) as archive:
+        print(archive.namelist())
+        document = json.loads(archive.read("model.json"))
+    print(sorted(document))
 
 # %%
 # The loaded model, drawn:

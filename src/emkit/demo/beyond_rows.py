@@ -8,7 +8,7 @@ from sklearn.datasets import load_iris
 
 from emkit.datasets import load_reuters, make_blobs_2d, make_two_level_image
 from emkit.demo._section import Section, figure_grid
-from emkit.estimators import GaussianHMM, GaussianMixture, PLSA
+from emkit.estimators import GaussianHMM, GaussianMixture, LatentDirichletAllocation
 from emkit.image import segment_image
 
 __all__ = ["dask_fit", "missing_values", "regimes", "spatial_segmentation", "topics"]
@@ -123,13 +123,8 @@ def topics():
 
 
 def _topic_model():
-    # Latent Dirichlet allocation where emkit has it, else PLSA.
-    import emkit
-
-    if "LatentDirichletAllocation" in emkit.__all__:
-        return emkit.LatentDirichletAllocation(8, learning_method="batch", max_iter=20,
-                                               random_state=0)
-    return PLSA(8, max_iter=40, random_state=0, acceleration="squarem")
+    # Latent Dirichlet allocation, scikit-learn's batch variational Bayes on the engine.
+    return LatentDirichletAllocation(8, learning_method="batch", max_iter=20, random_state=0)
 
 
 def spatial_segmentation():

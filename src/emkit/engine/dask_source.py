@@ -5,8 +5,9 @@ The blocks are the chunks. A block's task cuts it into in-memory chunks (an
 :class:`~emkit.engine.sources.SequenceSource` of the block's whole sequences) and sums
 their statistics; the block sums are added in a tree of ``+`` tasks (at most
 ``SPLIT_EVERY`` values per task), and only the total comes back to the calling process,
-where the M-step runs. Tasks run on the active ``distributed.Client`` when there is one,
-else on Dask's default scheduler. The grouping of the tree is fixed by the blocks, so the
+where the M-step runs (each block task keeps its chunk buffers in the worker's heap:
+:mod:`emkit.engine._heap`). Tasks run on the active ``distributed.Client`` when there is
+one, else on Dask's default scheduler. The grouping of the tree is fixed by the blocks, so the
 sum does not depend on where or when the tasks ran.
 
 This module imports Dask; nothing else in the engine does.
@@ -19,6 +20,7 @@ import dask
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from emkit.engine._heap import kept_heap
 from emkit.engine.protocols import Source
 from emkit.engine.sources import ArraySource, SequenceSource
 
@@ -227,7 +229,8 @@ def _block_total(fn, block, weight, lengths, bytes_per_row, min_rows, weigh, off
         source = SequenceSource(block, lengths, weight, n_threads=1)
     if offset is not None:
         fn = _Shifted(fn, offset)
-    return source.map_reduce(fn, bytes_per_row, min_rows)
+    with kept_heap():
+        return source.map_reduce(fn, bytes_per_row, min_rows)
 
 
 class _Shifted:

@@ -6,8 +6,10 @@ The same parameters, defaults, attributes, methods, messages and random draws as
 statistics (:mod:`emkit.models.lda`): compiled per-document updates on CSR rows, chunks
 on the engine's threads, summed in chunk order. scikit-learn's own loop rules decide when
 a fit stops (``max_iter`` passes, the perplexity every ``evaluate_every`` passes against
-``perp_tol``), so this estimator runs the passes itself, through the engine's ``e_step``
-and ``online_update``, rather than the engine's likelihood-tolerance loop.
+``perp_tol``), so this estimator runs the passes itself, through the engine's ``e_step``, rather than the
+engine's likelihood-tolerance loop. Its online updates are the engine's online EM
+blend kept lazily (:mod:`emkit.models.lda_online`), so that a mini-batch costs its own
+words, not the whole vocabulary.
 """
 
 from numbers import Integral, Real
@@ -21,10 +23,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from emkit.engine.loop import chunk_plan, e_step
-from emkit.engine.online import OnlineState, online_update
+from emkit.engine.online import step_size
 from emkit.estimators._dask import blockwise, is_dask
 from emkit.estimators._input import short_array_errors
 from emkit.models.lda import LDA, DocumentSource, as_csr
+from emkit.models.lda_online import OnlineTopics, batch_vocabulary
 
 __all__ = ["LatentDirichletAllocation"]
 
@@ -212,18 +215,26 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             parts.append(copy.gamma(INIT_GAMMA, INIT_SCALE, (rows.stop - rows.start, k)))
         return np.vstack(parts).astype(dtype, copy=False)
 
-    def _em_step(self, model, X, total_samples, batch_update, state=None):
-        # One E-step from random starts and its M-step (batch), or one online update.
+    def _batch_step(self, model, X):
+        # One E-step over every document from random starts, and its M-step.
         source = DocumentSource(X, self._doc_starts(X.shape[0], X.dtype))
-        if batch_update:
-            model = model.m_step(e_step(model, source, self._plan(model, X)))
-        else:
-            state = state or OnlineState(model.running_stats(), self.n_batch_iter_ - 1)
-            model, state, _ = online_update(
-                model, source, state, total_samples=total_samples,
-                learning_offset=self.learning_offset, learning_decay=self.learning_decay)
+        model = model.m_step(e_step(model, source, self._plan(model, X)))
         self.n_batch_iter_ += 1
-        return model, state
+        return model
+
+    def _online_steps(self, model, X, total_samples):
+        # One online update per mini-batch of X (Hoffman et al.'s blend, as the engine's
+        # online EM makes it), each E-step and update in the batch's words only.
+        topics = OnlineTopics(model.components, model.topic_word_prior)
+        for rows in gen_batches(X.shape[0], self.batch_size):
+            words, batch = batch_vocabulary(X[rows])
+            restricted = topics.batch_model(model, words)
+            source = DocumentSource(batch, self._doc_starts(batch.shape[0], X.dtype))
+            stats = e_step(restricted, source, self._plan(restricted, batch))
+            rho = step_size(self.n_batch_iter_, self.learning_offset, self.learning_decay)
+            topics.update(rho, total_samples / batch.shape[0], words, stats.topic_word)
+            self.n_batch_iter_ += 1
+        return model.with_components(topics.components())
 
     @staticmethod
     def _plan(model, X):
@@ -271,18 +282,14 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             first = not hasattr(self, "components_")
             X = self._check_non_neg_array(X, reset_n_features=first,
                                           whom="LatentDirichletAllocation.partial_fit")
-            n_samples, n_features = X.shape
+            n_features = X.shape[1]
             if first:
                 self._init_latent_vars(n_features, dtype=X.dtype)
             if n_features != self.components_.shape[1]:
                 raise ValueError(
                     "The provided data has %d dimensions while the model was trained with "
                     "feature size %d." % (n_features, self.components_.shape[1]))
-            model, state = self._model(), None
-            for rows in gen_batches(n_samples, self.batch_size):
-                model, state = self._em_step(model, X[rows], self.total_samples, False,
-                                             state)
-            self._set_model(model)
+            self._set_model(self._online_steps(self._model(), X, self.total_samples))
         except BaseException:
             vars(self).clear()
             vars(self).update(saved)
@@ -333,11 +340,8 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         def step(model):
             if self.learning_method == "online":
-                state = None
-                for rows in gen_batches(n_samples, self.batch_size):
-                    model, state = self._em_step(model, X[rows], n_samples, False, state)
-                return model
-            return self._em_step(model, X, n_samples, True)[0]
+                return self._online_steps(model, X, n_samples)
+            return self._batch_step(model, X)
 
         model = self._passes(model, step, lambda model: self._perplexity_of(model, X))
         self._set_model(model)

@@ -28,7 +28,7 @@ from emkit.stats import AdditiveStats
 __all__ = ["DocumentSource", "LDA", "LDABound", "LDAStats", "WORK_BYTES", "as_csr"]
 
 #: What one document's updates weigh in chunk sizing, as bytes of working set.
-WORK_BYTES = 8192
+WORK_BYTES = 32768
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,11 @@ class LDA(Model):
         Floor added to each word's normalizer (the data type's machine epsilon).
     compiled : bool, default=True
         Run the compiled kernels when numba is installed (False: the numpy ones).
+    expectation_t : ndarray of shape (n_features, n_components), default=None
+        ``exp(E[log beta])``, words by topics, when the caller has it: a model over a
+        mini-batch's words only (``components`` then holds those words' columns, and
+        the expectation the topics' totals over the whole vocabulary). None computes it
+        from ``components``.
     """
 
     components: np.ndarray
@@ -121,6 +126,7 @@ class LDA(Model):
     mean_change_tol: float = 1e-3
     eps: float = float(np.finfo(np.float64).eps)
     compiled: bool = field(default=True, compare=False)
+    expectation_t: np.ndarray = field(default=None, compare=False, repr=False)
 
     @property
     def n_components(self):
@@ -137,6 +143,8 @@ class LDA(Model):
 
     @cached_property
     def _beta_t(self):
+        if self.expectation_t is not None:
+            return self.expectation_t
         return topic_expectation_t(self.components, True, self.compiled)
 
     @cached_property
@@ -312,8 +320,10 @@ class LDA(Model):
         """Return the working-set bytes of one document in an E-step, with its work.
 
         A document's few arrays are small next to its work (tens of sweeps over its
-        words), so each counts ``WORK_BYTES`` more: automatic chunks then hold about a
-        thousand documents and a corpus of a few thousand is shared by the threads.
+        words), so each counts ``WORK_BYTES`` more: the working-set budget alone then
+        gives the fewest rows a chunk may have (a quarter of 256), so a mini-batch of
+        128 documents is shared by two threads; larger chunks come from
+        :meth:`min_chunk_rows`.
 
         Parameters
         ----------

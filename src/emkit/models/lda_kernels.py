@@ -21,9 +21,9 @@ from scipy.special import gammaln
 
 from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel
 
-__all__ = ["EULER", "HAVE_NUMBA", "dirichlet_expectation", "doc_dirichlet_bound",
-           "doc_topics", "doc_topics_numpy", "psi", "psi_array", "topic_expectation_t",
-           "word_bound", "word_bound_numpy"]
+__all__ = ["EULER", "HAVE_NUMBA", "column_expectation_t", "dirichlet_expectation",
+           "doc_dirichlet_bound", "doc_topics", "doc_topics_numpy", "psi", "psi_array",
+           "topic_expectation_t", "word_bound", "word_bound_numpy"]
 
 EULER = 0.577215664901532860606512090082402431
 
@@ -124,6 +124,40 @@ def _dirichlet_expectation_t(lam_t, out, exponentiate):
         for k in range(K):
             value = psi(lam_t[w, k]) - totals[k]
             out[w, k] = np.exp(value) if exponentiate else value
+
+
+@kernel
+def _column_expectation_t(lam_t, psi_totals):
+    # In place: lam_t[w, k] = exp(psi(lam_t[w, k]) - psi_totals[k]).
+    V, K = lam_t.shape
+    for w in range(V):
+        for k in range(K):
+            lam_t[w, k] = np.exp(psi(lam_t[w, k]) - psi_totals[k])
+
+
+def column_expectation_t(lam_t, totals, compiled=True):
+    """``exp(E[log beta])`` in some words, from their ``lambda`` and the topics' totals.
+
+    Parameters
+    ----------
+    lam_t : ndarray of shape (n_words, n_components)
+        ``lambda`` in those words, words by topics, C-contiguous float64; overwritten.
+    totals : ndarray of shape (n_components,)
+        Each topic's ``lambda`` summed over the whole vocabulary.
+    compiled : bool, default=True
+        False computes it with numpy, as without numba.
+
+    Returns
+    -------
+    expectation : ndarray of shape (n_words, n_components)
+        ``lam_t``, holding ``exp(psi(lambda) - psi(total))``.
+    """
+    psi_totals = psi_array(totals)
+    if compiled and HAVE_NUMBA:
+        _column_expectation_t(lam_t, psi_totals)
+    else:
+        lam_t[...] = np.exp(psi_array(lam_t) - psi_totals)
+    return lam_t
 
 
 def topic_expectation_t(components, exponentiate=False, compiled=True):

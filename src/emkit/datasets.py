@@ -321,11 +321,16 @@ def make_lda_corpus(n_documents=1000, n_words=500, n_topics=10, *, doc_length=10
     topic_word = rng.dirichlet(np.full(n_words, topic_word_prior), n_topics)
     doc_topic = rng.dirichlet(np.full(n_topics, alpha), n_documents)
     lengths = np.maximum(rng.poisson(doc_length, n_documents), 1)
-    rows = []
+    columns, values, indptr = [], [], [0]
     for proportions, length in zip(doc_topic, lengths):
         per_topic = rng.multinomial(length, proportions)
         row = np.zeros(n_words)
         for topic in np.flatnonzero(per_topic):
             row += rng.multinomial(per_topic[topic], topic_word[topic])
-        rows.append(sparse.csr_matrix(row))
-    return sparse.vstack(rows, format="csr"), topic_word, doc_topic
+        words = np.flatnonzero(row)
+        columns.append(words)
+        values.append(row[words])
+        indptr.append(indptr[-1] + len(words))
+    counts = sparse.csr_matrix((np.concatenate(values), np.concatenate(columns), indptr),
+                               shape=(n_documents, n_words))
+    return counts, topic_word, doc_topic

@@ -388,6 +388,17 @@ def test_psi_is_sklearns_approximation_of_digamma():
                     _dirichlet_expectation_2d(matrix), rtol=1e-14, atol=1e-14)
 
 
+def test_exp_psi_and_the_compiled_row_expectation_equal_psi():
+    x = np.concatenate([np.logspace(-2.5, 8, 3000), [5.999999, 6.0]])  # exp(psi) normal
+    # exp of a psi near -300 carries psi's rounding (3e-14 absolute) as relative error.
+    direct = np.exp(lda_kernels.psi_array(x))
+    assert_allclose([lda_kernels.exp_psi(v) for v in x], direct, rtol=1e-13)
+    assert_allclose([lda_kernels.exp_psi.py_func(v) for v in x], direct, rtol=1e-13)
+    matrix = np.random.RandomState(1).gamma(0.5, 2.0, (50, 7)) + 1e-4
+    assert_allclose(lda_kernels.dirichlet_expectation(matrix, compiled=True),
+                    lda_kernels.dirichlet_expectation(matrix), rtol=1e-14, atol=1e-14)
+
+
 def test_word_bound_against_scipy_logsumexp():
     X, lam, starts = _docs_and_topics(4)
     log_theta = lda_kernels.dirichlet_expectation(starts)

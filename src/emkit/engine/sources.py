@@ -470,10 +470,10 @@ def _extreme_rows(X):
 
 
 def _run_chunks(run, bounds, n_threads):
-    # Sum run(bound) over the bounds in order, on several threads when there are enough.
+    # Sum run(bound) over the bounds in order, on up to one thread per chunk.
     if len(bounds) == 1:
         return run(bounds[0])
-    threads = max(1, min(n_threads or _CORES, len(bounds) // 2))
+    threads = max(1, min(n_threads or _CORES, len(bounds)))
     if threads == 1 or threading.current_thread().name.startswith(_WORKER_PREFIX):
         return reduce(add, map(run, bounds))
     # Each thread runs single-threaded BLAS on its own chunk: better for the small

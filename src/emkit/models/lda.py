@@ -195,7 +195,7 @@ class LDA(Model):
         _unweighted(sample_weight)
         gamma = self._start(X, doc_topic_init)
         X, stats_t, word_ll = self._run(X, gamma, True)
-        log_theta = dirichlet_expectation(gamma)
+        log_theta = dirichlet_expectation(gamma, self.compiled)
         ll = float(word_ll.sum()) + doc_dirichlet_bound(gamma, log_theta, self.doc_topic_prior)
         stats_t *= self._beta_t
         return LDAStats(ll, float(X.shape[0]), float(X.data.sum(dtype=np.float64)),
@@ -235,7 +235,7 @@ class LDA(Model):
         bound : LDABound
         """
         X = as_csr(X)
-        log_theta = dirichlet_expectation(gamma)
+        log_theta = dirichlet_expectation(gamma, self.compiled)
         words = word_bound(X.indptr, X.indices, X.data, log_theta, self._log_beta_t,
                            compiled=self.compiled)
         ll = float(words.sum()) + doc_dirichlet_bound(gamma, log_theta, self.doc_topic_prior)
@@ -348,7 +348,7 @@ class LDA(Model):
         -------
         rows : int
         """
-        return int(4 * self.n_features / max(_mean_nnz(X), 1.0))
+        return int(self.n_features / max(_mean_nnz(X), 1.0))
 
 
 def _mean_nnz(X):

@@ -17,12 +17,39 @@ from dataclasses import replace
 import numpy as np
 from scipy import sparse
 
+from emkit._compiled import kernel
 from emkit.models.lda_kernels import column_expectation_t
 
-__all__ = ["OnlineTopics", "batch_vocabulary"]
+__all__ = ["OnlineTopics", "batch_vocabulary", "scatter_add"]
 
 #: ``scale`` below this is folded into ``M``.
 MIN_SCALE = 1e-100
+
+
+@kernel
+def scatter_add(m_t, totals, words, counts_t, factor):
+    """Add ``factor * counts_t`` to the rows ``words`` of ``m_t``, and its sums to ``totals``.
+
+    Parameters
+    ----------
+    m_t : ndarray of shape (n_features, n_components)
+        Changed in place.
+    totals : ndarray of shape (n_components,)
+        Changed in place: each column's added sum.
+    words : ndarray of int of shape (n_words,)
+        Distinct rows of ``m_t``.
+    counts_t : ndarray of shape (n_words, n_components)
+        What each of those rows receives, before ``factor``.
+    factor : float
+        The scale.
+    """
+    n, K = counts_t.shape
+    for i in range(n):
+        w = words[i]
+        for k in range(K):
+            value = factor * counts_t[i, k]
+            m_t[w, k] += value
+            totals[k] += value
 
 
 def batch_vocabulary(X):
@@ -40,8 +67,11 @@ def batch_vocabulary(X):
     local : scipy.sparse CSR matrix of shape (n_samples, n_words)
         ``X[:, words]``: the same rows, entries and order, columns renumbered.
     """
-    words, local = np.unique(X.indices, return_inverse=True)
-    local = sparse.csr_matrix((X.data, local.astype(X.indices.dtype, copy=False), X.indptr),
+    seen = np.zeros(X.shape[1], dtype=bool)
+    seen[X.indices] = True
+    words = np.flatnonzero(seen)
+    number = np.cumsum(seen, dtype=X.indices.dtype) - 1  # a word's place among the kept
+    local = sparse.csr_matrix((X.data, number[X.indices], X.indptr),
                               shape=(X.shape[0], len(words)))
     return words, local
 
@@ -120,9 +150,8 @@ class OnlineTopics:
                 self._totals[:] = 0.0
                 keep = 1.0
         self._scale *= keep
-        added = (rho * ratio / self._scale) * np.asarray(topic_word, dtype=np.float64).T
-        self._m_t[words] += added
-        self._totals += added.sum(axis=0)
+        counts_t = np.ascontiguousarray(np.asarray(topic_word, dtype=np.float64).T)
+        scatter_add(self._m_t, self._totals, words, counts_t, rho * ratio / self._scale)
 
     def _fold(self):
         # lambda = scale M + offset with scale = 1 from here on (offset kept apart).

@@ -137,7 +137,9 @@ def fit_dask(est, X):
     elif hasattr(est, "feature_names_in_"):
         del est.feature_names_in_
     data, n_samples, bounds = source.X, source.n_samples, source.chunks()
-    est._init_latent_vars(est.n_features_in_, dtype=data.dtype)
+    sample = source.start_source().X if est.init == "kmeans" else None
+    est._init_latent_vars(est.n_features_in_, dtype=data.dtype, X=sample,
+                          n_documents=n_samples)
     model = est._model()
     plan = chunk_plan(model, DocumentSource(as_csr(source.sample_rows())))
 

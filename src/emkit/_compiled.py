@@ -15,7 +15,7 @@ import threading
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
-__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel"]
+__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel", "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()
@@ -30,11 +30,15 @@ class LazyKernel:
         The Python function.
     inline : bool, default=False
         Inline it into the compiled kernels that call it.
+    vector : bool, default=False
+        Compile divisions as numpy does (a division by zero gives inf or NaN instead of
+        raising), so that loops with divisions compile to vector instructions.
     """
 
-    def __init__(self, fn, inline=False):
+    def __init__(self, fn, inline=False, vector=False):
         self.py_func = fn
         self.inline = inline
+        self.vector = vector
         self.dispatcher = None
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
@@ -60,7 +64,8 @@ def _materialize():
             if lazy.dispatcher is None:
                 lazy.dispatcher = numba.njit(
                     nogil=True, cache=True,
-                    inline="always" if lazy.inline else "never")(lazy.py_func)
+                    inline="always" if lazy.inline else "never",
+                    error_model="numpy" if lazy.vector else "python")(lazy.py_func)
         for name, module in list(sys.modules.items()):
             if not name.startswith("emkit") or module is None:
                 continue
@@ -70,7 +75,7 @@ def _materialize():
                     namespace[key] = value.dispatcher
 
 
-def kernel(fn, inline=False):
+def kernel(fn, inline=False, vector=False):
     """Return ``fn`` to be compiled by numba when it is installed, else ``fn`` itself.
 
     Either way the result has ``py_func``, the plain Python function, for tests.
@@ -83,18 +88,36 @@ def kernel(fn, inline=False):
         Inline the function into the kernels that call it. A call between compiled
         functions passes every array as a structure of fields and is not inlined by
         default; for a small helper called per row that costs ten times its work.
+    vector : bool, default=False
+        Let its loops compile to vector instructions: divisions follow numpy (inf or
+        NaN) instead of raising ZeroDivisionError, a check that keeps a loop scalar.
 
     Returns
     -------
     compiled : callable
     """
     if HAVE_NUMBA:
-        lazy = LazyKernel(fn, inline)
+        lazy = LazyKernel(fn, inline, vector)
         with _lock:
             _lazy.append(lazy)
         return lazy
     fn.py_func = fn
     return fn
+
+
+def vector_kernel(fn):
+    """Return ``fn`` compiled with numpy's division rules, so its loops vectorize.
+
+    Parameters
+    ----------
+    fn : callable
+        A loop over arrays (see :func:`kernel`, ``vector=True``).
+
+    Returns
+    -------
+    compiled : callable
+    """
+    return kernel(fn, vector=True)
 
 
 def inline_kernel(fn):

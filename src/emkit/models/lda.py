@@ -348,7 +348,7 @@ class LDA(Model):
         -------
         rows : int
         """
-        return int(4 * self.n_features / max(_mean_nnz(X), 1.0))
+        return int(8 * self.n_features / max(_mean_nnz(X), 1.0))
 
 
 def _mean_nnz(X):

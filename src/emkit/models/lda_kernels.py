@@ -19,12 +19,12 @@ import numpy as np
 from scipy import sparse
 from scipy.special import gammaln
 
-from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel
-from emkit.engine.sources import ArraySource
+from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel, vector_kernel
 
 __all__ = ["EULER", "HAVE_NUMBA", "column_expectation_t", "dirichlet_expectation",
-           "doc_dirichlet_bound", "doc_topics", "doc_topics_numpy", "exp_psi", "psi",
-           "psi_array", "topic_expectation_t", "word_bound", "word_bound_numpy"]
+           "doc_dirichlet_bound", "doc_topics", "doc_topics_numpy", "exp_psi",
+           "exp_psi_terms", "psi", "psi_array", "psi_terms", "topic_expectation_t",
+           "word_bound", "word_bound_numpy"]
 
 EULER = 0.577215664901532860606512090082402431
 
@@ -61,11 +61,45 @@ def psi(x):
 
 
 @inline_kernel
-def exp_psi(x):
-    """``exp(psi(x))`` of a positive number: :func:`psi`'s terms with one exp and no log.
+def psi_terms(x):
+    """``(s, y)`` with ``exp(psi(x)) = y * exp(s)``: :func:`psi` without its log, branch-free.
 
-    ``psi(x) = log(y) + s`` after the recurrence takes ``x`` to ``y >= 6``, so
-    ``exp(psi(x)) = y * exp(s)``; the same value as ``exp(psi(x))`` to a few ulps.
+    The recurrence ``psi(x + 1) = psi(x) + 1/x`` takes ``x`` to ``y >= 6`` in six masked
+    steps (enough from above 1e-6), so a loop over many arguments compiles to vector
+    instructions; then ``psi(x) = log(y) + s``. For ``x <= 1e-6``: ``s = -EULER - 1/x``,
+    ``y = 1``.
+
+    Parameters
+    ----------
+    x : float
+        A positive argument.
+
+    Returns
+    -------
+    s : float
+    y : float
+    """
+    value = x
+    num = 0.0
+    den = 1.0
+    for _ in range(6):
+        low = value < 6
+        num = num * value + den if low else num
+        den = den * value if low else den
+        value = value + 1 if low else value
+    r = 1.0 / value
+    terms = -num / den - 0.5 * r
+    r = r * r
+    terms -= r * ((1.0 / 12.0) - r * ((1.0 / 120.0) - r * (1.0 / 252.0)))
+    tiny = x <= 1e-6
+    return (-EULER - 1.0 / x if tiny else terms), (1.0 if tiny else value)
+
+
+@inline_kernel
+def exp_psi(x):
+    """``exp(psi(x))`` of a positive number, with one exp and no log (:func:`psi_terms`).
+
+    The same value as ``exp(psi(x))`` to a few ulps.
 
     Parameters
     ----------
@@ -76,19 +110,8 @@ def exp_psi(x):
     -------
     value : float
     """
-    if x <= 1e-6:
-        return np.exp(-EULER - 1.0 / x)
-    num = 0.0
-    den = 1.0
-    while x < 6:
-        num = num * x + den
-        den *= x
-        x += 1
-    r = 1.0 / x
-    s = -num / den - 0.5 * r
-    r = r * r
-    s -= r * ((1.0 / 12.0) - r * ((1.0 / 120.0) - r * (1.0 / 252.0)))
-    return x * np.exp(s)
+    terms, shifted = psi_terms(x)
+    return shifted * np.exp(terms)
 
 
 def psi_array(x):
@@ -177,14 +200,21 @@ def _dirichlet_expectation_t(lam_t, out, exponentiate):
             out[w, k] = np.exp(value) if exponentiate else value
 
 
-@kernel
-def _column_expectation_t(lam_t, inverse_totals):
-    # In place: lam_t[w, k] = exp(psi(lam_t[w, k])) * exp(-psi(total_k)).
-    V, K = lam_t.shape
-    for w in range(V):
-        for k in range(K):
-            lam_t[w, k] = exp_psi(lam_t[w, k]) * inverse_totals[k]
-    return 0
+@vector_kernel
+def exp_psi_terms(x, shifted):
+    """In place: :func:`psi_terms` of every entry, ``s`` into ``x`` and ``y`` into ``shifted``.
+
+    A vector loop; numpy's vector exp then finishes: ``exp(psi(x)) = y * np.exp(s)``.
+
+    Parameters
+    ----------
+    x : ndarray of float64, 1-D
+        Positive arguments; overwritten with ``s``.
+    shifted : ndarray of float64, same shape
+        Written with ``y``.
+    """
+    for i in range(x.shape[0]):
+        x[i], shifted[i] = psi_terms(x[i])
 
 
 def column_expectation_t(lam_t, totals, compiled=True):
@@ -208,6 +238,13 @@ def column_expectation_t(lam_t, totals, compiled=True):
     if not (compiled and HAVE_NUMBA):
         lam_t[...] = np.exp(psi_array(lam_t) - psi_totals)
         return lam_t
+    flat = lam_t.reshape(-1)
+    shifted = np.empty_like(flat)
+    exp_psi_terms(flat, shifted)
+    np.exp(flat, out=flat)
+    flat *= shifted
+    lam_t *= np.exp(-psi_totals)
+    return lam_t
     inverse = np.exp(-psi_totals)
     # Rows in parallel on the engine's threads (each chunk is written in place).
     rows = max(256, -(-lam_t.shape[0] // 4))
@@ -262,7 +299,7 @@ def _dot(etd, beta_t, w):
     return (s0 + s1) + (s2 + s3)
 
 
-@kernel
+@vector_kernel
 def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps, stats_t,
                 word_ll):
     # In place: gamma (n, K) from the start to the fixed point; stats_t (V, K) += each
@@ -273,6 +310,8 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
     etd = np.empty(K)
     acc = np.empty(K)
     new = np.empty(K)
+    terms = np.empty(K)
+    shifted = np.empty(K)
     for d in range(n):
         start, stop = indptr[d], indptr[d + 1]
         total = 0.0
@@ -294,9 +333,11 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
                 new[k] = etd[k] * acc[k] + alpha
                 total += new[k]
             inverse = 1.0 / exp_psi(total)
+            for k in range(K):  # a vector loop: the recurrences of every topic at once
+                terms[k], shifted[k] = psi_terms(new[k])
             change = 0.0
             for k in range(K):
-                etd[k] = exp_psi(new[k]) * inverse
+                etd[k] = shifted[k] * np.exp(terms[k]) * inverse
                 change += abs(gamma[d, k] - new[k])
                 gamma[d, k] = new[k]
             if change / K < tol:

@@ -122,10 +122,9 @@ class OnlineTopics:
         lam_t = self._m_t[words]
         lam_t *= self._scale
         lam_t += self._offset
-        components = lam_t.T.copy()
         totals = self._scale * self._totals + self.n_features * self._offset
-        return replace(model, components=components,
-                       expectation_t=column_expectation_t(lam_t, totals, model.compiled))
+        expectation = column_expectation_t(lam_t.copy(), totals, model.compiled)
+        return replace(model, components=lam_t.T, expectation_t=expectation)
 
     def update(self, rho, ratio, words, topic_word):
         """Blend a batch in: ``lambda <- (1 - rho) lambda + rho (eta + ratio S)``.

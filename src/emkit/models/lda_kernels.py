@@ -299,21 +299,69 @@ def _dot(etd, beta_t, w):
     return (s0 + s1) + (s2 + s3)
 
 
+@inline_kernel
+def _word_norms(block, etd, m, norm):
+    # norm[j] = sum_k etd[k] block[k, j] for the document's m words: one pass over the
+    # words per topic, each a vector loop.
+    K = len(etd)
+    for j in range(m):
+        norm[j] = 0.0
+    for k in range(K):
+        weight = etd[k]
+        row = block[k]
+        for j in range(m):
+            norm[j] += weight * row[j]
+
+
+@inline_kernel
+def _weighted_sum(ratio, row, m):
+    # sum_j ratio[j] row[j] in eight running sums (vector lanes; one sum chains every
+    # addition through one register).
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= m:
+        s0 += ratio[j] * row[j]
+        s1 += ratio[j + 1] * row[j + 1]
+        s2 += ratio[j + 2] * row[j + 2]
+        s3 += ratio[j + 3] * row[j + 3]
+        s4 += ratio[j + 4] * row[j + 4]
+        s5 += ratio[j + 5] * row[j + 5]
+        s6 += ratio[j + 6] * row[j + 6]
+        s7 += ratio[j + 7] * row[j + 7]
+        j += 8
+    while j < m:
+        s0 += ratio[j] * row[j]
+        j += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
 @vector_kernel
 def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps, stats_t,
                 word_ll):
     # In place: gamma (n, K) from the start to the fixed point; stats_t (V, K) += each
     # document's sum_w n_w phi_w / B_w (when it has rows), word_ll[d] = sum_w n_w log
     # norm_w (the words' term of the bound at the fixed point, with the eps floor).
+    # Each document's topics are first gathered topic by topic (block[k, j] = B of its
+    # j-th word in topic k), so that every sweep runs vector loops over its words.
     n, K = gamma.shape
     want_stats = stats_t.shape[0] > 0
+    longest = 0
+    for d in range(n):
+        longest = max(longest, indptr[d + 1] - indptr[d])
+    block = np.empty((K, max(longest, 1)))
+    norm = np.empty(max(longest, 1))
+    ratio = np.empty(max(longest, 1))
     etd = np.empty(K)
-    acc = np.empty(K)
     new = np.empty(K)
     terms = np.empty(K)
     shifted = np.empty(K)
     for d in range(n):
         start, stop = indptr[d], indptr[d + 1]
+        m = stop - start
+        for j in range(m):
+            w = indices[start + j]
+            for k in range(K):
+                block[k, j] = beta_t[w, k]
         total = 0.0
         for k in range(K):
             total += gamma[d, k]
@@ -321,16 +369,12 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
         for k in range(K):
             etd[k] = exp_psi(gamma[d, k]) * inverse
         for _ in range(max_iter):
-            for k in range(K):
-                acc[k] = 0.0
-            for j in range(start, stop):
-                w = indices[j]
-                ratio = data[j] / (_dot(etd, beta_t, w) + eps)
-                for k in range(K):
-                    acc[k] += ratio * beta_t[w, k]
+            _word_norms(block, etd, m, norm)
+            for j in range(m):
+                ratio[j] = data[start + j] / (norm[j] + eps)
             total = 0.0
             for k in range(K):
-                new[k] = etd[k] * acc[k] + alpha
+                new[k] = etd[k] * _weighted_sum(ratio, block[k], m) + alpha
                 total += new[k]
             inverse = 1.0 / exp_psi(total)
             for k in range(K):  # a vector loop: the recurrences of every topic at once
@@ -343,14 +387,15 @@ def _doc_topics(indptr, indices, data, beta_t, gamma, alpha, max_iter, tol, eps,
             if change / K < tol:
                 break
         if want_stats:
+            _word_norms(block, etd, m, norm)
             ll = 0.0
-            for j in range(start, stop):
-                w = indices[j]
-                norm = _dot(etd, beta_t, w) + eps
-                ratio = data[j] / norm
+            for j in range(m):
+                w = indices[start + j]
+                value = norm[j] + eps
+                weight = data[start + j] / value
                 for k in range(K):
-                    stats_t[w, k] += etd[k] * ratio
-                ll += data[j] * np.log(norm)
+                    stats_t[w, k] += etd[k] * weight
+                ll += data[start + j] * np.log(value)
             word_ll[d] = ll
 
 

@@ -13,8 +13,6 @@ import warnings
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
@@ -44,6 +42,10 @@ def cluster_topics(X, n_components, random_state=None, n_documents=None):
     counts : ndarray of shape (n_components, n_features)
         Summed counts of each cluster's documents (scaled to the corpus).
     """
+    # Imported here: importing emkit loads neither (see tests/test_import_cost.py).
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+
     rng = check_random_state(random_state)
     X = sparse.csr_matrix(X, dtype=np.float64)
     lengths = np.asarray(X.sum(axis=1)).ravel()

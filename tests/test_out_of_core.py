@@ -166,3 +166,29 @@ def test_a_rare_category_of_a_large_memory_mapped_file_is_kept(tmp_path, monkeyp
     model = emkit.CategoricalMixture(2, random_state=0, max_iter=5)
     model.fit(np.load(tmp_path / "codes.npy", mmap_mode="r"))
     assert model.components_.n_categories == (8, 2)
+
+
+@pytest.mark.filterwarnings("ignore::emkit.exceptions.ConvergenceWarning")
+def test_an_hmm_on_many_memory_mapped_sequences_starts_from_the_sample(files):
+    # k-means and the covariances of GaussianHMM's start read the start sample (one
+    # sequence of the sampled rows), not the file: the peak does not grow with the rows.
+    def fit(n):
+        X = np.load(files[n, np.float64], mmap_mode="r")
+        model = emkit.GaussianHMM(3, n_iter=1, random_state=0)
+        with emkit.config_context(chunk_size=8192, n_threads=1):
+            return peak_bytes(lambda: model.fit(X, lengths=np.full(n // 1000, 1000)))
+
+    fit(200_000)
+    small, large = fit(200_000), fit(800_000)
+    assert large - small < 0.25 * (800_000 - 200_000) * D, (small, large)
+
+
+def test_sequence_start_sample_is_one_sequence_of_the_array_sample(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "START_SAMPLE_ROWS", 300)
+    X = np.load(write_npy(tmp_path / "x.npy", 6000, np.float64), mmap_mode="r")
+    start = sources.SequenceSource(X, np.full(60, 100)).start_source()
+    rows = ArraySource(X).start_source().X
+    np.testing.assert_array_equal(start.X, rows)
+    assert start.lengths.tolist() == [len(rows)] and not is_memory_mapped(start.X)
+    in_memory = sources.SequenceSource(np.array(X), np.full(60, 100))
+    assert in_memory.start_source() is in_memory

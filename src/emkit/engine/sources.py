@@ -302,13 +302,27 @@ class SequenceSource(ArraySource):
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
 
     def start_source(self):
-        """Return this source: starts of sequences read every row, memory-mapped or not.
+        """Return the source that starting values are computed from.
+
+        In memory, or memory-mapped with at most ``START_SAMPLE_ROWS`` rows: this source.
+        Memory-mapped with more rows: the rows of :meth:`ArraySource.start_source`'s
+        sample (each column's extreme rows and a uniform draw, in row order) as one
+        sequence, drawn once: starts read rows (k-means, moments, symbol counts), not
+        transitions, so no start holds the whole file in memory.
 
         Returns
         -------
         source : SequenceSource
         """
-        return self
+        if self._started is None:
+            if self.n_samples <= START_SAMPLE_ROWS or not is_memory_mapped(self.X):
+                self._started = self
+            else:
+                rows = _sample_rows(self.X, START_SAMPLE_ROWS)
+                self._started = SequenceSource(np.asarray(self.X[rows]), [len(rows)],
+                                               chunk_size=self.chunk_size,
+                                               n_threads=self.n_threads)
+        return self._started
 
     @property
     def total_weight(self):

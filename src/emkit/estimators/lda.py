@@ -6,10 +6,10 @@ The same parameters, defaults, attributes, methods, messages and random draws as
 statistics (:mod:`emkit.models.lda`): compiled per-document updates on CSR rows, chunks
 on the engine's threads, summed in chunk order. scikit-learn's own loop rules decide when
 a fit stops (``max_iter`` passes, the perplexity every ``evaluate_every`` passes against
-``perp_tol``), so this estimator runs the passes itself, through the engine's ``e_step``, rather than the
-engine's likelihood-tolerance loop. Its online updates are the engine's online EM
-blend kept lazily (:mod:`emkit.models.lda_online`), so that a mini-batch costs its own
-words, not the whole vocabulary.
+``perp_tol``), so this estimator runs the passes itself, through the engine's
+``e_step``, rather than the engine's likelihood-tolerance loop. Its online updates are
+the engine's online EM blend kept lazily (:mod:`emkit.models.lda_online`), so that a
+mini-batch costs its own words, not the whole vocabulary.
 """
 
 from numbers import Integral, Real

@@ -67,7 +67,8 @@ def psi_terms(x):
     The recurrence ``psi(x + 1) = psi(x) + 1/x`` takes ``x`` to ``y >= 6`` in six masked
     steps (enough from above 1e-6), so a loop over many arguments compiles to vector
     instructions; then ``psi(x) = log(y) + s``. For ``x <= 1e-6``: ``s = -EULER - 1/x``,
-    ``y = 1``.
+    ``y = 1``. :func:`psi` keeps its own copy of these steps: its order of operations is
+    scikit-learn's, so that a fit follows scikit-learn's path to the last bits.
 
     Parameters
     ----------

@@ -1,5 +1,7 @@
 """LatentDirichletAllocation(init='kmeans'): starting topics from clusters of documents."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -79,3 +81,11 @@ def test_dask_fit_clusters_the_start_sample():
     fitted = emkit.LatentDirichletAllocation(4, max_iter=5, random_state=0, init="kmeans")
     fitted.fit(da.from_array(X.toarray(), chunks=(150, -1)))
     assert worst_match(fitted.components_, truth) > 0.95
+
+
+def test_identical_documents_start_without_a_warning():
+    X = np.ones((6, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = emkit.LatentDirichletAllocation(4, init="kmeans", random_state=0).fit(X)
+    assert np.isfinite(fitted.components_).all() and fitted.components_.shape == (4, 5)

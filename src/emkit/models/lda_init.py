@@ -64,7 +64,9 @@ def cluster_topics(X, n_components, random_state=None, n_documents=None):
     roots.data = np.sqrt(roots.data)
     dims = max(1, min(2 * n_components, sample.shape[1] - 1, len(documents) - 1))
     if dims < sample.shape[1] and dims < len(documents):
-        embedded = TruncatedSVD(dims, random_state=rng).fit_transform(roots)
+        with np.errstate(divide="ignore", invalid="ignore"):  # identical documents:
+            # their explained-variance ratios divide zero by zero (unused here).
+            embedded = TruncatedSVD(dims, random_state=rng).fit_transform(roots)
     else:
         embedded = roots.toarray()
     norms = np.linalg.norm(embedded, axis=1, keepdims=True)

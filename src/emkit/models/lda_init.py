@@ -1,12 +1,12 @@
 """Starting topics from clusters of documents, for LDA fits that should find every topic.
 
 Variational Bayes from random topics often ends with two true topics merged into one and
-another split in two, whatever the number of passes (on a corpus drawn from 20 known
-topics, 7 of 8 random seeds did). :func:`cluster_topics` starts it near the right
-answer instead: each document's word proportions, square-rooted (so that Euclidean
+another split in two (scikit-learn's and gensim's fits alike: the topic-recovery rows of
+BENCHMARKS.md, and ``tests/test_lda_init.py``). :func:`cluster_topics` starts it near
+the right answer instead: each document's word proportions, square-rooted (so that Euclidean
 distance is the Hellinger distance), are projected on their ``2 K`` leading singular
 vectors, normalized and clustered by k-means (ten restarts); each topic starts from its
-cluster's summed counts. On the same corpus every seed then recovered all 20 topics.
+cluster's summed counts.
 """
 
 import warnings

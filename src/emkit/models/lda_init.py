@@ -3,10 +3,10 @@
 Variational Bayes from random topics often ends with two true topics merged into one and
 another split in two (scikit-learn's and gensim's fits alike: the topic-recovery rows of
 BENCHMARKS.md, and ``tests/test_lda_init.py``). :func:`cluster_topics` starts it near
-the right answer instead: each document's word proportions, square-rooted (so that Euclidean
-distance is the Hellinger distance), are projected on their ``2 K`` leading singular
-vectors, normalized and clustered by k-means (ten restarts); each topic starts from its
-cluster's summed counts.
+the right answer instead: each document's word proportions, square-rooted (so that
+Euclidean distance is the Hellinger distance), are projected on their ``2 K`` leading
+singular vectors, normalized and clustered by k-means (ten restarts); each topic starts
+from its cluster's summed counts.
 """
 
 import warnings

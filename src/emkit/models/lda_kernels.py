@@ -246,12 +246,6 @@ def column_expectation_t(lam_t, totals, compiled=True):
     flat *= shifted
     lam_t *= np.exp(-psi_totals)
     return lam_t
-    inverse = np.exp(-psi_totals)
-    # Rows in parallel on the engine's threads (each chunk is written in place).
-    rows = max(256, -(-lam_t.shape[0] // 4))
-    ArraySource(lam_t, chunk_size=rows).map_reduce(
-        lambda block, _weights: _column_expectation_t(block, inverse))
-    return lam_t
 
 
 def topic_expectation_t(components, exponentiate=False, compiled=True):
@@ -278,26 +272,6 @@ def topic_expectation_t(components, exponentiate=False, compiled=True):
     out = np.empty_like(lam_t)
     _dirichlet_expectation_t(lam_t, out, exponentiate)
     return out
-
-
-@inline_kernel
-def _dot(etd, beta_t, w):
-    # sum_k etd[k] beta_t[w, k] in four running sums: a single sum chains every
-    # addition through one register, four let the processor overlap (and vectorize)
-    # them (3.5x faster for 20 topics).
-    K = len(etd)
-    s0 = s1 = s2 = s3 = 0.0
-    k = 0
-    while k + 4 <= K:
-        s0 += etd[k] * beta_t[w, k]
-        s1 += etd[k + 1] * beta_t[w, k + 1]
-        s2 += etd[k + 2] * beta_t[w, k + 2]
-        s3 += etd[k + 3] * beta_t[w, k + 3]
-        k += 4
-    while k < K:
-        s0 += etd[k] * beta_t[w, k]
-        k += 1
-    return (s0 + s1) + (s2 + s3)
 
 
 @inline_kernel

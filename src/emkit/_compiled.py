@@ -15,7 +15,8 @@ import threading
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
-__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel", "vector_kernel"]
+__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel", "reduction_kernel",
+           "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()
@@ -33,12 +34,16 @@ class LazyKernel:
     vector : bool, default=False
         Compile divisions as numpy does (a division by zero gives inf or NaN instead of
         raising), so that loops with divisions compile to vector instructions.
+    reassociate : bool, default=False
+        Also let sums be reassociated, so that a loop summing into one number compiles
+        to vector instructions.
     """
 
-    def __init__(self, fn, inline=False, vector=False):
+    def __init__(self, fn, inline=False, vector=False, reassociate=False):
         self.py_func = fn
         self.inline = inline
-        self.vector = vector
+        self.vector = vector or reassociate
+        self.fastmath = {"reassoc", "nsz"} if reassociate else set()
         self.dispatcher = None
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
@@ -65,7 +70,8 @@ def _materialize():
                 lazy.dispatcher = numba.njit(
                     nogil=True, cache=True,
                     inline="always" if lazy.inline else "never",
-                    error_model="numpy" if lazy.vector else "python")(lazy.py_func)
+                    error_model="numpy" if lazy.vector else "python",
+                    fastmath=lazy.fastmath)(lazy.py_func)
         for name, module in list(sys.modules.items()):
             if not name.startswith("emkit") or module is None:
                 continue
@@ -75,7 +81,7 @@ def _materialize():
                     namespace[key] = value.dispatcher
 
 
-def kernel(fn, inline=False, vector=False):
+def kernel(fn, inline=False, vector=False, reassociate=False):
     """Return ``fn`` to be compiled by numba when it is installed, else ``fn`` itself.
 
     Either way the result has ``py_func``, the plain Python function, for tests.
@@ -91,13 +97,17 @@ def kernel(fn, inline=False, vector=False):
     vector : bool, default=False
         Let its loops compile to vector instructions: divisions follow numpy (inf or
         NaN) instead of raising ZeroDivisionError, a check that keeps a loop scalar.
+    reassociate : bool, default=False
+        As ``vector``, and let sums into one number be reordered, so that they too run
+        as vector instructions (several partial sums). The result differs from a serial
+        sum in the last bits, and may differ between processors.
 
     Returns
     -------
     compiled : callable
     """
     if HAVE_NUMBA:
-        lazy = LazyKernel(fn, inline, vector)
+        lazy = LazyKernel(fn, inline, vector, reassociate)
         with _lock:
             _lazy.append(lazy)
         return lazy
@@ -118,6 +128,21 @@ def vector_kernel(fn):
     compiled : callable
     """
     return kernel(fn, vector=True)
+
+
+def reduction_kernel(fn):
+    """Return ``fn`` compiled so that its loops and its sums run as vector instructions.
+
+    Parameters
+    ----------
+    fn : callable
+        A loop over arrays that sums (see :func:`kernel`, ``reassociate=True``).
+
+    Returns
+    -------
+    compiled : callable
+    """
+    return kernel(fn, reassociate=True)
 
 
 def inline_kernel(fn):

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from emkit._compiled import HAVE_NUMBA, kernel
+from emkit._compiled import HAVE_NUMBA, inline_kernel, reduction_kernel, vector_kernel
 
 __all__ = ["BACKEND", "clamp_labels", "flush_subnormal", "log_normalize", "normalize_threshold"]
 
@@ -134,77 +134,100 @@ def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
     return log_norm
 
 
-@kernel
+#: What the compiled shift writes in place of a term below the threshold: its exp, e,
+#: is above every true term's (at most 1), and the scaling pass reads it as 0. numpy's
+#: vector exp leaves its fast path for -inf or an underflowing float64 argument (five
+#: to a hundred times slower per value), which a term far below the row's largest is.
+_BELOW = 1.0
+
+
+@inline_kernel
+def _kept(value):
+    # A shifted term's exp, or 0 where the shift marked it below the threshold; NaN stays.
+    return value - value if value > 1 else value
+
+
+@inline_kernel
+def _all_zero(log_prob, i, K, column):
+    # Whether row i (column i when ``column``) holds only zeros.
+    zero = True
+    for k in range(K):
+        zero &= (log_prob[k, i] if column else log_prob[i, k]) == 0
+    return zero
+
+
+@vector_kernel
 def _shift_rows(log_prob, log_weights, threshold):
-    # Add the log-weights, subtract each row's largest term, and set the terms below the
-    # threshold to -inf (exactly zero after exp); returns the largest terms and which
-    # rows had only zero log-densities. A NaN is carried to the row sum by the exp.
+    # Subtract each row's largest term (log-weights added) and mark the terms below the
+    # threshold with _BELOW; returns the largest terms and which rows had only zero
+    # log-densities (their largest term is the largest weight, a cheap first test).
+    # A NaN stays, for the row sum.
     n, K = log_prob.shape
     top = np.empty(n)
-    certain = np.empty(n, dtype=np.bool_)
+    certain = np.zeros(n, dtype=np.bool_)
+    heaviest = np.max(log_weights)
     for i in range(n):
         row = log_prob[i]
         largest = -np.inf
-        zero = True
         for k in range(K):
-            value = row[k]
-            zero &= value == 0
-            value += log_weights[k]
-            row[k] = value
+            value = row[k] + log_weights[k]
             largest = value if value > largest else largest
         top[i] = largest
-        certain[i] = zero
+        if largest == heaviest:
+            certain[i] = _all_zero(log_prob, i, K, False)
         for k in range(K):
-            delta = row[k] - largest
-            row[k] = -np.inf if delta < threshold else delta
+            delta = (row[k] + log_weights[k]) - largest
+            row[k] = _BELOW if delta < threshold else delta
     return top, certain
 
 
-@kernel
+@reduction_kernel
 def _scale_rows(resp, sums):
-    # Divide each row by its sum and add the row to sums; returns the row sums (NaN for
-    # a row holding a NaN).
+    # Divide each row's kept terms by their sum (zeroing the marked ones) and add the
+    # row to sums; returns the row sums (NaN for a row holding a NaN).
     n, K = resp.shape
     total = np.empty(n, dtype=resp.dtype)
     for i in range(n):
         row = resp[i]
         value = row[0] - row[0]
         for k in range(K):
-            value += row[k]
+            value += _kept(row[k])
         total[i] = value
         inverse = 1 / value
         for k in range(K):
-            row[k] = row[k] * inverse
+            row[k] = _kept(row[k]) * inverse
             sums[k] += row[k]
     return total
 
 
-@kernel
+@vector_kernel
 def _shift_columns(log_prob, log_weights, threshold):
     # _shift_rows for log-densities stored (K, n), one sample per column. Each pass runs
     # over the samples of one component without branches, so it compiles to vector
     # instructions.
     K, n = log_prob.shape
     top = np.full(n, -np.inf)
-    nonzero = np.zeros(n, dtype=np.uint8)
     for k in range(K):
         weight = log_weights[k]
         values = log_prob[k]
         for i in range(n):
-            value = values[i]
-            nonzero[i] |= value != 0
-            value += weight
-            values[i] = value
+            value = values[i] + weight
             top[i] = value if value > top[i] else top[i]
+    certain = np.zeros(n, dtype=np.bool_)
+    heaviest = np.max(log_weights)
+    for i in range(n):
+        if top[i] == heaviest:
+            certain[i] = _all_zero(log_prob, i, K, True)
     for k in range(K):
+        weight = log_weights[k]
         values = log_prob[k]
         for i in range(n):
-            delta = values[i] - top[i]
-            values[i] = -np.inf if delta < threshold else delta
-    return top, nonzero == 0
+            delta = (values[i] + weight) - top[i]
+            values[i] = _BELOW if delta < threshold else delta
+    return top, certain
 
 
-@kernel
+@reduction_kernel
 def _scale_columns(resp, sums):
     # _scale_rows for responsibilities stored (K, n).
     K, n = resp.shape
@@ -212,13 +235,13 @@ def _scale_columns(resp, sums):
     for k in range(K):
         values = resp[k]
         for i in range(n):
-            total[i] += values[i]
+            total[i] += _kept(values[i])
     inverse = 1 / total
     for k in range(K):
         values = resp[k]
         column = 0.0
         for i in range(n):
-            value = values[i] * inverse[i]
+            value = _kept(values[i]) * inverse[i]
             values[i] = value
             column += value
         sums[k] += column

@@ -235,3 +235,27 @@ def test_compiled_and_numpy_feature_weights_agree():
         expected = np.stack([stats.multivariate_normal(means[k], family.covariances[k]).logpdf(X)
                              for k in range(K)], axis=1)
         assert_allclose(family.log_prob(X), expected.reshape(3, K), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("products", ["LINEAR", "SQUARES", "PAIRS", "NORMS"])
+def test_compiled_and_numpy_features_agree(dtype, products):
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    from emkit.families.gaussian import _features
+    kind = getattr(_features, products)
+    rng = np.random.default_rng(8)
+    for n, D in [(1, 1), (63, 3), (65, 5), (300, 16)]:  # blocks of 64 rows: edges too
+        X = (rng.normal(size=(n, D)) * 10 + 5).astype(dtype)
+        shift = X.mean(axis=0).astype(dtype)
+        compiled = _features.centred_features(X, shift, dtype, kind)
+        expected = np.empty_like(compiled)
+        _features._fill_numpy(X, shift, expected, kind)
+        rtol = 1e-12 if dtype == np.float64 else 1e-6
+        assert_allclose(compiled, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+        # Row by row, against the definition.
+        y = X.astype(np.float64) - shift
+        rows = {"LINEAR": [], "SQUARES": [y**2], "NORMS": [(y**2).sum(axis=1, keepdims=True)],
+                "PAIRS": [y[:, [d]] * y[:, d:] for d in range(D)]}[products]
+        truth = np.hstack([np.ones((n, 1)), y] + rows).T
+        assert_allclose(compiled, truth, rtol=10 * rtol, atol=10 * rtol * np.abs(truth).max())

@@ -122,3 +122,21 @@ def test_non_positive_definite_covariance_is_a_clear_error():
         GaussianFull(means, covs)
     with pytest.raises(ValueError, match="ill-defined empirical covariance"):
         GaussianDiag(means, np.zeros((K, D)))
+
+
+def test_spherical_features_are_the_norms_and_its_statistic_their_weighted_sum():
+    # D + 2 features [1, y, |y|^2] carry everything a spherical Gaussian needs: the
+    # log-densities match scipy (above) and the moments match a brute-force sum.
+    family = _all()[3]
+    X, _ = blobs(n=60, d=D, seed=6)
+    W = np.random.default_rng(7).dirichlet(np.ones(K), size=len(X))
+    assert family._features(X, np.float64).shape == (D + 2, len(X))
+    stats = family.accumulate(X, W)
+    y = X - stats.shift
+    assert_allclose(stats.first, W.T @ y, rtol=1e-12)
+    # Each component's sum of squares, spread evenly over the features.
+    assert_allclose(stats.second, np.repeat(W.T @ (y**2).sum(axis=1)[:, None] / D, D, axis=1),
+                    rtol=1e-12)
+    # Adding chunks about different shifts keeps the sums right.
+    moved = stats.recentered(np.zeros(D))
+    assert_allclose(moved.second.sum(axis=1), W.T @ (X**2).sum(axis=1), rtol=1e-12)

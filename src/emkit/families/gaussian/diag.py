@@ -1,7 +1,13 @@
 """K Gaussians with diagonal covariances: one variance per feature, or one per component.
 
-Both share the chunk features ``[1, x, x^2]`` about a shift, so one product gives the
-log-densities of all K components and another their moments. A row with missing entries
+Both take chunk features about a shift, so one product gives the log-densities of all K
+components and another their moments: ``[1, y, y^2]`` per feature for diagonal
+covariances, ``[1, y, |y|^2]`` for spherical ones, whose likelihood depends on the squares
+only through their sum (D + 2 features instead of 2D + 1). Their statistics are both
+:class:`~.stats.DiagStats`; a spherical family's ``second`` holds each component's sum
+of squares spread evenly over the features (``S_k / D`` in each), so every formula
+linear in ``second`` (re-centring, adding chunks, missing entries, priors) sums to the
+right value, and its M-step reads only the sum. A row with missing entries
 has the marginal density of its observed features, the sum of their one-dimensional
 densities; its missing entries count at the component mean, with the component variance.
 """
@@ -12,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._features import SQUARES, centred_features
+from emkit.families.gaussian._features import NORMS, SQUARES, centred_features
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -29,6 +35,8 @@ class _Diagonal(PreparedGaussian, Family):
     precisions_cholesky: np.ndarray = field(init=False, repr=False)
 
     component_fields: ClassVar[tuple] = ("means", "covariances")
+    #: What follows ``[1, y]`` in the chunk features (see :mod:`._features`).
+    _products: ClassVar[int] = SQUARES
 
     def __post_init__(self):
         means = np.array(self.means, dtype=np.float64, ndmin=2)
@@ -45,7 +53,8 @@ class _Diagonal(PreparedGaussian, Family):
             self.precisions_cholesky[:, None] if covs.ndim == 1 else self.precisions_cholesky,
             (K, D))).sum(axis=1)
         const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
-        weights = np.hstack([const[:, None], prec * centred, -0.5 * prec])
+        quadratic = -0.5 * (prec if self._products == SQUARES else prec[:, :1])
+        weights = np.hstack([const[:, None], prec * centred, quadratic])
         set_derived(self, shift=shift, _weights=weights)
 
     @classmethod
@@ -97,8 +106,8 @@ class _Diagonal(PreparedGaussian, Family):
         return self.precisions_cholesky**2
 
     def _features(self, X, dtype):
-        # Rows [1, x, x^2] about the shift: (1 + 2 * n_features, n_samples).
-        return centred_features(X, self.shift, dtype, SQUARES)
+        # Rows [1, y, y^2] or [1, y, |y|^2] about the shift, one column per sample.
+        return centred_features(X, self.shift, dtype, self._products)
 
     def _log_prob_features(self, prepared):
         weights = self._weights32 if prepared.dtype == np.float32 else self._weights
@@ -107,7 +116,10 @@ class _Diagonal(PreparedGaussian, Family):
     def _accumulate_features(self, prepared, W):
         D = self.means.shape[1]
         sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
-        return DiagStats(sums[0], sums[1:D + 1].T, sums[D + 1:].T, self.shift)
+        second = sums[D + 1:].T
+        if self._products == NORMS:  # the sum of squares, spread over the features
+            second = np.repeat(second / D, D, axis=1)
+        return DiagStats(sums[0], sums[1:D + 1].T, second, self.shift)
 
     def _dense_variances(self):
         return np.broadcast_to(self.covariances[:, None] if self.covariances.ndim == 1
@@ -145,7 +157,8 @@ class _Diagonal(PreparedGaussian, Family):
         -------
         n_bytes : int
         """
-        return (X.dtype.itemsize * (1 + 2 * X.shape[1] + 3 * self.n_components)
+        n_features = X.shape[1] + (X.shape[1] if self._products == SQUARES else 1)
+        return (X.dtype.itemsize * (1 + n_features + 3 * self.n_components)
                 + missing_bytes_per_row(X, self.n_components, 0))
 
     def regularization_share(self):
@@ -158,10 +171,15 @@ class _Diagonal(PreparedGaussian, Family):
         return float(self.reg_covar / np.min(self.covariances))
 
     def _variances(self, stats):
+        # Per feature, or (spherical) one per component: the mean over the features.
         weight = (stats.weight + 10 * np.finfo(float).eps)[:, None]
-        variances = stats.scatter() / weight
+        scatter, second = stats.scatter(), np.abs(stats.second)
+        if self._products == NORMS:
+            scatter, second = scatter.mean(axis=1), second.mean(axis=1)
+            weight = weight[:, 0]
+        variances = scatter / weight
         # A variance below the rounding error of the moments it came from is zero.
-        noise = 16 * np.finfo(float).eps * np.abs(stats.second) / weight
+        noise = 16 * np.finfo(float).eps * second / weight
         return np.where(variances > noise, variances, 0.0) + self.reg_covar
 
     def sample(self, k, n, rng):
@@ -238,6 +256,8 @@ class GaussianSpherical(_Diagonal):
         Added to every variance the M-step estimates.
     """
 
+    _products: ClassVar[int] = NORMS
+
     def maximize(self, stats):
         """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
 
@@ -250,7 +270,7 @@ class GaussianSpherical(_Diagonal):
         -------
         family : GaussianSpherical
         """
-        return GaussianSpherical(stats.means, self._variances(stats).mean(axis=1), self.reg_covar)
+        return GaussianSpherical(stats.means, self._variances(stats), self.reg_covar)
 
     def n_parameters(self):
         """Return the number of free parameters: means and one variance each.

@@ -68,7 +68,12 @@ class FullStats(_ShiftedMoments):
 
 @dataclass(frozen=True)
 class DiagStats(_ShiftedMoments):
-    """Per-component first moments and squared deviations per feature; ``second`` is (K, D)."""
+    """Per-component first moments and squared deviations per feature; ``second`` is (K, D).
+
+    Spherical Gaussians keep only each component's sum over the features: their
+    ``second`` starts as that sum spread evenly, and every operation here is linear in
+    it, so its sums over the features stay exact while single entries carry no meaning.
+    """
 
     def _second_about(self, delta):
         return self.second + 2 * self.first * delta + self.weight[:, None] * delta**2

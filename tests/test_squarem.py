@@ -142,7 +142,12 @@ def test_user_written_family_accelerates_to_the_same_optimum():
         hist = np.asarray(est.lower_bounds_)
         assert np.all(np.diff(hist) >= -1e-9)
     plain, fast = results
-    assert fast.lower_bound_ == pytest.approx(plain.lower_bound_, rel=1e-6)
+    # The Laplace M-step is a numerical search on a piecewise-linear objective: plain EM
+    # stalls a few 1e-6 (relative) short of the optimum, at a point that moves with the
+    # last bits of the responsibilities (they differ between processors). SQUAREM must
+    # end no lower than that, and near it.
+    assert fast.lower_bound_ >= plain.lower_bound_ - 1e-9
+    assert fast.lower_bound_ == pytest.approx(plain.lower_bound_, rel=1e-5)
     assert fast.n_iter_ < plain.n_iter_
 
 
@@ -194,7 +199,10 @@ def test_squarem_and_online_together_is_refused():
 def test_squarem_on_dask_blocks_reaches_the_in_memory_optimum():
     da = pytest.importorskip("dask.array")
     X = latent_classes(n=3000)
-    kw = dict(tol=1e-10, max_iter=100000, random_state=1, acceleration="squarem")
+    # The optimum lies on a flat ridge: at tol=1e-10 a run stops up to 1e-6 (relative)
+    # short of it, at a point that moves with the last bits of the sums (which differ
+    # between Dask blocks and in-memory chunks); at 1e-12 both runs reach it.
+    kw = dict(tol=1e-12, max_iter=100000, random_state=1, acceleration="squarem")
     in_memory = emkit.BernoulliMixture(3, **kw).fit(X)
     on_dask = emkit.BernoulliMixture(3, **kw).fit(da.from_array(X, chunks=(700, 6)))
     assert on_dask.converged_

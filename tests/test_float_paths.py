@@ -122,10 +122,14 @@ def test_compiled_and_numpy_normalization_agree(monkeypatch, order, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_threshold_keeps_every_survivor_normal_after_division(dtype):
-    K = 7
-    threshold = normalize_threshold(dtype, K)
-    # The smallest survivor divided by the largest possible row sum is still normal.
-    assert np.exp(np.float64(threshold)) / K >= np.finfo(dtype).tiny * (1 - 1e-12)
+    tiny = np.finfo(dtype).tiny
+    for K in (1, 2, 7, 16, 1000):
+        threshold = normalize_threshold(dtype, K)
+        assert dtype(threshold) == threshold  # a number of dtype: kernels compare in it
+        # The smallest survivor divided by the largest possible row sum is still normal,
+        # computed in dtype as the kernels do, and the threshold is barely above that.
+        assert np.exp(dtype(threshold)) / dtype(K) >= tiny
+        assert np.exp(threshold) / K < tiny * (1 + 1e-3)
 
 
 def test_compiled_and_numpy_factorizations_agree():

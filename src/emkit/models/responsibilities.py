@@ -38,9 +38,17 @@ def normalize_threshold(dtype, n_components):
     Returns
     -------
     threshold : float
-        ``log(tiny * K)``, with ``tiny`` the smallest normal number of ``dtype``.
+        ``log(tiny * K)``, with ``tiny`` the smallest normal number of ``dtype``, raised
+        by a few rounding errors of ``dtype`` (those of the exp and of the division) and
+        rounded up to a number of ``dtype``, in which the kernels compare.
     """
-    return float(np.log(float(np.finfo(dtype).tiny)) + np.log(max(int(n_components), 1)))
+    info = np.finfo(dtype)
+    value = float(np.log(float(info.tiny)) + np.log(max(int(n_components), 1)))
+    value += 8 * float(info.eps) * abs(value)
+    rounded = info.dtype.type(value)
+    if float(rounded) < value:
+        rounded = np.nextafter(rounded, info.dtype.type(0))
+    return float(rounded)
 
 
 def flush_subnormal(values):
@@ -122,11 +130,11 @@ def _normalize_numpy(log_prob, log_weights, threshold):
 def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
     # numba has no vector exp or log without Intel's math library, so numpy's (SIMD)
     # run between and after the compiled passes.
-    top, certain = shift(log_prob, log_weights, threshold)
+    top, certain = shift(log_prob, log_weights, log_prob.dtype.type(threshold))
     np.exp(log_prob, out=log_prob)
     total = scale(log_prob, sums)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_norm = top + np.log(total)
+        log_norm = top.astype(np.float64) + np.log(total, dtype=np.float64)
     # A row impossible under every component keeps -inf; a row of zero log-densities
     # has log-density 0 exactly.
     np.copyto(log_norm, top, where=top == -np.inf)
@@ -206,7 +214,9 @@ def _shift_columns(log_prob, log_weights, threshold):
     # over the samples of one component without branches, so it compiles to vector
     # instructions.
     K, n = log_prob.shape
-    top = np.full(n, -np.inf)
+    # In the dtype of the log-densities (as numpy's path computes): float32 vectors hold
+    # twice the values. The largest term is one of the row's sums, exact in that dtype.
+    top = np.full(n, -np.inf, log_prob.dtype)
     for k in range(K):
         weight = log_weights[k]
         values = log_prob[k]
@@ -218,12 +228,13 @@ def _shift_columns(log_prob, log_weights, threshold):
     for i in range(n):
         if top[i] == heaviest:
             certain[i] = _all_zero(log_prob, i, K, True)
+    below = threshold - threshold + _BELOW  # in the threshold's dtype, the data's
     for k in range(K):
         weight = log_weights[k]
         values = log_prob[k]
         for i in range(n):
             delta = (values[i] + weight) - top[i]
-            values[i] = _BELOW if delta < threshold else delta
+            values[i] = below if delta < threshold else delta
     return top, certain
 
 

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
+import emkit
 from emkit.engine import ArraySource, ConvergenceMonitor, Model, Source, fit_em, run_em
 from emkit.exceptions import LikelihoodDecreaseWarning
 from emkit.stats import AdditiveStats
@@ -148,3 +150,25 @@ def test_automatic_chunks_give_every_thread_a_few_and_small_data_one():
     assert many[0] == (0, 8_192)
     # A small data set is one chunk, whatever the threads.
     assert ArraySource(np.zeros((5_000, 1)), n_threads=2).chunks(per_row) == [(0, 5_000)]
+
+
+def test_a_fit_runs_with_one_blas_thread_and_restores_the_limit():
+    # The chunk threads are the parallelism: from the start to the last M-step, BLAS has
+    # one thread (its own threads would compete, and spin when idle); after, as before.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas"}
+
+    X = np.random.default_rng(0).normal(size=(3000, 3))
+    seen = []
+    with threadpool_limits(2, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # three iterations, tol=0
+        before = blas_threads()
+        emkit.GaussianMixture(2, max_iter=3, tol=0, init_params="k-means++").fit(
+            X, callback=lambda step: seen.append(blas_threads()))
+        after = blas_threads()
+    assert before and all(n == 2 for n in before.values())
+    assert len(seen) == 3 and all(set(s.values()) == {1} for s in seen)
+    assert after == before

@@ -16,6 +16,7 @@ from emkit.engine import squarem
 from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.protocols import Model, Source
 from emkit.engine.report import VerboseReporter
+from emkit.engine.sources import one_blas_thread
 
 #: A later start must beat the best log-likelihood by more than this (relative) to win.
 START_RTOL = 1e-12
@@ -240,12 +241,17 @@ def fit_em(initialize, source, *, n_init=1, warm=None, reporter=None, run=None,
         ``histories`` holds the history of every start.
     """
     reporter = reporter or VerboseReporter()
+    with one_blas_thread():
+        return _fit_starts(initialize, source, n_init, warm, reporter, run or run_em,
+                           run_options)
+
+
+def _fit_starts(initialize, source, n_init, warm, reporter, run, run_options):
     best, histories = None, []
     for index in range(1 if warm is not None else n_init):
         reporter.init_begin(index)
         model, initial = warm if warm is not None else (initialize(), -np.inf)
-        result = (run or run_em)(model, source, initial=initial, reporter=reporter,
-                                 **run_options)
+        result = run(model, source, initial=initial, reporter=reporter, **run_options)
         if result.n_iter:
             reporter.init_end(result.lower_bound, result.converged)
         histories.append(list(result.history))

@@ -9,6 +9,7 @@ import os
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import reduce
 from itertools import islice
 from operator import add
@@ -21,7 +22,7 @@ from emkit.engine.protocols import Source
 
 __all__ = ["START_SAMPLE_ROWS", "START_SAMPLE_SEED", "ArraySource", "InProcessSource",
            "SequenceSource", "auto_chunk_rows", "is_memory_mapped", "map_rows",
-           "uniform_rows"]
+           "one_blas_thread", "uniform_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic. Larger
 #: than a core's cache on purpose: each chunk's E-step makes a few dozen calls that take
@@ -492,9 +493,34 @@ def _run_chunks(run, bounds, n_threads):
         return reduce(add, map(run, bounds))
     # Each thread runs single-threaded BLAS on its own chunk: better for the small
     # matrix products of a chunk, and elementwise numpy work runs in parallel too.
-    pool, controller = _workers(threads)
-    with controller.limit(limits=1, user_api="blas"):
+    pool = _workers(threads)
+    with one_blas_thread():
         return reduce(add, _in_order(pool, run, bounds, IN_FLIGHT_PER_THREAD * threads))
+
+
+@contextmanager
+def one_blas_thread():
+    """Limit BLAS to one thread in this block: the chunk threads are the parallelism.
+
+    A fit runs in one such block, from its start to its last M-step. BLAS threads would
+    compete with the chunk threads, and once idle, OpenBLAS's threads spin for about a
+    tenth of a second before they sleep: a fit's first E-steps on chunk threads ran at
+    two thirds of their speed after a single-chunk E-step (a start, a warm-up fit) had
+    run on BLAS's threads (2-core Intel Xeon, GaussianMixture N=2e5 diag float32).
+    Nested blocks cost nothing; the limit is set and restored by the outermost one.
+    """
+    if getattr(_blas_limited, "depth", 0):
+        yield
+        return
+    with _workers_lock:
+        if not _controller:
+            _controller.append(ThreadpoolController())
+    _blas_limited.depth = 1
+    try:
+        with _controller[0].limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _blas_limited.depth = 0
 
 
 def _in_order(pool, run, bounds, window):
@@ -518,17 +544,18 @@ _WORKER_PREFIX = "emkit-chunks"
 _workers_lock = threading.Lock()
 _pools = {}
 _controller = []
+#: Whether this thread is inside one_blas_thread (its ``depth``).
+_blas_limited = threading.local()
 
 
 def _workers(threads):
-    # One pool per thread count for the process, and one BLAS controller: starting
-    # threads and scanning the loaded libraries on every E-step costs milliseconds.
+    # One pool per thread count for the process, and one BLAS controller (made by
+    # one_blas_thread): starting threads and scanning the loaded libraries on every
+    # E-step costs milliseconds.
     with _workers_lock:
         if threads not in _pools:
             _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix=_WORKER_PREFIX)
-        if not _controller:
-            _controller.append(ThreadpoolController())
-        return _pools[threads], _controller[0]
+        return _pools[threads]
 
 
 def map_rows(fn, X, bytes_per_row=1024):

@@ -504,9 +504,9 @@ def one_blas_thread():
 
     A fit runs in one such block, from its start to its last M-step. BLAS threads would
     compete with the chunk threads, and once idle, OpenBLAS's threads spin for about a
-    tenth of a second before they sleep: a fit's first E-steps on chunk threads ran at
-    two thirds of their speed after a single-chunk E-step (a start, a warm-up fit) had
-    run on BLAS's threads (2-core Intel Xeon, GaussianMixture N=2e5 diag float32).
+    tenth of a second before they sleep: after a small fit whose one chunk ran on BLAS's
+    threads, the next fit took 1.3x to 1.4x as long as later ones without this limit
+    (benchmarks/profile_first_fit.py, 2-core Intel Xeon, diag, N=2e5).
     Nested blocks cost nothing; the limit is set and restored by the outermost one.
     """
     if getattr(_blas_limited, "depth", 0):

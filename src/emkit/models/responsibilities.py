@@ -144,8 +144,9 @@ def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
 
 #: What the compiled shift writes in place of a term below the threshold: its exp, e,
 #: is above every true term's (at most 1), and the scaling pass reads it as 0. numpy's
-#: vector exp leaves its fast path for -inf or an underflowing float64 argument (five
-#: to a hundred times slower per value), which a term far below the row's largest is.
+#: vector exp leaves its fast path for -inf or an underflowing float64 argument (5 to 96
+#: times slower per value, benchmarks/profile_exp.py), which a term far below the row's
+#: largest is.
 _BELOW = 1.0
 
 

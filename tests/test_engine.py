@@ -172,3 +172,24 @@ def test_a_fit_runs_with_one_blas_thread_and_restores_the_limit():
     assert before and all(n == 2 for n in before.values())
     assert len(seen) == 3 and all(set(s.values()) == {1} for s in seen)
     assert after == before
+
+
+def test_overlapping_blas_limits_keep_one_thread_until_the_last_one_ends():
+    # The limit is process-wide, as BLAS's thread count is: blocks that overlap (fits run
+    # at once) keep one thread until the last ends, which restores what the first found.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from emkit.engine.sources import one_blas_thread
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):
+        first, second = one_blas_thread(), one_blas_thread()
+        first.__enter__()
+        second.__enter__()
+        assert blas_threads() == {1}
+        first.__exit__(None, None, None)  # the first ends while the second runs
+        assert blas_threads() == {1}
+        second.__exit__(None, None, None)
+        assert blas_threads() == {2}

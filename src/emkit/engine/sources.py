@@ -507,20 +507,25 @@ def one_blas_thread():
     tenth of a second before they sleep: after a small fit whose one chunk ran on BLAS's
     threads, the next fit took 1.3x to 1.4x as long as later ones without this limit
     (benchmarks/profile_first_fit.py, 2-core Intel Xeon, diag, N=2e5).
-    Nested blocks cost nothing; the limit is set and restored by the outermost one.
+
+    The limit is process-wide, as BLAS's thread count is: the first block to enter sets
+    it and the last to leave restores the count it found, so blocks that overlap (nested,
+    or fits running at once on several threads) never leave BLAS limited.
     """
-    if getattr(_blas_limited, "depth", 0):
-        yield
-        return
-    with _workers_lock:
-        if not _controller:
-            _controller.append(ThreadpoolController())
-    _blas_limited.depth = 1
+    with _blas_lock:
+        if _blas_users[0] == 0:
+            if not _controller:
+                _controller.append(ThreadpoolController())
+            _blas_users[1] = _controller[0].limit(limits=1, user_api="blas")
+        _blas_users[0] += 1
     try:
-        with _controller[0].limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
-        _blas_limited.depth = 0
+        with _blas_lock:
+            _blas_users[0] -= 1
+            if _blas_users[0] == 0:
+                _blas_users[1].restore_original_limits()
+                _blas_users[1] = None
 
 
 def _in_order(pool, run, bounds, window):
@@ -544,8 +549,9 @@ _WORKER_PREFIX = "emkit-chunks"
 _workers_lock = threading.Lock()
 _pools = {}
 _controller = []
-#: Whether this thread is inside one_blas_thread (its ``depth``).
-_blas_limited = threading.local()
+#: Blocks inside one_blas_thread, and the limiter that restores BLAS when none is left.
+_blas_lock = threading.Lock()
+_blas_users = [0, None]
 
 
 def _workers(threads):

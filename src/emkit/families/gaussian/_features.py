@@ -13,11 +13,30 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
 
-__all__ = ["LINEAR", "NORMS", "PAIRS", "SQUARES", "centred_features"]
+__all__ = ["LINEAR", "NORMS", "PAIRS", "SQUARES", "centred_features", "n_terms"]
 
 #: What follows ``[1, y]``: nothing, the squares, every product with d <= e, or the
 #: squared norm.
 LINEAR, SQUARES, PAIRS, NORMS = 0, 1, 2, 3
+
+
+def n_terms(n_features, products):
+    """Return the number of chunk features per row.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of columns of the data.
+    products : int
+        ``LINEAR``, ``SQUARES``, ``PAIRS`` or ``NORMS``.
+
+    Returns
+    -------
+    n_terms : int
+        ``1 + n_features`` plus what ``products`` adds.
+    """
+    D = int(n_features)
+    return 1 + D + {LINEAR: 0, SQUARES: D, PAIRS: D * (D + 1) // 2, NORMS: 1}[products]
 
 
 def centred_features(X, shift, dtype, products):
@@ -41,9 +60,7 @@ def centred_features(X, shift, dtype, products):
         row-major order of the upper triangle) or the squared norm (summed over d in
         order).
     """
-    n, D = X.shape
-    n_terms = 1 + D + {LINEAR: 0, SQUARES: D, PAIRS: D * (D + 1) // 2, NORMS: 1}[products]
-    out = np.empty((n_terms, n), dtype=dtype)
+    out = np.empty((n_terms(X.shape[1], products), X.shape[0]), dtype=dtype)
     if HAVE_NUMBA:
         _fill(X, np.asarray(shift, dtype=dtype), out, products)
     else:

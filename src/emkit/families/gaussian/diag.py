@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._features import NORMS, SQUARES, centred_features
+from emkit.families.gaussian._features import NORMS, SQUARES, centred_features, n_terms
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -53,8 +53,7 @@ class _Diagonal(PreparedGaussian, Family):
             self.precisions_cholesky[:, None] if covs.ndim == 1 else self.precisions_cholesky,
             (K, D))).sum(axis=1)
         const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
-        quadratic = -0.5 * (prec if self._products == SQUARES else prec[:, :1])
-        weights = np.hstack([const[:, None], prec * centred, quadratic])
+        weights = np.hstack([const[:, None], prec * centred, -0.5 * self._quadratic(prec)])
         set_derived(self, shift=shift, _weights=weights)
 
     @classmethod
@@ -116,10 +115,8 @@ class _Diagonal(PreparedGaussian, Family):
     def _accumulate_features(self, prepared, W):
         D = self.means.shape[1]
         sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
-        second = sums[D + 1:].T
-        if self._products == NORMS:  # the sum of squares, spread over the features
-            second = np.repeat(second / D, D, axis=1)
-        return DiagStats(sums[0], sums[1:D + 1].T, second, self.shift)
+        return DiagStats(sums[0], sums[1:D + 1].T, self._second(sums[D + 1:].T, D),
+                         self.shift)
 
     def _dense_variances(self):
         return np.broadcast_to(self.covariances[:, None] if self.covariances.ndim == 1
@@ -157,8 +154,8 @@ class _Diagonal(PreparedGaussian, Family):
         -------
         n_bytes : int
         """
-        n_features = X.shape[1] + (X.shape[1] if self._products == SQUARES else 1)
-        return (X.dtype.itemsize * (1 + n_features + 3 * self.n_components)
+        terms = n_terms(X.shape[1], self._products)
+        return (X.dtype.itemsize * (terms + 3 * self.n_components)
                 + missing_bytes_per_row(X, self.n_components, 0))
 
     def regularization_share(self):
@@ -170,16 +167,20 @@ class _Diagonal(PreparedGaussian, Family):
         """
         return float(self.reg_covar / np.min(self.covariances))
 
-    def _variances(self, stats):
-        # Per feature, or (spherical) one per component: the mean over the features.
-        weight = (stats.weight + 10 * np.finfo(float).eps)[:, None]
-        scatter, second = stats.scatter(), np.abs(stats.second)
-        if self._products == NORMS:
-            scatter, second = scatter.mean(axis=1), second.mean(axis=1)
-            weight = weight[:, 0]
+    def _quadratic(self, prec):
+        # The precisions that weigh the squares' features: one per feature.
+        return prec
+
+    def _second(self, squares, n_features):
+        # DiagStats.second from the sums of the squares' features.
+        return squares
+
+    def _variances(self, scatter, second, weight):
+        # Scatter over weight, plus reg_covar; a variance below the rounding error of the
+        # moments it came from is zero.
+        weight = weight + 10 * np.finfo(float).eps
         variances = scatter / weight
-        # A variance below the rounding error of the moments it came from is zero.
-        noise = 16 * np.finfo(float).eps * second / weight
+        noise = 16 * np.finfo(float).eps * np.abs(second) / weight
         return np.where(variances > noise, variances, 0.0) + self.reg_covar
 
     def sample(self, k, n, rng):
@@ -229,7 +230,8 @@ class GaussianDiag(_Diagonal):
         -------
         family : GaussianDiag
         """
-        return GaussianDiag(stats.means, self._variances(stats), self.reg_covar)
+        variances = self._variances(stats.scatter(), stats.second, stats.weight[:, None])
+        return GaussianDiag(stats.means, variances, self.reg_covar)
 
     def n_parameters(self):
         """Return the number of free parameters: means and variances.
@@ -258,6 +260,14 @@ class GaussianSpherical(_Diagonal):
 
     _products: ClassVar[int] = NORMS
 
+    def _quadratic(self, prec):
+        # One precision weighs the squared norm.
+        return prec[:, :1]
+
+    def _second(self, squares, n_features):
+        # Each component's sum of squares, spread evenly over the features.
+        return np.repeat(squares / n_features, n_features, axis=1)
+
     def maximize(self, stats):
         """Return the Gaussians that maximize the expected log-likelihood of ``stats``.
 
@@ -270,7 +280,10 @@ class GaussianSpherical(_Diagonal):
         -------
         family : GaussianSpherical
         """
-        return GaussianSpherical(stats.means, self._variances(stats), self.reg_covar)
+        # The mean over the features: only the sums of the spread statistic count.
+        variances = self._variances(stats.scatter().mean(axis=1), stats.second.mean(axis=1),
+                                    stats.weight)
+        return GaussianSpherical(stats.means, variances, self.reg_covar)
 
     def n_parameters(self):
         """Return the number of free parameters: means and one variance each.

@@ -512,20 +512,37 @@ def one_blas_thread():
     it and the last to leave restores the count it found, so blocks that overlap (nested,
     or fits running at once on several threads) never leave BLAS limited.
     """
-    with _blas_lock:
-        if _blas_users[0] == 0:
-            if not _controller:
-                _controller.append(ThreadpoolController())
-            _blas_users[1] = _controller[0].limit(limits=1, user_api="blas")
-        _blas_users[0] += 1
+    _BLAS_LIMIT.enter()
     try:
         yield
     finally:
-        with _blas_lock:
-            _blas_users[0] -= 1
-            if _blas_users[0] == 0:
-                _blas_users[1].restore_original_limits()
-                _blas_users[1] = None
+        _BLAS_LIMIT.leave()
+
+
+class _SharedBlasLimit:
+    # The process's one-BLAS-thread limit and the blocks inside it: set by the first to
+    # enter, restored by the last to leave.
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.users = 0
+        self.limiter = None
+
+    def enter(self):
+        with self.lock:
+            if self.users == 0:
+                with _workers_lock:
+                    if not _controller:
+                        _controller.append(ThreadpoolController())
+                self.limiter = _controller[0].limit(limits=1, user_api="blas")
+            self.users += 1
+
+    def leave(self):
+        with self.lock:
+            self.users -= 1
+            if self.users == 0:
+                self.limiter.restore_original_limits()
+                self.limiter = None
 
 
 def _in_order(pool, run, bounds, window):
@@ -549,9 +566,8 @@ _WORKER_PREFIX = "emkit-chunks"
 _workers_lock = threading.Lock()
 _pools = {}
 _controller = []
-#: Blocks inside one_blas_thread, and the limiter that restores BLAS when none is left.
-_blas_lock = threading.Lock()
-_blas_users = [0, None]
+#: The limit of one_blas_thread, shared by every block inside it.
+_BLAS_LIMIT = _SharedBlasLimit()
 
 
 def _workers(threads):

@@ -56,15 +56,18 @@ def far_components(family):
     if covariances.ndim == 3:
         variances = np.diagonal(covariances, axis1=1, axis2=2)
     elif covariances.ndim == 2 and "covariances" not in family.component_fields:
-        variances = np.broadcast_to(np.diagonal(covariances), means.shape)   # tied
+        variances = np.diagonal(covariances)[None]                           # tied
     elif covariances.ndim == 2:
         variances = covariances                                              # diag
     else:
-        variances = np.broadcast_to(covariances[:, None], means.shape)       # spherical
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = ((means - family.shift) ** 2 / variances).max(axis=1)
-    far = ratio > FAR
-    return far if far.any() else None
+        variances = covariances[:, None]                                     # spherical
+    # (mean - shift)^2 > FAR * variance, without a division (a zero variance is far from
+    # any other mean); one reduction answers the usual case, where none is far.
+    offsets = means - family.shift
+    outside = np.greater(offsets * offsets, FAR * variances)
+    if not np.logical_or.reduce(outside, axis=None):
+        return None
+    return np.logical_or.reduce(np.broadcast_to(outside, means.shape), axis=1)
 
 
 def exact_moments(stats, X, W, far, means):

@@ -130,15 +130,18 @@ def _normalize_numpy(log_prob, log_weights, threshold):
 def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
     # numba has no vector exp or log without Intel's math library, so numpy's (SIMD)
     # run between and after the compiled passes.
-    top, certain = shift(log_prob, log_weights, log_prob.dtype.type(threshold))
+    top, certain, special = shift(log_prob, log_weights, log_prob.dtype.type(threshold))
     np.exp(log_prob, out=log_prob)
     total = scale(log_prob, sums)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_norm = top.astype(np.float64) + np.log(total, dtype=np.float64)
-    # A row impossible under every component keeps -inf; a row of zero log-densities
-    # has log-density 0 exactly.
-    np.copyto(log_norm, top, where=top == -np.inf)
-    np.copyto(log_norm, 0.0, where=certain)
+    # Each total is at least 1 (the largest term's exp) or NaN (a row holding a NaN, or
+    # whose largest term is not finite): neither the log nor the sum can warn.
+    log_norm = np.log(total, dtype=np.float64)
+    log_norm += top
+    if special:
+        # A row impossible under every component keeps -inf; a row of zero log-densities
+        # has log-density 0 exactly.
+        np.copyto(log_norm, top, where=top == -np.inf)
+        np.copyto(log_norm, 0.0, where=certain)
     return log_norm
 
 
@@ -168,13 +171,15 @@ def _all_zero(log_prob, i, K, column):
 @vector_kernel
 def _shift_rows(log_prob, log_weights, threshold):
     # Subtract each row's largest term (log-weights added) and mark the terms below the
-    # threshold with _BELOW; returns the largest terms and which rows had only zero
-    # log-densities (their largest term is the largest weight, a cheap first test).
-    # A NaN stays, for the row sum.
+    # threshold with _BELOW; returns the largest terms, which rows had only zero
+    # log-densities (their largest term is the largest weight, a cheap first test), and
+    # how many rows are such or impossible (largest term -inf). A NaN stays, for the row
+    # sum.
     n, K = log_prob.shape
     top = np.empty(n)
     certain = np.zeros(n, dtype=np.bool_)
     heaviest = np.max(log_weights)
+    special = 0
     for i in range(n):
         row = log_prob[i]
         largest = -np.inf
@@ -184,10 +189,11 @@ def _shift_rows(log_prob, log_weights, threshold):
         top[i] = largest
         if largest == heaviest:
             certain[i] = _all_zero(log_prob, i, K, False)
+        special += certain[i] or largest == -np.inf
         for k in range(K):
             delta = (row[k] + log_weights[k]) - largest
             row[k] = _BELOW if delta < threshold else delta
-    return top, certain
+    return top, certain, special
 
 
 @reduction_kernel
@@ -226,9 +232,11 @@ def _shift_columns(log_prob, log_weights, threshold):
             top[i] = value if value > top[i] else top[i]
     certain = np.zeros(n, dtype=np.bool_)
     heaviest = np.max(log_weights)
+    special = 0
     for i in range(n):
         if top[i] == heaviest:
             certain[i] = _all_zero(log_prob, i, K, True)
+        special += certain[i] or top[i] == -np.inf
     below = threshold - threshold + _BELOW  # in the threshold's dtype, the data's
     for k in range(K):
         weight = log_weights[k]
@@ -236,7 +244,7 @@ def _shift_columns(log_prob, log_weights, threshold):
         for i in range(n):
             delta = (values[i] + weight) - top[i]
             values[i] = below if delta < threshold else delta
-    return top, certain
+    return top, certain, special
 
 
 @reduction_kernel

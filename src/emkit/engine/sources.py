@@ -10,7 +10,7 @@ import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import reduce
+from functools import lru_cache, reduce
 from itertools import islice
 from operator import add
 
@@ -105,6 +105,23 @@ class InProcessSource(Source):
 
         threads = 1 if in_order else self.n_threads
         return _run_chunks(run, self.chunks(bytes_per_row, min_rows), threads)
+
+
+def _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads):
+    # The configured size, else the budget's; cut smaller (down to a quarter of the
+    # budget's) so that every thread gets a few chunks to share the work evenly.
+    if chunk_size:
+        return chunk_size
+    rows = auto_chunk_rows(bytes_per_row, min_rows=min_rows)
+    share = -(-n // (CHUNKS_PER_THREAD * (n_threads or _CORES)))
+    return max(min(rows, share), rows // 4, 1)
+
+
+@lru_cache(maxsize=64)
+def _array_chunks(n, bytes_per_row, min_rows, chunk_size, n_threads):
+    # The bounds of ArraySource.chunks, asked once per E-step with the same arguments.
+    rows = _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads)
+    return tuple((start, min(start + rows, n)) for start in range(0, n, rows))
 
 
 class ArraySource(InProcessSource):
@@ -237,18 +254,8 @@ class ArraySource(InProcessSource):
         -------
         bounds : list of tuple of int
         """
-        rows = self._rows_per_chunk(bytes_per_row, min_rows)
-        n = self.n_samples
-        return [(start, min(start + rows, n)) for start in range(0, n, rows)]
-
-    def _rows_per_chunk(self, bytes_per_row, min_rows):
-        # The configured size, else the budget's; cut smaller (down to a quarter of the
-        # budget's) so that every thread gets a few chunks to share the work evenly.
-        if self.chunk_size:
-            return self.chunk_size
-        rows = auto_chunk_rows(bytes_per_row, min_rows=min_rows)
-        share = -(-self.n_samples // (CHUNKS_PER_THREAD * (self.n_threads or _CORES)))
-        return max(min(rows, share), rows // 4, 1)
+        return list(_array_chunks(self.n_samples, bytes_per_row, min_rows, self.chunk_size,
+                                  self.n_threads))
 
     def chunk_args(self, bounds):
         """Return the rows of the chunk ``(start, stop)`` and their weights.
@@ -365,7 +372,8 @@ class SequenceSource(ArraySource):
         -------
         bounds : list of tuple of int
         """
-        rows = self._rows_per_chunk(bytes_per_row, min_rows)
+        rows = _chunk_rows(self.n_samples, bytes_per_row, min_rows, self.chunk_size,
+                           self.n_threads)
         bounds, first = [], 0
         for last in range(1, len(self.lengths) + 1):
             if self.offsets[last] - self.offsets[first] >= rows or last == len(self.lengths):

@@ -91,7 +91,7 @@ def _raise_bad_density(family, X, log_norm):
 def _check_finite(family):
     for name in family.component_fields:
         value = np.asarray(getattr(family, name), dtype=np.float64)
-        if np.isfinite(value).all():
+        if np.logical_and.reduce(np.isfinite(value), axis=None):
             continue
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
         if bad.any():

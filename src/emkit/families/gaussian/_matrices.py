@@ -30,8 +30,9 @@ def regularized(covariances, reg_covar):
     covariances : ndarray of shape (..., n_features, n_features)
     """
     covariances = 0.5 * (covariances + np.swapaxes(covariances, -1, -2))
-    diagonal = np.arange(covariances.shape[-1])
-    covariances[..., diagonal, diagonal] += reg_covar
+    D = covariances.shape[-1]
+    # A new C-ordered array: its flattened matrices hold the diagonal every D + 1 entries.
+    covariances.reshape(covariances.shape[:-2] + (D * D,))[..., ::D + 1] += reg_covar
     return covariances
 
 

@@ -86,42 +86,32 @@ def _fill_numpy(X, shift, out, products):
             row += D - d
 
 
-#: Rows of X read per block of the compiled pass, whose values and squares are written
-#: while the block is in the first cache level.
-_BLOCK_ROWS = 64
-
-
 @kernel
 def _fill(X, shift, out, products):
-    # One compiled call instead of a numpy call per feature. The centred values (and
-    # squares) are written a block of rows at a time, so each column of a block of X is
-    # read from the first cache level (twice as fast as whole columns of float64 X on a
-    # 2-core Intel Xeon); the products and norms are vector loops over all samples.
+    # One compiled call instead of a numpy call per feature. Each row of X is read once,
+    # in order, and its centred values (and squared norm) are written down the columns
+    # of ``out``: 1.5x to 2x faster than reading each column of X by blocks of rows
+    # (2-core Intel Xeon, 25,000 x 16 rows). The norm is summed over d in order, in the
+    # features' dtype, as the numpy path sums it. Squares and products are vector loops
+    # over the centred rows.
     n, D = X.shape
     for i in range(n):
         out[0, i] = 1.0
-    for start in range(0, n, _BLOCK_ROWS):
-        stop = min(start + _BLOCK_ROWS, n)
+        if products == NORMS:
+            norm = out[0, i] - out[0, i]
+            for d in range(D):
+                value = X[i, d] - shift[d]
+                out[1 + d, i] = value
+                norm += value * value
+            out[1 + D, i] = norm
+        else:
+            for d in range(D):
+                out[1 + d, i] = X[i, d] - shift[d]
+    if products == SQUARES:
         for d in range(D):
-            centre = shift[d]
-            target = out[1 + d]
-            if products == SQUARES:
-                square = out[1 + D + d]
-                for i in range(start, stop):
-                    value = X[i, d] - centre
-                    target[i] = value
-                    square[i] = value * value
-            else:
-                for i in range(start, stop):
-                    target[i] = X[i, d] - centre
-    if products == NORMS:
-        norm = out[1 + D]
-        for i in range(n):
-            norm[i] = 0.0
-        for d in range(D):
-            centred = out[1 + d]
+            centred, square = out[1 + d], out[1 + D + d]
             for i in range(n):
-                norm[i] += centred[i] * centred[i]
+                square[i] = centred[i] * centred[i]
     if products == PAIRS:
         # Whole rows: 136 product rows for 16 features are too many short loops by block.
         row = D + 1

@@ -249,10 +249,15 @@ def test_compiled_and_numpy_features_agree(dtype, products):
     from emkit.families.gaussian import _features
     kind = getattr(_features, products)
     rng = np.random.default_rng(8)
-    for n, D in [(1, 1), (63, 3), (65, 5), (300, 16)]:  # blocks of 64 rows: edges too
+    for n, D in [(1, 1), (63, 3), (65, 5), (300, 16), (1024, 4), (4096, 2)]:
         X = (rng.normal(size=(n, D)) * 10 + 5).astype(dtype)
         shift = X.mean(axis=0).astype(dtype)
         compiled = _features.centred_features(X, shift, dtype, kind)
+        # Contiguous rows, an odd number of cache lines apart (never a multiple of 4 KiB,
+        # which would put every feature of a sample in one set of the first-level cache).
+        assert compiled.strides[1] == compiled.itemsize
+        assert compiled.strides[0] >= n * compiled.itemsize
+        assert compiled.strides[0] % 64 == 0 and (compiled.strides[0] // 64) % 2 == 1
         expected = np.empty_like(compiled)
         _features._fill_numpy(X, shift, expected, kind)
         rtol = 1e-12 if dtype == np.float64 else 1e-6

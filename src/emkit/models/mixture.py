@@ -294,6 +294,8 @@ class Mixture(FamilyDelegate):
         empty = stats.resp_sum < floor
         if self.held is not None:
             empty &= ~self.held.components()  # a held component is never moved
+        if not np.logical_or.reduce(empty):
+            return weights, family, False
         empty = np.flatnonzero(empty)
         if len(empty) == 0 or len(empty) == self.n_components:
             return weights, family, False

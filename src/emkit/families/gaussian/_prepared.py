@@ -295,7 +295,8 @@ class PreparedGaussian:
         share : float
         """
         factor = np.asarray(self.precisions_cholesky)
-        return float(self.reg_covar * (factor**2).sum(axis=tuple(range(1, factor.ndim))).max())
+        norms = np.add.reduce(factor * factor, axis=tuple(range(1, factor.ndim)))
+        return float(self.reg_covar * np.maximum.reduce(norms, axis=None))
 
     def min_chunk_rows(self, X):
         """Return the fewest rows per chunk worth an E-step on ``X`` (more with NaN).

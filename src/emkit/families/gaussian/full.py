@@ -20,7 +20,7 @@ from emkit.families.gaussian._linalg import (
 from emkit.families.gaussian._matrices import MatrixCovariances
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import missing_bytes_per_row
-from emkit.families.gaussian.stats import FullStats
+from emkit.families.gaussian.stats import WEIGHT_EPS, FullStats
 
 __all__ = ["GaussianFull"]
 
@@ -144,7 +144,7 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
     # -- M-step ------------------------------------------------------------------------
     def _scatter_weight(self, stats):
         # Each component's scatter over its own weight.
-        return (stats.weight + 10 * np.finfo(float).eps)[:, None, None]
+        return (stats.weight + WEIGHT_EPS)[:, None, None]
 
 
 def _feature_weights_numpy(means, factor, n_terms):

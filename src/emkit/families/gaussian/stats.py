@@ -13,7 +13,7 @@ import numpy as np
 
 from emkit.stats import AdditiveStats
 
-__all__ = ["DiagStats", "FullStats", "TiedStats"]
+__all__ = ["WEIGHT_EPS", "DiagStats", "FullStats", "TiedStats"]
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,12 @@ class TiedStats(_ShiftedMoments):
         return self.second - (self.weight[:, None] * centred).T @ centred
 
 
+#: Added to every component weight before dividing by it, as scikit-learn does.
+WEIGHT_EPS = 10 * float(np.finfo(np.float64).eps)
+
+
 def _safe(weight):
-    # scikit-learn adds 10 * eps to every component weight before dividing.
-    return weight + 10 * np.finfo(np.float64).eps
+    return weight + WEIGHT_EPS
 
 
 def _same(a, b):

@@ -5,7 +5,7 @@ seconds per 1,000,000 rows: building the features, the log-density product, the
 log-sum-exp normalization, the moment product. Also the whole E-step with 1 and 2 threads.
 
 Run:  .venv/bin/python benchmarks/profile_estep.py [--dtype float64|float32]
-          [--covariance-type full|tied|diag|spherical] [--n-samples N]
+          [--covariance-type full|tied|diag|spherical] [--n-samples N] [--chunk-rows R]
 """
 
 import argparse
@@ -51,6 +51,9 @@ def main():
     parser.add_argument("--covariance-type", default="full",
                         choices=["full", "tied", "diag", "spherical"])
     parser.add_argument("--n-samples", type=int, default=1_000_000)
+    parser.add_argument("--chunk-rows", type=int, default=None,
+                        help="rows of a chunk, profiled and in the E-step (default: the "
+                        "fit's automatic size)")
     args = parser.parse_args()
     dtype, N = np.dtype(args.dtype), args.n_samples
     rng = np.random.default_rng(0)
@@ -58,7 +61,7 @@ def main():
     X = (centres[rng.integers(0, K, N)] + rng.normal(size=(N, D))).astype(dtype)
     model = Mixture(np.full(K, 1 / K), family_for(args.covariance_type, centres + 0.3))
     family = model.family
-    rows = ArraySource(X).chunks(model.bytes_per_row(X))[0][1]
+    rows = args.chunk_rows or ArraySource(X).chunks(model.bytes_per_row(X))[0][1]
     chunk = X[:rows]
     print(f"N={N:,} D={D} K={K} {args.covariance_type} {dtype}, chunk of {rows} rows; "
           "seconds per 1e6 rows (least of three)")
@@ -78,7 +81,7 @@ def main():
             print(f"  {name:28s} {per_million(fn, rows):.3f}")
     with one_blas_thread():  # as in a fit: the chunk threads are the parallelism
         for threads in (1, 2):
-            source = ArraySource(X, n_threads=threads)
+            source = ArraySource(X, n_threads=threads, chunk_size=args.chunk_rows)
             e_step(model, source)
             best = np.inf
             for _ in range(3):

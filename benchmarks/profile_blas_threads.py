@@ -1,0 +1,68 @@
+"""How two threads share OpenBLAS on the E-step's matrix-product shapes.
+
+Each of two threads runs the same product on its own operands with BLAS limited to one
+thread (as in a fit, where the chunk threads are the parallelism). Prints, per shape,
+the time of one product alone and the speed-up of two threads over one thread doing both
+products' work. The moment product of spherical and diagonal Gaussians, (T, n) @ (n, K)
+with few features T and K = 16, is the E-step's only product with a small output.
+
+Run:  .venv/bin/python benchmarks/profile_blas_threads.py [--dtype float32|float64]
+          [--rows 25000]
+"""
+
+import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+K = 16
+#: (label, left shape, right shape) with n the rows of a chunk.
+SHAPES = [
+    ("spherical moments (18, n) @ (n, 16)", lambda n: ((18, n), (n, K))),
+    ("diag moments (33, n) @ (n, 16)", lambda n: ((33, n), (n, K))),
+    ("(48, n) @ (n, 16)", lambda n: ((48, n), (n, K))),
+    ("full moments (153, n) @ (n, 16)", lambda n: ((153, n), (n, K))),
+    ("diag log-densities (16, 33) @ (33, n)", lambda n: ((K, 33), (33, n))),
+]
+
+
+def best_of(fn, repeat=3):
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dtype", default="float32", choices=["float64", "float32"])
+    parser.add_argument("--rows", type=int, default=25_000)
+    args = parser.parse_args()
+    dtype, n = np.dtype(args.dtype), args.rows
+    rng = np.random.default_rng(0)
+    print(f"{dtype}, n = {n:,} rows, BLAS limited to one thread per caller")
+    print(f"  {'product':40s} {'ms per product':>15s} {'2 threads / 1':>14s}")
+    with threadpool_limits(1), ThreadPoolExecutor(2) as pool:
+        for label, shapes in SHAPES:
+            left, right = shapes(n)
+            operands = [(rng.random(left).astype(dtype), rng.random(right).astype(dtype))
+                        for _ in range(2)]
+            count = max(4, int(2e8 / (np.prod(left) * right[-1])))
+
+            def work(i):
+                a, b = operands[i]
+                for _ in range(count):
+                    a @ b
+
+            serial = best_of(lambda: (work(0), work(1)))
+            parallel = best_of(lambda: list(pool.map(work, (0, 1))))
+            print(f"  {label:40s} {serial / (2 * count) * 1e3:15.3f} {serial / parallel:13.2f}x")
+
+
+if __name__ == "__main__":
+    main()

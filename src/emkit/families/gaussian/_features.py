@@ -75,7 +75,8 @@ def _row_length(n, itemsize):
     # The allocated length of a feature row: n values padded to an odd number of cache
     # lines. The compiled pass writes each row of X down a column of the features; with
     # rows a multiple of 4 KiB apart (n = 1024 or 4096 in float32), every feature of a
-    # sample falls in the same set of the first cache level and the pass ran 5x slower.
+    # sample falls in the same set of the first cache level: the features of 4096 rows
+    # took 5.7x as long (profile_estep.py --chunk-rows 4096, diag float32).
     per_line = max(64 // itemsize, 1)
     lines = -(-n // per_line)
     return (lines + 1 - lines % 2) * per_line
@@ -103,10 +104,10 @@ def _fill_numpy(X, shift, out, products):
 def _fill(X, shift, out, products):
     # One compiled call instead of a numpy call per feature. Each row of X is read once,
     # in order, and its centred values (and squared norm) are written down the columns
-    # of ``out``: 1.5x to 2x faster than reading each column of X by blocks of rows
-    # (2-core Intel Xeon, 25,000 x 16 rows). The norm is summed over d in order, in the
-    # features' dtype, as the numpy path sums it. Squares and products are vector loops
-    # over the centred rows.
+    # of ``out`` (a third faster than reading X by blocks of rows for spherical
+    # Gaussians: benchmarks/profile_estep.py, features stage, 2-core Intel Xeon). The
+    # norm is summed over d in order, in the features' dtype, as the numpy path sums it.
+    # Squares and products are vector loops over the centred rows.
     n, D = X.shape
     for i in range(n):
         out[0, i] = 1.0

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import logsumexp
 from sklearn.metrics import adjusted_rand_score
 
 import emkit
@@ -118,6 +119,28 @@ def test_compiled_and_numpy_normalization_agree(monkeypatch, order, dtype):
     assert np.isnan(n1[4]) and np.isnan(n2[4])
     assert not np.isfinite(n1[5]) and not np.isfinite(n2[5])
     assert_allclose(r1[7, :3], 0.0) and np.isfinite(n1[7])
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_normalization_of_special_rows_raises_no_floating_point_error(
+        monkeypatch, order, dtype):
+    # The compiled path takes no error-state block: each row total is at least 1 or NaN,
+    # so its log and the sum with the largest term never divide by zero or overflow.
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(responsibilities, "BACKEND", "compiled")
+    log_weights = np.log(np.random.default_rng(4).dirichlet(np.ones(5)))
+    resp = np.array(_special_rows(dtype), order=order)
+    with np.errstate(all="raise"):
+        log_norm = log_normalize(resp, log_weights)
+    assert log_norm[3] == -np.inf and log_norm[6] == 0.0 and np.isnan(log_norm[4])
+    ordinary = np.array(_special_rows(dtype)[8:], order=order)
+    expected = logsumexp(ordinary.astype(np.float64) + log_weights, axis=1)
+    with np.errstate(all="raise"):
+        log_norm = log_normalize(ordinary, log_weights)
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    assert_allclose(log_norm, expected, rtol=rtol)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

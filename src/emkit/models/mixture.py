@@ -297,7 +297,7 @@ class Mixture(FamilyDelegate):
         if not np.logical_or.reduce(empty):
             return weights, family, False
         empty = np.flatnonzero(empty)
-        if len(empty) == 0 or len(empty) == self.n_components:
+        if len(empty) == self.n_components:
             return weights, family, False
         rows = stats.worst.rows
         for k, row in zip(empty, rows):

@@ -67,7 +67,7 @@ def far_components(family):
     outside = np.greater(offsets * offsets, FAR * variances)
     if not np.logical_or.reduce(outside, axis=None):
         return None
-    return np.logical_or.reduce(np.broadcast_to(outside, means.shape), axis=1)
+    return np.logical_or.reduce(outside, axis=1)
 
 
 def exact_moments(stats, X, W, far, means):

@@ -11,10 +11,10 @@ Run:  .venv/bin/python benchmarks/profile_blas_threads.py [--dtype float32|float
 """
 
 import argparse
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from profile_hmm import best
 from threadpoolctl import threadpool_limits
 
 K = 16
@@ -26,16 +26,6 @@ SHAPES = [
     ("full moments (153, n) @ (n, 16)", lambda n: ((153, n), (n, K))),
     ("diag log-densities (16, 33) @ (33, n)", lambda n: ((K, 33), (33, n))),
 ]
-
-
-def best_of(fn, repeat=3):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():
@@ -59,8 +49,9 @@ def main():
                 for _ in range(count):
                     a @ b
 
-            serial = best_of(lambda: (work(0), work(1)))
-            parallel = best_of(lambda: list(pool.map(work, (0, 1))))
+            list(pool.map(work, (0, 1)))  # warm-up: the threads, first touches of the pages
+            serial = best(lambda: (work(0), work(1)), 3)
+            parallel = best(lambda: list(pool.map(work, (0, 1))), 3)
             print(f"  {label:40s} {serial / (2 * count) * 1e3:15.3f} {serial / parallel:13.2f}x")
 
 

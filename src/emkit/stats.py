@@ -8,7 +8,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-__all__ = ["AdditiveStats"]
+__all__ = ["WEIGHT_EPS", "AdditiveStats"]
+
+#: Added to a component's summed weight before dividing by it, as scikit-learn does
+#: (10 float64 epsilons), so that an empty component divides by a tiny number, not 0.
+WEIGHT_EPS = 10 * float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)

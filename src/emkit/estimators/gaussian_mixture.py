@@ -20,6 +20,7 @@ from emkit.estimators._starts import start_statistics
 from emkit.families.gaussian import (GaussianDiag, GaussianSpherical, GaussianTied,
                                      MIXTURE_COVARIANCE_TYPES)
 from emkit.models.mixture import Mixture
+from emkit.stats import WEIGHT_EPS
 from emkit.estimators._fit_modes import document_fit_modes
 
 __all__ = ["GaussianMixture"]
@@ -202,7 +203,7 @@ class GaussianMixture(MixtureEstimator):
         # As scikit-learn: divided by the number of samples (their total weight), so
         # starts from single rows begin with weights that do not sum to one.
         total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        weights = (stats.weight + 10 * np.finfo(float).eps) / total
+        weights = (stats.weight + WEIGHT_EPS) / total
         if self.weights_init is not None:
             weights = self.weights_init
         means = family.means if self.means_init is None else self.means_init

@@ -17,13 +17,12 @@ from emkit.models._delegate import FamilyDelegate
 from emkit.models.held import Held
 from emkit.models.responsibilities import clamp_labels, flush_subnormal, log_normalize
 from emkit.models.worst_rows import WorstRows
-from emkit.stats import AdditiveStats
+from emkit.stats import WEIGHT_EPS, AdditiveStats
 
 __all__ = ["Mixture", "MixtureStats", "log_normalize", "responsibility_entropy"]
 
 #: A component whose responsibilities sum to less than this many average samples is empty.
 COLLAPSE_SAMPLES = 1e-3
-_EPS10 = 10 * np.finfo(np.float64).eps
 #: Above this share of the smallest variance, regularization may lower the likelihood.
 REGULARIZATION_SHARE = 1e-4
 
@@ -272,7 +271,7 @@ class Mixture(FamilyDelegate):
         -------
         mixture : Mixture
         """
-        weights = stats.resp_sum + _EPS10
+        weights = stats.resp_sum + WEIGHT_EPS
         if self.held is None:
             weights /= weights.sum()
             family = self.family.maximize(stats.family)

@@ -23,6 +23,7 @@ import numpy as np
 
 from emkit.families.gaussian._linalg import ill_defined_error
 from emkit.families.gaussian.full import GaussianFull
+from emkit.stats import WEIGHT_EPS
 
 __all__ = ["INNER_MAX_ITER", "INNER_TOL", "EigenGaussian", "n_variance_parameters"]
 
@@ -264,7 +265,7 @@ class EigenGaussian(GaussianFull):
         return family.with_values_of(current, rest)
 
     def _regularized_scatter(self, scatter, weight):
-        weight = np.asarray(weight, dtype=np.float64) + 10 * np.finfo(float).eps
+        weight = np.asarray(weight, dtype=np.float64) + WEIGHT_EPS
         scatter = 0.5 * (scatter + np.swapaxes(scatter, -1, -2))
         diagonal = np.arange(scatter.shape[-1])
         scatter[:, diagonal, diagonal] += (weight * self.reg_covar)[:, None]

@@ -23,6 +23,7 @@ from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
 from emkit.families.gaussian.stats import DiagStats
+from emkit.stats import WEIGHT_EPS
 
 __all__ = ["GaussianDiag", "GaussianSpherical"]
 
@@ -178,7 +179,7 @@ class _Diagonal(PreparedGaussian, Family):
     def _variances(self, scatter, second, weight):
         # Scatter over weight, plus reg_covar; a variance below the rounding error of the
         # moments it came from is zero.
-        weight = weight + 10 * np.finfo(float).eps
+        weight = weight + WEIGHT_EPS
         variances = scatter / weight
         noise = 16 * np.finfo(float).eps * np.abs(second) / weight
         return np.where(variances > noise, variances, 0.0) + self.reg_covar

@@ -20,7 +20,8 @@ from emkit.families.gaussian._linalg import (
 from emkit.families.gaussian._matrices import MatrixCovariances
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import missing_bytes_per_row
-from emkit.families.gaussian.stats import WEIGHT_EPS, FullStats
+from emkit.families.gaussian.stats import FullStats
+from emkit.stats import WEIGHT_EPS
 
 __all__ = ["GaussianFull"]
 

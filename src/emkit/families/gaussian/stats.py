@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emkit.stats import AdditiveStats
+from emkit.stats import WEIGHT_EPS, AdditiveStats
 
-__all__ = ["WEIGHT_EPS", "DiagStats", "FullStats", "TiedStats"]
+__all__ = ["DiagStats", "FullStats", "TiedStats"]
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,6 @@ class TiedStats(_ShiftedMoments):
         """Return the pooled within-component scatter, (D, D)."""
         centred = self.first / _safe(self.weight)[:, None]
         return self.second - (self.weight[:, None] * centred).T @ centred
-
-
-#: Added to every component weight before dividing by it, as scikit-learn does.
-WEIGHT_EPS = 10 * float(np.finfo(np.float64).eps)
 
 
 def _safe(weight):

@@ -18,11 +18,10 @@ from operator import add
 
 import dask
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from emkit.engine._heap import kept_heap
 from emkit.engine.protocols import Source
-from emkit.engine.sources import ArraySource, SequenceSource
+from emkit.engine.sources import ArraySource, SequenceSource, one_blas_thread
 
 __all__ = ["DaskSource", "SPLIT_EVERY", "SchedulerLostError", "active_client", "compute",
            "scheduler_address", "tree_sum"]
@@ -244,9 +243,6 @@ class _Shifted:
         return self.fn(*args, rows=(start + self.offset, stop + self.offset), **kwargs)
 
 
-_controller = []
-
-
 def compute(*collections, address=None):
     """Compute Dask collections on the active client, or on the default scheduler.
 
@@ -277,9 +273,7 @@ def compute(*collections, address=None):
     elif client is not None:
         values = dask.compute(*collections)
     else:
-        if not _controller:
-            _controller.append(ThreadpoolController())
-        with _controller[0].limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             values = dask.compute(*collections)
     return values[0] if len(values) == 1 else values
 

@@ -534,15 +534,15 @@ class _SharedBlasLimit:
     def __init__(self):
         self.lock = threading.Lock()
         self.users = 0
+        self.controller = None  # made on first use: scanning the libraries takes time
         self.limiter = None
 
     def enter(self):
         with self.lock:
             if self.users == 0:
-                with _workers_lock:
-                    if not _controller:
-                        _controller.append(ThreadpoolController())
-                self.limiter = _controller[0].limit(limits=1, user_api="blas")
+                if self.controller is None:
+                    self.controller = ThreadpoolController()
+                self.limiter = self.controller.limit(limits=1, user_api="blas")
             self.users += 1
 
     def leave(self):
@@ -573,15 +573,13 @@ def _in_order(pool, run, bounds, window):
 _WORKER_PREFIX = "emkit-chunks"
 _workers_lock = threading.Lock()
 _pools = {}
-_controller = []
 #: The limit of one_blas_thread, shared by every block inside it.
 _BLAS_LIMIT = _SharedBlasLimit()
 
 
 def _workers(threads):
-    # One pool per thread count for the process, and one BLAS controller (made by
-    # one_blas_thread): starting threads and scanning the loaded libraries on every
-    # E-step costs milliseconds.
+    # One pool per thread count for the process: starting threads on every E-step
+    # costs milliseconds.
     with _workers_lock:
         if threads not in _pools:
             _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix=_WORKER_PREFIX)

@@ -276,11 +276,19 @@ def test_compiled_and_numpy_features_agree(dtype, products):
         X = (rng.normal(size=(n, D)) * 10 + 5).astype(dtype)
         shift = X.mean(axis=0).astype(dtype)
         compiled = _features.centred_features(X, shift, dtype, kind)
-        # Contiguous rows, an odd number of cache lines apart (never a multiple of 4 KiB,
-        # which would put every feature of a sample in one set of the first-level cache).
+        # Contiguous rows, n values apart unless that puts more than four features of a
+        # sample in one set of the first-level cache (rows a multiple of 4 KiB apart,
+        # n = 1024 or 4096 in float32): then an odd number of cache lines apart.
+        row_bytes, terms = compiled.strides[0], compiled.shape[0]
         assert compiled.strides[1] == compiled.itemsize
-        assert compiled.strides[0] >= n * compiled.itemsize
-        assert compiled.strides[0] % 64 == 0 and (compiled.strides[0] // 64) % 2 == 1
+        crowded = _features._set_load(n * compiled.itemsize, terms) > max(4, -(-terms // 64))
+        assert crowded == ((n * compiled.itemsize) % 4096 == 0 and terms > 4)
+        if crowded:
+            assert row_bytes > n * compiled.itemsize
+            assert row_bytes % 64 == 0 and (row_bytes // 64) % 2 == 1
+            assert _features._set_load(row_bytes, terms) <= max(4, -(-terms // 64))
+        else:
+            assert compiled.flags.c_contiguous
         expected = np.empty_like(compiled)
         _features._fill_numpy(X, shift, expected, kind)
         rtol = 1e-12 if dtype == np.float64 else 1e-6

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit._products import product
 from emkit.families.base import Family, set_derived
 from emkit.stats import AdditiveStats
 
@@ -131,12 +132,12 @@ def column_sums(X, W):
     stats : ColumnSums
     """
     W = np.asarray(W, dtype=np.float64)
-    sums = W.T @ X
+    sums = product(W.T, X)
     observed = None if not np.isnan(sums).any() else observed_mask(X)
     if observed is None:
         return ColumnSums(W.sum(axis=0), sums)
-    return ColumnSums(W.sum(axis=0), W.T @ np.where(observed, X, 0.0),
-                      W.T @ observed.astype(np.float64))
+    return ColumnSums(W.sum(axis=0), product(W.T, np.where(observed, X, 0.0)),
+                      product(W.T, observed.astype(np.float64)))
 
 
 def fill_column_weight(stats, n_features):

@@ -15,6 +15,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
+from emkit._products import product
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      keep_empty, observed_mask)
 from emkit.families.base import set_derived
@@ -33,7 +34,7 @@ class _Logged(NamedTuple):
 
     def column_weight(self, W):
         # Summed weight of the rows observing each column (None: the component weight).
-        return None if self.observed is None else W.T @ self.observed
+        return None if self.observed is None else product(W.T, self.observed)
 
 
 def check_positive(name, rows):
@@ -176,7 +177,7 @@ class Exponential(PositiveFamily):
         stats : ColumnSums
         """
         W = np.asarray(W, dtype=np.float64)
-        return ColumnSums(W.sum(axis=0), W.T @ prepared.x, prepared.column_weight(W))
+        return ColumnSums(W.sum(axis=0), product(W.T, prepared.x), prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the Exponential family of the inverse weighted means.

@@ -58,12 +58,13 @@ def centred_features(X, shift, dtype, products):
     features : ndarray of shape (n_terms, n_samples)
         Rows ``1``, ``y_d``, then the squares, the products ``y_d y_e`` (d <= e, in
         row-major order of the upper triangle) or the squared norm (summed over d in
-        order). A view of the first ``n_samples`` columns of a wider array (see
-        ``_row_length``): each row is contiguous, the rows a little more than
-        ``n_samples`` apart.
+        order). C-contiguous, unless its rows, ``n_samples`` values apart, would crowd
+        the first-level cache (see ``_row_length``): then a view of the first
+        ``n_samples`` columns of a wider array.
     """
     n, dtype = X.shape[0], np.dtype(dtype)
-    out = np.empty((n_terms(X.shape[1], products), _row_length(n, dtype.itemsize)), dtype)
+    terms = n_terms(X.shape[1], products)
+    out = np.empty((terms, _row_length(n, dtype.itemsize, terms)), dtype)
     if HAVE_NUMBA:
         _fill(X, np.asarray(shift, dtype=dtype), out, products)
     else:
@@ -71,15 +72,31 @@ def centred_features(X, shift, dtype, products):
     return out[:, :n]
 
 
-def _row_length(n, itemsize):
-    # The allocated length of a feature row: n values padded to an odd number of cache
-    # lines. The compiled pass writes each row of X down a column of the features; with
-    # rows a multiple of 4 KiB apart (n = 1024 or 4096 in float32), every feature of a
-    # sample falls in the same set of the first cache level: the features of 4096 rows
-    # took 5.7x as long (profile_estep.py --chunk-rows 4096, diag float32).
-    per_line = max(64 // itemsize, 1)
+#: Sets and line size of a first-level data cache (32 to 48 KiB, 8 to 12 ways).
+CACHE_SETS, LINE_BYTES = 64, 64
+
+
+def _row_length(n, itemsize, n_rows):
+    # The allocated length of a feature row. The compiled pass writes each row of X down
+    # a column of the features; with rows a multiple of 4 KiB apart (n = 1024 or 4096 in
+    # float32), every feature of a sample falls in the same set of the first-level cache:
+    # the features of 4096 rows took 5.7x as long (profile_estep.py --chunk-rows 4096,
+    # diag float32). Rows n values apart are kept when no set holds more of a sample's
+    # features than its share (at most 4); otherwise they are padded to an odd number of
+    # lines, which spreads a sample's features over every set. Contiguous features are
+    # what np.dot multiplies without a copy (see emkit._products).
+    per_line = max(LINE_BYTES // itemsize, 1)
+    share = max(4, -(-n_rows // CACHE_SETS))
+    if _set_load(n * itemsize, n_rows) <= share:
+        return n
     lines = -(-n // per_line)
     return (lines + 1 - lines % 2) * per_line
+
+
+def _set_load(stride, n_rows):
+    # The most of n_rows addresses, stride bytes apart, that share one cache set.
+    sets = (np.arange(n_rows) * stride // LINE_BYTES) % CACHE_SETS
+    return int(np.bincount(sets, minlength=CACHE_SETS).max())
 
 
 def _fill_numpy(X, shift, out, products):

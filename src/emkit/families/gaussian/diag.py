@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit._products import product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import NORMS, SQUARES, centred_features, n_terms
 from emkit.families.gaussian._prepared import PreparedGaussian
@@ -115,7 +116,7 @@ class _Diagonal(PreparedGaussian, Family):
 
     def _accumulate_features(self, prepared, W):
         D = self.means.shape[1]
-        sums = (prepared @ W.astype(prepared.dtype, copy=False)).astype(np.float64)
+        sums = product(prepared, W.astype(prepared.dtype, copy=False)).astype(np.float64)
         return DiagStats(sums[0], sums[1:D + 1].T, self._second(sums[D + 1:].T, D),
                          self.shift)
 

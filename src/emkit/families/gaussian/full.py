@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 from emkit._compiled import HAVE_NUMBA, kernel
+from emkit._products import product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import LINEAR, PAIRS, centred_features
 from emkit.families.gaussian._linalg import (
@@ -117,7 +118,7 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
     def _accumulate_features(self, prepared, W):
         centred, feats = prepared
         D = centred.shape[1]
-        sums = (feats @ W.astype(feats.dtype, copy=False)).astype(np.float64)
+        sums = product(feats, W.astype(feats.dtype, copy=False)).astype(np.float64)
         weight, first = sums[0], sums[1:D + 1].T
         if self._expanded:
             second = _unpack(sums[D + 1:].T, D)

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit._products import product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
@@ -99,9 +100,9 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
     def _accumulate_features(self, prepared, W):
         feats, _ = prepared
         W = np.asarray(W, dtype=feats.dtype)
-        sums = (feats @ W).astype(np.float64)
+        sums = product(feats, W).astype(np.float64)
         rows = feats[1:] * W.sum(axis=1)
-        second = (rows @ feats[1:].T).astype(np.float64)
+        second = product(rows, feats[1:].T).astype(np.float64)
         return TiedStats(sums[0], sums[1:].T, second, self.shift)
 
     def bytes_per_row(self, X):

@@ -1,10 +1,12 @@
-"""How two threads share OpenBLAS on the E-step's matrix-product shapes.
+"""How two threads share the E-step's matrix products.
 
 Each of two threads runs the same product on its own operands with BLAS limited to one
 thread (as in a fit, where the chunk threads are the parallelism). Prints, per shape,
 the time of one product alone and the speed-up of two threads over one thread doing both
-products' work. The moment product of spherical and diagonal Gaussians, (T, n) @ (n, K)
-with few features T and K = 16, is the E-step's only product with a small output.
+products' work, for numpy's ``@`` and for ``emkit._products.product``. numpy's ``@``
+keeps the GIL while its output has at most 500 entries, so two threads run the small
+moment products of spherical Gaussians (18 x 16) and of Poisson columns (16 x 10) one
+after the other; ``product`` calls ``np.dot``, which lets them run together.
 
 Run:  .venv/bin/python benchmarks/profile_blas_threads.py [--dtype float32|float64]
           [--rows 25000]
@@ -17,10 +19,13 @@ import numpy as np
 from profile_hmm import best
 from threadpoolctl import threadpool_limits
 
+from emkit._products import product
+
 K = 16
 #: (label, left shape, right shape) with n the rows of a chunk.
 SHAPES = [
     ("spherical moments (18, n) @ (n, 16)", lambda n: ((18, n), (n, K))),
+    ("Poisson column sums (16, n) @ (n, 10)", lambda n: ((K, n), (n, 10))),
     ("diag moments (33, n) @ (n, 16)", lambda n: ((33, n), (n, K))),
     ("(48, n) @ (n, 16)", lambda n: ((48, n), (n, K))),
     ("full moments (153, n) @ (n, 16)", lambda n: ((153, n), (n, K))),
@@ -36,23 +41,29 @@ def main():
     dtype, n = np.dtype(args.dtype), args.rows
     rng = np.random.default_rng(0)
     print(f"{dtype}, n = {n:,} rows, BLAS limited to one thread per caller")
-    print(f"  {'product':40s} {'ms per product':>15s} {'2 threads / 1':>14s}")
+    print(f"  {'product':40s} {'ms per product':>15s} {'2 threads / 1, @':>17s} "
+          f"{'with product()':>15s}")
     with threadpool_limits(1), ThreadPoolExecutor(2) as pool:
         for label, shapes in SHAPES:
             left, right = shapes(n)
             operands = [(rng.random(left).astype(dtype), rng.random(right).astype(dtype))
                         for _ in range(2)]
             count = max(4, int(2e8 / (np.prod(left) * right[-1])))
+            speedups = []
+            for multiply in (np.matmul, product):
+                def work(i):
+                    a, b = operands[i]
+                    for _ in range(count):
+                        multiply(a, b)
 
-            def work(i):
-                a, b = operands[i]
-                for _ in range(count):
-                    a @ b
-
-            list(pool.map(work, (0, 1)))  # warm-up: the threads, first touches of the pages
-            serial = best(lambda: (work(0), work(1)), 3)
-            parallel = best(lambda: list(pool.map(work, (0, 1))), 3)
-            print(f"  {label:40s} {serial / (2 * count) * 1e3:15.3f} {serial / parallel:13.2f}x")
+                list(pool.map(work, (0, 1)))  # warm-up: threads, first touches of pages
+                serial = best(lambda: (work(0), work(1)), 3)
+                parallel = best(lambda: list(pool.map(work, (0, 1))), 3)
+                speedups.append(serial / parallel)
+                if multiply is np.matmul:
+                    alone = serial / (2 * count)
+            print(f"  {label:40s} {alone * 1e3:15.3f} {speedups[0]:16.2f}x "
+                  f"{speedups[1]:14.2f}x")
 
 
 if __name__ == "__main__":

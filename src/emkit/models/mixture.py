@@ -209,9 +209,6 @@ class Mixture(FamilyDelegate):
         resp = np.array(self.family.log_prob(X), dtype=np.float64)
         return resp, log_normalize(resp, self.log_weights)
 
-
-
-
     def chunk_stats(self, X, sample_weight=None, labels=None):
         """E-step on one chunk: the mixture's additive statistics.
 

@@ -135,7 +135,7 @@ class _Diagonal(PreparedGaussian, Family):
 
     def _add_missing(self, stats, chunk, W):
         # A missing entry counts at the component mean, with the component variance.
-        counts = np.asarray(W, dtype=np.float64)[chunk.rows].T @ chunk.terms
+        counts = product(np.asarray(W, dtype=np.float64)[chunk.rows].T, chunk.terms)
         means = self.means - self.shift
         return DiagStats(stats.weight, stats.first + counts * means,
                          stats.second + counts * (means**2 + self._dense_variances()),

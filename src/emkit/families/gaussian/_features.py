@@ -9,6 +9,8 @@ pass writes them all (numba, the ``fast`` extra); numpy builds them row block by
 block otherwise, with the same products, so both give the same numbers.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
@@ -76,15 +78,17 @@ def centred_features(X, shift, dtype, products):
 CACHE_SETS, LINE_BYTES = 64, 64
 
 
+@lru_cache(maxsize=256)
 def _row_length(n, itemsize, n_rows):
     # The allocated length of a feature row. The compiled pass writes each row of X down
     # a column of the features; with rows a multiple of 4 KiB apart (n = 1024 or 4096 in
     # float32), every feature of a sample falls in the same set of the first-level cache:
     # the features of 4096 rows took 5.7x as long (profile_estep.py --chunk-rows 4096,
-    # diag float32). Rows n values apart are kept when no set holds more of a sample's
-    # features than its share (at most 4); otherwise they are padded to an odd number of
-    # lines, which spreads a sample's features over every set. Contiguous features are
-    # what np.dot multiplies without a copy (see emkit._products).
+    # diag float32). Rows n values apart are kept when no set holds more than four of a
+    # sample's features (or n_rows / 64, their even share, where that is more);
+    # otherwise they are padded to an odd number of lines, which spreads a sample's
+    # features evenly over the sets. Contiguous features are what np.dot multiplies
+    # without a copy (see emkit._products). Cached: small fits ask it every iteration.
     per_line = max(LINE_BYTES // itemsize, 1)
     share = max(4, -(-n_rows // CACHE_SETS))
     if _set_load(n * itemsize, n_rows) <= share:

@@ -281,12 +281,13 @@ def test_compiled_and_numpy_features_agree(dtype, products):
         # n = 1024 or 4096 in float32): then an odd number of cache lines apart.
         row_bytes, terms = compiled.strides[0], compiled.shape[0]
         assert compiled.strides[1] == compiled.itemsize
-        crowded = _features._set_load(n * compiled.itemsize, terms) > max(4, -(-terms // 64))
+        share = max(4, -(-terms // 64))
+        crowded = _features._set_load(n * compiled.itemsize, terms) > share
         assert crowded == ((n * compiled.itemsize) % 4096 == 0 and terms > 4)
         if crowded:
             assert row_bytes > n * compiled.itemsize
             assert row_bytes % 64 == 0 and (row_bytes // 64) % 2 == 1
-            assert _features._set_load(row_bytes, terms) <= max(4, -(-terms // 64))
+            assert _features._set_load(row_bytes, terms) <= share
         else:
             assert compiled.flags.c_contiguous
         expected = np.empty_like(compiled)

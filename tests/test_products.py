@@ -28,5 +28,5 @@ def test_product_is_the_matrix_product_in_every_layout(dtypes):
             for right in _layouts(b) + [np.ascontiguousarray(b.T).T]:
                 result = product(left, right)
                 assert result.shape == (m, p) and result.dtype == dtype
-                assert_allclose(result, expected, rtol=rtol,
-                                atol=rtol * max(np.abs(a).sum(), 1.0) * np.abs(b).max(initial=1))
+                scale = max(np.abs(a).sum(), 1.0) * np.abs(b).max(initial=1)
+                assert_allclose(result, expected, rtol=rtol, atol=rtol * scale)

@@ -155,8 +155,8 @@ class Gamma(PositiveFamily):
         stats : GammaStats
         """
         W = np.asarray(W, dtype=np.float64)
-        return GammaStats(W.sum(axis=0), product(W.T, prepared.x), product(W.T, prepared.log_x),
-                          prepared.column_weight(W))
+        return GammaStats(W.sum(axis=0), product(W.T, prepared.x),
+                          product(W.T, prepared.log_x), prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the Gamma family of the weighted maximum-likelihood estimates.

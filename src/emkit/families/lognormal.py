@@ -129,8 +129,8 @@ class LogNormal(PositiveFamily):
         """
         W = np.asarray(W, dtype=np.float64)
         log_x = prepared.log_x
-        return LogNormalStats(W.sum(axis=0), product(W.T, log_x), product(W.T, log_x * log_x),
-                              prepared.column_weight(W))
+        return LogNormalStats(W.sum(axis=0), product(W.T, log_x),
+                              product(W.T, log_x * log_x), prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the log-normal family of the weighted moments of the logarithms.

@@ -177,7 +177,8 @@ class Exponential(PositiveFamily):
         stats : ColumnSums
         """
         W = np.asarray(W, dtype=np.float64)
-        return ColumnSums(W.sum(axis=0), product(W.T, prepared.x), prepared.column_weight(W))
+        return ColumnSums(W.sum(axis=0), product(W.T, prepared.x),
+                          prepared.column_weight(W))
 
     def maximize(self, stats):
         """Return the Exponential family of the inverse weighted means.

@@ -14,7 +14,7 @@ import pytest
 from sklearn.utils.validation import check_array
 
 import emkit
-from emkit.engine import sources
+from emkit.engine import chunk_threads, sources
 from emkit.engine.sources import ArraySource, is_memory_mapped
 
 RTOL = 1e-10
@@ -96,7 +96,7 @@ def test_threads_hold_a_bounded_number_of_chunk_results():
 
     source = ArraySource(np.zeros((400 * 64, 1)), chunk_size=64, n_threads=2)
     source.map_reduce(lambda X, weight: Result())
-    assert most[0] <= sources.IN_FLIGHT_PER_THREAD * 2 + 3
+    assert most[0] <= chunk_threads.IN_FLIGHT_PER_THREAD * 2 + 3
 
 
 def test_memory_mapped_arrays_are_recognized(tmp_path):

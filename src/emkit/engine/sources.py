@@ -5,19 +5,12 @@ chunks are cut and where they run, and reduces the chunk statistics with ``+``.
 """
 
 import mmap
-import os
-import threading
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from functools import lru_cache, reduce
-from itertools import islice
-from operator import add
+from functools import lru_cache
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from emkit._config import get_config
+from emkit.engine.chunk_threads import CORES, one_blas_thread, run_chunks
 from emkit.engine.protocols import Source
 
 __all__ = ["START_SAMPLE_ROWS", "START_SAMPLE_SEED", "ArraySource", "InProcessSource",
@@ -33,12 +26,8 @@ CHUNK_BYTES = 8 * 2**20
 _MIN_ROWS, _MAX_ROWS = 256, 65536
 #: How far a chunk function's floor may take a chunk past the working-set budget.
 FLOOR_OVER_BUDGET = 16
-_CORES = os.cpu_count() or 1
 #: Chunks each thread should get when the data has enough rows for them.
 CHUNKS_PER_THREAD = 4
-#: Chunks submitted to the threads and not yet summed, per thread: enough to keep every
-#: thread busy, few enough that memory does not grow with the number of chunks.
-IN_FLIGHT_PER_THREAD = 2
 #: Rows of the sample that starts (k-means, random rows, ...) are computed from when the
 #: data is not in memory: a Dask collection, or a memory-mapped array with more rows.
 START_SAMPLE_ROWS = 100_000
@@ -104,7 +93,7 @@ class InProcessSource(Source):
             return fn(*args, **kwargs)
 
         threads = 1 if in_order else self.n_threads
-        return _run_chunks(run, self.chunks(bytes_per_row, min_rows), threads)
+        return run_chunks(run, self.chunks(bytes_per_row, min_rows), threads)
 
 
 def _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads):
@@ -113,7 +102,7 @@ def _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads):
     if chunk_size:
         return chunk_size
     rows = auto_chunk_rows(bytes_per_row, min_rows=min_rows)
-    share = -(-n // (CHUNKS_PER_THREAD * (n_threads or _CORES)))
+    share = -(-n // (CHUNKS_PER_THREAD * (n_threads or CORES)))
     return max(min(rows, share), rows // 4, 1)
 
 
@@ -490,100 +479,6 @@ def _extreme_rows(X):
                 rows[j] = start + np.flatnonzero(block[:, j] == values[j])[0]
     observed = np.isfinite(top)
     return np.unique(np.concatenate([top_row[observed], bottom_row[observed]]))
-
-
-def _run_chunks(run, bounds, n_threads):
-    # Sum run(bound) over the bounds in order, on up to one thread per chunk.
-    if len(bounds) == 1:
-        return run(bounds[0])
-    threads = max(1, min(n_threads or _CORES, len(bounds)))
-    if threads == 1 or threading.current_thread().name.startswith(_WORKER_PREFIX):
-        return reduce(add, map(run, bounds))
-    # Each thread runs single-threaded BLAS on its own chunk: better for the small
-    # matrix products of a chunk, and elementwise numpy work runs in parallel too.
-    pool = _workers(threads)
-    with one_blas_thread():
-        return reduce(add, _in_order(pool, run, bounds, IN_FLIGHT_PER_THREAD * threads))
-
-
-@contextmanager
-def one_blas_thread():
-    """Limit BLAS to one thread in this block: the chunk threads are the parallelism.
-
-    A fit runs in one such block, from its start to its last M-step. BLAS threads would
-    compete with the chunk threads, and once idle, OpenBLAS's threads spin for about a
-    tenth of a second before they sleep: after a small fit whose one chunk ran on BLAS's
-    threads, the next fit took 1.3x to 1.4x as long as later ones without this limit
-    (benchmarks/profile_first_fit.py, 2-core Intel Xeon, diag, N=2e5).
-
-    The limit is process-wide, as BLAS's thread count is: the first block to enter sets
-    it and the last to leave restores the count it found, so blocks that overlap (nested,
-    or fits running at once on several threads) never leave BLAS limited.
-    """
-    _BLAS_LIMIT.enter()
-    try:
-        yield
-    finally:
-        _BLAS_LIMIT.leave()
-
-
-class _SharedBlasLimit:
-    # The process's one-BLAS-thread limit and the blocks inside it: set by the first to
-    # enter, restored by the last to leave.
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.users = 0
-        self.controller = None  # made on first use: scanning the libraries takes time
-        self.limiter = None
-
-    def enter(self):
-        with self.lock:
-            if self.users == 0:
-                if self.controller is None:
-                    self.controller = ThreadpoolController()
-                self.limiter = self.controller.limit(limits=1, user_api="blas")
-            self.users += 1
-
-    def leave(self):
-        with self.lock:
-            self.users -= 1
-            if self.users == 0:
-                self.limiter.restore_original_limits()
-                self.limiter = None
-
-
-def _in_order(pool, run, bounds, window):
-    # pool.map's results, in order, with at most ``window`` chunks submitted and not yet
-    # summed: pool.map submits every chunk at once, and its futures (and any results
-    # that arrive early) grow with the number of rows.
-    bounds = iter(bounds)
-    pending = deque(pool.submit(run, b) for b in islice(bounds, window))
-    try:
-        while pending:
-            result = pending.popleft().result()
-            for b in islice(bounds, 1):
-                pending.append(pool.submit(run, b))
-            yield result
-    finally:
-        for future in pending:
-            future.cancel()
-
-
-_WORKER_PREFIX = "emkit-chunks"
-_workers_lock = threading.Lock()
-_pools = {}
-#: The limit of one_blas_thread, shared by every block inside it.
-_BLAS_LIMIT = _SharedBlasLimit()
-
-
-def _workers(threads):
-    # One pool per thread count for the process: starting threads on every E-step
-    # costs milliseconds.
-    with _workers_lock:
-        if threads not in _pools:
-            _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix=_WORKER_PREFIX)
-        return _pools[threads]
 
 
 def map_rows(fn, X, bytes_per_row=1024):

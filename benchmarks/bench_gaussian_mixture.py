@@ -28,6 +28,9 @@ at each N of --n-samples (200,000 and 1,000,000 by default):
   tracemalloc (untimed), whose peak counts the arrays alone.  Whether memory is bounded at
   any N is judged on that traced peak.
 
+With --repeat R each fit runs R times and the fastest counts; R1,R2 gives one count per
+N (a fit of a few tenths of a second swings with the machine more than one of seconds).
+
 Every measurement runs in its own subprocess (this script with --worker), which first
 does a tiny warm-up fit so that imports and JIT compilation are excluded.  With
 --emkit-path PATH the emkit workers import emkit from PATH (the ``src`` folder of
@@ -35,8 +38,8 @@ another checkout) instead of the installed one, so an older emkit can be measure
 the same script; each worker reports the file it imported.
 
 Run:  .venv/bin/python benchmarks/bench_gaussian_mixture.py [--n-samples 200000,1000000]
-      [--iters 10] [--cases full-float64,diag-float32] [--repeat R] [--emkit-path PATH]
-      [--markdown] [--json PATH]
+      [--iters 10] [--cases full-float64,diag-float32] [--repeat R[,R...]]
+      [--emkit-path PATH] [--markdown] [--json PATH]
 """
 
 import argparse
@@ -359,8 +362,9 @@ def parse_cases(text):
 
 
 # ----------------------------------------------------------------- measuring
-def run_size(n, cases, libs, args, log):
-    """Every measurement at one N: {(lib, cov, dtype): result}, floors, errors."""
+def run_size(n, cases, libs, args, repeat, log):
+    """Every measurement at one N, each fit the fastest of ``repeat``: {(lib, cov, dtype):
+    result}, floors, errors."""
     runs = {(lib, cov, dt) for cov, dt in cases for lib in libs}
     runs |= {("sklearn", cov, "float64") for cov, _ in cases}  # the reference of every case
     res, floor, errors = {}, {}, []
@@ -377,7 +381,7 @@ def run_size(n, cases, libs, args, log):
             t0 = time.perf_counter()
             try:
                 res[lib, cov, dt] = measure(lib, cov, dt, n, args.iters, inits[cov],
-                                            args.repeat, args.emkit_path)
+                                            repeat, args.emkit_path)
             except RuntimeError as e:
                 if lib == "sklearn":
                     raise
@@ -494,8 +498,9 @@ def parse_args(argv=None):
     p.add_argument("--n-samples", default="200000,1000000", help="comma list of N")
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--cases", default=",".join(CASES), help="comma list of " + ",".join(CASES))
-    p.add_argument("--repeat", type=int, default=1,
-                   help="run each fit this many times and keep the fastest")
+    p.add_argument("--repeat", default="1",
+                   help="run each fit this many times and keep the fastest; a comma list "
+                   "gives one count per N of --n-samples")
     p.add_argument("--emkit-path", default=None,
                    help="import emkit from this src folder (of another checkout) in the workers")
     p.add_argument("--markdown", action="store_true", help="print markdown for BENCHMARKS.md")
@@ -509,9 +514,14 @@ def parse_args(argv=None):
         p.error(f"unknown case {bad[0]}")
     try:
         args.n_samples = [int(v) for v in args.n_samples.split(",")]
+        args.repeat = [int(v) for v in args.repeat.split(",")]
     except ValueError:
-        p.error("--n-samples takes a comma list of integers")
-    if min(args.n_samples) < 2000 or args.iters < 1 or args.repeat < 1:
+        p.error("--n-samples and --repeat take comma lists of integers")
+    if len(args.repeat) == 1:
+        args.repeat *= len(args.n_samples)
+    if len(args.repeat) != len(args.n_samples):
+        p.error("--repeat takes one count, or one per N of --n-samples")
+    if min(args.n_samples) < 2000 or args.iters < 1 or min(args.repeat) < 1:
         p.error("N must be at least 2000, --iters and --repeat at least 1")
     return args
 
@@ -529,8 +539,8 @@ def main():
         log("emkit.GaussianMixture is not importable: measuring scikit-learn only")
     info = machine_info()  # before the runs: the load average tells how quiet the machine was
     rows, notes = [], []
-    for n in args.n_samples:
-        res, floor, errors = run_size(n, args.cases, libs, args, log)
+    for n, repeat in zip(args.n_samples, args.repeat):
+        res, floor, errors = run_size(n, args.cases, libs, args, repeat, log)
         notes += errors
         rows += [table_row(n, cov, dt, res, floor) for cov, dt in args.cases]
         for (lib, cov, dt), r in sorted(res.items()):
@@ -542,10 +552,12 @@ def main():
     if args.emkit_path:
         info["emkit"] = f"the checkout whose src is {args.emkit_path}"
     iters = args.iters
+    best_of = ", ".join(f"{r} at N={n:,}" for n, r in zip(args.n_samples, args.repeat))
     setup = (f"D={D}, K={K}, {iters} EM iterations from the same start (KMeans on the "
              f"first {INIT_ROWS:,} rows); fit s = the whole fit of {iters} iterations, fixed "
              f"costs included (validation, initialization from the given parameters, final "
-             f"E-step); fit vs sk f64 = scikit-learn float64 fit s / emkit fit s; "
+             f"E-step), the fastest of {best_of} (each in a fresh process, both libraries "
+             f"alike); fit vs sk f64 = scikit-learn float64 fit s / emkit fit s; "
              f"s/it = (t[max_iter={iters}] - t[max_iter=1]) / {max(iters - 1, 1)}; floor = the "
              f"two E-step products (M, T) @ (T, B) and (T, B) @ (B, M) over blocks of about "
              f"4 MiB, per iteration; MB = peak extra RSS during fit; traced MB = tracemalloc's "

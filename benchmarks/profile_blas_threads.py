@@ -1,4 +1,4 @@
-"""How two threads share the E-step's matrix products.
+"""How two threads share the E-step's matrix products and column totals.
 
 Each of two threads runs the same product on its own operands with BLAS limited to one
 thread (as in a fit, where the chunk threads are the parallelism). Prints, per shape,
@@ -7,6 +7,11 @@ products' work, for numpy's ``@`` and for ``emkit._products.product``. numpy's `
 keeps the GIL while its output has at most 500 entries, so two threads run the small
 moment products of spherical Gaussians (18 x 16) and of Poisson columns (16 x 10) one
 after the other; ``product`` calls ``np.dot``, which lets them run together.
+
+Then the same for the column totals of float64 weights (n, 16), in F order (the
+responsibilities of families whose log-densities come from one product) and in C order:
+numpy's sum over the rows against ``emkit._products.column_totals`` (a product with a
+vector of ones).
 
 Run:  .venv/bin/python benchmarks/profile_blas_threads.py [--dtype float32|float64]
           [--rows 25000]
@@ -19,7 +24,7 @@ import numpy as np
 from profile_hmm import best
 from threadpoolctl import threadpool_limits
 
-from emkit._products import product
+from emkit._products import column_totals, product
 
 K = 16
 #: (label, left shape, right shape) with n the rows of a chunk.
@@ -49,21 +54,32 @@ def main():
             operands = [(rng.random(left).astype(dtype), rng.random(right).astype(dtype))
                         for _ in range(2)]
             count = max(4, int(2e8 / (np.prod(left) * right[-1])))
-            speedups = []
-            for multiply in (np.matmul, product):
-                def work(i):
-                    a, b = operands[i]
-                    for _ in range(count):
-                        multiply(a, b)
+            (alone, at_matmul), (_, at_product) = (
+                two_threads(pool, multiply, operands, count) for multiply in (np.matmul, product))
+            print(f"  {label:40s} {alone * 1e3:15.3f} {at_matmul:16.2f}x "
+                  f"{at_product:14.2f}x")
+        print(f"float64 weights ({n:,}, {K}), column totals")
+        print(f"  {'sum':40s} {'ms per sum':>15s} {'2 threads / 1':>17s}")
+        for order in "FC":
+            weights = [(np.asarray(rng.random((n, K)), order=order),) for _ in range(2)]
+            for label, total in (("numpy W.sum(axis=0)", lambda W: W.sum(axis=0)),
+                                 ("column_totals(W)", column_totals)):
+                alone, speedup = two_threads(pool, total, weights, max(4, int(2e8 / (n * K))))
+                print(f"  {label + ', ' + order + ' order':40s} {alone * 1e3:15.3f} "
+                      f"{speedup:16.2f}x")
 
-                list(pool.map(work, (0, 1)))  # warm-up: threads, first touches of pages
-                serial = best(lambda: (work(0), work(1)), 3)
-                parallel = best(lambda: list(pool.map(work, (0, 1))), 3)
-                speedups.append(serial / parallel)
-                if multiply is np.matmul:
-                    alone = serial / (2 * count)
-            print(f"  {label:40s} {alone * 1e3:15.3f} {speedups[0]:16.2f}x "
-                  f"{speedups[1]:14.2f}x")
+
+def two_threads(pool, fn, operands, count):
+    # The seconds of one call alone, and the speed-up of two threads, each calling fn on
+    # its own operands count times, over one thread making both threads' calls.
+    def work(i):
+        for _ in range(count):
+            fn(*operands[i])
+
+    list(pool.map(work, (0, 1)))  # warm-up: threads, first touches of pages
+    serial = best(lambda: (work(0), work(1)), 3)
+    parallel = best(lambda: list(pool.map(work, (0, 1))), 3)
+    return serial / (2 * count), serial / parallel
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit._products import product
+from emkit._products import column_totals, product
 from emkit.families.base import Family, set_derived
 from emkit.stats import AdditiveStats
 
@@ -135,8 +135,8 @@ def column_sums(X, W):
     sums = product(W.T, X)
     observed = None if not np.isnan(sums).any() else observed_mask(X)
     if observed is None:
-        return ColumnSums(W.sum(axis=0), sums)
-    return ColumnSums(W.sum(axis=0), product(W.T, np.where(observed, X, 0.0)),
+        return ColumnSums(column_totals(W), sums)
+    return ColumnSums(column_totals(W), product(W.T, np.where(observed, X, 0.0)),
                       product(W.T, observed.astype(np.float64)))
 
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit._products import column_totals
 from emkit.families._columns import (ColumnFamily, check_columns, fill_column_weight,
                                      is_integer, keep_empty)
 from emkit.families._discrete_kernels import categorical_counts, categorical_log_prob
@@ -169,7 +170,7 @@ class Categorical(ColumnFamily):
                                                    self.max_categories)
         if counts is None:
             self._raise_outside(X)
-        return CategoricalStats(W.sum(axis=0), np.ascontiguousarray(counts.transpose(2, 0, 1)),
+        return CategoricalStats(column_totals(W), np.ascontiguousarray(counts.transpose(2, 0, 1)),
                                 None if column_weight is None else column_weight.T.copy())
 
     def maximize(self, stats):

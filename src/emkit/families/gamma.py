@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from emkit._products import product
+from emkit._products import column_totals, product
 from emkit.families._columns import EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty
 from emkit.families.base import set_derived
 from emkit.families.positive import PositiveFamily, check_positive, others_mean
@@ -155,7 +155,7 @@ class Gamma(PositiveFamily):
         stats : GammaStats
         """
         W = np.asarray(W, dtype=np.float64)
-        return GammaStats(W.sum(axis=0), product(W.T, prepared.x),
+        return GammaStats(column_totals(W), product(W.T, prepared.x),
                           product(W.T, prepared.log_x), prepared.column_weight(W))
 
     def maximize(self, stats):

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit._products import product
+from emkit._products import column_totals, product
 from emkit.families._columns import EMPTY_WEIGHT, as_rows, fill_column_weight, keep_empty
 from emkit.families.base import set_derived
 from emkit.families.positive import PositiveFamily, check_positive, others_mean
@@ -129,7 +129,7 @@ class LogNormal(PositiveFamily):
         """
         W = np.asarray(W, dtype=np.float64)
         log_x = prepared.log_x
-        return LogNormalStats(W.sum(axis=0), product(W.T, log_x),
+        return LogNormalStats(column_totals(W), product(W.T, log_x),
                               product(W.T, log_x * log_x), prepared.column_weight(W))
 
     def maximize(self, stats):

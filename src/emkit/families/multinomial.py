@@ -25,7 +25,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from emkit._products import product
+from emkit._products import column_totals, product
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      is_integer, keep_empty, xlogy_dot)
 from emkit.families._sparse import (as_csr, check_sparse_entries, is_sparse,
@@ -175,8 +175,8 @@ class Multinomial(ColumnFamily):
         X = self._complete(X)
         W = np.asarray(W, dtype=np.float64)
         if is_sparse(X):
-            return ColumnSums(W.sum(axis=0), np.asarray((X.T @ W).T))
-        return ColumnSums(W.sum(axis=0), product(W.T, X))
+            return ColumnSums(column_totals(W), np.asarray((X.T @ W).T))
+        return ColumnSums(column_totals(W), product(W.T, X))
 
     def maximize(self, stats):
         """Return the Multinomial family of the weighted category frequencies.

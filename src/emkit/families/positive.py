@@ -15,7 +15,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from emkit._products import product
+from emkit._products import column_totals, product
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      keep_empty, observed_mask)
 from emkit.families.base import set_derived
@@ -177,7 +177,7 @@ class Exponential(PositiveFamily):
         stats : ColumnSums
         """
         W = np.asarray(W, dtype=np.float64)
-        return ColumnSums(W.sum(axis=0), product(W.T, prepared.x),
+        return ColumnSums(column_totals(W), product(W.T, prepared.x),
                           prepared.column_weight(W))
 
     def maximize(self, stats):

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
+from emkit._products import column_totals
 from emkit.exceptions import ComponentCollapseWarning, IdenticalComponentsWarning
 from emkit.families.base import Family
 from emkit.models._delegate import FamilyDelegate
@@ -235,7 +236,7 @@ class Mixture(FamilyDelegate):
         if self.hard:
             resp += self.log_weights.astype(resp.dtype)
             log_norm = _assign_hard(resp)
-            resp_sum = np.add.reduce(resp, axis=0, dtype=np.float64)
+            resp_sum = column_totals(resp)
         else:
             log_norm = log_normalize(resp, self.log_weights, resp_sum)
         log_likelihood = float(np.add.reduce(log_norm))
@@ -246,7 +247,7 @@ class Mixture(FamilyDelegate):
         else:
             resp *= sample_weight.astype(resp.dtype)[:, None]
             flush_subnormal(resp)
-            resp_sum = np.add.reduce(resp, axis=0, dtype=np.float64)
+            resp_sum = column_totals(resp)
             log_likelihood = float(np.dot(sample_weight.astype(np.float64),
                                           np.where(sample_weight > 0, log_norm, 0.0)))
             total = float(np.sum(sample_weight, dtype=np.float64))

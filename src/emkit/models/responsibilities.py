@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, inline_kernel, reduction_kernel, vector_kernel
+from emkit._products import column_totals
 
 __all__ = ["BACKEND", "clamp_labels", "flush_subnormal", "log_normalize", "normalize_threshold"]
 
@@ -105,7 +106,7 @@ def log_normalize(log_prob, log_weights=None, sums=None):
         return _normalize_compiled(log_prob.T, log_weights, threshold, sums, _shift_columns,
                                    _scale_columns)
     log_norm = _normalize_numpy(log_prob, log_weights, threshold)
-    sums += np.add.reduce(log_prob, axis=0, dtype=np.float64)
+    sums += column_totals(log_prob)
     return log_norm
 
 

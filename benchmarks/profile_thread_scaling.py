@@ -3,22 +3,24 @@
 The chunk threads of an E-step (``emkit/engine/chunk_threads.py``) each run numpy, numba
 and BLAS calls that release the GIL. How much two threads gain over one depends on what
 those calls do, and the chunk size (``emkit/engine/sources.py``, ``CHUNK_BYTES``) is
-chosen by it. Prints the speed-up of two threads over one thread doing both threads' work:
+chosen by it. Prints the speed-up of two threads of a pool over one thread doing both
+threads' work, each measurement a few tenths of a second:
 
 * a compiled loop that only computes (a square root chain, no memory traffic), for calls
-  of 5 us to 1 ms: what the GIL's hand-over costs;
-* ``np.copyto`` between arrays of 64 KB to 16 MB: the memory system alone;
+  of 5 us to 1 ms: the GIL's hand-over with almost no Python around it;
+* ``np.copyto`` between arrays of 64 KB to 16 MB: a numpy call, whose argument handling
+  holds the GIL, by the size of the work it does without it;
 * a whole E-step chunk of a spherical GaussianMixture (D = K = 16, float64) of 2,000 to
   32,000 rows: the mix of an E-step.
 
 Run:  .venv/bin/python benchmarks/profile_thread_scaling.py
 """
 
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from profile_hmm import best
+from profile_blas_threads import two_threads
 
 from emkit._compiled import kernel
 from emkit.engine.sources import one_blas_thread
@@ -37,53 +39,34 @@ def _spin(n):
     return s
 
 
-def speedup(fn, calls):
-    # One thread making both threads' calls, against two threads making their own.
-    def work(i):
-        for _ in range(calls):
-            fn(i)
-
-    work(0)
-    serial = best(lambda: (work(0), work(1)), 3)
-
-    def both():
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    return serial / best(both, 3), serial / (2 * calls)
-
-
 def main():
     _spin(10)
     start = time.perf_counter()
     _spin(10_000_000)
     per_step = (time.perf_counter() - start) / 1e7
-    print("compiled compute-only call (GIL released)")
-    for micro in (5, 20, 100, 1000):
-        steps = int(micro * 1e-6 / per_step)
-        gain, _ = speedup(lambda i: _spin(steps), int(0.2 / (micro * 1e-6)))
-        print(f"  {micro:5d} us per call       2 threads / 1: {gain:.2f}x")
-    print("np.copyto (GIL released)")
-    for kb in (64, 256, 512, 1024, 4096, 16384):
-        n = kb * 1024 // 8
-        src, dst = [np.random.rand(n) for _ in range(2)], [np.empty(n) for _ in range(2)]
-        gain, alone = speedup(lambda i: np.copyto(dst[i], src[i]),
-                              max(10, int(2e8 / (kb * 1024))))
-        print(f"  {kb:5d} KB, {alone * 1e6:7.1f} us   2 threads / 1: {gain:.2f}x")
-    print("spherical GaussianMixture E-step chunk, float64, one BLAS thread")
-    rng = np.random.default_rng(0)
-    centres = rng.normal(scale=3, size=(K, D))
-    model = Mixture(np.full(K, 1 / K), GaussianSpherical(centres + 0.3, np.ones(K)))
-    with one_blas_thread():
-        for rows in (2000, 4000, 8000, 16001, 32000):
-            chunks = [centres[rng.integers(0, K, rows)] + rng.normal(size=(rows, D))
-                      for _ in range(2)]
-            gain, alone = speedup(lambda i: model.chunk_stats(chunks[i]),
-                                  max(5, int(4e5 / rows)))
-            print(f"  {rows:5d} rows, {alone * 1e3:6.2f} ms  2 threads / 1: {gain:.2f}x")
+    with ThreadPoolExecutor(2) as pool:
+        print("compiled compute-only call (GIL released)")
+        for micro in (5, 20, 100, 1000):
+            steps = (int(micro * 1e-6 / per_step),)
+            _, gain = two_threads(pool, _spin, [steps, steps], int(0.2 / (micro * 1e-6)))
+            print(f"  {micro:5d} us per call       2 threads / 1: {gain:.2f}x")
+        print("np.copyto (GIL released)")
+        for kb in (64, 256, 512, 1024, 4096, 16384):
+            n = kb * 1024 // 8
+            pairs = [(np.empty(n), np.random.rand(n)) for _ in range(2)]
+            alone, gain = two_threads(pool, np.copyto, pairs, max(10, int(2e9 / (kb * 1024))))
+            print(f"  {kb:5d} KB, {alone * 1e6:7.1f} us   2 threads / 1: {gain:.2f}x")
+        print("spherical GaussianMixture E-step chunk, float64, one BLAS thread")
+        rng = np.random.default_rng(0)
+        centres = rng.normal(scale=3, size=(K, D))
+        model = Mixture(np.full(K, 1 / K), GaussianSpherical(centres + 0.3, np.ones(K)))
+        with one_blas_thread():
+            for rows in (2000, 4000, 8000, 16001, 32000):
+                chunks = [(centres[rng.integers(0, K, rows)] + rng.normal(size=(rows, D)),)
+                          for _ in range(2)]
+                alone, gain = two_threads(pool, model.chunk_stats, chunks,
+                                          max(5, int(4e6 / rows)))
+                print(f"  {rows:5d} rows, {alone * 1e3:6.2f} ms  2 threads / 1: {gain:.2f}x")
 
 
 if __name__ == "__main__":

@@ -93,8 +93,7 @@ class _OrderedSum:
             except BaseException as error:
                 with self.changed:
                     self.errors[i] = error
-                    self.stopped = True
-                    self.changed.notify_all()
+                    self.stop()
                 return
             with self.changed:
                 self.early[i] = value
@@ -115,6 +114,7 @@ class _OrderedSum:
             return self.handed - 1
 
     def stop(self):
+        # Hand out no more chunks; the Condition's lock is re-entrant.
         with self.changed:
             self.stopped = True
             self.changed.notify_all()

@@ -18,13 +18,15 @@ __all__ = ["START_SAMPLE_ROWS", "START_SAMPLE_SEED", "ArraySource", "InProcessSo
            "one_blas_thread", "uniform_rows"]
 
 #: Working-set budget of one chunk, in bytes, when the chunk size is automatic. Larger
-#: than a core's cache on purpose. One thread runs a chunk that fits the second-level
-#: cache faster per row, but on the 2-core Intel Xeon the benchmarks ran on, two threads
-#: gain little over one on such chunks, as on any work over cache-sized arrays, though
-#: they gain 1.8x to 2x on compiled compute-only calls of 5 us and more, so the GIL's
-#: hand-over is not the cost (benchmarks/profile_thread_scaling.py: spherical E-step
-#: chunks of 2,000 rows, 0.79x; 16,001 rows, 1.77x). GaussianMixture N=2e5, D=K=16:
-#: 2 threads at 0.5 MB chunks were slower than one; 8 MB was the best of 0.5 to 32 MB.
+#: than a core's cache on purpose: one thread runs a cache-sized chunk faster per row, but
+#: each chunk's E-step makes a few dozen calls whose Python part holds the GIL, and with
+#: smaller chunks two threads wait on each other more than they gain. On the 2-core
+#: Intel Xeon the benchmarks ran on (benchmarks/profile_thread_scaling.py), copies of
+#: 1.6 us gained nothing on two threads and copies of 11 us and more 1.8x to 2x;
+#: spherical E-step chunks of 2,000 rows ran at 0.83x to 0.89x, of 16,001 at 1.82x to
+#: 1.93x.
+#: GaussianMixture N=2e5, D=K=16: 2 threads at 0.5 MB chunks were slower than one; 8 MB
+#: was the best of 0.5 to 32 MB.
 CHUNK_BYTES = 8 * 2**20
 _MIN_ROWS, _MAX_ROWS = 256, 65536
 #: How far a chunk function's floor may take a chunk past the working-set budget.

@@ -1,6 +1,8 @@
 """LatentDirichletAllocation against scikit-learn's, run side by side from the same seed, and
 its kernels against scikit-learn's per-document loop, numpy and scipy."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -469,3 +471,34 @@ def test_a_loaded_model_goes_on_with_partial_fit(tmp_path):
     loaded.partial_fit(counts[:60])
     assert loaded.n_batch_iter_ == before + 1
     assert np.isfinite(loaded.components_).all()
+
+
+def test_a_corpus_without_words_fits_quietly_and_its_perplexity_is_refused():
+    # scikit-learn divides by the zero word count (a RuntimeWarning, then NaN); emkit's
+    # bound_ is NaN without a warning, and perplexity() says why it has no value.
+    empty = np.zeros((5, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = emkit.LatentDirichletAllocation(n_components=2, max_iter=5, evaluate_every=1,
+                                              random_state=0).fit(empty)
+    assert np.isnan(est.bound_)
+    assert_allclose(est.components_.sum(axis=0), np.ones(4))
+    with pytest.raises(ValueError, match=r"^X holds no word \(every count is 0\)"):
+        est.perplexity(empty)
+    words = corpus(0, n_docs=20)
+    fitted = emkit.LatentDirichletAllocation(n_components=2, max_iter=3,
+                                             random_state=0).fit(words)
+    assert_allclose(fitted.perplexity(words),
+                    np.exp(-fitted.score(words) / words.sum()), rtol=1e-12)
+
+
+def test_dask_corpus_without_words_fits_quietly_and_its_perplexity_is_refused():
+    da = pytest.importorskip("dask.array")
+    empty = da.from_array(np.zeros((6, 4)), chunks=(3, -1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = emkit.LatentDirichletAllocation(n_components=2, max_iter=3, evaluate_every=1,
+                                              random_state=0).fit(empty)
+    assert np.isnan(est.bound_)
+    with pytest.raises(ValueError, match=r"^X holds no word"):
+        est.perplexity(empty)

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_array, check_non_negative
 from emkit.engine.loop import chunk_plan
 from emkit.estimators._dask import as_array, dask_source
 from emkit.estimators._input import short_array_errors
-from emkit.models.lda import DocumentSource, as_csr
+from emkit.models.lda import DocumentSource, as_csr, check_has_words, per_word_perplexity
 
 __all__ = ["block_starts", "dask_bound", "dask_perplexity", "fit_dask"]
 
@@ -151,8 +151,8 @@ def fit_dask(est, X):
 
     def perplexity(model):
         bound = _total(model, data, plan, None, source.address)
-        return float(np.exp(-(bound.log_likelihood + model.topic_word_bound())
-                            / bound.n_words))
+        return per_word_perplexity(bound.log_likelihood + model.topic_word_bound(),
+                                   bound.n_words)
 
     model = est._passes(model, step, perplexity)
     est._set_model(model)
@@ -220,6 +220,7 @@ def dask_perplexity(est, X, sub_sampling=False):
     perplexity : float
     """
     _, doc, words, docs = dask_bound(est, X, "LatentDirichletAllocation.perplexity")
+    check_has_words(words)
     ratio = float(est.total_samples) / docs if sub_sampling else 1.0
     bound = doc * ratio + est._model().topic_word_bound()
-    return float(np.exp(-bound / (words * ratio)))
+    return per_word_perplexity(bound, words * ratio)

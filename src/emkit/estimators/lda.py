@@ -26,7 +26,8 @@ from emkit.engine.loop import chunk_plan, e_step
 from emkit.engine.online import step_size
 from emkit.estimators._dask import blockwise, is_dask
 from emkit.estimators._input import short_array_errors
-from emkit.models.lda import LDA, DocumentSource, as_csr
+from emkit.models.lda import (LDA, DocumentSource, as_csr, check_has_words,
+                              per_word_perplexity)
 from emkit.models.lda_init import cluster_topics
 from emkit.models.lda_online import OnlineTopics, batch_vocabulary
 
@@ -124,7 +125,8 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
     n_iter_ : int
         Number of passes over the data.
     bound_ : float
-        Final perplexity on the training set.
+        Final perplexity on the training set; NaN when it holds no word (every count
+        0), as the perplexity is a measure per word.
     doc_topic_prior_ : float
         The document topic prior used.
     random_state_ : RandomState instance
@@ -458,7 +460,7 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         word_cnt = X.sum()
         if sub_sampling:
             word_cnt = word_cnt * (float(self.total_samples) / X.shape[0])
-        return float(np.exp(-1.0 * bound / word_cnt))
+        return per_word_perplexity(bound, word_cnt)
 
     def _perplexity_precomp_distr(self, X, doc_topic_distr=None, sub_sampling=False):
         # scikit-learn's private helper (its tests call it): the perplexity of X, from
@@ -517,6 +519,7 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             return dask_perplexity(self, X, sub_sampling)
         X = self._check_non_neg_array(X, reset_n_features=False,
                                       whom="LatentDirichletAllocation.perplexity")
+        check_has_words(X.sum())
         return self._perplexity_of(self._model(), X, sub_sampling=sub_sampling)
 
     @property

@@ -25,7 +25,8 @@ from emkit.models.lda_kernels import (dirichlet_expectation, doc_dirichlet_bound
                                       topic_expectation_t, word_bound)
 from emkit.stats import AdditiveStats
 
-__all__ = ["DocumentSource", "LDA", "LDABound", "LDAStats", "WORK_BYTES", "as_csr"]
+__all__ = ["DocumentSource", "LDA", "LDABound", "LDAStats", "WORK_BYTES", "as_csr",
+           "check_has_words", "per_word_perplexity"]
 
 #: What one document's updates weigh in chunk sizing, as bytes of working set.
 WORK_BYTES = 32768
@@ -353,6 +354,40 @@ class LDA(Model):
         rows : int
         """
         return int(8 * self.n_features / max(_mean_nnz(X), 1.0))
+
+
+def check_has_words(n_words):
+    """Raise a ValueError when a corpus whose perplexity is asked holds no word.
+
+    Parameters
+    ----------
+    n_words : float
+        The number of words in it (the sum of its counts).
+    """
+    if not n_words:
+        raise ValueError("X holds no word (every count is 0), and perplexity is a measure "
+                         "per word; pass documents with at least one word.")
+
+
+def per_word_perplexity(bound, n_words):
+    """Return the perplexity ``exp(-bound / n_words)`` of a corpus.
+
+    Parameters
+    ----------
+    bound : float
+        The variational bound of the corpus (its approximate log-likelihood).
+    n_words : float
+        The number of words in it (the sum of its counts).
+
+    Returns
+    -------
+    perplexity : float
+        NaN for a corpus without words, whose per-word measure is undefined (without
+        the warning a division by zero would give).
+    """
+    if not n_words:
+        return float("nan")
+    return float(np.exp(-float(bound) / float(n_words)))
 
 
 def _mean_nnz(X):

@@ -279,17 +279,67 @@ def measure(lib, cov, dtype, n, iters, init_path, repeat=1, emkit_path=None):
     return full
 
 
+def cpu_description():
+    """The processor's name, with what tells apart processors a virtual machine names alike.
+
+    Cloud virtual machines often report one generic name ("Intel(R) Xeon(R) Processor")
+    for several generations; the family, model and stepping numbers, the second-level
+    cache and the widest vector extensions tell them apart.
+    """
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # the first processor's block is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        import platform
+        return platform.processor() or "unknown"
+    name = fields.get("model name", "unknown")
+    ident = ", ".join(f"{key} {fields[key]}" for key in ("cpu family", "model", "stepping")
+                      if key in fields)
+    flags = set(fields.get("flags", "").split())
+    vectors = next((label for flag, label in (("avx512f", "AVX-512"), ("avx2", "AVX2"),
+                                               ("avx", "AVX")) if flag in flags), "SSE")
+    extras = [label for flag, label in (("avx512_fp16", "AVX-512 FP16"), ("amx_tile", "AMX"))
+              if flag in flags]
+    details = [ident] if ident else []
+    level2 = _cache_size(2)
+    if level2:
+        details.append(f"L2 {level2} per core")
+    details.append(" + ".join([vectors] + extras))
+    return f"{name} ({'; '.join(details)})"
+
+
+def _cache_size(level):
+    # The size of cpu0's unified or data cache of this level, as sysfs writes it ("2048K").
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for entry in sorted(os.listdir(root)):
+            path = os.path.join(root, entry)
+            with open(os.path.join(path, "level")) as f:
+                if int(f.read()) != level:
+                    continue
+            with open(os.path.join(path, "type")) as f:
+                if f.read().strip() == "Instruction":
+                    continue
+            with open(os.path.join(path, "size")) as f:
+                size = f.read().strip()
+            kib = int(size[:-1]) if size.endswith("K") else None
+            return f"{kib // 1024} MiB" if kib and kib % 1024 == 0 else size
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def machine_info():
     import numpy
     import sklearn
     from threadpoolctl import threadpool_info
 
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_description()
     try:
         import emkit
         emkit_version = emkit.__version__

@@ -164,6 +164,31 @@ def test_engine_squarem_on_a_mixture_model_directly():
                                np.sort(plain.model.family.means[:, 0]), atol=2e-3)
 
 
+def test_an_extrapolated_step_never_counts_as_convergence(monkeypatch):
+    # A proposal may land where the log-likelihood barely moves, far from the optimum
+    # (on another processor's last bits, a Dask fit stopped 1e-6 short on a ridge). Here
+    # every proposal is the last accepted model itself: its change is exactly 0, which
+    # must not stop the run; the plain steps after it decide, as plain EM's do.
+    def stall(self, model):
+        if len(self._cycle) < 3:
+            return None
+        self._cycle = []
+        return model
+
+    monkeypatch.setattr(Squarem, "propose", stall)
+    X = overlapping_gaussians()[:, :1].copy()
+    start = Mixture(np.array([0.5, 0.5]), GaussianDiag(np.array([[-0.1], [0.1]]),
+                                                       np.ones((2, 1))))
+    plain = run_em(start, ArraySource(X), max_iter=100000, tol=1e-9)
+    stalled = run_em(start, ArraySource(X), max_iter=100000, tol=1e-9,
+                     acceleration="squarem")
+    assert stalled.converged
+    # Every fourth E-step re-evaluates a model: the plain path, a third longer.
+    assert stalled.n_iter > plain.n_iter
+    assert stalled.lower_bound == pytest.approx(plain.lower_bound, rel=1e-9)
+    assert np.diff(stalled.history).min() >= 0.0
+
+
 def test_step_bound_adapts():
     accel = Squarem()
     assert accel.step_max == 1.0

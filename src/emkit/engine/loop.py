@@ -174,6 +174,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     params, guard, n_iter, proposal, following = [], True, 0, None, model
     while n_iter < max_iter:
         n_iter += 1
+        plain = proposal is None
         if proposal is not None:
             outcome = squarem.evaluate(lambda m: evaluate(m, n_iter), proposal)
             lower_bound = None if outcome is None else outcome[1]
@@ -184,7 +185,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         else:
             current = following
             stats, lower_bound = evaluate(current, n_iter)
-        change = monitor.report(lower_bound, guard=guard,
+        change = monitor.report(lower_bound, guard=guard, plain=plain,
                                 resolution=current.resolution(source.dtype))
         following = current.m_step(stats)
         guard = following.monotone

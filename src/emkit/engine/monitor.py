@@ -64,7 +64,7 @@ class ConvergenceMonitor:
         """The latest log-likelihood (``initial`` before the first report)."""
         return self.history[-1] if self.history else self.initial
 
-    def report(self, value, guard=True, resolution=0.0):
+    def report(self, value, guard=True, resolution=0.0, plain=True):
         """Record one iteration's log-likelihood and return the change.
 
         Parameters
@@ -77,6 +77,10 @@ class ConvergenceMonitor:
         resolution : float, default=0.0
             The smallest change the E-step's arithmetic resolves (float32 computation):
             a smaller change counts as convergence, a smaller fall as rounding.
+        plain : bool, default=True
+            Whether the value comes from a plain EM step. False for an extrapolated
+            point (SQUAREM): its change measures the jump, which may be tiny far from
+            the optimum, so it never counts as convergence.
 
         Returns
         -------
@@ -96,7 +100,7 @@ class ConvergenceMonitor:
         # tol=0 asks for every iteration; otherwise a change the arithmetic cannot resolve
         # is as converged as one below tol.
         threshold = max(self.tol, resolution) if self.tol > 0 else 0.0
-        if abs(change) < threshold and not dropped:
+        if plain and abs(change) < threshold and not dropped:
             self.converged = True
         return change
 

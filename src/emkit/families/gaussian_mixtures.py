@@ -203,7 +203,8 @@ class GaussianMixtures(Family):
             ``(k + 1) * n_mix - 1``) about the inner family's shift.
         """
         W = np.asarray(W, dtype=np.float64)
-        resp = self.responsibilities(prepared) * W[:, :, None]
+        with np.errstate(under="ignore"):  # a product below the range is the zero kept
+            resp = self.responsibilities(prepared) * W[:, :, None]
         resp = resp.reshape(len(W), -1)
         # The weights of float32 products must not be subnormal (see the Gaussian families).
         resp[resp < np.finfo(np.float32).tiny] = 0.0

@@ -5,13 +5,19 @@
 #               gallery re-runs only the examples changed since the last build)
 #   make bench  every benchmark of benchmarks/run_all.py into BENCHMARKS.md
 #               (BENCH_ARGS="--before REF" adds the emkit of REF side by side)
+#   make test-other-cpu  the suite with another processor's arithmetic: numpy's AVX-512
+#               loops off, OpenBLAS's Sandy Bridge kernels, numba compiled for AMD Zen 2
+#               (on any x86-64 with AVX2; a result that depends on the last bits of
+#               one machine's kernels fails)
+#   make test-fallbacks  the suite on the numpy fallbacks, numba installed but unused
+#               (EMKIT_DISABLE_NUMBA=1); the pure-Python HMM recursions make it slow
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs bench clean
+.PHONY: demo test test-other-cpu test-fallbacks docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +30,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+test-other-cpu: $(STAMP)
+	NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge \
+	NUMBA_CPU_NAME=znver2 $(PY) -m pytest -q
+
+test-fallbacks: $(STAMP)
+	EMKIT_DISABLE_NUMBA=1 $(PY) -m pytest -q
 
 docs: $(STAMP)
 	$(PY) -m sphinx -b html -W --keep-going docs docs/_build/html

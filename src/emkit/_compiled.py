@@ -7,16 +7,25 @@ Numba itself is imported on the first call of any kernel, not with emkit (import
 costs a few tenths of a second): until then a kernel is a :class:`LazyKernel`. The first
 call imports numba and turns every lazy kernel into its numba dispatcher, in every emkit
 module that holds it, so that compiled kernels calling each other see dispatchers.
+
+Setting the environment variable ``EMKIT_DISABLE_NUMBA=1`` before importing emkit takes
+the numpy fallbacks even where numba is installed: the same results (to the tolerances
+the tests hold both paths to), to check them or to work around a broken numba.
 """
 
 import importlib.util
+import os
 import sys
 import threading
 
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+#: The variable that, set to anything but "" or "0", turns the compiled kernels off.
+DISABLE_VARIABLE = "EMKIT_DISABLE_NUMBA"
 
-__all__ = ["HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel", "reduction_kernel",
-           "vector_kernel"]
+HAVE_NUMBA = (os.environ.get(DISABLE_VARIABLE, "") in ("", "0")
+              and importlib.util.find_spec("numba") is not None)
+
+__all__ = ["DISABLE_VARIABLE", "HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel",
+           "reduction_kernel", "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()

@@ -680,6 +680,19 @@ def _fitted_categorical():
                         np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]))
 
 
+def _covars_of_shape(covariance_type, covars, set_before_means=False):
+    # A GaussianHMM of 2 states on 2 features, given covars_ of some shape (hmmlearn#121):
+    # the shape is checked against n_components when set, and n_features when fitting.
+    def call():
+        model = emkit.GaussianHMM(2, covariance_type=covariance_type, init_params="st")
+        if set_before_means:
+            model.covars_ = covars
+        model.means_ = [[0.0, 0.0], [1.0, 1.0]]
+        model.covars_ = covars
+        model.fit(np.random.RandomState(0).normal(size=(40, 2)))
+    return call
+
+
 def _bad_transmat():
     model = emkit.CategoricalHMM(2, init_params="", n_features=2)
     model.startprob_ = np.array([0.5, 0.5])
@@ -715,6 +728,21 @@ BAD_INPUT = [
      "needs at least 2 samples to start its means and covariances from the data; got 1"),
     ("fewer-rows-than-states", lambda: emkit.GaussianHMM(3).fit(_X10[:2]),
      "needs at least 3 samples"),
+    ("diag-covars-states", _covars_of_shape("diag", np.ones((3, 3))),
+     r"'diag' covars must have shape \(n_components, n_features\) = \(2, n_features\) .*"
+     r"got shape \(3, 3\)"),
+    ("diag-covars-features", _covars_of_shape("diag", np.ones((2, 1))),
+     r"= \(2, 2\) .*got shape \(2, 1\)"),
+    ("full-covars-states", _covars_of_shape("full", np.tile(np.eye(2), (3, 1, 1))),
+     r"'full' covars must have shape .* = \(2, n_features, n_features\) .*"
+     r"got shape \(3, 2, 2\)"),
+    ("full-covars-features", _covars_of_shape("full", np.tile(np.eye(3), (2, 1, 1))),
+     r"= \(2, 2, 2\) .*got shape \(2, 3, 3\)"),
+    ("tied-covars-features", _covars_of_shape("tied", np.eye(3)),
+     r"'tied' covars must have shape \(n_features, n_features\) = \(2, 2\) .*"
+     r"got shape \(3, 3\)"),
+    ("spherical-covars-states", _covars_of_shape("spherical", np.ones(3), True),
+     r"'spherical' covars must have shape \(n_components,\) = \(2,\) .*got shape \(3,\)"),
 ]
 
 

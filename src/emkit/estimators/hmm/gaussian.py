@@ -158,7 +158,7 @@ class GaussianHMM(BaseHMM):
             raise ValueError(f"means_ must have shape (n_components, n_features) = "
                              f"({self.n_components}, n_features); got {self.means_.shape}.")
         self.n_features = self.means_.shape[1]
-        self._covars_ = layout.compact(self._covars_, self.n_components)
+        self._covars_ = layout.compact(self._covars_, self.n_components, self.n_features)
 
     def _emission_family(self):
         return self._family_class()(np.asarray(self.means_, dtype=np.float64), self._covars_,

@@ -18,30 +18,45 @@ __all__ = ["covars_layout"]
 
 
 class _Layout:
-    # The layout of one family class: its name (hmmlearn's covariance_type) and shape.
+    # The layout of one family class: its name (hmmlearn's covariance_type) and shape,
+    # whose letters K and D ``dims`` turns into n_components and n_features.
     name = ""
     shape = ""
+    dims = ()
 
-    def compact(self, covars, n_components):
-        # A copy in the family's layout (float64, writeable), or one clear sentence.
-        return self._compact(np.array(covars, dtype=np.float64), n_components)
+    def compact(self, covars, n_components, n_features=None):
+        # A copy in the family's layout (float64, writeable), or one clear sentence; the
+        # shape is checked against n_components, and n_features where it is known.
+        covars = np.array(covars, dtype=np.float64)
+        sizes = {"K": n_components, "D": n_features}
+        compact = self._compact(covars, n_components, sizes)
+        expected = tuple(sizes[letter] for letter in self.dims)
+        if any(want is not None and want != got for want, got in zip(expected, compact.shape)):
+            raise self.error(sizes, covars.shape)
+        return compact
 
-    def error(self):
-        return ValueError(f"'{self.name}' covars must have shape {self.shape} and be "
-                          "positive (positive-definite for full and tied).")
+    def error(self, sizes=None, got=None):
+        shape = self.shape
+        if sizes is not None:
+            shape += " = (" + ", ".join(
+                "n_features" if sizes[letter] is None else str(sizes[letter])
+                for letter in self.dims) + ("," if len(self.dims) == 1 else "") + ")"
+        seen = "" if got is None else f"; got shape {tuple(got)}"
+        return ValueError(f"'{self.name}' covars must have shape {shape} and be positive "
+                          f"(positive-definite for full and tied){seen}.")
 
 
 class _Spherical(_Layout):
-    name, shape = "spherical", "(n_components,)"
+    name, shape, dims = "spherical", "(n_components,)", "K"
 
-    def _compact(self, covars, n_components):
+    def _compact(self, covars, n_components, sizes):
         # hmmlearn stores one variance per component, sometimes repeated per feature.
         rows = covars.reshape(n_components, -1) if covars.size % max(n_components, 1) == 0 \
             and covars.size else covars.reshape(-1, 1)
         variances = rows[:, 0]
         if (len(variances) != n_components or np.any(variances <= 0)
                 or not np.all(rows == variances[:, None])):
-            raise self.error()
+            raise self.error(sizes, covars.shape)
         return variances
 
     def full(self, covars, n_components, n_features):
@@ -55,11 +70,11 @@ class _Spherical(_Layout):
 
 
 class _Diag(_Layout):
-    name, shape = "diag", "(n_components, n_features)"
+    name, shape, dims = "diag", "(n_components, n_features)", "KD"
 
-    def _compact(self, covars, n_components):
+    def _compact(self, covars, n_components, sizes):
         if covars.ndim != 2 or np.any(covars <= 0):
-            raise self.error()
+            raise self.error(sizes, covars.shape)
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -73,11 +88,11 @@ class _Diag(_Layout):
 
 
 class _Tied(_Layout):
-    name, shape = "tied", "(n_features, n_features)"
+    name, shape, dims = "tied", "(n_features, n_features)", "DD"
 
-    def _compact(self, covars, n_components):
+    def _compact(self, covars, n_components, sizes):
         if covars.ndim != 2 or covars.shape[0] != covars.shape[1] or not _spd(covars):
-            raise self.error()
+            raise self.error(sizes, covars.shape)
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -91,11 +106,11 @@ class _Tied(_Layout):
 
 
 class _Full(_Layout):
-    name, shape = "full", "(n_components, n_features, n_features)"
+    name, shape, dims = "full", "(n_components, n_features, n_features)", "KDD"
 
-    def _compact(self, covars, n_components):
+    def _compact(self, covars, n_components, sizes):
         if covars.ndim != 3 or covars.shape[1] != covars.shape[2] or not all(map(_spd, covars)):
-            raise self.error()
+            raise self.error(sizes, covars.shape)
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -115,8 +130,9 @@ _LAYOUTS = {GaussianSpherical: _Spherical(), GaussianDiag: _Diag(), GaussianTied
 def covars_layout(family_class):
     """Return hmmlearn's ``covars`` layout of a Gaussian family class.
 
-    The layout has ``compact(covars, n_components)`` (validate and return the family's
-    own layout, raising one clear sentence), ``full(covars, n_components, n_features)``
+    The layout has ``compact(covars, n_components, n_features=None)`` (validate and return
+    the family's own layout, raising one clear sentence; ``n_features`` None leaves that
+    size unchecked), ``full(covars, n_components, n_features)``
     (every component's full matrix), ``from_matrix(matrix, n_components)`` (every
     component at one covariance matrix) and ``n_parameters(n_components, n_features)``
     (the free covariance parameters).

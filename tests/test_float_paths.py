@@ -21,6 +21,9 @@ from emkit.models.responsibilities import log_normalize, normalize_threshold
 from emkit.models.worst_rows import WorstRows, _lowest
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+#: Why a test of the compiled kernels has nothing to test.
+NO_COMPILED = ("the compiled kernels are off (numba not installed, or "
+               "EMKIT_DISABLE_NUMBA set)")
 
 
 def _blobs(n=400, seed=0):
@@ -41,7 +44,7 @@ def _families(D=3, K=4):
 @pytest.fixture(params=["compiled", "numpy"])
 def backend(request, monkeypatch):
     if request.param == "compiled" and not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     monkeypatch.setattr(responsibilities, "BACKEND", request.param)
     return request.param
 
@@ -96,7 +99,7 @@ def _special_rows(dtype, K=5, n=300, seed=3):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_and_numpy_normalization_agree(monkeypatch, order, dtype):
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     log_prob = _special_rows(dtype)
     log_weights = np.log(np.random.default_rng(4).dirichlet(np.ones(5)))
     results = {}
@@ -128,7 +131,7 @@ def test_compiled_normalization_of_special_rows_raises_no_floating_point_error(
     # The compiled path takes no error-state block: each row total is at least 1 or NaN,
     # so its log and the sum with the largest term never divide by zero or overflow.
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     monkeypatch.setattr(responsibilities, "BACKEND", "compiled")
     log_weights = np.log(np.random.default_rng(4).dirichlet(np.ones(5)))
     resp = np.array(_special_rows(dtype), order=order)
@@ -157,7 +160,7 @@ def test_threshold_keeps_every_survivor_normal_after_division(dtype):
 
 def test_compiled_and_numpy_factorizations_agree():
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     rng = np.random.default_rng(5)
     for K, D in [(1, 1), (3, 2), (16, 16), (2, 32)]:
         A = rng.normal(size=(K, D, D))
@@ -178,7 +181,7 @@ def test_compiled_and_numpy_factorizations_agree():
 
 def test_compiled_and_numpy_worst_rows_agree():
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     rng = np.random.default_rng(6)
     for n, m in [(1, 1), (10, 3), (1000, 16), (5, 5)]:
         scores = rng.integers(0, 6, n).astype(float)  # many ties: the earlier row first
@@ -242,7 +245,7 @@ def test_fit_and_predict_make_no_copy_of_X(dtype, covariance_type):
 
 def test_compiled_and_numpy_feature_weights_agree():
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     from emkit.families.gaussian import full
 
     rng = np.random.default_rng(8)
@@ -268,7 +271,7 @@ def test_compiled_and_numpy_feature_weights_agree():
 @pytest.mark.parametrize("products", ["LINEAR", "SQUARES", "PAIRS", "NORMS"])
 def test_compiled_and_numpy_features_agree(dtype, products):
     if not emkit._compiled.HAVE_NUMBA:
-        pytest.skip("numba is not installed")
+        pytest.skip(NO_COMPILED)
     from emkit.families.gaussian import _features
     kind = getattr(_features, products)
     rng = np.random.default_rng(8)

@@ -16,8 +16,8 @@ log-likelihood is below the last accepted one (or not finite) is rejected, and t
 EM step is taken instead. The accepted log-likelihoods never fall, and every E-step,
 rejected ones included, counts as an iteration. Convergence is judged on plain EM steps
 only: an extrapolated point's change measures its jump, which can be tiny far from the
-optimum (on a flat ridge, a run stopped 1e-6 short there). ``step_max`` grows fourfold each time
-the step reaches it and shrinks after a rejection at it (their adaptive bound).
+optimum (on a flat ridge, a run stopped 1e-6 short there). ``step_max`` grows fourfold
+each time the step reaches it and shrinks after a rejection at it (their adaptive bound).
 """
 
 import warnings

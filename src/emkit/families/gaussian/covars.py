@@ -29,28 +29,27 @@ class _Layout:
         # shape is checked against n_components, and n_features where it is known.
         covars = np.array(covars, dtype=np.float64)
         sizes = {"K": n_components, "D": n_features}
-        compact = self._compact(covars, n_components, sizes)
-        expected = tuple(sizes[letter] for letter in self.dims)
-        if any(want is not None and want != got for want, got in zip(expected, compact.shape)):
+        compact = self._compact(covars, sizes)
+        expected = [sizes[letter] for letter in self.dims]
+        if any(want not in (None, got) for want, got in zip(expected, compact.shape)):
             raise self.error(sizes, covars.shape)
         return compact
 
-    def error(self, sizes=None, got=None):
-        shape = self.shape
-        if sizes is not None:
-            shape += " = (" + ", ".join(
-                "n_features" if sizes[letter] is None else str(sizes[letter])
-                for letter in self.dims) + ("," if len(self.dims) == 1 else "") + ")"
-        seen = "" if got is None else f"; got shape {tuple(got)}"
-        return ValueError(f"'{self.name}' covars must have shape {shape} and be positive "
-                          f"(positive-definite for full and tied){seen}.")
+    def error(self, sizes, got):
+        # The expected shape in names and in numbers (n_features where still unknown).
+        numbers = [str(sizes[letter] or "n_features") for letter in self.dims]
+        numbers = ", ".join(numbers) + ("," if len(numbers) == 1 else "")
+        return ValueError(f"'{self.name}' covars must have shape {self.shape} = "
+                          f"({numbers}) and be positive (positive-definite for full and "
+                          f"tied); got shape {tuple(got)}.")
 
 
 class _Spherical(_Layout):
     name, shape, dims = "spherical", "(n_components,)", "K"
 
-    def _compact(self, covars, n_components, sizes):
+    def _compact(self, covars, sizes):
         # hmmlearn stores one variance per component, sometimes repeated per feature.
+        n_components = sizes["K"]
         rows = covars.reshape(n_components, -1) if covars.size % max(n_components, 1) == 0 \
             and covars.size else covars.reshape(-1, 1)
         variances = rows[:, 0]
@@ -72,7 +71,7 @@ class _Spherical(_Layout):
 class _Diag(_Layout):
     name, shape, dims = "diag", "(n_components, n_features)", "KD"
 
-    def _compact(self, covars, n_components, sizes):
+    def _compact(self, covars, sizes):
         if covars.ndim != 2 or np.any(covars <= 0):
             raise self.error(sizes, covars.shape)
         return covars
@@ -90,7 +89,7 @@ class _Diag(_Layout):
 class _Tied(_Layout):
     name, shape, dims = "tied", "(n_features, n_features)", "DD"
 
-    def _compact(self, covars, n_components, sizes):
+    def _compact(self, covars, sizes):
         if covars.ndim != 2 or covars.shape[0] != covars.shape[1] or not _spd(covars):
             raise self.error(sizes, covars.shape)
         return covars
@@ -108,7 +107,7 @@ class _Tied(_Layout):
 class _Full(_Layout):
     name, shape, dims = "full", "(n_components, n_features, n_features)", "KDD"
 
-    def _compact(self, covars, n_components, sizes):
+    def _compact(self, covars, sizes):
         if covars.ndim != 3 or covars.shape[1] != covars.shape[2] or not all(map(_spd, covars)):
             raise self.error(sizes, covars.shape)
         return covars

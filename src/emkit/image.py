@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emkit._files import atomic_write
+from emkit.engine.underflow import underflow_is_zero
 
 __all__ = ["ImageSegmentation", "read_image", "segment_image", "write_image"]
 
@@ -51,6 +52,7 @@ class ImageSegmentation:
     free_energy: list = None
 
 
+@underflow_is_zero
 def segment_image(image, n_components=2, *, covariance_type="full", n_init=1, random_state=0,
                   max_iter=100, spatial_beta=None, neighbourhood=None, volume=False):
     """Fit a Gaussian mixture to the pixel values of an image, then label and denoise it.

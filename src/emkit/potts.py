@@ -29,6 +29,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
+from emkit.engine.underflow import underflow_is_zero
+
 __all__ = ["NEIGHBOURHOODS", "PottsFit", "fit_potts", "neighbour_sums"]
 
 #: The neighbourhoods of a 2-D grid and of a 3-D one.
@@ -135,6 +137,7 @@ def _pseudo_beta(q, sums, alpha):
                                  options={"xatol": 1e-6}).x)
 
 
+@underflow_is_zero
 def fit_potts(pixels, grid_shape, family, log_weights, beta, *, neighbourhood=None,
               max_iter=100, tol=1e-6):
     """Fit Gaussian classes under a Potts prior by mean-field EM, from a mixture fit.

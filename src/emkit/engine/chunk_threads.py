@@ -7,7 +7,8 @@ locks, not a future and the wake-ups of two threads. The sum is the same, bit fo
 whatever the number of threads and the order in which chunks finish.
 
 BLAS runs with one thread inside (:func:`one_blas_thread`): the chunk threads are the
-parallelism.
+parallelism. Chunks run with numpy's underflow errors ignored in every thread, whatever
+the caller's ``np.seterr`` (see :mod:`.underflow`).
 """
 
 import os
@@ -19,6 +20,8 @@ from operator import add
 
 from threadpoolctl import ThreadpoolController
 
+from emkit.engine.underflow import underflow_is_zero
+
 __all__ = ["CORES", "IN_FLIGHT_PER_THREAD", "one_blas_thread", "run_chunks"]
 
 #: The processor count, the number of threads when none is configured.
@@ -29,6 +32,7 @@ CORES = os.cpu_count() or 1
 IN_FLIGHT_PER_THREAD = 2
 
 
+@underflow_is_zero
 def run_chunks(run, bounds, n_threads):
     """Return ``run(b_0) + run(b_1) + ...`` over ``bounds``, on up to ``n_threads`` threads.
 
@@ -129,10 +133,11 @@ _inside = threading.local()
 
 
 def _as_chunk_thread(work):
-    # Run work with this thread marked as a chunk thread (see run_chunks).
+    # Run work with this thread marked as a chunk thread (see run_chunks), underflow
+    # ignored: numpy's error settings belong to each thread.
     _inside.chunk = True
     try:
-        work()
+        underflow_is_zero(work)()
     finally:
         _inside.chunk = False
 

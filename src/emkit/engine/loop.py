@@ -17,6 +17,7 @@ from emkit.engine.monitor import ConvergenceMonitor, drop_rtol
 from emkit.engine.protocols import Model, Source
 from emkit.engine.report import VerboseReporter
 from emkit.engine.sources import one_blas_thread
+from emkit.engine.underflow import underflow_is_zero
 
 #: A later start must beat the best log-likelihood by more than this (relative) to win.
 START_RTOL = 1e-12
@@ -123,6 +124,7 @@ def e_step(model, source, plan=None):
     return source.map_reduce(model.chunk_stats, bytes_per_row, min_rows=min_rows)
 
 
+@underflow_is_zero
 def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=None,
            reporter=None, record_params=False, per_sample=True, acceleration=None):
     """Run EM from ``model`` until convergence or ``max_iter`` iterations.

@@ -17,6 +17,7 @@ import numpy as np
 from emkit.engine.loop import EMResult, EMStep, chunk_plan, e_step, _check_contracts
 from emkit.engine.monitor import ConvergenceMonitor
 from emkit.engine.report import VerboseReporter
+from emkit.engine.underflow import underflow_is_zero
 
 __all__ = ["OnlineState", "online_update", "run_online", "step_size"]
 
@@ -58,6 +59,7 @@ def step_size(update, learning_offset=10.0, learning_decay=0.7):
     return float((update + learning_offset) ** -learning_decay)
 
 
+@underflow_is_zero
 def online_update(model, batch, state, *, total_samples, learning_offset=10.0,
                   learning_decay=0.7):
     """One step of online EM: the batch's E-step, the blend, the M-step.

@@ -177,7 +177,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     while n_iter < max_iter:
         n_iter += 1
         plain = proposal is None
-        if proposal is not None:
+        if not plain:
             outcome = squarem.evaluate(lambda m: evaluate(m, n_iter), proposal)
             lower_bound = None if outcome is None else outcome[1]
             current, proposal = proposal, None

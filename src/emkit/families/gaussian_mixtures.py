@@ -203,7 +203,9 @@ class GaussianMixtures(Family):
             ``(k + 1) * n_mix - 1``) about the inner family's shift.
         """
         W = np.asarray(W, dtype=np.float64)
-        with np.errstate(under="ignore"):  # a product below the range is the zero kept
+        # A product below the range is the zero kept. The chunk runner ignores underflow
+        # already (engine/underflow.py); starts call this outside it.
+        with np.errstate(under="ignore"):
             resp = self.responsibilities(prepared) * W[:, :, None]
         resp = resp.reshape(len(W), -1)
         # The weights of float32 products must not be subnormal (see the Gaussian families).

@@ -303,3 +303,26 @@ def test_compiled_and_numpy_features_agree(dtype, products):
                 "PAIRS": [y[:, [d]] * y[:, d:] for d in range(D)]}[products]
         truth = np.hstack([np.ones((n, 1)), y] + rows).T
         assert_allclose(compiled, truth, rtol=10 * rtol, atol=10 * rtol * np.abs(truth).max())
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("products", ["LINEAR", "SQUARES", "PAIRS", "NORMS"])
+def test_features_of_complete_rows_notice_a_nan(compiled, products, monkeypatch):
+    # The E-step asks for the features of complete rows and takes the missing-value path
+    # on None: one NaN anywhere in the chunk, whichever kernel builds them.
+    from emkit.families.gaussian import _features
+    if compiled and not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    monkeypatch.setattr(_features, "HAVE_NUMBA", compiled)
+    kind = getattr(_features, products)
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.float32):
+        X = rng.normal(size=(257, 5)).astype(dtype)
+        shift = np.zeros(5, dtype)
+        whole = _features.centred_features(X, shift, dtype, kind, complete=True)
+        assert_array_equal(whole, _features.centred_features(X, shift, dtype, kind))
+        for row, column in [(0, 0), (256, 4), (100, 2)]:
+            holed = X.copy()
+            holed[row, column] = np.nan
+            assert _features.centred_features(holed, shift, dtype, kind, complete=True) is None
+            assert np.isnan(_features.centred_features(holed, shift, dtype, kind)).any()

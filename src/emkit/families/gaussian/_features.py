@@ -6,7 +6,9 @@ come nothing (tied: its quadratic form is shared), the squared norm ``|y|^2`` (s
 one variance per component), the squares ``y_d^2`` (diagonal covariances) or every
 product ``y_d y_e`` with ``d <= e`` (full covariances). A compiled
 pass writes them all (numba, the ``fast`` extra); numpy builds them row block by row
-block otherwise, with the same products, so both give the same numbers.
+block otherwise, with the same products, so both give the same numbers. The compiled pass
+also notices a NaN as it reads the rows, so the E-step of a complete chunk makes no extra
+pass over it to look for missing entries.
 """
 
 from functools import lru_cache
@@ -41,7 +43,7 @@ def n_terms(n_features, products):
     return 1 + D + {LINEAR: 0, SQUARES: D, PAIRS: D * (D + 1) // 2, NORMS: 1}[products]
 
 
-def centred_features(X, shift, dtype, products):
+def centred_features(X, shift, dtype, products, complete=False):
     """Return the features of the rows of ``X`` about ``shift``, one column per row.
 
     Parameters
@@ -54,10 +56,13 @@ def centred_features(X, shift, dtype, products):
         The dtype of the features (float32 or float64).
     products : int
         ``LINEAR``, ``SQUARES``, ``PAIRS`` or ``NORMS``.
+    complete : bool, default=False
+        Return None when ``X`` holds a NaN (the caller then takes its missing-value
+        path); False computes the features of any rows.
 
     Returns
     -------
-    features : ndarray of shape (n_terms, n_samples)
+    features : ndarray of shape (n_terms, n_samples) or None
         Rows ``1``, ``y_d``, then the squares, the products ``y_d y_e`` (d <= e, in
         row-major order of the upper triangle) or the squared norm (summed over d in
         order). C-contiguous, unless its rows, ``n_samples`` values apart, would crowd
@@ -65,10 +70,14 @@ def centred_features(X, shift, dtype, products):
         ``n_samples`` columns of a wider array.
     """
     n, dtype = X.shape[0], np.dtype(dtype)
+    if complete and not HAVE_NUMBA and np.isnan(np.add.reduce(X, axis=None)):
+        # One sum finds a NaN (validated data cannot overflow it) without an (n, D) mask.
+        return None
     terms = n_terms(X.shape[1], products)
     out = np.empty((terms, _row_length(n, dtype.itemsize, terms)), dtype)
     if HAVE_NUMBA:
-        _fill(X, np.asarray(shift, dtype=dtype), out, products)
+        if _fill(X, np.asarray(shift, dtype=dtype), out, products) and complete:
+            return None
     else:
         _fill_numpy(X, np.asarray(shift, dtype=dtype), out[:, :n], products)
     return out[:, :n]
@@ -128,8 +137,10 @@ def _fill(X, shift, out, products):
     # of ``out`` (a third faster than reading X by blocks of rows for spherical
     # Gaussians: benchmarks/profile_estep.py, features stage, 2-core Intel Xeon). The
     # norm is summed over d in order, in the features' dtype, as the numpy path sums it.
-    # Squares and products are vector loops over the centred rows.
+    # Squares and products are vector loops over the centred rows. Returns whether X
+    # holds a NaN, noticed on the way (the features are then of no use to the caller).
     n, D = X.shape
+    nan = False
     for i in range(n):
         out[0, i] = 1.0
         if products == NORMS:
@@ -139,9 +150,12 @@ def _fill(X, shift, out, products):
                 out[1 + d, i] = value
                 norm += value * value
             out[1 + D, i] = norm
+            nan |= norm != norm
         else:
             for d in range(D):
-                out[1 + d, i] = X[i, d] - shift[d]
+                value = X[i, d] - shift[d]
+                out[1 + d, i] = value
+                nan |= value != value
     if products == SQUARES:
         for d in range(D):
             centred, square = out[1 + d], out[1 + D + d]
@@ -158,3 +172,4 @@ def _fill(X, shift, out, products):
                 for i in range(n):
                     target[i] = first[i] * second[i]
                 row += 1
+    return nan

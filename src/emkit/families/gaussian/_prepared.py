@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from emkit.families.gaussian._features import centred_features
 from emkit.families.gaussian.far import FarChunk, exact_moments, far_components
 from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
@@ -35,10 +36,11 @@ FLOAT32_LARGEST = 1e15
 
 
 class PreparedGaussian:
-    """Mixin for families with ``_features(X, dtype)`` and the feature E-step methods.
+    """Mixin for families with chunk features and the feature E-step methods.
 
-    A family defines ``_features``, ``_log_prob_features`` and ``_accumulate_features``
-    for complete rows, and for rows with missing entries ``_observed_terms`` (see
+    A family names its features with ``_products`` (see :mod:`._features`), may turn them
+    into its own form with ``_from_features``, and defines ``_log_prob_features`` and
+    ``_accumulate_features`` for complete rows, and for rows with missing entries ``_observed_terms`` (see
     :func:`.missing.observed_terms`), ``_add_missing`` (the statistics of the filled rows
     plus what the missing entries add) and ``_complete`` (the rows completed under each
     component, minus the shift).
@@ -63,6 +65,15 @@ class PreparedGaussian:
     @property
     def _float32_ok(self):
         return self._float32_error < FLOAT32_ATOL
+
+    def _features(self, X, dtype):
+        # The chunk features of the rows of X about the shift, in the family's form.
+        return self._from_features(centred_features(X, self.shift, dtype, self._products))
+
+    def _from_features(self, features):
+        # What the family's E-step methods take, from the centred features (a subclass
+        # step: the features themselves, or with what the family derives from them).
+        return features
 
     @classmethod
     def validate(cls, X):
@@ -124,10 +135,10 @@ class PreparedGaussian:
             What ``log_prob_prepared`` and ``accumulate_prepared`` take.
         """
         dtype = np.float32 if X.dtype == np.float32 and self._float32_ok else np.float64
-        # One sum finds a NaN without the (n, D) mask of isnan (validated data cannot
-        # overflow it); only a NaN sum asks which entries.
-        if not np.isnan(np.add.reduce(X, axis=None)) or not np.isnan(X).any():
-            features = self._features(X, dtype)
+        # The features of complete rows, or None when the chunk holds a NaN.
+        features = centred_features(X, self.shift, dtype, self._products, complete=True)
+        if features is not None:
+            features = self._from_features(features)
             return features if self._far is None else FarChunk(features, X)
         filled, rows, mask, centred = split_missing(X.astype(dtype, copy=False), self.shift)
         features = self._features(filled, dtype)

@@ -19,7 +19,7 @@ import numpy as np
 
 from emkit._products import product
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._features import NORMS, SQUARES, centred_features, n_terms
+from emkit.families.gaussian._features import NORMS, SQUARES, n_terms
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -105,10 +105,6 @@ class _Diagonal(PreparedGaussian, Family):
     def precisions(self):
         """Inverse variances."""
         return self.precisions_cholesky**2
-
-    def _features(self, X, dtype):
-        # Rows [1, y, y^2] or [1, y, |y|^2] about the shift, one column per sample.
-        return centred_features(X, self.shift, dtype, self._products)
 
     def _log_prob_features(self, prepared):
         weights = self._weights32 if prepared.dtype == np.float32 else self._weights

@@ -15,7 +15,7 @@ import numpy as np
 from emkit._compiled import HAVE_NUMBA, kernel
 from emkit._products import product
 from emkit.families.base import Family, set_derived
-from emkit.families.gaussian._features import LINEAR, PAIRS, centred_features
+from emkit.families.gaussian._features import LINEAR, PAIRS
 from emkit.families.gaussian._linalg import (
     COMPILED_MAX_FEATURES, LOG_2PI, covariance_from_precision, precisions_cholesky)
 from emkit.families.gaussian._matrices import MatrixCovariances
@@ -93,13 +93,12 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
         derive = _feature_weights if compiled else _feature_weights_numpy
         shift, weights, prec, linear = derive(self.means, self.precisions_cholesky, n_terms)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
-                    _precisions=prec, _linear=linear)
+                    _products=PAIRS if expanded else LINEAR, _precisions=prec, _linear=linear)
 
     # -- E-step ------------------------------------------------------------------
-    def _features(self, X, dtype):
+    def _from_features(self, feats):
         # ``(X - shift, features)``; features is (n_terms, n_samples), rows [1, x, x_d x_e].
-        feats = centred_features(X, self.shift, dtype, PAIRS if self._expanded else LINEAR)
-        return feats[1:X.shape[1] + 1].T, feats
+        return feats[1:self.means.shape[1] + 1].T, feats
 
     def _log_prob_features(self, prepared):
         centred, feats = prepared

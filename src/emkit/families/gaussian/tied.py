@@ -15,7 +15,7 @@ from emkit._products import product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
-from emkit.families.gaussian._features import LINEAR, centred_features
+from emkit.families.gaussian._features import LINEAR
 from emkit.families.gaussian._matrices import MatrixCovariances
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -45,6 +45,8 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
 
     component_fields: ClassVar[tuple] = ("means",)
     shared_covariance: ClassVar[bool] = True
+    #: The chunk features: ``[1, y]`` (see :mod:`._features`).
+    _products: ClassVar[int] = LINEAR
 
     def __post_init__(self):
         means = np.array(self.means, dtype=np.float64, ndmin=2)
@@ -84,10 +86,9 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
     def _placeholder(cls, n_components, center, reg_covar):
         return cls(np.tile(center, (n_components, 1)), np.eye(len(center)), reg_covar)
 
-    def _features(self, X, dtype):
+    def _from_features(self, feats):
         # ``([1, x]`` transposed, ``x^T P x``) about the shift.
-        feats = centred_features(X, self.shift, dtype, LINEAR)
-        whitened = self.precisions_cholesky.T.astype(dtype) @ feats[1:]
+        whitened = self.precisions_cholesky.T.astype(feats.dtype) @ feats[1:]
         return feats, np.einsum("dn,dn->n", whitened, whitened)
 
     def _log_prob_features(self, prepared):

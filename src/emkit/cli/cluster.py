@@ -43,9 +43,12 @@ def dask_client(address=None, workers=None):
         raise UsageError(f"{option} needs Dask's distributed scheduler: pip install "
                          "'emkit[dask]'.") from None
     if workers is not None:
+        # The cluster's own log stays quiet: a failed fit raises in the client, and
+        # under load a worker's heartbeat may still run after the scheduler has closed,
+        # which logs an error on a fit that succeeded.
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                       processes=True, dashboard_address=":0",
-                                      silence_logs=logging.ERROR) as cluster:
+                                      silence_logs=logging.CRITICAL) as cluster:
             with distributed.Client(cluster) as client:
                 yield client
         return

@@ -524,6 +524,58 @@ def test_poisson_default_init_matches_hmmlearn(X_pois, implementation, priors):
     assert_same_inference(ref, est, X_pois)
 
 
+# ----------------------------------------- states with a tiny but positive posterior mass
+# After the first E-step from these starts, one state's posterior mass is far below any
+# share of the data (1e-12 to 1e-170) but not zero. Exact EM, hmmlearn's, moves that
+# state to the weighted mean of the rows that carry the mass, and the state may come
+# back to life; emkit does the same (it keeps a state's parameters only below 1e-280, for
+# families whose M-step divides exactly; the Gaussian families' M-step adds scikit-learn's
+# 10 epsilons to the weight, and an HMM keeps such a state below 1e-10 of the data).
+def _poisson_with_a_column_of_zeros():
+    source = hl_hmm.PoissonHMM(3, random_state=99)
+    source.startprob_ = np.array([0.6, 0.3, 0.1])
+    source.transmat_ = np.array([[0.1, 0.2, 0.7], [0.3, 0.5, 0.2], [0.5, 0.5, 0.0]])
+    source.lambdas_ = np.array([[17.4, 22.1], [35.3, 60.8], [50.1, 12.9]])
+    counts, _ = source.sample(500, random_state=99)
+    X = np.c_[counts, np.zeros(500, dtype=int)]  # a count column that is always 0
+    start = dict(startprob_=[1 / 3] * 3, transmat_=np.full((3, 3), 1 / 3),
+                 lambdas_=[[75.96, 24.51, 81.52], [3.81, 14.07, 24.77],
+                           [34.55, 18.26, 25.61]])
+    return X, "PoissonHMM", dict(n_iter=12), start
+
+
+def _categorical_symbol_never_seen():
+    rng = np.random.default_rng(5)
+    X = rng.integers(0, 3, size=(400, 1))  # symbol 3 never appears
+    start = dict(startprob_=[0.4, 0.4, 0.2], transmat_=np.full((3, 3), 1 / 3),
+                 emissionprob_=[[0.5, 0.3, 0.2, 0.0], [0.1, 0.3, 0.6, 0.0],
+                                [1e-20, 1e-20, 1e-20, 1.0]])
+    return X, "CategoricalHMM", dict(n_iter=8, n_features=4), start
+
+
+@pytest.mark.parametrize("case", [_poisson_with_a_column_of_zeros,
+                                  _categorical_symbol_never_seen],
+                         ids=["poisson-zero-column", "categorical-unseen-symbol"])
+def test_a_state_with_tiny_posterior_mass_moves_as_in_hmmlearn(case):
+    X, name, kwargs, start = case()
+    # n_iter: fewer than the iterations after which hmmlearn reads a flat step as
+    # convergence.
+    options = dict(init_params="", tol=0, **kwargs)
+    ref = set_attrs(getattr(hl_hmm, name)(3, **options), start)
+    est = set_attrs(getattr(hmm, name)(3, **options), start)
+    first = ref.predict_proba(X).sum(axis=0)
+    assert 0 < first.min() < 1e-10  # the premise: one state is nearly, not wholly, empty
+    ref.fit(X)
+    est.fit(X)
+    assert_same_history(ref, est)
+    assert_allclose(est.score(X), ref.score(X), rtol=RTOL)
+    fitted = "lambdas_" if name == "PoissonHMM" else "emissionprob_"
+    assert_allclose(getattr(est, fitted), getattr(ref, fitted), rtol=RTOL, atol=1e-9)
+    # The nearly empty state moved (before, emkit kept its starting parameters).
+    empty = int(np.argmin(first))
+    assert not np.allclose(getattr(est, fitted)[empty], np.asarray(start[fitted])[empty])
+
+
 # ------------------------------------------------- emkit's deliberate differences
 
 

@@ -8,11 +8,18 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-__all__ = ["WEIGHT_EPS", "AdditiveStats"]
+__all__ = ["EMPTY_WEIGHT", "WEIGHT_EPS", "AdditiveStats"]
 
 #: Added to a component's summed weight before dividing by it, as scikit-learn does
 #: (10 float64 epsilons), so that an empty component divides by a tiny number, not 0.
 WEIGHT_EPS = 10 * float(np.finfo(np.float64).eps)
+#: A summed weight below this is none: an M-step that divides exactly keeps that
+#: component's (or column's) parameters. A tiny weight above it is exact EM's, as
+#: hmmlearn's: posteriors of 1e-18 still move a state to the rows that carry them, and
+#: it may come back to life. The value leaves the weighted sums of such a component far
+#: from float64's underflow.
+EMPTY_WEIGHT = 1e-280
+
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,12 @@ import numpy as np
 
 from emkit._products import column_totals, product
 from emkit.families.base import Family, set_derived
-from emkit.stats import AdditiveStats
+from emkit.stats import EMPTY_WEIGHT, AdditiveStats
 
 __all__ = ["EMPTY_WEIGHT", "ColumnFamily", "ColumnSums", "as_rows", "check_columns",
            "column_sums", "fill_column_weight", "is_integer", "keep_empty", "keep_missing",
            "observed_mask", "raise_first", "xlogy_dot"]
 
-#: Components whose summed weight is below this keep their parameters in an M-step.
-EMPTY_WEIGHT = 10 * np.finfo(np.float64).eps
 
 
 def as_rows(name, value):

@@ -15,6 +15,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit.stats import EMPTY_WEIGHT
+
 __all__ = ["Family", "set_derived"]
 
 
@@ -236,6 +238,25 @@ class Family(ABC):
         family : Family
         """
         raise NotImplementedError(f"{type(self).__name__} cannot re-seed a component.")
+
+    def empty_weight(self, total_weight):
+        """Return the summed weight below which a component has none to estimate from.
+
+        A hidden Markov model keeps the parameters of a state whose posterior mass is
+        below it. The default is :data:`emkit.stats.EMPTY_WEIGHT` (1e-280), for M-steps
+        that divide by the weight exactly (exact EM, as hmmlearn's); a family whose M-step
+        adds a guard to the weight returns where the guard starts to matter.
+
+        Parameters
+        ----------
+        total_weight : float
+            The summed weight of every component (the data's weight).
+
+        Returns
+        -------
+        weight : float
+        """
+        return EMPTY_WEIGHT
 
     def regularization_share(self):
         """Return how much of the smallest variance the M-step's regularization makes up.

@@ -23,6 +23,7 @@ import numpy as np
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian import GaussianFull
+from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian_mixture_layouts import COVARIANCE_STRUCTURES
 
 __all__ = ["GaussianMixtures"]
@@ -70,6 +71,8 @@ class GaussianMixtures(Family):
 
     component_fields: ClassVar[tuple] = ("weights", "means", "covariances")
     allows_missing: ClassVar[bool] = True
+    #: Its M-steps are the Gaussian families', with their guard on the weight.
+    empty_weight = PreparedGaussian.empty_weight
 
     def __post_init__(self):
         structure = COVARIANCE_STRUCTURES.get(self.covariance_type)

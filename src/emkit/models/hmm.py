@@ -30,8 +30,6 @@ from emkit.stats import AdditiveStats
 
 __all__ = ["HMM", "HMMStats", "sequence_offsets"]
 
-#: A state whose posterior mass is below this keeps its emission parameters.
-EMPTY_MASS = 1e-10
 #: Working-set bytes of one row block of the emission family's work in a long chunk.
 BLOCK_BYTES = 2 * 2**20
 
@@ -321,7 +319,7 @@ class HMM(FamilyDelegate):
             family = self.family.maximize(stats.family)
         else:
             family = self.emission_prior.maximize(self.family, stats.family)
-        empty = np.flatnonzero(stats.occupancy < EMPTY_MASS * max(stats.total_weight, 1.0))
+        empty = np.flatnonzero(stats.occupancy < self.family.empty_weight(stats.total_weight))
         if len(empty) == 0 or len(empty) == self.n_components:
             return family if len(empty) == 0 else self.family
         warnings.warn(

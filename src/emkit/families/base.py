@@ -51,6 +51,9 @@ class Family(ABC):
     component_fields: ClassVar[tuple] = ()
     allows_missing: ClassVar[bool] = False
     accepts_sparse: ClassVar[bool] = False
+    #: The share of the data's weight below which a component has none to estimate from
+    #: (see :meth:`empty_weight`); 0 for M-steps that divide by the weight exactly.
+    empty_share: ClassVar[float] = 0.0
 
     @property
     def n_components(self):
@@ -243,9 +246,10 @@ class Family(ABC):
         """Return the summed weight below which a component has none to estimate from.
 
         A hidden Markov model keeps the parameters of a state whose posterior mass is
-        below it. The default is :data:`emkit.stats.EMPTY_WEIGHT` (1e-280), for M-steps
-        that divide by the weight exactly (exact EM, as hmmlearn's); a family whose M-step
-        adds a guard to the weight returns where the guard starts to matter.
+        below it: :data:`emkit.stats.EMPTY_WEIGHT` (1e-280) for M-steps that divide by the
+        weight exactly (exact EM, as hmmlearn's), or ``empty_share`` of the data's weight
+        where that is more (a family whose M-step adds a guard to the weight sets the
+        share where the guard starts to matter: 1e-10 for the Gaussian families).
 
         Parameters
         ----------
@@ -256,7 +260,7 @@ class Family(ABC):
         -------
         weight : float
         """
-        return EMPTY_WEIGHT
+        return max(EMPTY_WEIGHT, self.empty_share * max(float(total_weight), 1.0))
 
     def regularization_share(self):
         """Return how much of the smallest variance the M-step's regularization makes up.

@@ -23,7 +23,7 @@ import numpy as np
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian import GaussianFull
-from emkit.families.gaussian._prepared import PreparedGaussian
+from emkit.families.gaussian._prepared import GAUSSIAN_EMPTY_SHARE
 from emkit.families.gaussian_mixture_layouts import COVARIANCE_STRUCTURES
 
 __all__ = ["GaussianMixtures"]
@@ -72,7 +72,7 @@ class GaussianMixtures(Family):
     component_fields: ClassVar[tuple] = ("weights", "means", "covariances")
     allows_missing: ClassVar[bool] = True
     #: Its M-steps are the Gaussian families', with their guard on the weight.
-    empty_weight = PreparedGaussian.empty_weight
+    empty_share: ClassVar[float] = GAUSSIAN_EMPTY_SHARE
 
     def __post_init__(self):
         structure = COVARIANCE_STRUCTURES.get(self.covariance_type)

@@ -27,8 +27,8 @@ from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_ch
 __all__ = ["FLOAT32_ATOL", "FLOAT32_LARGEST", "GAUSSIAN_EMPTY_SHARE", "LARGEST_VALUE",
            "PreparedGaussian"]
 
-#: A Gaussian component with less than this share of the data's weight has none (see
-#: ``PreparedGaussian.empty_weight``).
+#: A Gaussian component with less than this share of the data's weight has none to
+#: estimate from (see ``Family.empty_weight``).
 GAUSSIAN_EMPTY_SHARE = 1e-10
 #: Largest log-density error, at the component means, that float32 may make.
 FLOAT32_ATOL = 1e-4
@@ -52,6 +52,9 @@ class PreparedGaussian:
 
     #: Rows with NaN get the observed-data E-step (marginal densities, conditional moments).
     allows_missing = True
+    #: The M-step divides by the weight plus 10 float64 epsilons, as scikit-learn does,
+    #: which pulls a mean toward the shift when the weight is not far above them.
+    empty_share = GAUSSIAN_EMPTY_SHARE
 
     @cached_property
     def _float32_error(self):
@@ -69,24 +72,6 @@ class PreparedGaussian:
     @property
     def _float32_ok(self):
         return self._float32_error < FLOAT32_ATOL
-
-    def empty_weight(self, total_weight):
-        """Return the summed weight below which a component has none to estimate from.
-
-        The M-step divides by the weight plus 10 float64 epsilons, as scikit-learn does,
-        which pulls a mean toward the shift when the weight is not far above them: a
-        component below 1e-10 of the data's weight keeps its parameters in an HMM.
-
-        Parameters
-        ----------
-        total_weight : float
-            The summed weight of every component (the data's weight).
-
-        Returns
-        -------
-        weight : float
-        """
-        return GAUSSIAN_EMPTY_SHARE * max(float(total_weight), 1.0)
 
     def _features(self, X, dtype):
         # The chunk features of the rows of X about the shift, in the family's form.

@@ -4,7 +4,9 @@ Each function takes the start probabilities, the transition matrix, the emission
 log-densities ``log_frame`` (n_samples, n_states) of many sequences stacked, and the
 sequence boundaries ``offsets`` (n_sequences + 1,). With numba installed (the ``fast``
 extra) they are compiled, release the GIL (so chunks of sequences run on every core) and
-are cached on disk; without it the same Python code runs, slowly but identically.
+are cached on disk. Without it, the forward-backward and Viterbi recursions run in numpy,
+one step of every sequence at a time (:mod:`.hmm_batched`, ``BATCHED``), with the same
+results to rounding; the kernels' Python source stays the tests' reference.
 
 ``forward_backward_stats`` is the scaled recursion: the forward vectors are rescaled and
 the logs of the scales summed, so the log-likelihood is exact and nothing underflows over
@@ -32,7 +34,9 @@ from functools import partial
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel as _compile
-from emkit.models.hmm_log_space import forward_backward_log, viterbi
+from emkit.models import hmm_batched
+from emkit.models.hmm_log_space import forward_backward_log
+from emkit.models.hmm_log_space import viterbi as _viterbi
 
 __all__ = ["HAVE_NUMBA", "TINY", "forward_backward", "forward_backward_log",
            "forward_backward_stats", "viterbi"]
@@ -49,6 +53,9 @@ NEGLIGIBLE = LOST / DENSE
 TINY = float(np.finfo(np.float64).tiny)
 #: ``log(TINY)``: a shifted log-density below it would exponentiate to a subnormal.
 LOG_TINY = float(np.log(TINY))
+#: Whether the recursions run in numpy, batched over sequences (without numba), instead of
+#: the kernels.
+BATCHED = not HAVE_NUMBA
 
 
 @_compile
@@ -305,7 +312,8 @@ def forward_backward_stats(startprob, transmat, log_frame, offsets, weights, shi
     weigh : bool, default=False
         Multiply each sequence's posteriors by its weight (the statistics' weights).
     compiled : bool, default=True
-        False runs the Python source of the kernels, as without numba (for tests).
+        False runs the Python source of the kernels (for tests). Either way, with
+        ``BATCHED`` (no numba) the numpy recursion of :mod:`.hmm_batched` runs instead.
 
     Returns
     -------
@@ -326,6 +334,10 @@ def forward_backward_stats(startprob, transmat, log_frame, offsets, weights, shi
         overflowed); its counts are not in ``start``, ``trans`` and ``occupancy``, and
         its log-likelihood and posteriors must be taken from :func:`forward_backward_log`.
     """
+    if BATCHED and compiled:
+        return hmm_batched.forward_backward_stats(
+            startprob, transmat, log_frame, offsets, weights, shift, posteriors,
+            float(floor), weigh, (TINY, LOG_TINY, LOST, DENSE, SMALL_NORM))
     shifted, recursion = (_shifted, _recursion) if compiled else (_shifted.py_func,
                                                                   _recursion.py_func)
     dens = np.empty(log_frame.shape)
@@ -380,3 +392,32 @@ def _forward_backward_python(startprob, transmat, log_frame, offsets, weights, s
 # The kernels' Python source, as without numba: tests compare the two.
 forward_backward.py_func = _forward_backward_python
 forward_backward_stats.py_func = partial(forward_backward_stats, compiled=False)
+
+
+def viterbi(log_start, log_trans, log_frame, offsets):
+    """Most probable state path of every sequence (the kernel, or numpy when ``BATCHED``).
+
+    Parameters
+    ----------
+    log_start : ndarray of shape (n_states,)
+        Log start probabilities.
+    log_trans : ndarray of shape (n_states, n_states)
+        Log transition probabilities.
+    log_frame : ndarray of shape (n_samples, n_states)
+        Emission log-densities.
+    offsets : ndarray of shape (n_sequences + 1,)
+        Start row of each sequence, then the total number of rows.
+
+    Returns
+    -------
+    log_prob : ndarray of shape (n_sequences,)
+        Joint log-probability of each sequence and its path.
+    path : ndarray of shape (n_samples,)
+        The states; ties go to the lowest state.
+    """
+    if BATCHED:
+        return hmm_batched.viterbi(log_start, log_trans, log_frame, offsets)
+    return _viterbi(log_start, log_trans, log_frame, offsets)
+
+
+viterbi.py_func = _viterbi.py_func

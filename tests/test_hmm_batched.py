@@ -1,0 +1,135 @@
+"""The numpy HMM recursions batched over sequences (installs without numba) against the kernels.
+
+The oracle is :mod:`emkit.models.hmm_kernels`' scaled forward-backward and Viterbi (the
+compiled kernels, or their Python source without numba), and for whole fits emkit's own
+fit through them: every output agrees to 1e-10 relative, and a sequence the kernels send
+to log space is sent there by the batched recursion too.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import emkit
+from emkit._compiled import HAVE_NUMBA
+from emkit.models import hmm_batched, hmm_kernels
+from emkit.models.hmm import sequence_offsets
+from emkit.models.hmm_log_space import viterbi as kernel_viterbi
+
+RTOL = 1e-10
+CONSTANTS = (hmm_kernels.TINY, hmm_kernels.LOG_TINY, hmm_kernels.LOST, hmm_kernels.DENSE,
+             hmm_kernels.SMALL_NORM)
+
+
+def _model(K, structure, rng):
+    startprob = rng.dirichlet(np.ones(K))
+    transmat = rng.dirichlet(np.ones(K), size=K)
+    if structure == "left-right":
+        transmat = np.triu(transmat)
+        transmat /= transmat.sum(axis=1, keepdims=True)
+        startprob = np.eye(K)[0]
+    return startprob, transmat
+
+
+def _frame(lengths, K, rng, spread=3.0):
+    return rng.normal(scale=spread, size=(sum(lengths), K)) - 2.0
+
+
+CASES = [
+    (3, [50, 17, 33, 1, 50], "dense"),
+    (4, [120], "dense"),
+    (2, [5, 9, 2, 7, 7, 3], "left-right"),
+    (5, [40, 60, 20], "left-right"),
+]
+
+
+@pytest.mark.parametrize("K, lengths, structure", CASES)
+@pytest.mark.parametrize("shift", [True, False])
+@pytest.mark.parametrize("posteriors", [True, False])
+@pytest.mark.parametrize("weigh", [False, True])
+def test_batched_forward_backward_equals_the_kernels(K, lengths, structure, shift,
+                                                     posteriors, weigh):
+    rng = np.random.default_rng(K + len(lengths))
+    startprob, transmat = _model(K, structure, rng)
+    log_frame = _frame(lengths, K, rng)
+    offsets = sequence_offsets(lengths)
+    weights = rng.uniform(0.5, 2.0, size=len(lengths))
+    expected = hmm_kernels.forward_backward_stats(startprob, transmat, log_frame, offsets,
+                                                  weights, shift, posteriors, weigh=weigh,
+                                                  compiled=HAVE_NUMBA)
+    got = hmm_batched.forward_backward_stats(startprob, transmat, log_frame, offsets,
+                                             weights, shift, posteriors, hmm_kernels.TINY,
+                                             weigh, CONSTANTS)
+    assert_array_equal(got[5], expected[5])
+    assert expected[5].all()  # the premise: the kernels' scaled recursion is exact here
+    assert_allclose(got[0], expected[0], rtol=RTOL)
+    for name, a, b in zip(("gamma", "start", "trans", "occupancy"), got[1:5], expected[1:5]):
+        assert_allclose(a, b, rtol=RTOL, atol=1e-300, err_msg=name)
+
+
+def test_batched_forward_backward_sends_the_kernels_sequences_to_log_space():
+    # A step that every likely state explains badly (its normalizer below SMALL_NORM)
+    # and, under a sparse transition matrix, a reachable state that loses its digits:
+    # the kernels return those sequences not ok, and so does the batched recursion.
+    rng = np.random.default_rng(7)
+    K, lengths = 3, [30, 30, 30]
+    startprob = np.array([1.0, 0.0, 0.0])
+    transmat = np.array([[0.98, 0.02, 0.0], [0.0, 0.98, 0.02], [0.0, 0.0, 1.0]])
+    log_frame = _frame(lengths, K, rng, spread=1.0)
+    log_frame[40, :] = [0.0, -800.0, -800.0]  # sequence 1: state 0 explains it, yet is unlikely
+    log_frame[45:48, 0] = -900.0  # sequence 1: state 0 loses its digits, state 1 ahead
+    offsets = sequence_offsets(lengths)
+    weights = np.ones(3)
+    expected = hmm_kernels.forward_backward_stats(startprob, transmat, log_frame, offsets,
+                                                  weights, True, True, compiled=HAVE_NUMBA)
+    got = hmm_batched.forward_backward_stats(startprob, transmat, log_frame, offsets,
+                                             weights, True, True, hmm_kernels.TINY, False,
+                                             CONSTANTS)
+    assert not expected[5].all()
+    assert_array_equal(got[5], expected[5])
+    for name, a, b in zip(("start", "trans", "occupancy"), got[2:5], expected[2:5]):
+        assert_allclose(a, b, rtol=RTOL, atol=1e-300, err_msg=name)
+    ok_rows = np.repeat(expected[5], lengths)
+    assert_allclose(got[1][ok_rows], expected[1][ok_rows], rtol=RTOL, atol=1e-300)
+
+
+@pytest.mark.parametrize("K, lengths, structure", CASES)
+def test_batched_viterbi_equals_the_kernel(K, lengths, structure):
+    rng = np.random.default_rng(11 + K)
+    startprob, transmat = _model(K, structure, rng)
+    log_frame = _frame(lengths, K, rng)
+    offsets = sequence_offsets(lengths)
+    with np.errstate(divide="ignore"):
+        args = (np.log(startprob), np.log(transmat), log_frame, offsets)
+    expected_prob, expected_path = kernel_viterbi(*args)
+    got_prob, got_path = hmm_batched.viterbi(*args)
+    assert_allclose(got_prob, expected_prob, rtol=1e-12)
+    assert_array_equal(got_path, expected_path)
+
+
+@pytest.mark.parametrize("implementation", ["log", "scaling"])
+def test_a_fit_without_numba_equals_the_fit_through_the_kernels(implementation,
+                                                                 monkeypatch):
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.normal(m, 1.0, size=(n, 2)) for m, n in
+                        [(0, 150), (4, 90), (-3, 160), (2, 100)]])
+    lengths = [150, 90, 160, 100]
+
+    def fitted():
+        model = emkit.GaussianHMM(3, "full", n_iter=8, tol=0, random_state=0,
+                                  implementation=implementation)
+        model.fit(X, lengths)
+        return model, model.score_samples(X, lengths), model.decode(X, lengths)
+
+    monkeypatch.setattr(hmm_kernels, "BATCHED", False)  # the kernels, or their source
+    reference = fitted()
+    monkeypatch.setattr(hmm_kernels, "BATCHED", True)
+    batched = fitted()
+    assert_allclose(batched[0].monitor_.history, reference[0].monitor_.history, rtol=RTOL)
+    for name in ("startprob_", "transmat_", "means_", "covars_"):
+        assert_allclose(getattr(batched[0], name), getattr(reference[0], name), rtol=1e-8,
+                        atol=1e-12, err_msg=name)
+    assert_allclose(batched[1][0], reference[1][0], rtol=RTOL)
+    assert_allclose(batched[1][1], reference[1][1], rtol=1e-8, atol=1e-12)
+    assert_allclose(batched[2][0], reference[2][0], rtol=RTOL)
+    assert_array_equal(batched[2][1], reference[2][1])

@@ -224,7 +224,8 @@ def machine_info():
             info[name] = "not installed"
     try:
         from emkit.models.hmm_kernels import HAVE_NUMBA
-        info["emkit kernels"] = "numba" if HAVE_NUMBA else "pure Python (no numba)"
+        info["emkit kernels"] = ("numba" if HAVE_NUMBA
+                                 else "numpy, batched over sequences (no numba)")
     except ImportError:
         pass
     return info

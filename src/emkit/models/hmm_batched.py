@@ -262,9 +262,8 @@ def viterbi(log_start, log_trans, log_frame, offsets):
             delta = log_start + frame[here]
         else:
             candidates = delta[:n, :, None] + log_trans
-            best = np.argmax(candidates, axis=1)  # the lowest state on ties
-            back[here] = best
-            delta = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0]
+            back[here] = np.argmax(candidates, axis=1)  # the lowest state on ties
+            delta = np.max(candidates, axis=1)
             delta += frame[here]
         later = packed.running[t + 1] if t + 1 < steps else 0
         ends[later:n] = delta[later:n]

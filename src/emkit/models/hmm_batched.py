@@ -44,7 +44,8 @@ class _Packed:
         # rows[p]: the original row at packed position p.
         self.rows = np.empty(offsets[-1], dtype=np.int64)
         self.rows[self.starts[step] + rank[sequence]] = np.arange(offsets[-1])
-        self.sequence = rank[sequence][np.argsort(self.starts[step] + rank[sequence])]
+        # sequence[p]: the sorted sequence of packed position p.
+        self.sequence = rank[sequence][self.rows]
 
     def block(self, t):
         return slice(self.starts[t], self.starts[t + 1])
@@ -164,8 +165,6 @@ def forward_backward_stats(startprob, transmat, log_frame, offsets, weights, shi
             gamma[gamma < floor] = 0.0
     out = np.empty_like(gamma)
     out[packed.rows] = gamma
-    for s in np.flatnonzero(np.isneginf(log_lik)):
-        out[offsets[s]:offsets[s + 1]] = 0.0
     return log_lik, out, start, trans, occupancy, ok
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.base import Family
-from emkit.models import hmm_kernels
+from emkit.models import hmm_batched, hmm_kernels
 from emkit.models._delegate import FamilyDelegate
 from emkit.models._rows import RowBlocks
 from emkit.models.responsibilities import clamp_labels
@@ -401,8 +401,9 @@ class HMM(FamilyDelegate):
             state of each step, (n_samples,).
         """
         lengths = np.array([len(X)]) if lengths is None else lengths
+        decode = hmm_batched.viterbi if hmm_kernels.BATCHED else hmm_kernels.viterbi
         with np.errstate(divide="ignore"):
-            log_prob, path = hmm_kernels.viterbi(
+            log_prob, path = decode(
                 np.log(self.startprob), np.log(self.transmat), self.log_frame(X),
                 sequence_offsets(lengths))
         return RowBlocks(float(np.sum(log_prob)), (path,))

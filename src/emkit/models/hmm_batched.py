@@ -21,7 +21,9 @@ are zero.
 
 import numpy as np
 
-__all__ = ["forward_backward_stats", "viterbi"]
+# Helpers of hmm_kernels and hmm.py, which choose them (hmm_kernels.BATCHED); their
+# arguments and results are those of the kernels they stand in for.
+__all__ = []
 
 
 class _Packed:
@@ -57,42 +59,10 @@ class _Packed:
 
 def forward_backward_stats(startprob, transmat, log_frame, offsets, weights, shift,
                            posteriors, floor, weigh, constants, known_bad=None):
-    """Scaled forward-backward over every sequence, batched over sequences.
-
-    Takes and returns what :func:`emkit.models.hmm_kernels.forward_backward_stats`
-    does.
-
-    Parameters
-    ----------
-    startprob : ndarray of shape (n_states,)
-        Start probabilities.
-    transmat : ndarray of shape (n_states, n_states)
-        Transition probabilities.
-    log_frame : ndarray of shape (n_samples, n_states)
-        Emission log-densities, float64.
-    offsets : ndarray of shape (n_sequences + 1,)
-        Start row of each sequence, then the total number of rows.
-    weights : ndarray of shape (n_sequences,)
-        Weight of each sequence in the summed counts.
-    shift : bool
-        Shift each step's log-densities by their maximum (False: the plain scaled
-        recursion, whose underflow makes a sequence impossible).
-    posteriors : bool
-        Run the backward pass.
-    floor : float
-        Posteriors and counts below this are zero.
-    weigh : bool
-        Multiply each sequence's posteriors by its weight.
-    constants : tuple of float
-        ``(TINY, LOG_TINY, LOST, DENSE, SMALL_NORM)`` of :mod:`.hmm_kernels`.
-    known_bad : ndarray of bool of shape (n_sequences,), default=None
-        Sequences already known not ``ok`` (their counts are left out).
-
-    Returns
-    -------
-    log_likelihood, gamma, start, trans, occupancy, ok
-        As the compiled kernel's.
-    """
+    # The scaled forward-backward of hmm_kernels.forward_backward_stats (its arguments
+    # and results), batched over sequences; ``constants`` is (TINY, LOG_TINY, LOST,
+    # DENSE, SMALL_NORM) from there, ``known_bad`` the sequences (bool, input order)
+    # already known not ok, whose counts are left out.
     tiny, log_tiny, lost, dense_floor, small_norm = constants
     n_samples, K = log_frame.shape
     n_seq = len(offsets) - 1
@@ -222,26 +192,8 @@ def _backward(transmat, dens, scale, gamma, packed, w, floor):
 
 
 def viterbi(log_start, log_trans, log_frame, offsets):
-    """Most probable state path of every sequence, batched over sequences.
-
-    Parameters
-    ----------
-    log_start : ndarray of shape (n_states,)
-        Log start probabilities.
-    log_trans : ndarray of shape (n_states, n_states)
-        Log transition probabilities.
-    log_frame : ndarray of shape (n_samples, n_states)
-        Emission log-densities.
-    offsets : ndarray of shape (n_sequences + 1,)
-        Start row of each sequence, then the total number of rows.
-
-    Returns
-    -------
-    log_prob : ndarray of shape (n_sequences,)
-        Joint log-probability of each sequence and its path.
-    path : ndarray of shape (n_samples,)
-        The states; ties go to the lowest state, as in the compiled kernel.
-    """
+    # hmm_log_space.viterbi (its arguments and results), batched over sequences; ties
+    # go to the lowest state, as there.
     n_samples, K = log_frame.shape
     n_seq = len(offsets) - 1
     log_prob = np.empty(n_seq)

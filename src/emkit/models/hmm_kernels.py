@@ -35,8 +35,7 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel as _compile
 from emkit.models import hmm_batched
-from emkit.models.hmm_log_space import forward_backward_log
-from emkit.models.hmm_log_space import viterbi as _viterbi
+from emkit.models.hmm_log_space import forward_backward_log, viterbi
 
 __all__ = ["HAVE_NUMBA", "TINY", "forward_backward", "forward_backward_log",
            "forward_backward_stats", "viterbi"]
@@ -392,32 +391,3 @@ def _forward_backward_python(startprob, transmat, log_frame, offsets, weights, s
 # The kernels' Python source, as without numba: tests compare the two.
 forward_backward.py_func = _forward_backward_python
 forward_backward_stats.py_func = partial(forward_backward_stats, compiled=False)
-
-
-def viterbi(log_start, log_trans, log_frame, offsets):
-    """Most probable state path of every sequence (the kernel, or numpy when ``BATCHED``).
-
-    Parameters
-    ----------
-    log_start : ndarray of shape (n_states,)
-        Log start probabilities.
-    log_trans : ndarray of shape (n_states, n_states)
-        Log transition probabilities.
-    log_frame : ndarray of shape (n_samples, n_states)
-        Emission log-densities.
-    offsets : ndarray of shape (n_sequences + 1,)
-        Start row of each sequence, then the total number of rows.
-
-    Returns
-    -------
-    log_prob : ndarray of shape (n_sequences,)
-        Joint log-probability of each sequence and its path.
-    path : ndarray of shape (n_samples,)
-        The states; ties go to the lowest state.
-    """
-    if BATCHED:
-        return hmm_batched.viterbi(log_start, log_trans, log_frame, offsets)
-    return _viterbi(log_start, log_trans, log_frame, offsets)
-
-
-viterbi.py_func = _viterbi.py_func

@@ -14,7 +14,6 @@ import pytest
 from sklearn.utils.validation import check_array
 
 import emkit
-from emkit._compiled import HAVE_NUMBA
 from emkit.engine import chunk_threads, sources
 from emkit.engine.sources import ArraySource, is_memory_mapped
 
@@ -173,10 +172,6 @@ def test_a_rare_category_of_a_large_memory_mapped_file_is_kept(tmp_path, monkeyp
 def test_an_hmm_on_many_memory_mapped_sequences_starts_from_the_sample(files):
     # k-means and the covariances of GaussianHMM's start read the start sample (one
     # sequence of the sampled rows), not the file: the peak does not grow with the rows.
-    if not HAVE_NUMBA:
-        pytest.skip("without numba the recursion runs as Python, one step at a time: "
-                    "1.2 million steps under tracemalloc take tens of minutes")
-
     def fit(n):
         X = np.load(files[n, np.float64], mmap_mode="r")
         model = emkit.GaussianHMM(3, n_iter=1, random_state=0)

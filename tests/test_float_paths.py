@@ -324,5 +324,6 @@ def test_features_of_complete_rows_notice_a_nan(compiled, products, monkeypatch)
         for row, column in [(0, 0), (256, 4), (100, 2)]:
             holed = X.copy()
             holed[row, column] = np.nan
-            assert _features.centred_features(holed, shift, dtype, kind, complete=True) is None
+            holes = _features.centred_features(holed, shift, dtype, kind, complete=True)
+            assert holes is None
             assert np.isnan(_features.centred_features(holed, shift, dtype, kind)).any()

@@ -123,8 +123,8 @@ def _random_case(structure, rng):
 def test_compiled_forward_backward_statistics_equal_the_python_source(structure, shift,
                                                                      posteriors, layout):
     if hmm_kernels.BATCHED:
-        pytest.skip("no compiled kernels (numba not installed, or EMKIT_DISABLE_NUMBA set): "
-                    "test_hmm_batched.py holds the numpy recursion to the Python source")
+        pytest.skip("no compiled kernels (numba not installed, or EMKIT_DISABLE_NUMBA "
+                    "set): test_hmm_batched.py holds the numpy recursion to the source")
     rng = np.random.default_rng(3)
     startprob, transmat, log_frame, offsets, weights = _random_case(structure, rng)
     log_frame = np.asarray(log_frame, order=layout)

@@ -21,7 +21,6 @@ WEIGHT_EPS = 10 * float(np.finfo(np.float64).eps)
 EMPTY_WEIGHT = 1e-280
 
 
-
 @dataclass(frozen=True)
 class AdditiveStats:
     """Base class of frozen statistics whose fields add field by field.

@@ -25,7 +25,6 @@ __all__ = ["EMPTY_WEIGHT", "ColumnFamily", "ColumnSums", "as_rows", "check_colum
            "observed_mask", "raise_first", "xlogy_dot"]
 
 
-
 def as_rows(name, value):
     """Return a parameter as a ``(K, D)`` float64 array.
 

@@ -319,7 +319,8 @@ class HMM(FamilyDelegate):
             family = self.family.maximize(stats.family)
         else:
             family = self.emission_prior.maximize(self.family, stats.family)
-        empty = np.flatnonzero(stats.occupancy < self.family.empty_weight(stats.total_weight))
+        floor = self.family.empty_weight(stats.total_weight)
+        empty = np.flatnonzero(stats.occupancy < floor)
         if len(empty) == 0 or len(empty) == self.n_components:
             return family if len(empty) == 0 else self.family
         warnings.warn(

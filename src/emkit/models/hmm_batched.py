@@ -1,4 +1,5 @@
-"""The HMM recursions in numpy, one step of every sequence at a time, for installs without numba.
+"""The HMM recursions in numpy, one step of every sequence at a time, for installs without
+numba.
 
 Without numba the kernels of :mod:`.hmm_kernels` would run as Python, one state of one
 step at a time (``benchmarks/bench_hmm.py`` run with ``EMKIT_DISABLE_NUMBA=1`` measures
@@ -12,9 +13,10 @@ step.
 The forward vectors are normalized at every step (the densities shifted by each step's
 largest log-density first), which keeps every value in range; the results equal the
 compiled kernels' to rounding. A sequence on which that recursion may not be exact is
-returned not ``ok``, as the kernels return it, and the caller recomputes it in log
-space: a step whose normalizer falls below ``SMALL_NORM``, or, with a sparse transition
-matrix, a reachable state whose forward probability falls below ``LOST``. As in the
+returned not ``ok``, and the caller recomputes it in log space: with a sparse transition
+matrix, a reachable state whose forward probability falls below ``LOST`` (as the kernels
+do), and a step whose normalizer falls below ``SMALL_NORM`` (which the kernels redo from
+logarithms, a step at a time; here the whole sequence goes to log space). As in the
 kernels, no value below the smallest normal number enters a product: such probabilities
 are zero.
 """
@@ -69,7 +71,8 @@ def forward_backward_stats(startprob, transmat, log_frame, offsets, weights, shi
     offsets = np.asarray(offsets, dtype=np.int64)
     start, trans, occupancy = np.zeros(K), np.zeros((K, K)), np.zeros(K)
     if n_samples == 0:
-        return np.zeros(n_seq), np.zeros((0, K)), start, trans, occupancy, np.ones(n_seq, bool)
+        ok = np.ones(n_seq, dtype=bool)
+        return np.zeros(n_seq), np.zeros((0, K)), start, trans, occupancy, ok
     packed = _Packed(offsets)
     frame = log_frame[packed.rows]
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):

@@ -6,7 +6,9 @@ sequence boundaries ``offsets`` (n_sequences + 1,). With numba installed (the ``
 extra) they are compiled, release the GIL (so chunks of sequences run on every core) and
 are cached on disk. Without it, the forward-backward and Viterbi recursions run in numpy,
 one step of every sequence at a time (:mod:`.hmm_batched`, ``BATCHED``), with the same
-results to rounding; the kernels' Python source stays the tests' reference.
+results to rounding: ``forward_backward_stats`` takes it itself, and the HMM model takes
+``hmm_batched.viterbi`` for ``viterbi``. The kernels' Python source stays the tests'
+reference.
 
 ``forward_backward_stats`` is the scaled recursion: the forward vectors are rescaled and
 the logs of the scales summed, so the log-likelihood is exact and nothing underflows over

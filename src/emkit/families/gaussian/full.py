@@ -93,7 +93,8 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
         derive = _feature_weights if compiled else _feature_weights_numpy
         shift, weights, prec, linear = derive(self.means, self.precisions_cholesky, n_terms)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
-                    _products=PAIRS if expanded else LINEAR, _precisions=prec, _linear=linear)
+                    _products=PAIRS if expanded else LINEAR, _precisions=prec,
+                    _linear=linear)
 
     # -- E-step ------------------------------------------------------------------
     def _from_features(self, feats):

@@ -10,8 +10,8 @@
 #               (on any x86-64 with AVX2; a result that depends on the last bits of
 #               one machine's kernels fails)
 #   make test-fallbacks  the suite on the numpy fallbacks, numba installed but unused
-#               (EMKIT_DISABLE_NUMBA=1); it skips one test, 1.2 million HMM steps as
-#               plain Python under tracemalloc
+#               (EMKIT_DISABLE_NUMBA=1); it skips the tests that compare the compiled
+#               kernels with their Python source
 
 PYTHON ?= python3
 VENV   ?= .venv

@@ -118,6 +118,11 @@ def test_chunk_floor_wins_over_the_budget_only_so_far():
     assert auto_chunk_rows(per_row) == 1000
     assert auto_chunk_rows(per_row, min_rows=5000) == 5000
     assert auto_chunk_rows(per_row, min_rows=10**6) == FLOOR_OVER_BUDGET * 1000
+    # The budget's rows stop at 65536; a floor goes past that, still only so far.
+    per_row = CHUNK_BYTES // 2**20  # the budget holds 2**20 rows
+    assert auto_chunk_rows(per_row) == 65536
+    assert auto_chunk_rows(per_row, min_rows=100_000) == 100_000
+    assert auto_chunk_rows(per_row, min_rows=10**9) == FLOOR_OVER_BUDGET * 2**20
 
 
 def test_the_engine_names_a_broken_contract():

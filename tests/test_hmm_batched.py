@@ -143,3 +143,34 @@ def test_a_fit_without_numba_equals_the_fit_through_the_kernels(implementation,
     assert_allclose(batched[1][1], reference[1][1], rtol=1e-8, atol=1e-12)
     assert_allclose(batched[2][0], reference[2][0], rtol=RTOL)
     assert_array_equal(batched[2][1], reference[2][1])
+
+
+def test_without_numba_sequences_run_in_the_largest_chunks_on_one_thread(monkeypatch):
+    # The batched recursion makes a dozen numpy calls per step of a chunk's longest
+    # sequence however many sequences the chunk holds, and those calls hold the GIL; so
+    # without numba the sequences run in as few chunks as the engine allows a floor, on
+    # one thread. With the kernels, the same 60 sequences are shared out among threads.
+    from emkit.engine.loop import chunk_plan
+    from emkit.engine.sources import CHUNK_BYTES, FLOOR_OVER_BUDGET
+    from emkit.estimators.hmm._sequences import sequence_source
+
+    K, D = 3, 2
+    model = HMM(np.full(K, 1 / K), np.full((K, K), 1 / K),
+                GaussianDiag(np.zeros((K, D)), np.ones((K, D))))
+    X, lengths = np.zeros((60_000, D)), np.full(60, 1000)
+    monkeypatch.setattr(hmm_kernels, "BATCHED", False)
+    source = sequence_source(X, lengths)
+    assert len(source.chunks(*chunk_plan(model, source))) > 1
+    monkeypatch.setattr(hmm_kernels, "BATCHED", True)
+    source = sequence_source(X, lengths)
+    assert source.n_threads == 1
+    assert source.chunks(*chunk_plan(model, source)) == [(0, 60)]
+    # Memory stays bounded: 4 million steps (rows read, never copied) are cut into
+    # chunks of FLOOR_OVER_BUDGET budgets' rows at most (a chunk of whole sequences
+    # closes on the sequence that fills it).
+    X, lengths = np.broadcast_to(0.0, (4_000_000, D)), np.full(4000, 1000)
+    source = sequence_source(X, lengths)
+    bounds = source.chunks(*chunk_plan(model, source))
+    most = FLOOR_OVER_BUDGET * CHUNK_BYTES // model.bytes_per_row(X)
+    assert len(bounds) > 1
+    assert max((last - first) * 1000 for first, last in bounds) < most + 1000

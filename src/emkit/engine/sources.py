@@ -55,16 +55,17 @@ def auto_chunk_rows(bytes_per_row, budget=CHUNK_BYTES, min_rows=0):
         The working-set budget of one chunk.
     min_rows : int, default=0
         The chunk function's own floor (its fixed cost per chunk); it wins over the
-        budget, up to ``FLOOR_OVER_BUDGET`` times the budget.
+        budget and over the 65536-row cap, up to ``FLOOR_OVER_BUDGET`` times the
+        budget.
 
     Returns
     -------
     rows : int
-        A chunk size between 256 and 65536 rows.
+        The budget's rows between 256 and 65536, or the floor when it is more.
     """
-    rows = int(budget // max(int(bytes_per_row), 1))
-    rows = max(rows, min(int(min_rows), FLOOR_OVER_BUDGET * rows))
-    return min(max(rows, _MIN_ROWS), _MAX_ROWS)
+    budget_rows = int(budget // max(int(bytes_per_row), 1))
+    rows = min(max(budget_rows, _MIN_ROWS), _MAX_ROWS)
+    return max(rows, min(int(min_rows), FLOOR_OVER_BUDGET * budget_rows))
 
 
 class InProcessSource(Source):

@@ -32,6 +32,9 @@ __all__ = ["HMM", "HMMStats", "sequence_offsets"]
 
 #: Working-set bytes of one row block of the emission family's work in a long chunk.
 BLOCK_BYTES = 2 * 2**20
+#: The chunk floor of the batched recursion (no compiled kernels): more than any data
+#: holds, so the engine's own limit on a floor decides.
+BATCHED_CHUNK_ROWS = 2**62
 
 
 def sequence_offsets(lengths):
@@ -143,6 +146,28 @@ class HMM(FamilyDelegate):
                 and np.all(np.asarray(self.transmat_prior) == 1.0))
         return bool(flat and (self.emission_prior is None
                               or self.emission_prior.flat(self.family)))
+
+    def min_chunk_rows(self, X):
+        """Return the fewest rows per chunk worth an E-step.
+
+        With compiled kernels, the emission family's floor. Without them
+        (``hmm_kernels.BATCHED``), no floor is too high: the batched recursion makes a
+        dozen numpy calls per step of a chunk's longest sequence, however many sequences
+        the chunk holds, so the fewer chunks the better, up to the most rows the engine
+        lets a floor take (``FLOOR_OVER_BUDGET`` times its working-set budget).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        rows : int
+        """
+        if hmm_kernels.BATCHED:
+            return BATCHED_CHUNK_ROWS
+        return self.family.min_chunk_rows(X)
 
     def resolution(self, dtype):
         """Return the smallest change of the log-likelihood the E-step resolves (0: float64).

@@ -18,7 +18,6 @@ import numpy as np
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from emkit.engine.sources import SequenceSource
 from emkit.estimators._dask import dask_sequences, dask_source, is_dask
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, nan_policy
@@ -26,8 +25,8 @@ from emkit.estimators._template import EMEstimator
 from emkit.estimators.hmm._inference import DECODER_ALGORITHMS, HMMInference, HookEmissions
 from emkit.estimators.hmm._monitor import ConvergenceMonitor
 from emkit.estimators._labels import check_labels
-from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_weights,
-                                            stacked_labels)
+from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_source,
+                                            sequence_weights, stacked_labels)
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.hmm import HMM
 from emkit.estimators._fit_modes import document_fit_modes
@@ -344,7 +343,7 @@ class BaseHMM(HMMInference, EMEstimator):
         weights = sequence_weights(sample_weight, len(lengths))
         check_missing(X)
         labels = check_labels(labels, len(X), self.n_components)
-        return X, SequenceSource(X, lengths, weights, labels=labels)
+        return X, sequence_source(X, lengths, weights, labels=labels)
 
     def _check_block(self, block):
         # One block of Dask data, checked as fit checks data in memory.

@@ -14,10 +14,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import chunk_plan
-from emkit.engine.sources import SequenceSource
 from emkit.estimators._dask import Part, blockwise, blockwise_total, dask_sequences, is_dask
 from emkit.estimators._missing import impute_rows
-from emkit.estimators.hmm._sequences import as_stacked
+from emkit.estimators.hmm._sequences import as_stacked, sequence_source
 from emkit.models import criteria
 from emkit.models._rows import RowBlocks
 from emkit.models.hmm import HMM
@@ -92,7 +91,7 @@ class HookEmissions:
 def _over_sequences(model, X, lengths, method):
     # ``method`` (a chunk method's name, or a chunk function) on every chunk of whole
     # sequences, sized by the model's chunk plan; the results joined in order.
-    source = SequenceSource(X, lengths)
+    source = sequence_source(X, lengths)
     bytes_per_row, min_rows = chunk_plan(model, source)
     fn = getattr(model, method) if isinstance(method, str) else method
     return source.map_reduce(fn, bytes_per_row, min_rows=min_rows)

@@ -9,9 +9,12 @@ form, step for step.
 
 import numpy as np
 
+from emkit.engine.sources import SequenceSource
 from emkit.estimators._input import check_sample_weight
+from emkit.models import hmm_kernels
 
-__all__ = ["as_lengths", "as_stacked", "sequence_weights", "stacked_labels"]
+__all__ = ["as_lengths", "as_stacked", "sequence_source", "sequence_weights",
+           "stacked_labels"]
 
 
 def as_stacked(X, lengths=None, mask=None):
@@ -141,3 +144,30 @@ def stacked_labels(X, y, mask=None):
                              f"shape {y.shape}.")
         return y[keep]
     return np.asarray(y)
+
+
+def sequence_source(X, lengths, sample_weight=None, labels=None):
+    """Return the source of an HMM's work on sequences in memory.
+
+    Without compiled kernels (``hmm_kernels.BATCHED``) its chunks run on one thread: the
+    batched recursion's many small numpy calls hold the GIL, so a second thread only
+    waits for it, and the model asks for chunks as large as the engine allows
+    (:meth:`emkit.models.hmm.HMM.min_chunk_rows`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The stacked sequences.
+    lengths : ndarray of shape (n_sequences,)
+        Their lengths.
+    sample_weight : ndarray of shape (n_sequences,), default=None
+        Per-sequence weights; None weighs each sequence 1.
+    labels : ndarray of int of shape (n_samples,), default=None
+        A known state per step, -1 where unknown.
+
+    Returns
+    -------
+    source : SequenceSource
+    """
+    return SequenceSource(X, lengths, sample_weight, labels=labels,
+                          n_threads=1 if hmm_kernels.BATCHED else None)

@@ -528,9 +528,10 @@ def test_poisson_default_init_matches_hmmlearn(X_pois, implementation, priors):
 # After the first E-step from these starts, one state's posterior mass is far below any
 # share of the data (1e-12 to 1e-170) but not zero. Exact EM, hmmlearn's, moves that
 # state to the weighted mean of the rows that carry the mass, and the state may come
-# back to life; emkit does the same (it keeps a state's parameters only below 1e-280, for
-# families whose M-step divides exactly; the Gaussian families' M-step adds scikit-learn's
-# 10 epsilons to the weight, and an HMM keeps such a state below 1e-10 of the data).
+# back to life; emkit does the same (it keeps a state's parameters only below 1e-280,
+# where its M-step divides exactly: the column families', and any emission prior's, which
+# is hmmlearn's formula; only the Gaussian families' own M-step, which adds
+# scikit-learn's 10 epsilons to the weight, keeps a state below 1e-10 of the data).
 def _poisson_with_a_column_of_zeros():
     source = hl_hmm.PoissonHMM(3, random_state=99)
     source.startprob_ = np.array([0.6, 0.3, 0.1])
@@ -541,7 +542,7 @@ def _poisson_with_a_column_of_zeros():
     start = dict(startprob_=[1 / 3] * 3, transmat_=np.full((3, 3), 1 / 3),
                  lambdas_=[[75.96, 24.51, 81.52], [3.81, 14.07, 24.77],
                            [34.55, 18.26, 25.61]])
-    return X, "PoissonHMM", dict(n_iter=12), start
+    return X, "PoissonHMM", dict(n_iter=12), start, ("lambdas_",)
 
 
 def _categorical_symbol_never_seen():
@@ -550,14 +551,27 @@ def _categorical_symbol_never_seen():
     start = dict(startprob_=[0.4, 0.4, 0.2], transmat_=np.full((3, 3), 1 / 3),
                  emissionprob_=[[0.5, 0.3, 0.2, 0.0], [0.1, 0.3, 0.6, 0.0],
                                 [1e-20, 1e-20, 1e-20, 1.0]])
-    return X, "CategoricalHMM", dict(n_iter=8, n_features=4), start
+    return X, "CategoricalHMM", dict(n_iter=8, n_features=4), start, ("emissionprob_",)
+
+
+def _gaussian_state_far_from_the_data():
+    # hmmlearn's Gaussian M-step divides by the state's mass exactly too (means_weight 0),
+    # and floors the variances' denominator at 1e-5: the far state moves to the mean of
+    # the rows nearest it, with variances near covars_prior / 1e-5.
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, size=(300, 2)), rng.normal(4, 1, size=(300, 2))])
+    start = dict(startprob_=[0.4, 0.4, 0.2], transmat_=np.full((3, 3), 1 / 3),
+                 means_=[[0.0, 0.0], [4.0, 4.0], [16.0, 16.0]], covars_=np.ones((3, 2)))
+    return X, "GaussianHMM", dict(n_iter=4), start, ("means_", "covars_")
 
 
 @pytest.mark.parametrize("case", [_poisson_with_a_column_of_zeros,
-                                  _categorical_symbol_never_seen],
-                         ids=["poisson-zero-column", "categorical-unseen-symbol"])
+                                  _categorical_symbol_never_seen,
+                                  _gaussian_state_far_from_the_data],
+                         ids=["poisson-zero-column", "categorical-unseen-symbol",
+                              "gaussian-far-state"])
 def test_a_state_with_tiny_posterior_mass_moves_as_in_hmmlearn(case):
-    X, name, kwargs, start = case()
+    X, name, kwargs, start, fitted = case()
     # n_iter: fewer than the iterations after which hmmlearn reads a flat step as
     # convergence.
     options = dict(init_params="", tol=0, **kwargs)
@@ -569,11 +583,13 @@ def test_a_state_with_tiny_posterior_mass_moves_as_in_hmmlearn(case):
     est.fit(X)
     assert_same_history(ref, est)
     assert_allclose(est.score(X), ref.score(X), rtol=RTOL)
-    fitted = "lambdas_" if name == "PoissonHMM" else "emissionprob_"
-    assert_allclose(getattr(est, fitted), getattr(ref, fitted), rtol=RTOL, atol=1e-9)
+    for attr in fitted:
+        assert_allclose(getattr(est, attr), getattr(ref, attr), rtol=RTOL, atol=1e-9,
+                        err_msg=attr)
     # The nearly empty state moved (before, emkit kept its starting parameters).
     empty = int(np.argmin(first))
-    assert not np.allclose(getattr(est, fitted)[empty], np.asarray(start[fitted])[empty])
+    moved = getattr(est, fitted[0])[empty]
+    assert not np.allclose(moved, np.asarray(start[fitted[0]])[empty])
 
 
 # ------------------------------------------------- emkit's deliberate differences

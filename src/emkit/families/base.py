@@ -245,7 +245,8 @@ class Family(ABC):
     def empty_weight(self, total_weight):
         """Return the summed weight below which a component has none to estimate from.
 
-        A hidden Markov model keeps the parameters of a state whose posterior mass is
+        A hidden Markov model whose emissions take the family's own M-step (no prior's)
+        keeps the parameters of a state whose posterior mass is
         below it: :data:`emkit.stats.EMPTY_WEIGHT` (1e-280) for M-steps that divide by the
         weight exactly (exact EM, as hmmlearn's), or ``empty_share`` of the data's weight
         where that is more (a family whose M-step adds a guard to the weight sets the

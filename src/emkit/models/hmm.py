@@ -26,7 +26,7 @@ from emkit.models import hmm_batched, hmm_kernels
 from emkit.models._delegate import FamilyDelegate
 from emkit.models._rows import RowBlocks
 from emkit.models.responsibilities import clamp_labels
-from emkit.stats import AdditiveStats
+from emkit.stats import EMPTY_WEIGHT, AdditiveStats
 
 __all__ = ["HMM", "HMMStats", "sequence_offsets"]
 
@@ -344,7 +344,11 @@ class HMM(FamilyDelegate):
             family = self.family.maximize(stats.family)
         else:
             family = self.emission_prior.maximize(self.family, stats.family)
-        floor = self.family.empty_weight(stats.total_weight)
+        # A prior's M-step (hmmlearn's formulas) divides by the weight exactly, as the
+        # column families do: it moves every state with any mass. Without one, the
+        # family says where its own M-step has nothing to estimate from.
+        floor = (EMPTY_WEIGHT if self.emission_prior is not None
+                 else self.family.empty_weight(stats.total_weight))
         empty = np.flatnonzero(stats.occupancy < floor)
         if len(empty) == 0 or len(empty) == self.n_components:
             return family if len(empty) == 0 else self.family

@@ -44,6 +44,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from emkit import hmm
+from emkit.exceptions import ComponentCollapseWarning
 
 RTOL = 1e-6
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
@@ -593,6 +594,31 @@ def test_a_state_with_tiny_posterior_mass_moves_as_in_hmmlearn(case):
 
 
 # ------------------------------------------------- emkit's deliberate differences
+
+
+@pytest.mark.parametrize("far", [8.0, 20.0])
+def test_a_full_state_on_one_point_gets_min_covar_and_the_fit_goes_on(far):
+    # The third state starts far from the data. Its mass falls onto the one row nearest
+    # it (far=8) or below hmmlearn's 1e-5 denominator (far=20), and hmmlearn's MAP step
+    # with the scalar covars_prior=1e-2 then makes its covariance singular to rounding:
+    # 1e-2 (or 1e3) in every entry. hmmlearn 0.3.3 regularizes that matrix inside its
+    # density when LAPACK refuses it (far=8) and raises when it does not (far=20); emkit
+    # used to raise in the family's own factorization. Now the matrix is singular by an
+    # eigenvalue test beyond rounding, gets min_covar on its diagonal with a warning
+    # that names the state, and the fit ends finite, as do the other covariance types.
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(0, 1, size=(300, 2)), rng.normal(4, 1, size=(300, 2))])
+    est = set_attrs(hmm.GaussianHMM(3, "full", n_iter=15, tol=0, init_params=""),
+                    dict(startprob_=[0.4, 0.4, 0.2], transmat_=np.full((3, 3), 1 / 3),
+                         means_=[[0.0, 0.0], [4.0, 4.0], [far, far]],
+                         covars_=np.tile(np.eye(2), (3, 1, 1))))
+    with pytest.warns(ComponentCollapseWarning, match="covariance of state 2 is singular"):
+        est.fit(X)
+    for name in ("startprob_", "transmat_", "means_", "covars_"):
+        assert np.isfinite(getattr(est, name)).all(), name
+    assert np.isfinite(est.score(X))
+    smallest = np.linalg.eigvalsh(est.covars_[2])[0]
+    assert smallest >= 0.999 * est.min_covar
 
 
 @pytest.mark.parametrize("make", [

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import linalg
 
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.gaussian.diag import GaussianDiag, GaussianSpherical
@@ -76,7 +75,9 @@ class GaussianPrior:
         """
         means, covariances = self.estimate(family, stats)
         if self.min_covar is not None:
-            covariances = self._floor_singular(family, covariances)
+            zero = (self._rounding(family, stats, means)
+                    if self.update_covars and not isinstance(family, _DIAGONAL) else 0.0)
+            covariances = self._floor_singular(family, covariances, zero)
         return type(family)(means, covariances, family.reg_covar)
 
     def flat(self, family):
@@ -159,16 +160,37 @@ class GaussianPrior:
         denominator = np.maximum(covars_weight - D, 0) + weight
         return (covars_prior + scatter) / np.maximum(denominator, MIN_DENOMINATOR)[:, None, None]
 
-    def _floor_singular(self, family, covars):
+    def _rounding(self, family, stats, means):
+        # The smallest eigenvalue each covariance matrix resolves (K for full, one for
+        # tied): the rounding error of its scatter about ``means`` (a difference of
+        # moments about the shift) over its denominator, and the resolution of the data
+        # at the means. A matrix that is singular but for rounding (a state on one point
+        # under the scalar covars_prior: that value in every entry) is within it.
+        eps = np.finfo(np.float64).eps
+        weight, D = stats.weight, means.shape[1]
+        delta = means - stats.shift
+        moments = 2 * np.abs(delta * stats.first) + weight[:, None] * delta**2
+        second = np.abs(np.diagonal(stats.second, 0, -2, -1))
+        extra = np.maximum(np.asarray(self.covars_weight, dtype=np.float64) - D, 0)
+        resolution = (16 * eps * np.abs(means)).max(axis=1)**2
+        if isinstance(family, GaussianTied):
+            terms = 16 * eps * np.max(second + moments.sum(axis=0))
+            return np.atleast_1d(terms / max(float(np.max(extra + weight.sum())),
+                                             MIN_DENOMINATOR) + resolution.max())
+        terms = 16 * eps * np.max(second + moments, axis=1)
+        return terms / np.maximum(extra + weight, MIN_DENOMINATOR) + resolution
+
+    def _floor_singular(self, family, covars, zero):
         # A state holding fewer distinct points than dimensions has a singular covariance
         # (hmmlearn regularizes it silently inside its density); add min_covar to its
-        # diagonal, and say so.
+        # diagonal, and say so. ``zero``: the smallest eigenvalue each matrix resolves.
         if isinstance(family, _DIAGONAL):
             bad = ~(covars > 0).reshape(len(covars), -1).all(axis=1)
             fixed = np.where(covars > 0, covars, self.min_covar)
         else:
             stack = covars.reshape((-1,) + covars.shape[-2:])  # tied: one matrix
-            bad = np.array([not _positive_definite(c) for c in stack])
+            zero = np.broadcast_to(zero, len(stack))
+            bad = np.array([not _nonsingular(c, z) for c, z in zip(stack, zero)])
             fixed = (stack + np.where(bad, self.min_covar, 0.0)[:, None, None]
                      * np.eye(stack.shape[-1])).reshape(covars.shape)
         if bad.any():
@@ -187,9 +209,12 @@ def _dof(family):
     return 1 if isinstance(family, _DIAGONAL) else family.means.shape[1]
 
 
-def _positive_definite(matrix):
-    try:
-        linalg.cholesky(matrix, lower=True)
-    except linalg.LinAlgError:
+def _nonsingular(matrix, zero):
+    # Positive definite beyond rounding: the smallest eigenvalue above ``zero`` and above
+    # the rounding error of the largest. Cholesky routines (LAPACK's, the compiled one)
+    # and eigenvalue tests disagree on a matrix singular but for rounding.
+    if not np.all(np.isfinite(matrix)):
         return False
-    return True
+    values = np.linalg.eigvalsh(matrix)
+    return bool(values[0] > max(zero, len(matrix) * np.finfo(np.float64).eps
+                                * abs(values[-1])))

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
+from emkit.families.gaussian._linalg import nonsingular
 
 __all__ = ["GaussianMixturesPrior", "default_covars_prior"]
 
@@ -273,7 +274,7 @@ def _floor_singular(family, covariances, min_covar, zero):
     else:
         D = covariances.shape[-1]
         stack = covariances.reshape(-1, D, D)
-        bad = ~np.array([_positive_definite(c, z) for c, z in zip(stack, np.ravel(zero))])
+        bad = ~np.array([nonsingular(c, z) for c, z in zip(stack, np.ravel(zero))])
         fixed = (stack + np.where(bad, min_covar, 0.0)[:, None, None] * np.eye(D)).reshape(
             covariances.shape)
         bad = bad.reshape(covariances.shape[:-2])
@@ -286,8 +287,3 @@ def _floor_singular(family, covariances, min_covar, zero):
                       "diagonal. Use a smaller n_mix or a larger covars_prior.",
                       ComponentCollapseWarning, stacklevel=5)
     return fixed
-
-
-def _positive_definite(matrix, zero):
-    # Symmetric with every eigenvalue above the smallest resolvable variance.
-    return bool(np.all(np.isfinite(matrix)) and np.linalg.eigvalsh(matrix).min() > zero)

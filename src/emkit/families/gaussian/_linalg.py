@@ -5,7 +5,7 @@ from scipy import linalg
 
 from emkit._compiled import HAVE_NUMBA, kernel
 
-__all__ = ["ill_defined_error", "precision_cholesky", "precisions_cholesky",
+__all__ = ["ill_defined_error", "nonsingular", "precision_cholesky", "precisions_cholesky",
            "covariance_from_precision"]
 
 LOG_2PI = np.log(2 * np.pi)
@@ -20,6 +20,32 @@ def ill_defined_error():
         "empirical covariance (for instance caused by singleton or collapsed samples). "
         "Try to decrease the number of components, increase reg_covar, or scale the "
         "input data.")
+
+
+def nonsingular(matrix, zero=0.0):
+    """Return True when a symmetric matrix is positive definite beyond rounding.
+
+    Cholesky routines (LAPACK's, the compiled one) and eigenvalue tests disagree on a
+    matrix that is singular but for rounding; this test does not depend on which one runs.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_features, n_features)
+        A symmetric matrix.
+    zero : float, default=0.0
+        The smallest eigenvalue the matrix resolves (the rounding error it was computed
+        with); the rounding error of its largest eigenvalue counts too.
+
+    Returns
+    -------
+    nonsingular : bool
+        Every entry finite and the smallest eigenvalue above both.
+    """
+    if not np.all(np.isfinite(matrix)):
+        return False
+    values = np.linalg.eigvalsh(matrix)
+    return bool(values[0] > max(zero, len(matrix) * np.finfo(np.float64).eps
+                                * abs(values[-1])))
 
 
 def precision_cholesky(covariance):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
+from emkit.families.gaussian._linalg import nonsingular
 from emkit.families.gaussian.diag import GaussianDiag, GaussianSpherical
 from emkit.families.gaussian.tied import GaussianTied
 
@@ -190,7 +191,7 @@ class GaussianPrior:
         else:
             stack = covars.reshape((-1,) + covars.shape[-2:])  # tied: one matrix
             zero = np.broadcast_to(zero, len(stack))
-            bad = np.array([not _nonsingular(c, z) for c, z in zip(stack, zero)])
+            bad = np.array([not nonsingular(c, z) for c, z in zip(stack, zero)])
             fixed = (stack + np.where(bad, self.min_covar, 0.0)[:, None, None]
                      * np.eye(stack.shape[-1])).reshape(covars.shape)
         if bad.any():
@@ -207,14 +208,3 @@ def _dof(family):
     # variance, the dimension for a covariance matrix (hmmlearn's ``covars_weight - 1``
     # and ``covars_weight - n_features``).
     return 1 if isinstance(family, _DIAGONAL) else family.means.shape[1]
-
-
-def _nonsingular(matrix, zero):
-    # Positive definite beyond rounding: the smallest eigenvalue above ``zero`` and above
-    # the rounding error of the largest. Cholesky routines (LAPACK's, the compiled one)
-    # and eigenvalue tests disagree on a matrix singular but for rounding.
-    if not np.all(np.isfinite(matrix)):
-        return False
-    values = np.linalg.eigvalsh(matrix)
-    return bool(values[0] > max(zero, len(matrix) * np.finfo(np.float64).eps
-                                * abs(values[-1])))

@@ -15,7 +15,10 @@ import string
 import warnings
 
 import numpy as np
+from numbers import Integral, Real
+
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from emkit.estimators._dask import dask_sequences, dask_source, is_dask
@@ -29,7 +32,7 @@ from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_so
                                             sequence_weights, stacked_labels)
 from emkit.exceptions import ConvergenceWarning
 from emkit.models.hmm import HMM
-from emkit.estimators._fit_modes import document_fit_modes
+from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS, document_fit_modes
 
 __all__ = ["BaseHMM", "ConvergenceMonitor", "DECODER_ALGORITHMS"]
 
@@ -88,6 +91,25 @@ class BaseHMM(HMMInference, EMEstimator):
     """
 
     _emission_letters = ""
+
+    #: Every hyperparameter's accepted values, checked when a fit starts (one sentence
+    #: naming the parameter, as scikit-learn's estimators say it). The priors take
+    #: numbers or arrays; tol may be any number (hmmlearn's tests pass -inf).
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "startprob_prior": [Real, "array-like"],
+        "transmat_prior": [Real, "array-like"],
+        "algorithm": [StrOptions({"viterbi", "map"})],
+        "random_state": ["random_state"],
+        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Real],
+        "verbose": ["verbose"],
+        "params": [str],
+        "init_params": [str],
+        "implementation": [StrOptions({"log", "scaling"})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        **FIT_MODE_CONSTRAINTS,
+    }
 
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
                  algorithm="viterbi", random_state=None, n_iter=10, tol=1e-2,
@@ -283,6 +305,7 @@ class BaseHMM(HMMInference, EMEstimator):
         -------
         self : object
         """
+        self._validate_params()
         labels = None if y is None else stacked_labels(X, y, mask)
         X, lengths = as_stacked(X, lengths, mask)
         self._fit_template(X, callback, lengths=lengths, sample_weight=sample_weight,
@@ -317,6 +340,7 @@ class BaseHMM(HMMInference, EMEstimator):
         self : object
             The updated model; ``n_batch_iter_`` counts the updates.
         """
+        self._validate_params()
         X, lengths = as_stacked(X, lengths, None)
         self._partial_fit_template(X, lengths=lengths, sample_weight=sample_weight)
         return self

@@ -1,7 +1,10 @@
 """``emkit.CategoricalHMM`` and ``emkit.PoissonHMM``: hmmlearn's discrete-emission HMMs."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval
 
 from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import nan_policy
@@ -87,6 +90,12 @@ class CategoricalHMM(BaseHMM):
     """
 
     _emission_letters = "e"
+
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "emissionprob_prior": [Real, "array-like"],
+        "n_features": [Interval(Integral, 1, None, closed="left"), None],
+    }
 
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0, *,
                  emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
@@ -210,6 +219,12 @@ class PoissonHMM(BaseHMM):
     """
 
     _emission_letters = "l"
+
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "lambdas_prior": [Real, "array-like"],
+        "lambdas_weight": [Real, "array-like"],
+    }
 
     def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
                  lambdas_prior=0.0, lambdas_weight=0.0, algorithm="viterbi", random_state=None,

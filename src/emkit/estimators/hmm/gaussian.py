@@ -6,7 +6,10 @@ conjugate prior with ``min_covar`` is the family's MAP M-step
 (:class:`emkit.families.gaussian.prior.GaussianPrior`), an option of the model.
 """
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from emkit.engine import ArraySource
 from emkit.estimators._missing import filled_for_init
@@ -87,6 +90,16 @@ class GaussianHMM(BaseHMM):
     """
 
     _emission_letters = "mc"
+
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "covariance_type": [StrOptions({"spherical", "diag", "full", "tied"})],
+        "min_covar": [Interval(Real, 0.0, None, closed="left")],
+        "means_prior": [Real, "array-like"],
+        "means_weight": [Real, "array-like"],
+        "covars_prior": [Real, "array-like"],
+        "covars_weight": [Real, "array-like"],
+    }
 
     def __init__(self, n_components=1, covariance_type="diag", min_covar=1e-3,
                  startprob_prior=1.0, transmat_prior=1.0, means_prior=0, means_weight=0,

@@ -71,6 +71,13 @@ class HiddenMarkovModel(BaseHMM):
 
     _emission_letters = "e"
 
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "family": [Family, list, tuple],
+        "startprob": ["array-like", None],
+        "transmat": ["array-like", None],
+    }
+
     def __init__(self, family, startprob=None, transmat=None, *, startprob_prior=1.0,
                  transmat_prior=1.0, algorithm="viterbi", random_state=None, n_iter=10,
                  tol=1e-2, verbose=False, params="ste", implementation="log", n_init=1,

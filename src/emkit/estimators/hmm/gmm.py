@@ -7,9 +7,12 @@ option of the model. Missing values (NaN) take the Gaussian families' observed-d
 E-step.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy import linalg
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from emkit.engine import ArraySource
 from emkit.estimators._missing import filled_for_init
@@ -106,6 +109,18 @@ class GMMHMM(BaseHMM):
     """
 
     _emission_letters = "mcw"
+
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "n_mix": [Interval(Integral, 1, None, closed="left")],
+        "min_covar": [Interval(Real, 0.0, None, closed="left")],
+        "weights_prior": [Real, "array-like"],
+        "means_prior": [Real, "array-like"],
+        "means_weight": [Real, "array-like"],
+        "covars_prior": [Real, "array-like", None],
+        "covars_weight": [Real, "array-like", None],
+        "covariance_type": [StrOptions({"spherical", "diag", "full", "tied"})],
+    }
 
     def __init__(self, n_components=1, n_mix=1, min_covar=1e-3, startprob_prior=1.0,
                  transmat_prior=1.0, weights_prior=1.0, means_prior=0.0, means_weight=0.0,

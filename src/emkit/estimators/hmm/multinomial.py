@@ -5,9 +5,12 @@ Each row of ``X`` counts how often each of ``n_features`` symbols occurred in
 (the weighted symbol frequencies) is hmmlearn's.
 """
 
+from numbers import Integral
+
 import numpy as np
 from scipy import stats
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.estimators.hmm.discrete import _integer_matrix
@@ -77,6 +80,11 @@ class MultinomialHMM(BaseHMM):
     """
 
     _emission_letters = "e"
+
+    _parameter_constraints: dict = {
+        **BaseHMM._parameter_constraints,
+        "n_trials": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+    }
 
     def __init__(self, n_components=1, n_trials=None, startprob_prior=1.0,
                  transmat_prior=1.0, algorithm="viterbi", random_state=None, n_iter=10,

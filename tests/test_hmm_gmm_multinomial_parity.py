@@ -157,6 +157,33 @@ def test_gmm_default_init_matches_hmmlearn(X_gmm, covariance_type):
     assert_same_fit(ref, est, X_gmm, GMM_NAMES, start=False)
 
 
+@pytest.mark.parametrize("covariance_type", ["diag", "full"])
+def test_gmm_a_gaussian_with_tiny_weight_moves_as_in_hmmlearn(covariance_type):
+    # The second Gaussian of state 0 starts far from the data: after the first E-step it
+    # holds 4e-15 of its state's mass, positive but far below 1e-10 of the data.
+    # hmmlearn's MAP step divides by that mass exactly (no floor on GMMHMM's covariance
+    # denominator) and moves the Gaussian to the rows that carry it; emkit did keep it.
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, size=(300, 1)), rng.normal(4, 1, size=(300, 1))])
+    covars = np.ones((2, 2, 1)) if covariance_type == "diag" else np.ones((2, 2, 1, 1))
+    start = dict(startprob_=np.array([0.5, 0.5]), transmat_=np.full((2, 2), 0.5),
+                 weights_=np.full((2, 2), 0.5), means_=np.array([[[0.0], [14.0]],
+                                                                 [[4.0], [3.0]]]),
+                 covars_=covars)
+    fitted = []
+    for lib in (hl_hmm, hmm):
+        model = lib.GMMHMM(2, 2, covariance_type=covariance_type, n_iter=1, tol=0,
+                           init_params="")
+        for name, value in start.items():
+            setattr(model, name, value.copy())
+        fitted.append(_fit_quietly(model, X, [len(X)]))
+    ref, est = fitted
+    assert 0 < ref.weights_[0, 1] < 1e-13  # the premise: nearly, not wholly, empty
+    for name in GMM_NAMES:
+        assert_allclose(getattr(est, name), getattr(ref, name), rtol=1e-6, err_msg=name)
+    assert abs(est.means_[0, 1, 0] - 14.0) > 1.0  # it moved
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_gmm_seeded_sample_draws_what_hmmlearn_draws(X_gmm, covariance_type):
     ref, est = _gmm_pair(covariance_type)

@@ -28,9 +28,6 @@ from emkit.families.gaussian_mixture_layouts import COVARIANCE_STRUCTURES
 
 __all__ = ["GaussianMixtures"]
 
-#: A Gaussian whose weight is below this share of the total keeps its parameters.
-EMPTY_WEIGHT = 1e-10
-
 
 class _Prepared:
     # A chunk prepared for the inner family, and the (n, K, M) joint log-densities once
@@ -254,6 +251,11 @@ class GaussianMixtures(Family):
     def empty(self, stats):
         """Return the Gaussians whose weight is too small to estimate them, (K, M) bool.
 
+        Below ``empty_share`` (1e-10) of the total weight, where the M-step's guard on
+        the weight starts to matter; a MAP step that divides by the weight exactly (see
+        :class:`emkit.families.gaussian_mixtures_prior.GaussianMixturesPrior`) keeps
+        only Gaussians below :data:`emkit.stats.EMPTY_WEIGHT`.
+
         Parameters
         ----------
         stats : DiagStats or FullStats
@@ -264,7 +266,7 @@ class GaussianMixtures(Family):
         empty : ndarray of shape (n_components, n_mix)
         """
         weight = stats.weight.reshape(self.weights.shape)
-        return weight < EMPTY_WEIGHT * max(float(weight.sum()), 1.0)
+        return weight < self.empty_share * max(float(weight.sum()), 1.0)
 
     def maximize(self, stats):
         """Return the mixtures that maximize the expected log-likelihood of ``stats``.

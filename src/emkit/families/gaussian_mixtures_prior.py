@@ -24,11 +24,14 @@ import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
 from emkit.families.gaussian._linalg import nonsingular
+from emkit.stats import EMPTY_WEIGHT
 
 __all__ = ["GaussianMixturesPrior", "default_covars_prior"]
 
-#: Smallest denominator of a covariance (hmmlearn's guard for GaussianHMM).
-MIN_DENOMINATOR = 1e-5
+#: Smallest denominator of a covariance: hmmlearn's GMMHMM divides by the Gaussian's
+#: weight exactly (its GaussianHMM floors the denominator at 1e-5, its GMMHMM does not),
+#: so only a denominator below the weight of an empty Gaussian is raised, to that weight.
+MIN_DENOMINATOR = EMPTY_WEIGHT
 
 
 def default_covars_prior(covariance_type, n_mix, n_features):
@@ -184,11 +187,14 @@ class GaussianMixturesPrior:
         K, M, D = family.means.shape
         prior = self.resolved(family)
         weight = stats.weight.reshape(K, M)
-        empty = family.empty(stats)
+        # hmmlearn's formulas divide by the weight exactly: any mass moves a Gaussian.
+        empty = weight < EMPTY_WEIGHT
         weights, means, covariances = family.weights, family.means, family.covariances
         if self.update_weights:
-            # hmmlearn: (n_km + a_km - 1) / (n_k + sum_m (a_km - 1)), kept non-negative.
-            weights = family.keep_weights(np.maximum(weight + prior["weights_prior"] - 1, 0.0))
+            # hmmlearn: (n_km + a_km - 1) / (n_k + sum_m (a_km - 1)), kept non-negative;
+            # a_km - 1 first, so that a flat prior adds exactly 0 to a tiny n_km.
+            weights = family.keep_weights(np.maximum(weight + (prior["weights_prior"] - 1),
+                                                     0.0))
         if self.update_means:
             sums = (stats.first + stats.weight[:, None] * stats.shift).reshape(K, M, D)
             lambdas = prior["means_weight"]

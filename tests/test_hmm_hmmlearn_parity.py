@@ -36,6 +36,7 @@ repeats the first fit; an impossible observation scores -inf with
 """
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -44,7 +45,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from emkit import hmm
-from emkit.exceptions import ComponentCollapseWarning
+from emkit.exceptions import (ComponentCollapseWarning, ConvergenceWarning,
+                               LikelihoodDecreaseWarning)
 
 RTOL = 1e-6
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
@@ -619,6 +621,32 @@ def test_a_full_state_on_one_point_gets_min_covar_and_the_fit_goes_on(far):
     assert np.isfinite(est.score(X))
     smallest = np.linalg.eigvalsh(est.covars_[2])[0]
     assert smallest >= 0.999 * est.min_covar
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical", "full"])
+def test_a_state_on_one_point_far_from_the_origin_gets_min_covar(covariance_type):
+    # With covars_prior=0 the third state collapses onto one row of data that sits 1000
+    # from the origin: its scatter is exactly 0, but computed from moments about the
+    # shift it comes out as rounding noise (a variance near 1e-12 and not 0, before).
+    # Judged against the rounding of those moments, every variance of that state is
+    # singular and becomes min_covar.
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(0, 1, size=(300, 2)),
+                        rng.normal(4, 1, size=(300, 2))]) + 1000.0
+    covars = {"diag": np.ones((3, 2)), "spherical": np.ones(3),
+              "full": np.tile(np.eye(2), (3, 1, 1))}[covariance_type]
+    est = set_attrs(hmm.GaussianHMM(3, covariance_type, n_iter=15, tol=0, init_params="",
+                                    covars_prior=0.0),
+                    dict(startprob_=[0.4, 0.4, 0.2], transmat_=np.full((3, 3), 1 / 3),
+                         means_=[[1000.0, 1000.0], [1004.0, 1004.0], [1008.0, 1008.0]],
+                         covars_=covars))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LikelihoodDecreaseWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(ComponentCollapseWarning, match="covariance of state 2"):
+            est.fit(X)
+    assert_allclose(np.diagonal(est.covars_[2]), est.min_covar, rtol=1e-6)
+    assert np.isfinite(est.score(X))
 
 
 @pytest.mark.parametrize("make", [

@@ -76,8 +76,7 @@ class GaussianPrior:
         """
         means, covariances = self.estimate(family, stats)
         if self.min_covar is not None:
-            zero = (self._rounding(family, stats, means)
-                    if self.update_covars and not isinstance(family, _DIAGONAL) else 0.0)
+            zero = self._rounding(family, stats, means) if self.update_covars else 0.0
             covariances = self._floor_singular(family, covariances, zero)
         return type(family)(means, covariances, family.reg_covar)
 
@@ -162,17 +161,25 @@ class GaussianPrior:
         return (covars_prior + scatter) / np.maximum(denominator, MIN_DENOMINATOR)[:, None, None]
 
     def _rounding(self, family, stats, means):
-        # The smallest eigenvalue each covariance matrix resolves (K for full, one for
-        # tied): the rounding error of its scatter about ``means`` (a difference of
-        # moments about the shift) over its denominator, and the resolution of the data
-        # at the means. A matrix that is singular but for rounding (a state on one point
-        # under the scalar covars_prior: that value in every entry) is within it.
+        # The smallest variance (diag: per state and feature; spherical: per state) or
+        # eigenvalue (full: per state; tied: one) each covariance resolves: the rounding
+        # error of its scatter about ``means`` (a difference of moments about the shift)
+        # over its denominator, and the resolution of the data at the means. A state on
+        # one point under the scalar covars_prior has a matrix singular but for rounding
+        # (that value in every entry); with covars_prior=0, a variance of rounding noise.
         eps = np.finfo(np.float64).eps
         weight, D = stats.weight, means.shape[1]
         delta = means - stats.shift
         moments = 2 * np.abs(delta * stats.first) + weight[:, None] * delta**2
+        covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
+        if isinstance(family, _DIAGONAL):
+            terms = 16 * eps * (np.abs(stats.second) + moments)
+            zero = (terms / np.maximum(np.maximum(covars_weight - 1, 0) + weight,
+                                       MIN_DENOMINATOR)[:, None]
+                    + (16 * eps * means)**2)
+            return zero.max(axis=1) if isinstance(family, GaussianSpherical) else zero
         second = np.abs(np.diagonal(stats.second, 0, -2, -1))
-        extra = np.maximum(np.asarray(self.covars_weight, dtype=np.float64) - D, 0)
+        extra = np.maximum(covars_weight - D, 0)
         resolution = (16 * eps * np.abs(means)).max(axis=1)**2
         if isinstance(family, GaussianTied):
             terms = 16 * eps * np.max(second + moments.sum(axis=0))
@@ -186,8 +193,9 @@ class GaussianPrior:
         # (hmmlearn regularizes it silently inside its density); add min_covar to its
         # diagonal, and say so. ``zero``: the smallest eigenvalue each matrix resolves.
         if isinstance(family, _DIAGONAL):
-            bad = ~(covars > 0).reshape(len(covars), -1).all(axis=1)
-            fixed = np.where(covars > 0, covars, self.min_covar)
+            kept = (covars > zero) & np.isfinite(covars)
+            bad = ~kept.reshape(len(covars), -1).all(axis=1)
+            fixed = np.where(kept, covars, self.min_covar)
         else:
             stack = covars.reshape((-1,) + covars.shape[-2:])  # tied: one matrix
             zero = np.broadcast_to(zero, len(stack))

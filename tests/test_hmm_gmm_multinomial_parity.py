@@ -161,8 +161,10 @@ def test_gmm_default_init_matches_hmmlearn(X_gmm, covariance_type):
 def test_gmm_a_gaussian_with_tiny_weight_moves_as_in_hmmlearn(covariance_type):
     # The second Gaussian of state 0 starts far from the data: after the first E-step it
     # holds 4e-15 of its state's mass, positive but far below 1e-10 of the data.
-    # hmmlearn's MAP step divides by that mass exactly (no floor on GMMHMM's covariance
-    # denominator) and moves the Gaussian to the rows that carry it; emkit did keep it.
+    # hmmlearn's MAP step divides by that mass exactly and moves the Gaussian to the rows
+    # that carry it; emkit did keep it. Its covariance is the one difference: hmmlearn's
+    # GMMHMM divides by the mass itself, emkit by at least 1e-5, hmmlearn's GaussianHMM
+    # guard (an exact division overflows or breaks the factorization on other data).
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(0, 1, size=(300, 1)), rng.normal(4, 1, size=(300, 1))])
     covars = np.ones((2, 2, 1)) if covariance_type == "diag" else np.ones((2, 2, 1, 1))
@@ -179,9 +181,18 @@ def test_gmm_a_gaussian_with_tiny_weight_moves_as_in_hmmlearn(covariance_type):
         fitted.append(_fit_quietly(model, X, [len(X)]))
     ref, est = fitted
     assert 0 < ref.weights_[0, 1] < 1e-13  # the premise: nearly, not wholly, empty
-    for name in GMM_NAMES:
+    for name in GMM_NAMES[:-1]:
         assert_allclose(getattr(est, name), getattr(ref, name), rtol=1e-6, err_msg=name)
     assert abs(est.means_[0, 1, 0] - 14.0) > 1.0  # it moved
+    # The covariances of the others are hmmlearn's; the tiny one divides by 1e-5.
+    assert_allclose(np.delete(est.covars_.reshape(4, -1), 1, axis=0),
+                    np.delete(ref.covars_.reshape(4, -1), 1, axis=0), rtol=1e-6)
+    # Same numerator, a denominator 1e-5 in place of a mass near 1e-12: every entry of
+    # the tiny Gaussian's covariance is hmmlearn's times one ratio, far below 1.
+    ratio = np.ravel(est.covars_[0, 1]) / np.ravel(ref.covars_[0, 1])[0]
+    flat = np.ravel(ref.covars_[0, 1]) / np.ravel(ref.covars_[0, 1])[0]
+    assert_allclose(ratio, flat * ratio[0], rtol=1e-6)
+    assert 0 < ratio[0] < 1e-5
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

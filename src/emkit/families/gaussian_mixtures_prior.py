@@ -28,10 +28,11 @@ from emkit.stats import EMPTY_WEIGHT
 
 __all__ = ["GaussianMixturesPrior", "default_covars_prior"]
 
-#: Smallest denominator of a covariance: hmmlearn's GMMHMM divides by the Gaussian's
-#: weight exactly (its GaussianHMM floors the denominator at 1e-5, its GMMHMM does not),
-#: so only a denominator below the weight of an empty Gaussian is raised, to that weight.
-MIN_DENOMINATOR = EMPTY_WEIGHT
+#: Smallest denominator of a covariance: hmmlearn's guard for GaussianHMM. Its GMMHMM
+#: divides by a Gaussian's weight exactly, which for a weight far below 1 makes a
+#: covariance of 1e100 and more, or one that no factorization accepts; emkit keeps the
+#: guard there (the means and weights of such a Gaussian still move as in hmmlearn).
+MIN_DENOMINATOR = 1e-5
 
 
 def default_covars_prior(covariance_type, n_mix, n_features):

@@ -263,19 +263,23 @@ def test_rows_kept_as_statistics_are_refused_online():
     assert not hasattr(est, "n_batch_iter_")
 
 
-@pytest.mark.parametrize("param, value, message", [
-    ("learning_method", "stream", "learning_method must be 'batch' or 'online'"),
-    ("learning_decay", 0.0, r"learning_decay must lie in \(0, 1\]"),
-    ("learning_offset", 0.5, "learning_offset must be at least 1"),
-    ("batch_size", 0, "batch_size must be a positive integer"),
-    ("total_samples", -1.0, "total_samples must be positive"),
+@pytest.mark.parametrize("param, value", [
+    ("learning_method", "stream"),
+    ("learning_decay", 0.0),
+    ("learning_offset", 0.5),
+    ("batch_size", 0),
+    ("total_samples", -1.0),
 ])
-def test_bad_online_parameters_are_one_sentence(param, value, message):
+def test_bad_online_parameters_are_one_sentence(param, value):
+    # Both kinds of estimator check their hyperparameters as scikit-learn's do, in one
+    # sentence that names the parameter and the values it takes.
     X = _data("counts")
-    with pytest.raises(ValueError, match=message):
-        emkit.PoissonHMM(2, **{param: value}).partial_fit(X)
-    with pytest.raises(ValueError, match=param):
-        emkit.GaussianMixture(2, **{param: value}).partial_fit(X)
+    for est in (emkit.PoissonHMM(2, **{param: value}),
+                emkit.GaussianMixture(2, **{param: value})):
+        with pytest.raises(ValueError, match=f"The '{param}' parameter of "
+                                             f"{type(est).__name__} must be") as info:
+            est.partial_fit(X)
+        assert "\n" not in str(info.value) and str(info.value).endswith(".")
 
 
 def test_online_fit_streams_a_memory_map(tmp_path):

@@ -195,6 +195,22 @@ def test_gmm_a_gaussian_with_tiny_weight_moves_as_in_hmmlearn(covariance_type):
     assert 0 < ratio[0] < 1e-5
 
 
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical", "full", "tied"])
+def test_gmm_on_constant_data_floors_every_covariance_at_min_covar(covariance_type):
+    # Every row is 0: each Gaussian's scatter is exactly 0, so each covariance must be
+    # min_covar (the closed form). Gaussians whose weight falls to 1e-150 and below get
+    # means near 1e-176 and, from the exact MAP division, variances that are subnormal
+    # numbers, which used to end the diag fit with a log-likelihood of -inf: a variance
+    # that is not a normal number counts as zero.
+    X = np.zeros((33, 1))
+    est = hmm.GMMHMM(3, n_mix=2, covariance_type=covariance_type, n_iter=20,
+                     random_state=36)
+    _fit_quietly(est, X, [len(X)])
+    assert np.isfinite(est.score(X))
+    variances = np.ravel(est.covars_)
+    assert_allclose(variances[variances != 0], est.min_covar, rtol=1e-9)
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_gmm_seeded_sample_draws_what_hmmlearn_draws(X_gmm, covariance_type):
     ref, est = _gmm_pair(covariance_type)

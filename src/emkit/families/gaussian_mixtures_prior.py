@@ -273,7 +273,9 @@ def _floor_singular(family, covariances, min_covar, zero):
     # A Gaussian on fewer distinct points than dimensions (or a constant feature) has a
     # singular covariance (hmmlearn's densities then divide by zero, or add 1e-7 to a full
     # one silently): min_covar goes on its diagonal, with a warning. A variance that
-    # rounding cannot tell from zero (``zero``, see _rounding) counts as zero.
+    # rounding cannot tell from zero (``zero``, see _rounding), or that is not a normal
+    # number (its inverse would overflow), counts as zero.
+    zero = np.maximum(zero, np.finfo(np.float64).tiny)
     if family.covariance_type in ("spherical", "diag"):
         bad_entries = ~((covariances > zero) & np.isfinite(covariances))
         fixed = np.where(bad_entries, min_covar, covariances)

@@ -191,7 +191,9 @@ class GaussianPrior:
     def _floor_singular(self, family, covars, zero):
         # A state holding fewer distinct points than dimensions has a singular covariance
         # (hmmlearn regularizes it silently inside its density); add min_covar to its
-        # diagonal, and say so. ``zero``: the smallest eigenvalue each matrix resolves.
+        # diagonal, and say so. ``zero``: the smallest variance or eigenvalue each
+        # covariance resolves; one that is not a normal number counts as zero too.
+        zero = np.maximum(zero, np.finfo(np.float64).tiny)
         if isinstance(family, _DIAGONAL):
             kept = (covars > zero) & np.isfinite(covars)
             bad = ~kept.reshape(len(covars), -1).all(axis=1)

@@ -820,3 +820,42 @@ def test_an_impossible_sequence_in_one_chunk_stops_the_fit_with_the_engine_messa
     with emkit.config_context(chunk_size=40), pytest.raises(FloatingPointError,
                                                              match="not finite"):
         model.fit(X, [4] * 300)
+
+
+def _small_awkward_data(seed):
+    # 5 to 79 rows of 1 to 3 features, at scales from 1e-3 to 1e3 and offsets up to 1e4;
+    # every third seed rounded to integers (repeated values, all zeros at small scales),
+    # every fifth with a constant first feature.
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(5, 80)), int(rng.integers(1, 4))
+    X = (rng.normal(size=(n, d)) * 10 ** rng.uniform(-3, 3)
+         + 10 ** rng.uniform(0, 4) * rng.integers(0, 2))
+    if seed % 3 == 0:
+        X = np.round(X)
+    if seed % 5 == 0:
+        X[:, 0] = 3.0
+    return X, rng
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_small_awkward_fits_end_finite(seed):
+    # Fits with more parameters than the data can hold (states on one point, constant
+    # features, data far from the origin) end with finite parameters and scores: every
+    # singular covariance gets min_covar. Before, seed 9 ended a GMMHMM fit with a
+    # log-likelihood of -inf and seed 18 raised in the factorization of a GaussianHMM
+    # covariance singular but for rounding.
+    X, rng = _small_awkward_data(seed)
+    makers = ([lambda K, c=c: emkit.GaussianHMM(K, c, n_iter=20, random_state=seed)
+               for c in ("diag", "full", "tied", "spherical")]
+              + [lambda K, c=c: emkit.GMMHMM(K, n_mix=2, covariance_type=c, n_iter=20,
+                                             random_state=seed)
+                 for c in ("diag", "full", "tied", "spherical")])
+    for make in makers:
+        model = make(int(rng.integers(2, 6)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X)
+        for name in ("startprob_", "transmat_", "means_", "covars_"):
+            assert np.isfinite(getattr(model, name)).all(), (model, name)
+        assert np.isfinite(model.score(X))
+        assert model.predict(X).shape == (len(X),)

@@ -174,8 +174,8 @@ class GaussianPrior:
         covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
         if isinstance(family, _DIAGONAL):
             terms = 16 * eps * (np.abs(stats.second) + moments)
-            zero = (terms / np.maximum(np.maximum(covars_weight - 1, 0) + weight,
-                                       MIN_DENOMINATOR)[:, None]
+            zero = (terms / np.maximum(np.maximum(covars_weight - 1, 0) + weight[:, None],
+                                       MIN_DENOMINATOR)
                     + (16 * eps * means)**2)
             return zero.max(axis=1) if isinstance(family, GaussianSpherical) else zero
         second = np.abs(np.diagonal(stats.second, 0, -2, -1))

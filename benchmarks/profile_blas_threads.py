@@ -13,8 +13,14 @@ responsibilities of families whose log-densities come from one product) and in C
 numpy's sum over the rows against ``emkit._products.column_totals`` (a product with a
 vector of ones).
 
+With ``--block B``, two more columns: each product cut into blocks of B rows of the chunk
+(the moments: the blocks' products added; the log-densities: the output's columns block
+by block), through ``product``. On the 2-core Intel Xeon of BENCHMARKS.md, blocks of 1024
+rows ran one thread's products much faster (their operands stay in the core's L2), but
+two threads gained nothing from them: numpy keeps the GIL around these small calls.
+
 Run:  .venv/bin/python benchmarks/profile_blas_threads.py [--dtype float32|float64]
-          [--rows 25000]
+          [--rows 25000] [--block 1024]
 """
 
 import argparse
@@ -42,12 +48,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", default="float32", choices=["float64", "float32"])
     parser.add_argument("--rows", type=int, default=25_000)
+    parser.add_argument("--block", type=int, default=0,
+                        help="also time each product cut into blocks of this many rows")
     args = parser.parse_args()
     dtype, n = np.dtype(args.dtype), args.rows
     rng = np.random.default_rng(0)
     print(f"{dtype}, n = {n:,} rows, BLAS limited to one thread per caller")
+    extra = (f" {f'ms, blocks of {args.block}':>20s} {'2 threads / 1':>14s}"
+             if args.block else "")
     print(f"  {'product':40s} {'ms per product':>15s} {'2 threads / 1, @':>17s} "
-          f"{'with product()':>15s}")
+          f"{'with product()':>15s}{extra}")
     with threadpool_limits(1), ThreadPoolExecutor(2) as pool:
         for label, shapes in SHAPES:
             left, right = shapes(n)
@@ -56,8 +66,13 @@ def main():
             count = max(4, int(2e8 / (np.prod(left) * right[-1])))
             (alone, at_matmul), (_, at_product) = (
                 two_threads(pool, multiply, operands, count) for multiply in (np.matmul, product))
-            print(f"  {label:40s} {alone * 1e3:15.3f} {at_matmul:16.2f}x "
-                  f"{at_product:14.2f}x")
+            line = (f"  {label:40s} {alone * 1e3:15.3f} {at_matmul:16.2f}x "
+                    f"{at_product:14.2f}x")
+            if args.block:
+                in_blocks, at_blocks = two_threads(pool, blocked(product, args.block),
+                                                   operands, count)
+                line += f" {in_blocks * 1e3:20.3f} {at_blocks:13.2f}x"
+            print(line)
         print(f"float64 weights ({n:,}, {K}), column totals")
         print(f"  {'sum':40s} {'ms per sum':>15s} {'2 threads / 1':>17s}")
         for order in "FC":
@@ -67,6 +82,24 @@ def main():
                 alone, speedup = two_threads(pool, total, weights, max(4, int(2e8 / (n * K))))
                 print(f"  {label + ', ' + order + ' order':40s} {alone * 1e3:15.3f} "
                       f"{speedup:16.2f}x")
+
+
+def blocked(multiply, block):
+    # ``multiply`` over blocks of ``block`` along the chunk's rows n: a moment product
+    # (T, n) @ (n, K) adds the blocks' products; a log-density product (K, T) @ (T, n)
+    # fills its output's columns block by block.
+    def run(a, b):
+        if a.shape[1] >= b.shape[1]:
+            total = multiply(a[:, :block], b[:block])
+            for start in range(block, a.shape[1], block):
+                total += multiply(a[:, start:start + block], b[start:start + block])
+            return total
+        out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+        for start in range(0, b.shape[1], block):
+            out[:, start:start + block] = multiply(a, b[:, start:start + block])
+        return out
+
+    return run
 
 
 def two_threads(pool, fn, operands, count):

@@ -255,10 +255,7 @@ def _rounding(stats, centres, means, covariance_type, denominator):
     # variances (diag, spherical) or one per matrix (full, tied).
     K, M, D = centres.shape
     eps = np.finfo(np.float64).eps
-    delta = centres.reshape(K * M, D) - stats.shift
-    second = stats.second if stats.second.ndim == 2 else np.diagonal(stats.second, 0, 1, 2)
-    terms = 16 * eps * (np.abs(second) + 2 * np.abs(delta * stats.first)
-                        + stats.weight[:, None] * delta**2).reshape(K, M, D)
+    terms = stats.scatter_rounding(centres.reshape(K * M, D)).reshape(K, M, D)
     resolution = (16 * eps * np.abs(means))**2
     if covariance_type == "diag":
         return terms / denominator + resolution

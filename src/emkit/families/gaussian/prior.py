@@ -169,24 +169,20 @@ class GaussianPrior:
         # (that value in every entry); with covars_prior=0, a variance of rounding noise.
         eps = np.finfo(np.float64).eps
         weight, D = stats.weight, means.shape[1]
-        delta = means - stats.shift
-        moments = 2 * np.abs(delta * stats.first) + weight[:, None] * delta**2
+        rounding = stats.scatter_rounding(means)
         covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
         if isinstance(family, _DIAGONAL):
-            terms = 16 * eps * (np.abs(stats.second) + moments)
-            zero = (terms / np.maximum(np.maximum(covars_weight - 1, 0) + weight[:, None],
-                                       MIN_DENOMINATOR)
+            zero = (rounding / np.maximum(np.maximum(covars_weight - 1, 0) + weight[:, None],
+                                          MIN_DENOMINATOR)
                     + (16 * eps * means)**2)
             return zero.max(axis=1) if isinstance(family, GaussianSpherical) else zero
-        second = np.abs(np.diagonal(stats.second, 0, -2, -1))
         extra = np.maximum(covars_weight - D, 0)
         resolution = (16 * eps * np.abs(means)).max(axis=1)**2
         if isinstance(family, GaussianTied):
-            terms = 16 * eps * np.max(second + moments.sum(axis=0))
-            return np.atleast_1d(terms / max(float(np.max(extra + weight.sum())),
-                                             MIN_DENOMINATOR) + resolution.max())
-        terms = 16 * eps * np.max(second + moments, axis=1)
-        return terms / np.maximum(extra + weight, MIN_DENOMINATOR) + resolution
+            return np.atleast_1d(np.max(rounding) / max(float(np.max(extra + weight.sum())),
+                                                        MIN_DENOMINATOR) + resolution.max())
+        return (np.max(rounding, axis=1) / np.maximum(extra + weight, MIN_DENOMINATOR)
+                + resolution)
 
     def _floor_singular(self, family, covars, zero):
         # A state holding fewer distinct points than dimensions has a singular covariance

@@ -13,6 +13,8 @@ import numpy as np
 
 from emkit.stats import WEIGHT_EPS, AdditiveStats
 
+EPS = float(np.finfo(np.float64).eps)
+
 __all__ = ["DiagStats", "FullStats", "TiedStats"]
 
 
@@ -49,6 +51,33 @@ class _ShiftedMoments(AdditiveStats):
         """Weighted means of the components (about the origin)."""
         return self.shift + self.first / _safe(self.weight)[:, None]
 
+    def scatter_rounding(self, centres):
+        """Return the rounding error of each variance of the scatter about ``centres``.
+
+        That scatter is a difference of moments about the shift (``second``, the cross
+        terms with ``first``, and the weight times the squared distance of ``centres``
+        from the shift); a variance carries about 16 eps of the sizes of its terms.
+
+        Parameters
+        ----------
+        centres : ndarray of shape (n_components, n_features)
+            The point each component's scatter is taken about.
+
+        Returns
+        -------
+        rounding : ndarray of shape (n_components, n_features)
+            Per component and feature; TiedStats: (n_features,), of the pooled scatter.
+        """
+        delta = centres - self.shift
+        moments = 2 * np.abs(delta * self.first) + self.weight[:, None] * delta**2
+        return 16 * EPS * (np.abs(self._second_diagonal()) + self._pooled(moments))
+
+    def _second_diagonal(self):
+        return np.diagonal(self.second, 0, -2, -1)
+
+    def _pooled(self, moments):
+        return moments
+
 
 @dataclass(frozen=True)
 class FullStats(_ShiftedMoments):
@@ -78,6 +107,9 @@ class DiagStats(_ShiftedMoments):
     def _second_about(self, delta):
         return self.second + 2 * self.first * delta + self.weight[:, None] * delta**2
 
+    def _second_diagonal(self):
+        return self.second
+
     def scatter(self):
         """Return the weighted squared deviations of each component about its mean, (K, D)."""
         centred = self.first / _safe(self.weight)[:, None]
@@ -92,6 +124,9 @@ class TiedStats(_ShiftedMoments):
         delta = np.broadcast_to(delta, self.first.shape)
         cross = self.first.T @ delta
         return self.second + cross + cross.T + (self.weight[:, None] * delta).T @ delta
+
+    def _pooled(self, moments):
+        return moments.sum(axis=0)
 
     def scatter(self):
         """Return the pooled within-component scatter, (D, D)."""

@@ -3,7 +3,8 @@
 Times each stage of ``Mixture.chunk_stats`` on one chunk, single-threaded, scaled to
 seconds per 1,000,000 rows: building the features, the log-density product, the
 log-sum-exp normalization (in place, on a copy whose time is taken off), the moment
-product. Also the whole E-step with 1 and 2 threads.
+sums (the sparse loop of ``families/gaussian/_sparse_sums.py`` where it runs) and, for
+comparison, the dense moment product alone. Also the whole E-step with 1 and 2 threads.
 
 Run:  .venv/bin/python benchmarks/profile_estep.py [--dtype float64|float32]
           [--covariance-type full|tied|diag|spherical] [--n-samples N] [--chunk-rows R]
@@ -84,7 +85,9 @@ def main():
             "features": lambda: family.prepare(chunk),
             "log-density product": lambda: family.log_prob_prepared(prepared),
             "log-sum-exp normalization": normalize_copy,
-            "moment product": lambda: family.accumulate_prepared(prepared, resp),
+            "moment sums": lambda: family.accumulate_prepared(prepared, resp),
+            "  of them, dense product": lambda: family._accumulate_features(
+                getattr(prepared, "features", prepared), resp),
             "whole chunk E-step": lambda: model.chunk_stats(chunk),
         }
         for name, fn in stages.items():

@@ -14,11 +14,13 @@ conditional moments. In float32 chunks, the log-densities of those rows are comp
 float64. Chunks without NaN go through the features alone.
 """
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from emkit.families.gaussian._features import centred_features
+from emkit.families.gaussian._sparse_sums import sparse_moment_sums
 from emkit.families.gaussian.far import FarChunk, exact_moments, far_components
 from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
@@ -39,12 +41,32 @@ LARGEST_VALUE = 1e150
 FLOAT32_LARGEST = 1e15
 
 
+@dataclass(frozen=True)
+class CompleteChunk:
+    """A chunk without missing entries: its features, the rows and their raw features.
+
+    Attributes
+    ----------
+    features : object
+        What the family's ``_from_features`` made of ``terms``.
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    terms : ndarray of shape (n_terms, n_samples)
+        The chunk features (see :mod:`._features`).
+    """
+
+    features: object
+    X: np.ndarray
+    terms: np.ndarray
+
+
 class PreparedGaussian:
     """Mixin for families with chunk features and the feature E-step methods.
 
     A family names its features with ``_products`` (see :mod:`._features`), may turn them
     into its own form with ``_from_features``, and defines ``_log_prob_features`` and
-    ``_accumulate_features`` for complete rows, and for rows with missing entries
+    ``_accumulate_features`` for complete rows (with ``_stats_of_sums``, the statistics of
+    the moment sums ``features @ W``, when its features are not ``LINEAR``), and for rows with missing entries
     ``_observed_terms`` (see :func:`.missing.observed_terms`), ``_add_missing`` (the
     statistics of the filled rows plus what the missing entries add) and ``_complete``
     (the rows completed under each component, minus the shift).
@@ -145,8 +167,9 @@ class PreparedGaussian:
         # The features of complete rows, or None when the chunk holds a NaN.
         features = centred_features(X, self.shift, dtype, self._products, complete=True)
         if features is not None:
-            features = self._from_features(features)
-            return features if self._far is None else FarChunk(features, X)
+            if self._far is not None:
+                return FarChunk(self._from_features(features), X)
+            return CompleteChunk(self._from_features(features), X, features)
         filled, rows, mask, centred = split_missing(X.astype(dtype, copy=False), self.shift)
         features = self._features(filled, dtype)
         correction, order, terms = self._observed_terms(centred, mask)
@@ -170,7 +193,7 @@ class PreparedGaussian:
             Marginal log-densities of the observed entries of each row; 0 for a row
             with every entry missing.
         """
-        if isinstance(prepared, FarChunk):
+        if isinstance(prepared, (CompleteChunk, FarChunk)):
             prepared = prepared.features
         if not isinstance(prepared, MissingChunk):
             return self._log_prob_features(prepared)
@@ -198,6 +221,12 @@ class PreparedGaussian:
         -------
         stats : AdditiveStats
         """
+        if isinstance(prepared, CompleteChunk):
+            sums = sparse_moment_sums(prepared.terms, prepared.X, self.shift, W,
+                                      self._products)
+            if sums is not None:
+                return self._stats_of_sums(sums)
+            return self._accumulate_features(prepared.features, W)
         if isinstance(prepared, FarChunk):
             # Components far from the shared shift: their moments about their own means.
             near = np.array(W)

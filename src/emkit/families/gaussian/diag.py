@@ -111,8 +111,12 @@ class _Diagonal(PreparedGaussian, Family):
         return (weights @ prepared).T
 
     def _accumulate_features(self, prepared, W):
+        return self._stats_of_sums(
+            product(prepared, W.astype(prepared.dtype, copy=False)).astype(np.float64))
+
+    def _stats_of_sums(self, sums):
+        # The statistics of the moment sums ``features @ W`` (n_terms, K), in float64.
         D = self.means.shape[1]
-        sums = product(prepared, W.astype(prepared.dtype, copy=False)).astype(np.float64)
         return DiagStats(sums[0], sums[1:D + 1].T, self._second(sums[D + 1:].T, D),
                          self.shift)
 

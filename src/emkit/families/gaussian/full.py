@@ -117,16 +117,19 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
 
     def _accumulate_features(self, prepared, W):
         centred, feats = prepared
-        D = centred.shape[1]
         sums = product(feats, W.astype(feats.dtype, copy=False)).astype(np.float64)
-        weight, first = sums[0], sums[1:D + 1].T
         if self._expanded:
-            second = _unpack(sums[D + 1:].T, D)
-        else:
-            W64 = np.asarray(W, dtype=np.float64)
-            c64 = centred.astype(np.float64, copy=False)
-            second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
-        return FullStats(weight, first, second, self.shift)
+            return self._stats_of_sums(sums)
+        D = centred.shape[1]
+        W64 = np.asarray(W, dtype=np.float64)
+        c64 = centred.astype(np.float64, copy=False)
+        second = np.stack([(c64 * W64[:, k:k + 1]).T @ c64 for k in range(W64.shape[1])])
+        return FullStats(sums[0], sums[1:D + 1].T, second, self.shift)
+
+    def _stats_of_sums(self, sums):
+        # The statistics of the expanded features' moment sums ``features @ W``.
+        D = self.means.shape[1]
+        return FullStats(sums[0], sums[1:D + 1].T, _unpack(sums[D + 1:].T, D), self.shift)
 
     def bytes_per_row(self, X):
         """Return the working-set bytes of one row in an E-step.

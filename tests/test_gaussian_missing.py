@@ -284,7 +284,7 @@ def test_complete_rows_are_bit_identical_to_the_feature_path(kind, dtype):
     X = (family.means[rng.integers(0, 3, 300)] + rng.normal(size=(300, 5))).astype(dtype)
     W = rng.dirichlet(np.ones(3), size=300)
     expected_dtype = np.float32 if dtype == np.float32 and family._float32_ok else np.float64
-    prepared, features = family.prepare(X), family._features(X, expected_dtype)
+    prepared, features = family.prepare(X).features, family._features(X, expected_dtype)
     for got, want in zip(prepared if isinstance(prepared, tuple) else [prepared],
                          features if isinstance(features, tuple) else [features]):
         assert got.dtype == want.dtype and np.array_equal(got, want)

@@ -5,7 +5,10 @@ is fast on ordinary arguments, but a vector holding ``-inf`` or an argument whos
 underflows (below about -708 in float64) goes a slower way. emkit therefore writes +1 in
 place of a term below its threshold (``emkit.models.responsibilities._BELOW``) and zeroes
 it after the exp. This script times ``np.exp`` over 400,000 values in [-80, 0], then with
-80 % of them replaced by each special argument, in nanoseconds per value, least of five.
+80 % of them replaced by each special argument, in nanoseconds per value, least of five;
+and, for float32, emkit's compiled exp of the shifted terms
+(``emkit.models.responsibilities._exp32``, used where numba is installed) on the same
+values, with its largest error in units in the last place beside numpy's.
 
 Run:  .venv/bin/python benchmarks/profile_exp.py
 """
@@ -21,16 +24,37 @@ SPECIALS = {np.float64: [("-inf", -np.inf), ("-746 (result 0)", -746.0),
                          ("+1 (emkit's mark)", 1.0)]}
 
 
-def per_value(values, repeat=50):
+def per_value(values, repeat=50, exp=None):
     out = np.empty_like(values)
-    np.exp(values, out=out)
+    exp = exp or (lambda: np.exp(values, out=out))
+    exp()
     best = np.inf
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(repeat):
-            np.exp(values, out=out)
+            exp()
         best = min(best, time.perf_counter() - start)
     return best / repeat / len(values) * 1e9
+
+
+def largest_ulp(values, result):
+    """The largest error of a float32 exp, in float32 units in the last place."""
+    exact = np.exp(values.astype(np.float64))
+    return float(np.max(np.abs(result - exact) / np.spacing(exact.astype(np.float32))))
+
+
+def compiled_exp32(values):
+    """Time emkit's compiled float32 exp on a copy of ``values``; None without numba."""
+    from emkit._compiled import HAVE_NUMBA
+    from emkit.models.responsibilities import _exp32
+
+    if not HAVE_NUMBA:
+        return None
+    work = values.copy()
+    seconds = per_value(values, exp=lambda: (np.copyto(work, values), _exp32(work)))
+    copy = per_value(values, exp=lambda: np.copyto(work, values))
+    _exp32(work)
+    return seconds - copy, largest_ulp(values, work)
 
 
 def main():
@@ -40,6 +64,12 @@ def main():
     for dtype, specials in SPECIALS.items():
         base = (-rng.random(N) * 80).astype(dtype)
         print(f"| {dtype.__name__} | all in [-80, 0] | {per_value(base):.2f} |")
+        if dtype == np.float32:
+            compiled = compiled_exp32(base)
+            if compiled is not None:
+                print(f"| float32 | all in [-80, 0], emkit's compiled exp (largest error "
+                      f"{compiled[1]:.2f} ulp; numpy's {largest_ulp(base, np.exp(base)):.2f})"
+                      f" | {compiled[0]:.2f} |")
         chosen = rng.random(N) < 0.8
         for label, value in specials:
             values = base.copy()

@@ -327,3 +327,24 @@ def test_features_of_complete_rows_notice_a_nan(compiled, products, monkeypatch)
             holes = _features.centred_features(holed, shift, dtype, kind, complete=True)
             assert holes is None
             assert np.isnan(_features.centred_features(holed, shift, dtype, kind)).any()
+
+
+def test_compiled_float32_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero():
+    # The normalization's float32 exp (numba only): every shifted term lies in
+    # [threshold, 0], the mark of a term below the threshold is +1, and a NaN stays NaN.
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    threshold = normalize_threshold(np.float32, 64)
+    values = np.concatenate([np.linspace(threshold, 0.0, 200_001),
+                             np.random.default_rng(0).uniform(threshold, 0.0, 3001),
+                             [1.0, -0.0, np.nan]]).astype(np.float32)
+    result = values.copy()
+    responsibilities._exp32(result)
+    exact = np.exp(values.astype(np.float64))
+    finite = np.isfinite(values)
+    ulp = np.spacing(exact[finite].astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(result[finite] - exact[finite]) / ulp) <= 2.0
+    assert result[-3] > 1.0  # the mark's exp, which the scaling pass reads as 0
+    assert result[-2] == 1.0 and result[200_000] == 1.0  # the row's largest term
+    assert np.isnan(result[-1])
+    assert np.all(result[finite] >= np.finfo(np.float32).tiny)

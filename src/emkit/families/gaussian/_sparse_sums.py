@@ -14,14 +14,16 @@ responsibility falls off faster than any power of the distance, what they would 
 the first and second moments is smaller still. The sums equal the dense product to
 rounding, so the numpy fallback keeps the dense product.
 
-Where it runs, measured in fits (``benchmarks/profile_estep.py`` and fits of
-``bench_gaussian_mixture.py``'s data, N = 200,000, D = K = 16, 2-core Intel Xeon): float64
-features with squares (diagonal covariances) or pairwise products (full ones), where the
-loop took 0.6x and 0.5x of the dense product's time per chunk. Not for float32 features,
-whose dense product is twice as fast and no slower than the loop, nor for the squared
-norm of spherical Gaussians, whose 18 features make the dense product cheaper than the
-loop's work per row.
+Where it runs: float64 features with squares (diagonal covariances) or pairwise products
+(full ones), where the loop took 0.54x and 0.41x of the dense product's time
+(``benchmarks/profile_estep.py --covariance-type diag`` and ``full``: N = 200,000,
+D = K = 16, one chunk on one thread, 2-core Intel Xeon). Not for float32 features, whose
+dense product takes about half the float64 one's time and which the loop, summing in
+float64, did not beat in whole fits; nor for the squared norm of spherical Gaussians,
+whose 18 features make the dense product cheaper than the loop's work per row.
 """
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -79,10 +81,17 @@ def sparse_moment_sums(terms, X, shift, W, products):
     if products == PAIRS:
         # The loop adds every y_d y_e (a square, in regular loops); keep d <= e, in the
         # features' row-major order of the upper triangle.
-        upper = np.triu_indices(D)
-        square = out[:, width:].reshape(K, D, D)
-        out = np.hstack([out[:, :width], square[:, upper[0], upper[1]]])
+        out = np.take(out, _pairs_columns(D), axis=1)
     return out.T
+
+
+@lru_cache(maxsize=64)
+def _pairs_columns(n_features):
+    # The columns of the loop's sums that the PAIRS features hold: [1, y], then y_d y_e
+    # for d <= e out of the D x D square. Cached: asked for every chunk.
+    D = int(n_features)
+    upper = np.triu_indices(D)
+    return np.concatenate([np.arange(1 + D), 1 + D + upper[0] * D + upper[1]])
 
 
 @reduction_kernel

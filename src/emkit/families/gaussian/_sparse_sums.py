@@ -17,7 +17,7 @@ rounding, so the numpy fallback keeps the dense product.
 Where it runs: float64 features with squares (diagonal covariances) or pairwise products
 (full ones), where the loop took 0.54x and 0.41x of the dense product's time
 (``benchmarks/profile_estep.py --covariance-type diag`` and ``full``: N = 200,000,
-D = K = 16, one chunk on one thread, 2-core Intel Xeon). Not for float32 features, whose
+D = K = 16, one chunk on one thread, 2-core AMD EPYC). Not for float32 features, whose
 dense product takes about half the float64 one's time and which the loop, summing in
 float64, did not beat in whole fits; nor for the squared norm of spherical Gaussians,
 whose 18 features make the dense product cheaper than the loop's work per row.

@@ -135,6 +135,8 @@ def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
     # compiled here (_exp32).
     top, certain, special = shift(log_prob, log_weights, log_prob.dtype.type(threshold))
     if log_prob.dtype == np.float32:
+        # log_prob is C-contiguous here (the callers pass an F-ordered one transposed),
+        # so its ravel is a view and the exp lands in place.
         _exp32(log_prob.ravel(order="K"))
     else:
         np.exp(log_prob, out=log_prob)
@@ -174,7 +176,7 @@ _EXP_BLOCK = 1024
 def _exp32(values):
     # exp, in place, of float32 values in [-126 ln 2, 1] (the shifted terms, at most 0,
     # and the mark _BELOW) or NaN, within 2 units in the last place (numpy's float32 exp
-    # is within 3), in two-thirds of its time (benchmarks/profile_exp.py). exp(v) =
+    # is within 3), in less of its time (benchmarks/profile_exp.py). exp(v) =
     # 2^k exp(r), v = k ln 2 + r, |r| <= ln 2 / 2: a degree-7 Taylor polynomial, accurate
     # to 6e-9 there, times 2^k, made from its exponent bits in a second loop.
     n = values.shape[0]

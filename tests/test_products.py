@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from emkit._products import column_totals, product
+from emkit import _products
+from emkit._compiled import HAVE_NUMBA
+from emkit._products import MAX_LOOP_TERMS, column_totals, feature_sums, product
 
 
 def _layouts(a):
@@ -47,3 +49,43 @@ def test_column_totals_are_the_float64_column_sums_in_every_layout(dtype):
     with_nan[2, 1] = np.nan
     totals = column_totals(with_nan)
     assert totals[0] == 4.0 and np.isnan(totals[1])
+
+
+@pytest.mark.parametrize("backend", ["compiled", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_feature_sums_are_the_float64_product_of_every_shape(backend, dtype, monkeypatch):
+    if backend == "compiled" and not HAVE_NUMBA:
+        pytest.skip("numba is off: only the numpy product runs")
+    monkeypatch.setattr(_products, "BACKEND", backend)
+    rng = np.random.default_rng(3)
+    # Even and odd numbers of feature rows and of components, blocks cut short, a sample,
+    # no sample, and more rows than the loop takes (BLAS).
+    for T, n, K in [(18, 5000, 16), (33, 1537, 7), (1, 9, 3), (2, 1, 4), (17, 0, 5),
+                    (MAX_LOOP_TERMS + 1, 700, 6)]:
+        wide = rng.normal(size=(T, n + 5)).astype(dtype)
+        W = rng.uniform(0, 1, (K, n)).astype(dtype)
+        W[:, ::3] = 0.0  # responsibilities below the threshold
+        exact = wide[:, :n].astype(np.float64) @ W.T.astype(np.float64)
+        scale = np.abs(wide[:, :n]).astype(np.float64) @ W.T.astype(np.float64)
+        rtol = 1e-13 if dtype == np.float64 else 2e-6
+        # C-ordered features, the padded view of _features, weights stored by component
+        # (the loop's layout) or by sample (the product's).
+        for features in (np.ascontiguousarray(wide[:, :n]), wide[:, :n]):
+            for weights in (W.T, np.ascontiguousarray(W.T)):
+                sums = feature_sums(features, weights)
+                assert sums.shape == (T, K) and sums.dtype == np.float64
+                assert np.all(np.abs(sums - exact) <= rtol * scale + 1e-300)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is off: only the numpy product runs")
+def test_feature_sums_loop_and_product_agree_to_1e_12(monkeypatch):
+    rng = np.random.default_rng(4)
+    features = rng.normal(size=(33, 4099))
+    W = np.ascontiguousarray(rng.dirichlet(np.ones(16), 4099).T).T
+    calls = []
+    kernel = _products._feature_sums
+    monkeypatch.setattr(_products, "_feature_sums", lambda *a: calls.append(1) or kernel(*a))
+    loop = feature_sums(features, W)
+    assert calls == [1]  # the loop ran
+    monkeypatch.setattr(_products, "BACKEND", "numpy")
+    assert_allclose(loop, feature_sums(features, W), rtol=1e-12, atol=1e-12 * np.abs(loop).max())

@@ -14,11 +14,31 @@ The column totals of the weights, ``sum_i W_ik``, are such a product too, with a
 ones. For weights in C order (the responsibilities of categorical mixtures, the posteriors
 of HMMs) numpy's sum over the rows takes four times as long; in F order, the same
 (benchmarks/profile_blas_threads.py, 25,000 x 16 float64, 2-core Intel Xeon).
+
+The moment sums of the Gaussian families, ``features @ W`` with a few dozen feature rows
+and the responsibilities stored component by component (``W.T`` C-contiguous), are short
+and wide for BLAS: OpenBLAS packs both operands into its own layout before it multiplies
+and reaches a fifth of the core's speed. :func:`feature_sums` computes them with a
+compiled loop instead (numba, the ``fast`` extra): dot products of contiguous rows, two
+features by four components at a time over blocks of samples that stay in the
+first-level cache; float32 products are summed in float32 within a block (as BLAS sums a
+whole row) and in float64 across blocks.
 """
 
 import numpy as np
 
-__all__ = ["column_totals", "product"]
+from emkit._compiled import HAVE_NUMBA, inline_kernel, reduction_kernel
+
+__all__ = ["BACKEND", "MAX_LOOP_TERMS", "column_totals", "feature_sums", "product"]
+
+#: The implementation of :func:`feature_sums` in use: "compiled" (numba) or "numpy".
+BACKEND = "compiled" if HAVE_NUMBA else "numpy"
+#: Feature rows up to which the compiled loop beats BLAS (16 components, 25,000 samples:
+#: 7 against 17 ns per sample for 18 float32 rows, 15 against 20 for 18 float64 rows, as
+#: fast for 153 rows; 2-core AMD EPYC).
+MAX_LOOP_TERMS = 64
+#: Bytes of one feature row per block of the compiled loop.
+_BLOCK_BYTES = 4096
 
 
 def product(a, b):
@@ -68,3 +88,106 @@ def column_totals(W):
     if W.dtype == np.float64 and _contiguous(W):
         return np.dot(np.ones(W.shape[0]), W)
     return np.add.reduce(W, axis=0, dtype=np.float64)
+
+
+def feature_sums(features, W):
+    """Return ``features @ W`` in float64, the moment sums of chunk features.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_terms, n_samples)
+        float32 or float64 features, one column per sample.
+    W : ndarray of shape (n_samples, n_components)
+        Weights of the samples; cast to the dtype of ``features``.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_terms, n_components)
+        float64.
+    """
+    W = W.astype(features.dtype, copy=False)
+    rows = _unit_rows(features)
+    if (BACKEND == "compiled" and rows is not None and W.T.flags.c_contiguous
+            and features.shape[0] <= MAX_LOOP_TERMS):
+        sums = np.zeros((features.shape[0], W.shape[1]))
+        block = _BLOCK_BYTES // features.itemsize
+        _feature_sums(rows, W.T, features.shape[1], block, sums)
+        return sums
+    return product(features, W).astype(np.float64, copy=False)
+
+
+def _unit_rows(features):
+    # features, or the wider C-contiguous array whose first columns it is (the padded
+    # features of emkit.families.gaussian._features), or None for another layout.
+    if features.flags.c_contiguous:
+        return features
+    step, item = features.strides
+    if item != features.itemsize or step % item or step < features.shape[1] * item:
+        return None
+    return np.lib.stride_tricks.as_strided(
+        features, shape=(features.shape[0], step // item), writeable=False)
+
+
+@inline_kernel
+def _dot(a, b, n):
+    # sum_i a[i] b[i] over the first n values, in their dtype.
+    total = a[0] - a[0]
+    for i in range(n):
+        total += a[i] * b[i]
+    return total
+
+
+@reduction_kernel
+def _feature_sums(features, W, n, block, sums):
+    # sums[t, k] += sum_i features[t, i] W[k, i] over the first n samples, by blocks:
+    # eight sums of two feature rows by four weight rows share their loads.
+    T, K = features.shape[0], W.shape[0]
+    T2, K4 = T - T % 2, K - K % 4
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        m = stop - start
+        for t in range(0, T2, 2):
+            f0, f1 = features[t, start:stop], features[t + 1, start:stop]
+            for k in range(0, K4, 4):
+                w0, w1 = W[k, start:stop], W[k + 1, start:stop]
+                w2, w3 = W[k + 2, start:stop], W[k + 3, start:stop]
+                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = f0[0] - f0[0]
+                for i in range(m):
+                    x, y = f0[i], f1[i]
+                    a0 += x * w0[i]
+                    a1 += x * w1[i]
+                    a2 += x * w2[i]
+                    a3 += x * w3[i]
+                    b0 += y * w0[i]
+                    b1 += y * w1[i]
+                    b2 += y * w2[i]
+                    b3 += y * w3[i]
+                sums[t, k] += a0
+                sums[t, k + 1] += a1
+                sums[t, k + 2] += a2
+                sums[t, k + 3] += a3
+                sums[t + 1, k] += b0
+                sums[t + 1, k + 1] += b1
+                sums[t + 1, k + 2] += b2
+                sums[t + 1, k + 3] += b3
+            for k in range(K4, K):
+                sums[t, k] += _dot(f0, W[k, start:stop], m)
+                sums[t + 1, k] += _dot(f1, W[k, start:stop], m)
+        if T2 < T:  # the last of an odd number of rows, by four components
+            f0 = features[T2, start:stop]
+            for k in range(0, K4, 4):
+                w0, w1 = W[k, start:stop], W[k + 1, start:stop]
+                w2, w3 = W[k + 2, start:stop], W[k + 3, start:stop]
+                a0 = a1 = a2 = a3 = f0[0] - f0[0]
+                for i in range(m):
+                    x = f0[i]
+                    a0 += x * w0[i]
+                    a1 += x * w1[i]
+                    a2 += x * w2[i]
+                    a3 += x * w3[i]
+                sums[T2, k] += a0
+                sums[T2, k + 1] += a1
+                sums[T2, k + 2] += a2
+                sums[T2, k + 3] += a3
+            for k in range(K4, K):
+                sums[T2, k] += _dot(f0, W[k, start:stop], m)

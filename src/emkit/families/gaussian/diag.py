@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit._products import product
+from emkit._products import feature_sums, product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import NORMS, SQUARES, n_terms
 from emkit.families.gaussian._prepared import PreparedGaussian
@@ -111,8 +111,7 @@ class _Diagonal(PreparedGaussian, Family):
         return (weights @ prepared).T
 
     def _accumulate_features(self, prepared, W):
-        return self._stats_of_sums(
-            product(prepared, W.astype(prepared.dtype, copy=False)).astype(np.float64))
+        return self._stats_of_sums(feature_sums(prepared, W))
 
     def _stats_of_sums(self, sums):
         # The statistics of the moment sums ``features @ W`` (n_terms, K), in float64.

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 from emkit._compiled import HAVE_NUMBA, kernel
-from emkit._products import product
+from emkit._products import feature_sums
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import LINEAR, PAIRS
 from emkit.families.gaussian._linalg import (
@@ -117,7 +117,7 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
 
     def _accumulate_features(self, prepared, W):
         centred, feats = prepared
-        sums = product(feats, W.astype(feats.dtype, copy=False)).astype(np.float64)
+        sums = feature_sums(feats, W)
         if self._expanded:
             return self._stats_of_sums(sums)
         D = centred.shape[1]

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit._products import product
+from emkit._products import feature_sums, product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._linalg import (
     LOG_2PI, covariance_from_precision, precision_cholesky)
@@ -101,7 +101,7 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
     def _accumulate_features(self, prepared, W):
         feats, _ = prepared
         W = np.asarray(W, dtype=feats.dtype)
-        sums = product(feats, W).astype(np.float64)
+        sums = feature_sums(feats, W)
         rows = feats[1:] * W.sum(axis=1)
         second = product(rows, feats[1:].T).astype(np.float64)
         return TiedStats(sums[0], sums[1:].T, second, self.shift)

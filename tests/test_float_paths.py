@@ -124,6 +124,43 @@ def test_compiled_and_numpy_normalization_agree(monkeypatch, order, dtype):
     assert_allclose(r1[7, :3], 0.0) and np.isfinite(n1[7])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_normalization_agrees_with_numpy_across_blocks(monkeypatch, dtype):
+    # Log-densities stored by component go through blocks of samples: special rows in
+    # the first, a middle and the last (shorter) block; the component sums too.
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    block = responsibilities._EXP_BLOCK
+    log_prob = _special_rows(dtype, K=16, n=2 * block + 37)
+    for start in (block - 2, 2 * block + 20):
+        log_prob[start:start + 5] = log_prob[3:8]
+    bad = np.flatnonzero(np.isnan(log_prob).any(axis=1) | np.isposinf(log_prob).any(axis=1)
+                         | np.isneginf(log_prob).all(axis=1))  # responsibilities of NaN
+    log_weights = np.log(np.random.default_rng(5).dirichlet(np.ones(16)))
+    for with_bad in (True, False):
+        if not with_bad:  # the sums, over rows that are all valid
+            log_prob[bad] = log_prob[0]
+        results = {}
+        for name in ("compiled", "numpy"):
+            monkeypatch.setattr(responsibilities, "BACKEND", name)
+            resp, sums = np.asfortranarray(log_prob), np.zeros(16)
+            with np.errstate(invalid="ignore"):
+                log_norm = log_normalize(resp, log_weights, sums)
+            results[name] = resp, log_norm, sums
+        (r1, n1, s1), (r2, n2, s2) = results["compiled"], results["numpy"]
+        rtol = 1e-12 if dtype == np.float64 else 1e-6
+        valid = np.isfinite(n2)
+        assert_array_equal(np.isfinite(n1), valid)
+        assert_array_equal(n1[np.isneginf(n2)], -np.inf)  # impossible rows
+        assert_allclose(n1[valid], n2[valid], rtol=rtol, atol=rtol)
+        assert_allclose(r1[valid], r2[valid], rtol=rtol, atol=1e-300)
+        for start in (6, block + 1, 2 * block + 23):  # a row of zero log-densities
+            assert n1[start] == 0.0
+        if not with_bad:
+            assert np.isfinite(s1).all()
+            assert_allclose(s1, s2, rtol=rtol)
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_normalization_of_special_rows_raises_no_floating_point_error(
@@ -329,22 +366,30 @@ def test_features_of_complete_rows_notice_a_nan(compiled, products, monkeypatch)
             assert np.isnan(_features.centred_features(holed, shift, dtype, kind)).any()
 
 
-def test_compiled_float32_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero():
-    # The normalization's float32 exp (numba only): every shifted term lies in
-    # [threshold, 0], the mark of a term below the threshold is +1, and a NaN stays NaN.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero(dtype):
+    # The normalization's exp (numba only): every shifted term lies in [threshold, 0]
+    # (or is the mark +1 of the row layout), a term below the threshold gives exactly 0,
+    # and a NaN stays NaN. Blocks cut short: the length is not a multiple of the block.
     if not emkit._compiled.HAVE_NUMBA:
         pytest.skip(NO_COMPILED)
-    threshold = normalize_threshold(np.float32, 64)
+    threshold = normalize_threshold(dtype, 64)
+    below = [np.nextafter(dtype(threshold), dtype(-np.inf)), -np.inf, -1e30]
     values = np.concatenate([np.linspace(threshold, 0.0, 200_001),
                              np.random.default_rng(0).uniform(threshold, 0.0, 3001),
-                             [1.0, -0.0, np.nan]]).astype(np.float32)
+                             [1.0, -0.0, np.nan], below]).astype(dtype)
     result = values.copy()
-    responsibilities._exp32(result)
-    exact = np.exp(values.astype(np.float64))
-    finite = np.isfinite(values)
-    ulp = np.spacing(exact[finite].astype(np.float32)).astype(np.float64)
-    assert np.max(np.abs(result[finite] - exact[finite]) / ulp) <= 2.0
-    assert result[-3] > 1.0  # the mark's exp, which the scaling pass reads as 0
-    assert result[-2] == 1.0 and result[200_000] == 1.0  # the row's largest term
-    assert np.isnan(result[-1])
-    assert np.all(result[finite] >= np.finfo(np.float32).tiny)
+    bits = np.empty(responsibilities._EXP_BLOCK, np.int64)
+    if dtype == np.float32:
+        responsibilities._exp32(result, bits.view(np.int32), dtype(threshold))
+    else:
+        responsibilities._exp64(result, bits, dtype(threshold))
+    exact = np.exp(values.astype(np.longdouble))
+    kept = np.isfinite(values) & (values >= threshold)
+    ulp = np.spacing(exact[kept].astype(dtype)).astype(np.longdouble)
+    assert np.max(np.abs(result[kept] - exact[kept]) / ulp) <= 2.0
+    assert result[-6] == np.float32(np.e) if dtype == np.float32 else result[-6] > 2.718
+    assert result[-5] == 1.0 and result[200_000] == 1.0  # the row's largest term
+    assert np.isnan(result[-4])
+    assert_array_equal(result[-3:], 0.0)  # below the threshold: exactly 0
+    assert np.all(result[kept] >= np.finfo(dtype).tiny)

@@ -25,7 +25,7 @@ HAVE_NUMBA = (os.environ.get(DISABLE_VARIABLE, "") in ("", "0")
               and importlib.util.find_spec("numba") is not None)
 
 __all__ = ["DISABLE_VARIABLE", "HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel",
-           "reduction_kernel", "vector_kernel"]
+           "polynomial_kernel", "reduction_kernel", "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()
@@ -46,13 +46,16 @@ class LazyKernel:
     reassociate : bool, default=False
         Also let sums be reassociated, so that a loop summing into one number compiles
         to vector instructions.
+    contract : bool, default=False
+        Also let a multiplication and an addition fuse into one instruction.
     """
 
-    def __init__(self, fn, inline=False, vector=False, reassociate=False):
+    def __init__(self, fn, inline=False, vector=False, reassociate=False, contract=False):
         self.py_func = fn
         self.inline = inline
-        self.vector = vector or reassociate
-        self.fastmath = {"reassoc", "nsz"} if reassociate else set()
+        self.vector = vector or reassociate or contract
+        self.fastmath = ({"reassoc", "nsz"} if reassociate else set()) | (
+            {"contract"} if contract else set())
         self.dispatcher = None
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
@@ -90,7 +93,7 @@ def _materialize():
                     namespace[key] = value.dispatcher
 
 
-def kernel(fn, inline=False, vector=False, reassociate=False):
+def kernel(fn, inline=False, vector=False, reassociate=False, contract=False):
     """Return ``fn`` to be compiled by numba when it is installed, else ``fn`` itself.
 
     Either way the result has ``py_func``, the plain Python function, for tests.
@@ -110,13 +113,17 @@ def kernel(fn, inline=False, vector=False, reassociate=False):
         As ``vector``, and let sums into one number be reordered, so that they too run
         as vector instructions (several partial sums). The result differs from a serial
         sum in the last bits, and may differ between processors.
+    contract : bool, default=False
+        As ``vector``, and let a multiplication followed by an addition run as one fused
+        multiply-add, rounded once (a polynomial in half the instructions). Processors
+        without the instruction round twice, so results may differ in the last bit.
 
     Returns
     -------
     compiled : callable
     """
     if HAVE_NUMBA:
-        lazy = LazyKernel(fn, inline, vector, reassociate)
+        lazy = LazyKernel(fn, inline, vector, reassociate, contract)
         with _lock:
             _lazy.append(lazy)
         return lazy
@@ -152,6 +159,22 @@ def reduction_kernel(fn):
     compiled : callable
     """
     return kernel(fn, reassociate=True)
+
+
+def polynomial_kernel(fn):
+    """Return ``fn`` compiled with fused multiply-adds, so its polynomials take half the time.
+
+    Parameters
+    ----------
+    fn : callable
+        A loop over arrays that evaluates polynomials (see :func:`kernel`,
+        ``contract=True``).
+
+    Returns
+    -------
+    compiled : callable
+    """
+    return kernel(fn, contract=True)
 
 
 def inline_kernel(fn):

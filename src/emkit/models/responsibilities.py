@@ -17,7 +17,8 @@ from math import factorial
 
 import numpy as np
 
-from emkit._compiled import HAVE_NUMBA, inline_kernel, reduction_kernel, vector_kernel
+from emkit._compiled import (HAVE_NUMBA, inline_kernel, polynomial_kernel,
+                              reduction_kernel, vector_kernel)
 from emkit._products import column_totals
 
 __all__ = ["BACKEND", "clamp_labels", "flush_subnormal", "log_normalize", "normalize_threshold"]
@@ -99,13 +100,13 @@ def log_normalize(log_prob, log_weights=None, sums=None):
     threshold = normalize_threshold(log_prob.dtype.type, K)
     sums = np.zeros(K) if sums is None else sums
     if BACKEND == "compiled" and log_prob.flags.c_contiguous:
-        return _normalize_compiled(log_prob, log_weights, threshold, sums, _shift_rows,
-                                   _scale_rows)
+        return _normalize_rows(log_prob, log_weights, threshold, sums)
     if BACKEND == "compiled" and log_prob.flags.f_contiguous:
         # Families whose product gives (K, n) return its transpose: run along the rows
         # of that array, the layout in which each pass is a vector loop over samples.
-        return _normalize_compiled(log_prob.T, log_weights, threshold, sums, _shift_columns,
-                                   _scale_columns)
+        top, certain, special, total = _normalize_columns(
+            log_prob.T, log_weights, log_prob.dtype.type(threshold), sums)
+        return _log_norm(top, certain, special, total)
     log_norm = _normalize_numpy(log_prob, log_weights, threshold)
     sums += column_totals(log_prob)
     return log_norm
@@ -129,18 +130,21 @@ def _normalize_numpy(log_prob, log_weights, threshold):
     return np.where(finite, log_norm, top.astype(np.float64))
 
 
-def _normalize_compiled(log_prob, log_weights, threshold, sums, shift, scale):
-    # numba has no vector exp or log without Intel's math library: numpy's (SIMD) run
-    # between and after the compiled passes, but for float32 terms, whose exp is
-    # compiled here (_exp32).
-    top, certain, special = shift(log_prob, log_weights, log_prob.dtype.type(threshold))
+def _normalize_rows(log_prob, log_weights, threshold, sums):
+    # Log-densities stored (n, K): three compiled passes, numpy's exp between them for
+    # float64 (numba has no vector exp of its own without Intel's math library; _exp64
+    # is as fast, but numpy's is what the rows have always taken).
+    top, certain, special = _shift_rows(log_prob, log_weights, log_prob.dtype.type(threshold))
     if log_prob.dtype == np.float32:
-        # log_prob is C-contiguous here (the callers pass an F-ordered one transposed),
-        # so its ravel is a view and the exp lands in place.
-        _exp32(log_prob.ravel(order="K"))
+        # log_prob is C-contiguous, so its ravel is a view and the exp lands in place;
+        # the marks of the terms below the threshold (_BELOW) are above it.
+        _exp32(log_prob.ravel(), np.empty(_EXP_BLOCK, np.int32), np.float32(-np.inf))
     else:
         np.exp(log_prob, out=log_prob)
-    total = scale(log_prob, sums)
+    return _log_norm(top, certain, special, _scale_rows(log_prob, sums))
+
+
+def _log_norm(top, certain, special, total):
     # Each total is at least 1 (the largest term's exp) or NaN (a row holding a NaN, or
     # whose largest term is not finite): neither the log nor the sum can warn.
     log_norm = np.log(total, dtype=np.float64)
@@ -162,38 +166,76 @@ _BELOW = 1.0
 
 
 #: float32 constants of _exp32: log2(e); ln 2 in two parts, the first exact with few
-#: bits, so that k ln 2 is exact for the k that occur; 1.5 * 2^23, whose addition rounds
-#: to an integer; the Taylor coefficients 1/n! of exp, n = 0 to 7.
+#: bits, so that k ln 2 is exact for the k that occur; the Taylor coefficients 1/n! of
+#: exp, n = 0 to 7.
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HIGH, _LN2_LOW = np.float32(0.693359375), np.float32(-2.12194440e-4)
-_ROUND = np.float32(12582912.0)
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = (np.float32(1.0 / factorial(n)) for n in range(8))
-#: Values per block of _exp32's two loops (its scratch stays in the first-level cache).
+#: The same for _exp64: ln 2 in two parts (the first with 32 zero bits at its end), the
+#: coefficients 1/n!, n = 0 to 13.
+_LN2_HIGH64, _LN2_LOW64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_COEFFICIENTS64 = tuple(1.0 / factorial(n) for n in range(14))
+#: Values per block of the exp's two loops and samples per block of _normalize_columns:
+#: the K terms of a block and the exp's scratch stay in the core's first two cache levels.
 _EXP_BLOCK = 1024
 
 
-@vector_kernel
-def _exp32(values):
-    # exp, in place, of float32 values in [-126 ln 2, 1] (the shifted terms, at most 0,
-    # and the mark _BELOW) or NaN, within 2 units in the last place (numpy's float32 exp
-    # is within 3), in less of its time (benchmarks/profile_exp.py). exp(v) =
-    # 2^k exp(r), v = k ln 2 + r, |r| <= ln 2 / 2: a degree-7 Taylor polynomial, accurate
-    # to 6e-9 there, times 2^k, made from its exponent bits in a second loop.
-    n = values.shape[0]
-    bits = np.empty(_EXP_BLOCK, dtype=np.int32)
+@polynomial_kernel
+def _exp32(values, bits, threshold):
+    # exp, in place, of float32 values at most 1 (the shifted terms, at most 0, and the
+    # mark _BELOW) or NaN; 0 for a value below ``threshold``. Within 2 units in the last
+    # place (numpy's float32 exp is within 3), in less of its time
+    # (benchmarks/profile_exp.py). exp(v) = 2^k exp(r), v = k ln 2 + r, |r| <= ln 2 / 2:
+    # a degree-7 Taylor polynomial, accurate to 6e-9 there, times 2^k, made from its
+    # exponent bits in a second loop. ``bits``: int32 scratch, the length of a block.
     powers = bits.view(np.float32)
-    for start in range(0, n, _EXP_BLOCK):
+    n, size = values.shape[0], bits.shape[0]
+    for start in range(0, n, size):
         # Loops from 0 over a block's view: indices offset by ``start`` kept them scalar.
-        block = values[start:min(start + _EXP_BLOCK, n)]
+        block = values[start:min(start + size, n)]
         for i in range(block.shape[0]):
             v = block[i]
-            k = (v * _LOG2E + _ROUND) - _ROUND
+            kept = not v < threshold  # NaN too
+            v = v if kept else np.float32(0.0)
+            k = np.floor(v * _LOG2E + np.float32(0.5))
             r = (v - k * _LN2_HIGH) - k * _LN2_LOW
             r2 = r * r
-            block[i] = (((_C0 + _C1 * r) + (_C2 + _C3 * r) * r2)
-                        + ((_C4 + _C5 * r) + (_C6 + _C7 * r) * r2) * (r2 * r2))
+            value = (((_C0 + _C1 * r) + (_C2 + _C3 * r) * r2)
+                     + ((_C4 + _C5 * r) + (_C6 + _C7 * r) * r2) * (r2 * r2))
+            block[i] = value if kept else np.float32(0.0)
             k = k if k >= -126 else np.float32(-126)  # NaN too: its result stays NaN
             bits[i] = (np.int32(k) + np.int32(127)) << np.int32(23)
+        for i in range(block.shape[0]):
+            block[i] *= powers[i]
+
+
+@polynomial_kernel
+def _exp64(values, bits, threshold):
+    # _exp32 for float64 values: a degree-13 Taylor polynomial (accurate to 4e-18 for
+    # |r| <= ln 2 / 2), within 1 unit in the last place (numpy's exp: 0.7), about as fast
+    # as numpy's (benchmarks/profile_exp.py); unlike numpy's, it runs inside the blocks
+    # of _normalize_columns. ``bits``: int64 scratch.
+    c0, _, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _COEFFICIENTS64
+    powers = bits.view(np.float64)
+    n, size = values.shape[0], bits.shape[0]
+    for start in range(0, n, size):
+        block = values[start:min(start + size, n)]
+        for i in range(block.shape[0]):
+            v = block[i]
+            kept = not v < threshold
+            v = v if kept else 0.0
+            k = np.floor(v * 1.4426950408889634 + 0.5)
+            r = (v - k * _LN2_HIGH64) - k * _LN2_LOW64
+            r2 = r * r
+            r4 = r2 * r2
+            # 1 + r + r^2 (1/2 + r/6 + ...): the leading terms added last, rounded once.
+            tail = ((((c2 + c3 * r) + (c4 + c5 * r) * r2)
+                     + ((c6 + c7 * r) + (c8 + c9 * r) * r2) * r4)
+                    + ((c10 + c11 * r) + (c12 + c13 * r) * r2) * (r4 * r4))
+            value = c0 + (r + r2 * tail)
+            block[i] = value if kept else 0.0
+            k = k if k >= -1022 else -1022.0
+            bits[i] = (np.int64(k) + np.int64(1023)) << np.int64(52)
         for i in range(block.shape[0]):
             block[i] *= powers[i]
 
@@ -261,56 +303,71 @@ def _scale_rows(resp, sums):
 
 
 @vector_kernel
-def _shift_columns(log_prob, log_weights, threshold):
-    # _shift_rows for log-densities stored (K, n), one sample per column. Each pass runs
-    # over the samples of one component without branches, so it compiles to vector
-    # instructions.
+def _normalize_columns(log_prob, log_weights, threshold, sums):
+    # The normalization of log-densities stored (K, n), one sample per column, by blocks
+    # of samples whose K terms stay in the core's cache through every pass: the largest
+    # term, the shift and the exp (0 below the threshold), the division by the sum. Each
+    # pass runs over the samples of one component without branches (vector
+    # instructions); the responsibilities are added to ``sums`` per position of the
+    # block in float64, then summed. Returns the largest terms, which samples had only
+    # zero log-densities, how many are such or impossible (largest term -inf), and the
+    # sums of the exps. A NaN stays, for the sum.
     K, n = log_prob.shape
     # In the dtype of the log-densities (as numpy's path computes): float32 vectors hold
     # twice the values. The largest term is one of the row's sums, exact in that dtype.
     top = np.full(n, -np.inf, log_prob.dtype)
-    for k in range(K):
-        weight = log_weights[k]
-        values = log_prob[k]
-        for i in range(n):
-            value = values[i] + weight
-            top[i] = value if value > top[i] else top[i]
+    total = np.zeros(n, log_prob.dtype)
+    inverse = np.empty(_EXP_BLOCK, log_prob.dtype)
+    columns = np.zeros((K, _EXP_BLOCK))
+    bits = np.empty(_EXP_BLOCK, np.int64)
     certain = np.zeros(n, dtype=np.bool_)
     heaviest = np.max(log_weights)
     special = 0
-    for i in range(n):
-        if top[i] == heaviest:
-            certain[i] = _all_zero(log_prob, i, K, True)
-        special += certain[i] or top[i] == -np.inf
-    below = threshold - threshold + _BELOW  # in the threshold's dtype, the data's
+    for start in range(0, n, _EXP_BLOCK):
+        stop = min(start + _EXP_BLOCK, n)
+        m = stop - start
+        largest, sum_block = top[start:stop], total[start:stop]
+        for k in range(K):
+            weight, values = log_weights[k], log_prob[k, start:stop]
+            for i in range(m):
+                value = values[i] + weight
+                largest[i] = value if value > largest[i] else largest[i]
+        for i in range(start, stop):
+            if top[i] == heaviest:
+                certain[i] = _all_zero(log_prob, i, K, True)
+            special += certain[i] or top[i] == -np.inf
+        for k in range(K):
+            weight, values = log_weights[k], log_prob[k, start:stop]
+            for i in range(m):
+                values[i] = (values[i] + weight) - largest[i]
+            if log_prob.itemsize == 4:
+                _exp32(values, bits.view(np.int32), threshold)
+            else:
+                _exp64(values, bits, threshold)
+            for i in range(m):
+                sum_block[i] += values[i]
+        for i in range(m):
+            inverse[i] = 1 / sum_block[i]
+        for k in range(K):
+            values, column = log_prob[k, start:stop], columns[k]
+            for i in range(m):
+                value = values[i] * inverse[i]
+                values[i] = value
+                column[i] += value
+    used = min(n, _EXP_BLOCK) - min(n, _EXP_BLOCK) % 4
     for k in range(K):
-        weight = log_weights[k]
-        values = log_prob[k]
-        for i in range(n):
-            delta = (values[i] + weight) - top[i]
-            values[i] = below if delta < threshold else delta
-    return top, certain, special
-
-
-@reduction_kernel
-def _scale_columns(resp, sums):
-    # _scale_rows for responsibilities stored (K, n).
-    K, n = resp.shape
-    total = np.zeros(n, dtype=resp.dtype)
-    for k in range(K):
-        values = resp[k]
-        for i in range(n):
-            total[i] += _kept(values[i])
-    inverse = 1 / total
-    for k in range(K):
-        values = resp[k]
-        column = 0.0
-        for i in range(n):
-            value = _kept(values[i]) * inverse[i]
-            values[i] = value
-            column += value
-        sums[k] += column
-    return total
+        # Four sums in turn, so that the additions do not wait on each other.
+        part = columns[k]
+        first = second = third = fourth = 0.0
+        for i in range(0, used, 4):
+            first += part[i]
+            second += part[i + 1]
+            third += part[i + 2]
+            fourth += part[i + 3]
+        for i in range(used, min(n, _EXP_BLOCK)):
+            first += part[i]
+        sums[k] += (first + second) + (third + fourth)
+    return top, certain, special, total
 
 
 def clamp_labels(log_prob, labels):

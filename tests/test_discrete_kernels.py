@@ -151,6 +151,42 @@ def test_one_product_log_prob_matches_scipy_at_the_edges(family, X, logpmf):
         assert_allclose(np.delete(got, 1, axis=0), np.delete(out, 1, axis=0), rtol=RTOL)
 
 
+def test_log_factorial_columns_match_gammaln():
+    counts = np.array([[0.0, 1.0, 5.0, 1023.0], [1024.0, 3e5, 2.5, 7.0]])
+    assert_allclose(kernels.log_factorial_columns(counts), gammaln(counts + 1.0).sum(axis=0),
+                    rtol=RTOL)
+    within = np.array([[0.0, 3.0, 1023.0], [2.0, 0.0, 1.0]])  # every count in the table
+    assert_allclose(kernels.log_factorial_columns(within), gammaln(within + 1.0).sum(axis=0),
+                    rtol=RTOL)
+
+
+@pytest.mark.parametrize("family, X, logpmf", _edges()[::2], ids=["Bernoulli", "Poisson"])
+def test_prepared_chunks_give_the_log_prob_and_the_column_sums(family, X, logpmf):
+    # Complete chunks go through their transposed features (one product, the row term,
+    # the moment sums), chunks with a NaN through log_prob and accumulate: the same
+    # numbers as scipy and as the plain column sums, at the edges of the parameters.
+    rng = np.random.default_rng(6)
+    X = np.vstack([X] * 40)[rng.permutation(40 * len(X))]
+    expected = np.column_stack([logpmf(k, X).sum(axis=1) for k in range(family.n_components)])
+    W = rng.dirichlet(np.ones(family.n_components), len(X))
+    prepared = family.prepare(X)
+    assert type(prepared).__name__ == "LinearChunk"
+    out = family.log_prob_prepared(prepared)
+    assert_array_equal(np.isneginf(out), np.isneginf(expected))
+    finite = np.isfinite(expected)
+    assert_allclose(out[finite], expected[finite], rtol=RTOL)
+    stats_ = family.accumulate_prepared(prepared, np.asfortranarray(W))
+    assert_allclose(stats_.weight, W.sum(axis=0), rtol=RTOL)
+    assert_allclose(stats_.sums, W.T @ X, rtol=RTOL)
+    assert_allclose(stats_.column_weight, np.repeat(W.sum(axis=0)[:, None], X.shape[1], 1),
+                    rtol=RTOL)
+    holed = X.copy()
+    holed[5, 1] = np.nan
+    prepared = family.prepare(holed)
+    assert isinstance(prepared, np.ndarray)  # the missing-value path
+    assert_allclose(family.log_prob_prepared(prepared), family.log_prob(holed), rtol=RTOL)
+
+
 def test_column_sums_skip_missing_rows_of_zero_weight():
     X = np.array([[1.0, 2.0], [np.nan, 4.0], [5.0, np.nan]])
     W = np.array([[0.5, 1.0], [0.0, 0.0], [0.25, 0.0]])

@@ -19,7 +19,7 @@ from scipy.special import gammaln
 from emkit._compiled import HAVE_NUMBA, kernel
 
 __all__ = ["BACKEND", "LOG_FACTORIAL", "categorical_counts", "categorical_log_prob",
-           "log_factorial_rows"]
+           "log_factorial_columns", "log_factorial_rows"]
 
 #: The implementation in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -134,6 +134,53 @@ def log_factorial_rows(X):
         return out, False
     terms[np.isnan(terms)] = 0.0
     return terms.sum(axis=1), True
+
+
+@kernel
+def _log_factorial_columns(counts, table, out):
+    # out[i] = sum over d of log(counts[d, i]!), no NaN. Counts all within the table take
+    # a gather along each contiguous row of counts after one vector check; others lgamma.
+    D, n = counts.shape
+    size = table.shape[0]
+    outside = 0
+    for d in range(D):
+        row = counts[d]
+        for i in range(n):
+            x = row[i]
+            outside += not ((x >= 0.0) & (x < size) & (np.floor(x) == x))
+    out[:] = 0.0
+    for d in range(D):
+        row = counts[d]
+        if outside == 0:
+            for i in range(n):
+                out[i] += table[np.uint64(row[i])]  # unsigned: no wraparound test
+            continue
+        for i in range(n):
+            x = row[i]
+            if 0.0 <= x < size and int(x) == x:
+                out[i] += table[int(x)]
+            else:
+                out[i] += math.lgamma(x + 1.0)
+
+
+def log_factorial_columns(counts):
+    """Return ``sum_d log(x_d!)`` for each column of ``counts``.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_features, n_samples)
+        Non-negative counts, float64, one sample per column, no NaN; each row
+        contiguous. Other values give the continuous ``gammaln(x + 1)``.
+
+    Returns
+    -------
+    log_factorial : ndarray of shape (n_samples,)
+    """
+    out = np.empty(counts.shape[1])
+    if BACKEND == "compiled":
+        _log_factorial_columns(counts, LOG_FACTORIAL, out)
+        return out
+    return np.add.reduce(gammaln(counts + 1.0), axis=0, out=out)
 
 
 def _codes(X, n_categories):

@@ -13,13 +13,24 @@ reductions over the components run along contiguous memory. An extra row of ones
 slopes gives each row's sum, which is NaN exactly where the row has a missing entry
 (whatever the BLAS does with zero multipliers). Where ``a`` or ``b`` is zero the slope
 is set to 0 and the rows that the zero forbids get ``-inf``: ``0 * log 0 = 0`` exactly.
+
+A chunk without missing entries goes through :class:`LinearColumns`: its rows are written
+once, transposed under a row of ones (the chunk features of
+:mod:`emkit.families.gaussian._features`, about 0), so that the log-densities are one
+product with ``[const, slopes]``, a per-row term (Poisson's ``log x!``) is summed along
+contiguous rows, and the statistics are the moment sums of
+:func:`emkit._products.feature_sums`, the component totals in their first row.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LinearTerms"]
+from emkit._products import feature_sums
+from emkit.families._columns import ColumnSums, check_columns
+from emkit.families.gaussian._features import LINEAR, centred_features
+
+__all__ = ["LinearChunk", "LinearColumns", "LinearTerms"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class LinearTerms:
         Where ``b`` is zero, so that ``x < top`` has probability 0.
     top : float
         The count that ``b`` multiplies the complement of.
+    weights : ndarray of shape (n_components, 1 + n_features)
+        ``[const, slopes]`` without the row of ones: the weights of the chunk features.
     """
 
     slopes: np.ndarray
@@ -45,6 +58,7 @@ class LinearTerms:
     no_positive: np.ndarray
     no_below_top: np.ndarray
     top: float
+    weights: np.ndarray
 
     @classmethod
     def of(cls, log_a, log_b=None, top=0.0, offset=None):
@@ -77,8 +91,10 @@ class LinearTerms:
             const = top * log_b.sum(axis=1)
         if offset is not None:
             const = const - offset.sum(axis=1)
+        weights = np.hstack([const[:, None], slopes])
         slopes = np.vstack([slopes, np.ones((1, log_a.shape[1]))])
-        return cls(slopes, const[:, None], no_positive, no_below_top, float(top))
+        return cls(slopes, const[:, None], no_positive, no_below_top, float(top), weights)
+
 
     def log_prob(self, X):
         """Return the log-densities of complete rows, or None when a row has a NaN.
@@ -100,21 +116,139 @@ class LinearTerms:
             return None
         out = out[:K]
         out += self.const
-        self._forbid(X, out)
+        self._forbid(X.T, out)
         return out.T
 
-    def _forbid(self, X, out):
-        # -inf where a zero a (x > 0) or a zero b (x < top) makes a row impossible.
+    def log_prob_features(self, features):
+        """Return the log-densities of a chunk's features, component by component.
+
+        Parameters
+        ----------
+        features : ndarray of shape (1 + n_features, n_samples)
+            A row of ones, then the rows transposed (no NaN).
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_components, n_samples)
+            C-ordered.
+        """
+        out = np.dot(self.weights, features)
+        self._forbid(features[1:], out)
+        return out
+
+    def _forbid(self, columns_of_x, out):
+        # -inf where a zero a (x > 0) or a zero b (x < top) makes a row impossible;
+        # columns_of_x is (n_features, n_samples), out (n_components, n_samples).
         impossible = self.no_positive
         if self.no_below_top is not None:
             impossible = impossible | self.no_below_top
         columns = np.flatnonzero(impossible.any(axis=0))
         if len(columns) == 0:
             return
-        part = X[:, columns]
-        bad = (self.no_positive[:, columns].astype(np.float64) @ (part > 0.0).T) > 0.0
+        part = columns_of_x[columns]
+        bad = (self.no_positive[:, columns].astype(np.float64) @ (part > 0.0)) > 0.0
         if self.no_below_top is not None:
             below = (part < self.top).astype(np.float64)
-            bad |= (self.no_below_top[:, columns].astype(np.float64) @ below.T) > 0.0
+            bad |= (self.no_below_top[:, columns].astype(np.float64) @ below) > 0.0
         out[bad] = -np.inf
+
+
+@dataclass(frozen=True)
+class LinearChunk:
+    """A chunk without missing entries, prepared for :class:`LinearColumns`.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    features : ndarray of shape (1 + n_features, n_samples)
+        A row of ones, then the rows transposed.
+    """
+
+    X: np.ndarray
+    features: np.ndarray
+
+
+class LinearColumns:
+    """Mixin of the column families with :class:`LinearTerms` (``_terms``): E-steps on chunk features.
+
+    A family adds its per-row term with ``_row_term``. Chunks with a missing entry take
+    the family's own ``log_prob`` and ``accumulate``.
+    """
+
+    def prepare(self, X):
+        """Return the chunk's features, or the chunk itself when it has a missing entry.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows; NaN marks a missing entry.
+
+        Returns
+        -------
+        prepared : LinearChunk or ndarray
+        """
+        X = check_columns(self, X)
+        features = centred_features(X, np.zeros(X.shape[1]), np.float64, LINEAR,
+                                    complete=True)
+        return X if features is None else LinearChunk(X, features)
+
+    def log_prob_prepared(self, prepared):
+        """Return :meth:`log_prob` of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : LinearChunk or ndarray
+            What :meth:`prepare` returned.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples, n_components)
+            For a :class:`LinearChunk`, the transpose of a C-ordered array.
+        """
+        if not isinstance(prepared, LinearChunk):
+            return self.log_prob(prepared)
+        out = self._terms.log_prob_features(prepared.features)
+        row_term = self._row_term(prepared.features[1:])
+        if row_term is not None:
+            out += row_term
+        return out.T
+
+    def accumulate_prepared(self, prepared, W):
+        """Return :meth:`accumulate` of a prepared chunk.
+
+        Parameters
+        ----------
+        prepared : LinearChunk or ndarray
+            What :meth:`prepare` returned.
+        W : ndarray of shape (n_samples, n_components)
+            Weights of the rows.
+
+        Returns
+        -------
+        stats : ColumnSums
+        """
+        if not isinstance(prepared, LinearChunk):
+            return self.accumulate(prepared, W)
+        sums = feature_sums(prepared.features, W)
+        return ColumnSums(sums[0], np.ascontiguousarray(sums[1:].T))
+
+    def bytes_per_row(self, X):
+        """Return the working-set bytes one row needs in an E-step.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        n_bytes : int
+            The rows, their features and the component-sized arrays.
+        """
+        return 8 * (2 * X.shape[1] + 1 + 4 * self.n_components)
+
+    def _row_term(self, columns_of_x):
+        # The log-density's term shared by every component, (n_samples,), or None.
+        return None
 

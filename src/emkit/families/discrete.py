@@ -19,8 +19,8 @@ from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, as_rows, check_columns, is_integer,
                                      keep_empty, observed_mask, xlogy_dot)
-from emkit.families._discrete_kernels import log_factorial_rows
-from emkit.families._linear import LinearTerms
+from emkit.families._discrete_kernels import log_factorial_columns, log_factorial_rows
+from emkit.families._linear import LinearColumns, LinearTerms
 from emkit.families.base import set_derived
 from emkit.families.categorical import Categorical, CategoricalStats
 
@@ -39,7 +39,7 @@ def _masked(X, observed):
 
 
 @dataclass(frozen=True)
-class Bernoulli(ColumnFamily):
+class Bernoulli(LinearColumns, ColumnFamily):
     """K products of independent Bernoulli columns.
 
     Parameters
@@ -196,7 +196,7 @@ class Binomial(ColumnFamily):
 
 
 @dataclass(frozen=True)
-class Poisson(ColumnFamily):
+class Poisson(LinearColumns, ColumnFamily):
     """K products of independent Poisson columns.
 
     Parameters
@@ -242,6 +242,9 @@ class Poisson(ColumnFamily):
             out = xlogy_dot(X, self.rate) - observed @ self.rate.T
         out -= log_factorial[:, None]
         return out
+
+    def _row_term(self, columns_of_x):
+        return -log_factorial_columns(columns_of_x)
 
     def maximize(self, stats):
         """Return the Poisson family of the weighted mean counts.

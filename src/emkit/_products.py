@@ -140,14 +140,16 @@ def _dot(a, b, n):
 @reduction_kernel
 def _feature_sums(features, W, n, block, sums):
     # sums[t, k] += sum_i features[t, i] W[k, i] over the first n samples, by blocks:
-    # eight sums of two feature rows by four weight rows share their loads.
+    # eight sums of two feature rows by four weight rows share their loads. An odd last
+    # row is paired with itself, its second four sums dropped.
     T, K = features.shape[0], W.shape[0]
-    T2, K4 = T - T % 2, K - K % 4
+    K4 = K - K % 4
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start
-        for t in range(0, T2, 2):
-            f0, f1 = features[t, start:stop], features[t + 1, start:stop]
+        for t in range(0, T, 2):
+            second = min(t + 1, T - 1)
+            f0, f1 = features[t, start:stop], features[second, start:stop]
             for k in range(0, K4, 4):
                 w0, w1 = W[k, start:stop], W[k + 1, start:stop]
                 w2, w3 = W[k + 2, start:stop], W[k + 3, start:stop]
@@ -166,28 +168,12 @@ def _feature_sums(features, W, n, block, sums):
                 sums[t, k + 1] += a1
                 sums[t, k + 2] += a2
                 sums[t, k + 3] += a3
-                sums[t + 1, k] += b0
-                sums[t + 1, k + 1] += b1
-                sums[t + 1, k + 2] += b2
-                sums[t + 1, k + 3] += b3
+                if second > t:
+                    sums[second, k] += b0
+                    sums[second, k + 1] += b1
+                    sums[second, k + 2] += b2
+                    sums[second, k + 3] += b3
             for k in range(K4, K):
                 sums[t, k] += _dot(f0, W[k, start:stop], m)
-                sums[t + 1, k] += _dot(f1, W[k, start:stop], m)
-        if T2 < T:  # the last of an odd number of rows, by four components
-            f0 = features[T2, start:stop]
-            for k in range(0, K4, 4):
-                w0, w1 = W[k, start:stop], W[k + 1, start:stop]
-                w2, w3 = W[k + 2, start:stop], W[k + 3, start:stop]
-                a0 = a1 = a2 = a3 = f0[0] - f0[0]
-                for i in range(m):
-                    x = f0[i]
-                    a0 += x * w0[i]
-                    a1 += x * w1[i]
-                    a2 += x * w2[i]
-                    a3 += x * w3[i]
-                sums[T2, k] += a0
-                sums[T2, k + 1] += a1
-                sums[T2, k + 2] += a2
-                sums[T2, k + 3] += a3
-            for k in range(K4, K):
-                sums[T2, k] += _dot(f0, W[k, start:stop], m)
+                if second > t:
+                    sums[second, k] += _dot(f1, W[k, start:stop], m)

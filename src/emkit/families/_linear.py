@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emkit._products import feature_sums
+from emkit._products import feature_sums, product
 from emkit.families._columns import ColumnSums, check_columns
 from emkit.families.gaussian._features import LINEAR, centred_features
 
@@ -95,7 +95,6 @@ class LinearTerms:
         slopes = np.vstack([slopes, np.ones((1, log_a.shape[1]))])
         return cls(slopes, const[:, None], no_positive, no_below_top, float(top), weights)
 
-
     def log_prob(self, X):
         """Return the log-densities of complete rows, or None when a row has a NaN.
 
@@ -132,7 +131,7 @@ class LinearTerms:
         log_prob : ndarray of shape (n_components, n_samples)
             C-ordered.
         """
-        out = np.dot(self.weights, features)
+        out = product(self.weights, features)
         self._forbid(features[1:], out)
         return out
 

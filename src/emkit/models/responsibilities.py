@@ -131,9 +131,9 @@ def _normalize_numpy(log_prob, log_weights, threshold):
 
 
 def _normalize_rows(log_prob, log_weights, threshold, sums):
-    # Log-densities stored (n, K): three compiled passes, numpy's exp between them for
-    # float64 (numba has no vector exp of its own without Intel's math library; _exp64
-    # is as fast, but numpy's is what the rows have always taken).
+    # Log-densities stored (n, K): three compiled passes, with numpy's exp between them
+    # for float64 (a little faster than _exp64 in benchmarks/profile_exp.py; only the
+    # blocks of _normalize_columns need an exp callable from compiled code).
     top, certain, special = _shift_rows(log_prob, log_weights, log_prob.dtype.type(threshold))
     if log_prob.dtype == np.float32:
         # log_prob is C-contiguous, so its ravel is a view and the exp lands in place;

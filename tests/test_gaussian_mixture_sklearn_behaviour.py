@@ -517,6 +517,33 @@ def test_other_initialisations_match_sklearn(init_params):
     assert_same_fit(ours, ref)
 
 
+@pytest.mark.parametrize("init_params", ["k-means++", "random_from_data"])
+@pytest.mark.parametrize("offset", [0.0, 100.0])
+def test_tied_start_from_single_rows_is_their_pooled_scatter(init_params, offset):
+    # Deliberately unlike scikit-learn: its tied M-step assumes every row's
+    # responsibilities sum to one, so from single rows it adds every other row's
+    # uncentred second moment; the start is broad enough to merge components.
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(600, centers=4, random_state=1)
+    X = X + offset
+    params = dict(n_components=4, covariance_type="tied", init_params=init_params,
+                  random_state=0)
+    ours, ref = fit_both(X, max_iter=0, **params)
+    assert_same_parameters(ours, ref, attrs=("weights_", "means_"))
+    # The rows' scatter about themselves is zero: reg_covar on the diagonal is left.
+    assert_allclose(ours.covariances_, 1e-6 * np.eye(2), rtol=0, atol=1e-12)
+    # From there emkit's fit keeps four clusters apart; scikit-learn's, from the same
+    # rows, ends more than half a nat per row lower.
+    ours, ref = fit_both(X, **params)
+    assert ours.converged_ and ref.converged_
+    assert ours.score(X) > ref.score(X) + 0.5
+    if init_params == "k-means++":
+        # Here emkit reaches the optimum of the k-means start (to the tolerance).
+        best = _fit_quietly(SkGaussianMixture(4, covariance_type="tied", random_state=0), X)
+        assert abs(ours.score(X) - best.score(X)) < 1e-3
+
+
 def test_random_state_instance_is_consumed_like_sklearn():
     # successive fits sharing one RandomState see successive initialisations
     data = make_mixture_data(6, scale=3)

@@ -75,7 +75,11 @@ class GaussianMixture(MixtureEstimator):
         ``sample_weight``. On Dask data, every one of them reads the start sample
         instead of X (see ``fit``), and is the in-memory start when X has at most
         100,000 rows; given ``weights_init``, ``means_init`` and ``precisions_init``,
-        no sample is drawn and no pass is spent on the start.
+        no sample is drawn and no pass is spent on the start. A 'tied' start from
+        single rows ('k-means++', 'random_from_data') has the pooled scatter of those
+        rows about their own means, zero, plus ``reg_covar``; scikit-learn's formula
+        also counts the uncentred second moment of every row no component starts at,
+        a covariance broad enough that its first E-step can merge the components.
     weights_init : array-like of shape (n_components,), default=None
         Starting weights; drawn with ``init_params`` when None.
     means_init : array-like of shape (n_components, n_features), default=None

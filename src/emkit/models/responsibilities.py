@@ -17,11 +17,12 @@ from math import factorial
 
 import numpy as np
 
-from emkit._compiled import (HAVE_NUMBA, inline_kernel, polynomial_kernel,
+from emkit._compiled import (HAVE_NUMBA, inline_kernel, kernel, polynomial_kernel,
                               reduction_kernel, vector_kernel)
 from emkit._products import column_totals
 
-__all__ = ["BACKEND", "clamp_labels", "flush_subnormal", "log_normalize", "normalize_threshold"]
+__all__ = ["BACKEND", "block_scale", "block_top", "clamp_labels", "flush_subnormal",
+           "log_normalize", "normalize_threshold"]
 
 #: The implementation in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -302,71 +303,112 @@ def _scale_rows(resp, sums):
     return total
 
 
-@vector_kernel
+@reduction_kernel
+def block_top(terms, start, m, log_weights, top):
+    """Write the largest term of each of ``m`` samples from ``start`` into ``top``.
+
+    Parameters
+    ----------
+    terms : ndarray of shape (n_components, n_samples)
+        Log-densities stored component by component, one sample per column;
+        C-contiguous (its rows' slices then compile to vector loops).
+    start, m : int
+        The block: ``m`` samples from column ``start``.
+    log_weights : ndarray of shape (n_components,)
+        Added to each component's terms first (in the dtype of ``terms``).
+    top : ndarray of shape (m,)
+        Written: ``max_k terms[k, start + i] + log_weights[k]``; a NaN term is passed
+        over.
+    """
+    K = terms.shape[0]
+    for i in range(m):
+        top[i] = -np.inf
+    for k in range(K):
+        weight, values = log_weights[k], terms[k, start:start + m]
+        for i in range(m):
+            value = values[i] + weight
+            top[i] = value if value > top[i] else top[i]
+
+
+@reduction_kernel
+def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, bits, sums):
+    """Turn ``m`` samples from ``start`` into responsibilities, in place.
+
+    Each term becomes ``exp(term + log_weight - top)`` (0 below ``threshold``, by the
+    compiled exp of its dtype), divided by its sample's sum of them.
+
+    Parameters
+    ----------
+    terms : ndarray of shape (n_components, n_samples)
+        As for :func:`block_top`; the block is overwritten.
+    start, m : int
+        The block: ``m`` samples from column ``start``.
+    log_weights : ndarray of shape (n_components,)
+        As for :func:`block_top`.
+    top : ndarray of shape (m,)
+        The largest terms (:func:`block_top`).
+    threshold : float
+        Below it (after the shift) a responsibility is 0, in the dtype of ``terms``.
+    total, inverse : ndarray of shape (m,) and at least (m,)
+        Scratch in the dtype of ``terms``; ``total`` is left holding each sample's sum of
+        exps (NaN for a sample with a NaN term).
+    bits : ndarray of int64, at least (m,)
+        Scratch of the exps.
+    sums : ndarray of shape (n_components,)
+        float64; each component's responsibilities are added to it.
+    """
+    K = terms.shape[0]
+    for i in range(m):
+        total[i] = 0
+    for k in range(K):
+        weight, values = log_weights[k], terms[k, start:start + m]
+        for i in range(m):
+            values[i] = (values[i] + weight) - top[i]
+        if terms.itemsize == 4:
+            _exp32(values, bits.view(np.int32), threshold)
+        else:
+            _exp64(values, bits, threshold)
+        for i in range(m):
+            total[i] += values[i]
+    for i in range(m):
+        inverse[i] = 1 / total[i]
+    for k in range(K):
+        values = terms[k, start:start + m]
+        part = 0.0
+        for i in range(m):
+            value = values[i] * inverse[i]
+            values[i] = value
+            part += value
+        sums[k] += part
+
+
+@kernel
 def _normalize_columns(log_prob, log_weights, threshold, sums):
     # The normalization of log-densities stored (K, n), one sample per column, by blocks
-    # of samples whose K terms stay in the core's cache through every pass: the largest
-    # term, the shift and the exp (0 below the threshold), the division by the sum. Each
-    # pass runs over the samples of one component without branches (vector
-    # instructions); the responsibilities are added to ``sums`` per position of the
-    # block in float64, then summed. Returns the largest terms, which samples had only
-    # zero log-densities, how many are such or impossible (largest term -inf), and the
-    # sums of the exps. A NaN stays, for the sum.
+    # of samples whose K terms stay in the core's cache through every pass (block_top,
+    # block_scale: each pass runs over the samples of one component, as vector
+    # instructions). Returns the largest terms, which samples had only zero
+    # log-densities, how many are such or impossible (largest term -inf), and the sums
+    # of the exps. A NaN stays, for the sum.
     K, n = log_prob.shape
     # In the dtype of the log-densities (as numpy's path computes): float32 vectors hold
     # twice the values. The largest term is one of the row's sums, exact in that dtype.
-    top = np.full(n, -np.inf, log_prob.dtype)
-    total = np.zeros(n, log_prob.dtype)
+    top = np.empty(n, log_prob.dtype)
+    total = np.empty(n, log_prob.dtype)
     inverse = np.empty(_EXP_BLOCK, log_prob.dtype)
-    columns = np.zeros((K, _EXP_BLOCK))
     bits = np.empty(_EXP_BLOCK, np.int64)
     certain = np.zeros(n, dtype=np.bool_)
     heaviest = np.max(log_weights)
     special = 0
     for start in range(0, n, _EXP_BLOCK):
         stop = min(start + _EXP_BLOCK, n)
-        m = stop - start
-        largest, sum_block = top[start:stop], total[start:stop]
-        for k in range(K):
-            weight, values = log_weights[k], log_prob[k, start:stop]
-            for i in range(m):
-                value = values[i] + weight
-                largest[i] = value if value > largest[i] else largest[i]
+        block_top(log_prob, start, stop - start, log_weights, top[start:stop])
         for i in range(start, stop):
             if top[i] == heaviest:
                 certain[i] = _all_zero(log_prob, i, K, True)
             special += certain[i] or top[i] == -np.inf
-        for k in range(K):
-            weight, values = log_weights[k], log_prob[k, start:stop]
-            for i in range(m):
-                values[i] = (values[i] + weight) - largest[i]
-            if log_prob.itemsize == 4:
-                _exp32(values, bits.view(np.int32), threshold)
-            else:
-                _exp64(values, bits, threshold)
-            for i in range(m):
-                sum_block[i] += values[i]
-        for i in range(m):
-            inverse[i] = 1 / sum_block[i]
-        for k in range(K):
-            values, column = log_prob[k, start:stop], columns[k]
-            for i in range(m):
-                value = values[i] * inverse[i]
-                values[i] = value
-                column[i] += value
-    used = min(n, _EXP_BLOCK) - min(n, _EXP_BLOCK) % 4
-    for k in range(K):
-        # Four sums in turn, so that the additions do not wait on each other.
-        part = columns[k]
-        first = second = third = fourth = 0.0
-        for i in range(0, used, 4):
-            first += part[i]
-            second += part[i + 1]
-            third += part[i + 2]
-            fourth += part[i + 3]
-        for i in range(used, min(n, _EXP_BLOCK)):
-            first += part[i]
-        sums[k] += (first + second) + (third + fourth)
+        block_scale(log_prob, start, stop - start, log_weights, top[start:stop], threshold,
+                    total[start:stop], inverse, bits, sums)
     return top, certain, special, total
 
 

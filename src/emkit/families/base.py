@@ -337,6 +337,31 @@ class Family(ABC):
         """
         return self.accumulate(prepared, W)
 
+    def fused_stats(self, X, log_weights):
+        """Return a mixture's whole E-step of a chunk in one pass, or None.
+
+        A family may compute the log-likelihoods, the responsibility sums and its
+        statistics of a chunk together, never holding the chunk's responsibilities (see
+        :mod:`emkit.families.gaussian._fused`); the mixture asks first for chunks without
+        labels, sample weights or hard assignment, and takes ``prepare``,
+        ``log_prob_prepared`` and ``accumulate_prepared`` when the answer is None.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+        log_weights : ndarray of shape (n_components,)
+            The mixture's ``log w_k``.
+
+        Returns
+        -------
+        result : tuple or None
+            ``(log_norm, resp_sum, stats)``: ``log sum_k w_k p(x_i | k)`` per row
+            (float64), ``sum_i r_ik`` per component (float64) and the family's
+            statistics under those responsibilities; None by default.
+        """
+        return None
+
     def bytes_per_row(self, X):
         """Return the working-set bytes one row needs in an E-step.
 

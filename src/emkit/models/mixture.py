@@ -228,6 +228,13 @@ class Mixture(FamilyDelegate):
         -------
         stats : MixtureStats
         """
+        if labels is None and sample_weight is None and not self.hard:
+            fused = self.family.fused_stats(X, self.log_weights)
+            if fused is not None:
+                log_norm, resp_sum, family_stats = fused
+                return MixtureStats(float(np.add.reduce(log_norm)), X.shape[0],
+                                    float(X.shape[0]), resp_sum, family_stats,
+                                    WorstRows.of_chunk(X, log_norm, self.n_components))
         prepared = self.family.prepare(X)
         resp = self.family.log_prob_prepared(prepared)
         if labels is not None:

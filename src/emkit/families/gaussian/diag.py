@@ -13,6 +13,7 @@ densities; its missing entries count at the component mean, with the component v
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from emkit._products import feature_sums, product
 from emkit.families.base import Family, set_derived
 from emkit.families.gaussian._features import NORMS, SQUARES, n_terms
+from emkit.families.gaussian._fused import FusedTerms, fused_sums
 from emkit.families.gaussian._prepared import PreparedGaussian
 from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import missing_bytes_per_row
@@ -112,6 +114,37 @@ class _Diagonal(PreparedGaussian, Family):
 
     def _accumulate_features(self, prepared, W):
         return self._stats_of_sums(feature_sums(prepared, W))
+
+    def fused_stats(self, X, log_weights):
+        """Return a mixture's E-step of a complete chunk in one compiled pass, or None.
+
+        See :mod:`emkit.families.gaussian._fused`: None without numba, for components
+        far from the shift, for rows that are not float64 in C order, with a missing
+        entry or that no component explains.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+        log_weights : ndarray of shape (n_components,)
+            The mixture's ``log w_k``.
+
+        Returns
+        -------
+        result : tuple or None
+            ``(log_norm, resp_sum, stats)``, as :meth:`Family.fused_stats`.
+        """
+        if self._far is not None or X.dtype != np.float64:
+            return None
+        result = fused_sums(X, self.shift, self._fused_terms, log_weights)
+        if result is None:
+            return None
+        log_norm, sums = result
+        return log_norm, sums[0], self._stats_of_sums(sums)
+
+    @cached_property
+    def _fused_terms(self):
+        return FusedTerms(self._weights, self.means.shape[1], self._products)
 
     def _stats_of_sums(self, sums):
         # The statistics of the moment sums ``features @ W`` (n_terms, K), in float64.

@@ -1,0 +1,146 @@
+"""The one-pass E-step of diagonal and spherical Gaussian chunks (families/gaussian/_fused.py).
+
+Oracles: the feature path of the same mixture (prepare, log-densities, normalization,
+moment sums), and for a small case scipy's normal log-densities with a brute-force
+normalization.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+from scipy.special import logsumexp
+
+from emkit._compiled import HAVE_NUMBA
+from emkit.families import GaussianDiag, GaussianSpherical
+from emkit.families.gaussian import _fused
+from emkit.families.gaussian.diag import _Diagonal
+from emkit.models import Mixture
+
+pytestmark = pytest.mark.skipif(not HAVE_NUMBA, reason="the one-pass E-step is compiled")
+
+
+def _mixture(kind, K, D, seed=0, spread=3.0):
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=spread, size=(K, D))
+    weights = rng.dirichlet(np.full(K, 2.0))
+    if kind == "diag":
+        family = GaussianDiag(means, rng.uniform(0.3, 2.0, size=(K, D)))
+    else:
+        family = GaussianSpherical(means, rng.uniform(0.3, 2.0, size=K))
+    return Mixture(weights, family)
+
+
+def _data(model, n, seed=1):
+    rng = np.random.default_rng(seed)
+    family = model.family
+    z = rng.choice(model.n_components, size=n, p=model.weights)
+    scale = np.sqrt(family._dense_variances())[z]
+    return family.means[z] + rng.normal(size=scale.shape) * scale
+
+
+def _feature_path(model, X, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(_Diagonal, "fused_stats", lambda self, X, log_weights: None)
+        return model.chunk_stats(X)
+
+
+def _assert_same_stats(ours, ref, rtol=1e-12):
+    assert_allclose(ours.log_likelihood, ref.log_likelihood, rtol=rtol)
+    assert ours.n_rows == ref.n_rows and ours.total_weight == ref.total_weight
+    assert_allclose(ours.resp_sum, ref.resp_sum, rtol=rtol, atol=rtol * ref.resp_sum.sum())
+    for name in ("weight", "first", "second"):
+        actual, expected = getattr(ours.family, name), getattr(ref.family, name)
+        assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+    assert_allclose(ours.worst.scores, ref.worst.scores, rtol=rtol)
+
+
+@pytest.mark.parametrize("kind", ["diag", "spherical"])
+@pytest.mark.parametrize("K, D", [(1, 1), (3, 5), (16, 16), (17, 3), (6, 8)])
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 1000])
+def test_one_pass_equals_the_feature_path(kind, K, D, n, monkeypatch):
+    # Every remainder: odd K, K not a multiple of four, D not a multiple of four, blocks
+    # cut short, one row.
+    model = _mixture(kind, K, D)
+    X = _data(model, n)
+    assert _fused.fused_sums(X, model.family.shift, model.family._fused_terms,
+                             model.log_weights) is not None
+    _assert_same_stats(model.chunk_stats(X), _feature_path(model, X, monkeypatch))
+
+
+@pytest.mark.parametrize("kind", ["diag", "spherical"])
+def test_one_pass_equals_scipy_and_a_brute_force_normalization(kind):
+    model = _mixture(kind, 4, 3, seed=3)
+    X = _data(model, 300, seed=4)
+    family = model.family
+    variances = family._dense_variances()
+    log_joint = np.stack([
+        stats.norm.logpdf(X, family.means[k], np.sqrt(variances[k])).sum(axis=1)
+        for k in range(4)], axis=1) + np.log(model.weights)
+    log_norm = logsumexp(log_joint, axis=1)
+    resp = np.exp(log_joint - log_norm[:, None])
+    y = X - family.shift
+    ours = model.chunk_stats(X)
+    assert_allclose(ours.log_likelihood, log_norm.sum(), rtol=1e-12)
+    assert_allclose(ours.resp_sum, resp.sum(axis=0), rtol=1e-12)
+    assert_allclose(ours.family.first, resp.T @ y, rtol=1e-11, atol=1e-11)
+    second = resp.T @ y**2
+    if kind == "spherical":
+        # Each component's sum of squares, spread evenly over the features.
+        second = np.repeat(second.sum(axis=1, keepdims=True) / 3, 3, axis=1)
+    assert_allclose(ours.family.second, second, rtol=1e-11)
+
+
+def test_the_mixture_e_step_takes_the_one_pass(monkeypatch):
+    model = _mixture("diag", 5, 4)
+    X = _data(model, 600)
+    calls = []
+    original = _fused.fused_sums
+
+    def counted(*args):
+        result = original(*args)
+        calls.append(result is not None)
+        return result
+
+    monkeypatch.setattr("emkit.families.gaussian.diag.fused_sums", counted)
+    model.chunk_stats(X)
+    assert calls == [True]
+    # Labels, sample weights and hard assignment keep the feature path.
+    model.chunk_stats(X, sample_weight=np.ones(len(X)))
+    model.chunk_stats(X, labels=np.full(len(X), -1))
+    Mixture(model.weights, model.family, hard=True).chunk_stats(X)
+    assert calls == [True]
+
+
+@pytest.mark.parametrize("kind", ["diag", "spherical"])
+def test_chunks_the_one_pass_leaves_to_the_feature_path(kind, monkeypatch):
+    model = _mixture(kind, 3, 4)
+    family, log_weights = model.family, model.log_weights
+    X = _data(model, 400)
+
+    def fused(rows):
+        return family.fused_stats(rows, log_weights)
+
+    # A missing entry (late in the chunk: the sums so far are dropped).
+    missing = X.copy()
+    missing[350, 2] = np.nan
+    assert fused(missing) is None
+    _assert_same_stats(model.chunk_stats(missing), _feature_path(model, missing, monkeypatch))
+    # float32 rows, rows in Fortran order.
+    assert fused(X.astype(np.float32)) is None
+    assert fused(np.asfortranarray(X)) is None
+    assert fused(X[:, ::-1].copy()) is not None
+    # A row no component can explain: its log-densities overflow to -inf.
+    extreme = X.copy()
+    extreme[10] = 1e160
+    assert fused(extreme) is None
+
+
+def test_components_far_from_the_shift_keep_their_own_path():
+    # One component a billion standard deviations from the others: moments about the
+    # shared shift would lose every digit (emkit.families.gaussian.far).
+    means = np.array([[0.0, 0.0], [1.0, 1.0], [1e9, 1e9]])
+    family = GaussianDiag(means, np.ones((3, 2)))
+    assert family._far is not None
+    X = np.vstack([means[:2] + 0.1, means[2:] + 0.1])
+    assert family.fused_stats(X, np.log(np.full(3, 1 / 3))) is None

@@ -4,13 +4,17 @@ Times each stage of ``Mixture.chunk_stats`` on one chunk, single-threaded, scale
 seconds per 1,000,000 rows: building the features, the log-density product, the
 log-sum-exp normalization (in place, on a copy whose time is taken off), the moment
 sums (the sparse loop of ``families/gaussian/_sparse_sums.py`` where it runs) and, for
-comparison, the dense moment product alone. Also the whole E-step with 1 and 2 threads.
+comparison, the dense moment product alone. Also the whole E-step with 1 and 2 threads;
+for float64 diag and spherical mixtures, whose E-step of a chunk is one compiled pass
+(``families/gaussian/_fused.py``), both that pass and the feature path the stages
+measure.
 
 Run:  .venv/bin/python benchmarks/profile_estep.py [--dtype float64|float32]
           [--covariance-type full|tied|diag|spherical] [--n-samples N] [--chunk-rows R]
 """
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -67,6 +71,14 @@ def main():
     chunk = X[:rows]
     print(f"N={N:,} D={D} K={K} {args.covariance_type} {dtype}, chunk of {rows} rows; "
           "seconds per 1e6 rows (least of three)")
+    # The mixture's E-step of a chunk in one compiled pass, where the family has one
+    # for this chunk (families/gaussian/_fused.py); the stages and the rows without
+    # ", one pass" are those of the feature path, which a copy of the family without
+    # it takes.
+    one_pass = family.fused_stats(chunk, model.log_weights) is not None
+    feature_family = copy.copy(family)
+    object.__setattr__(feature_family, "fused_stats", lambda X, log_weights: None)
+    feature_model = Mixture(model.weights, feature_family)
     with threadpool_limits(1):
         prepared = family.prepare(chunk)
         log_prob = family.log_prob_prepared(prepared)
@@ -88,21 +100,26 @@ def main():
             "moment sums": lambda: family.accumulate_prepared(prepared, resp),
             "  of them, dense product": lambda: family._accumulate_features(
                 getattr(prepared, "features", prepared), resp),
-            "whole chunk E-step": lambda: model.chunk_stats(chunk),
+            "whole chunk E-step": lambda: feature_model.chunk_stats(chunk),
         }
+        if one_pass:
+            stages["whole chunk E-step, one pass"] = lambda: model.chunk_stats(chunk)
         for name, fn in stages.items():
             seconds = per_million(fn, rows) - (copy if "normalization" in name else 0.0)
             print(f"  {name:28s} {seconds:.3f}")
     with one_blas_thread():  # as in a fit: the chunk threads are the parallelism
         for threads in (1, 2):
             source = ArraySource(X, n_threads=threads, chunk_size=args.chunk_rows)
-            e_step(model, source)
-            best = np.inf
-            for _ in range(3):
-                start = time.perf_counter()
-                e_step(model, source)
-                best = min(best, time.perf_counter() - start)
-            print(f"  E-step of all N, {threads} thread(s) {best:.4f} s")
+            for label, which in (("", feature_model), (", one pass", model)):
+                if which is model and not one_pass:
+                    continue
+                e_step(which, source)
+                best = np.inf
+                for _ in range(3):
+                    start = time.perf_counter()
+                    e_step(which, source)
+                    best = min(best, time.perf_counter() - start)
+                print(f"  E-step of all N, {threads} thread(s){label} {best:.4f} s")
 
 
 if __name__ == "__main__":

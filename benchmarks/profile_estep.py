@@ -14,8 +14,8 @@ Run:  .venv/bin/python benchmarks/profile_estep.py [--dtype float64|float32]
 """
 
 import argparse
-import copy
 import time
+from copy import copy as shallow_copy
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -76,7 +76,7 @@ def main():
     # ", one pass" are those of the feature path, which a copy of the family without
     # it takes.
     one_pass = family.fused_stats(chunk, model.log_weights) is not None
-    feature_family = copy.copy(family)
+    feature_family = shallow_copy(family)
     object.__setattr__(feature_family, "fused_stats", lambda X, log_weights: None)
     feature_model = Mixture(model.weights, feature_family)
     with threadpool_limits(1):

@@ -75,7 +75,8 @@ def main():
     # for this chunk (families/gaussian/_fused.py); the stages and the rows without
     # ", one pass" are those of the feature path, which a copy of the family without
     # it takes.
-    one_pass = family.fused_stats(chunk, model.log_weights) is not None
+    fused = getattr(family, "fused_stats", None)  # not in checkouts before it
+    one_pass = fused is not None and fused(chunk, model.log_weights) is not None
     feature_family = shallow_copy(family)
     object.__setattr__(feature_family, "fused_stats", lambda X, log_weights: None)
     feature_model = Mixture(model.weights, feature_family)

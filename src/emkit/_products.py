@@ -29,7 +29,8 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, inline_kernel, reduction_kernel
 
-__all__ = ["BACKEND", "MAX_LOOP_TERMS", "column_totals", "feature_sums", "product"]
+__all__ = ["BACKEND", "MAX_LOOP_TERMS", "column_totals", "feature_sums", "product",
+           "row_dot_sums"]
 
 #: The implementation of :func:`feature_sums` in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -111,7 +112,7 @@ def feature_sums(features, W):
             and features.shape[0] <= MAX_LOOP_TERMS):
         sums = np.zeros((features.shape[0], W.shape[1]))
         block = _BLOCK_BYTES // features.itemsize
-        _feature_sums(rows, W.T, features.shape[1], block, sums)
+        row_dot_sums(rows, W.T, features.shape[1], block, sums)
         return sums
     return product(features, W).astype(np.float64, copy=False)
 
@@ -138,10 +139,27 @@ def _dot(a, b, n):
 
 
 @reduction_kernel
-def _feature_sums(features, W, n, block, sums):
-    # sums[t, k] += sum_i features[t, i] W[k, i] over the first n samples, by blocks:
-    # eight sums of two feature rows by four weight rows share their loads. An odd last
-    # row is paired with itself, its second four sums dropped.
+def row_dot_sums(features, W, n, block, sums):
+    """Add ``sum_i features[t, i] W[k, i]`` over the first ``n`` samples to ``sums[t, k]``.
+
+    A compiled loop (numba) over blocks of ``block`` samples: eight sums of two feature
+    rows by four weight rows share their loads; an odd last feature row is paired with
+    itself, its second four sums dropped. Sums are taken in the dtype of the rows within
+    a block and added to ``sums`` across blocks.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_terms, n_columns)
+        Rows of features, C-contiguous, ``n_columns >= n``.
+    W : ndarray of shape (n_components, n_columns)
+        Rows of weights, C-contiguous, in the dtype of ``features``.
+    n : int
+        The samples summed: the first ``n`` columns.
+    block : int
+        Samples per block.
+    sums : ndarray of shape (n_terms, n_components)
+        float64; added to in place.
+    """
     T, K = features.shape[0], W.shape[0]
     K4 = K - K % 4
     for start in range(0, n, block):

@@ -27,6 +27,7 @@ less for spherical ones (BENCHMARKS.md, "Eighth round").
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
+from emkit._products import row_dot_sums
 from emkit.families.gaussian._features import SQUARES
 from emkit.models.responsibilities import block_scale, block_top, normalize_threshold
 
@@ -101,25 +102,25 @@ def fused_sums(X, shift, terms, log_weights):
 
 def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold, log_norm,
             sums):
-    # The pass of fused_sums. Per block: Y (D, B) the rows minus the shift (and for
-    # NORMS the squared norms, summed over d in order, in Y's last row); L (K, B) the
-    # log-joints, two components at a time over four features, so that each load of Y
-    # serves eight multiply-adds (sixteen for SQUARES); the normalization; the moment
-    # sums, four components at a time. Returns 1 at the first row with no finite largest
-    # log-joint or whose sum of exps is NaN (a NaN in the row makes all its log-joints
-    # NaN), the sums then incomplete; 0 otherwise.
+    # The pass of fused_sums. Per block: Y's first D rows the rows minus the shift, then
+    # for NORMS the squared norms (summed over d in order), for SQUARES the squares once
+    # the log-joints are done; L (K, B) the log-joints, two components at a time over
+    # four features, so that each load of Y serves eight multiply-adds (sixteen for
+    # SQUARES); the normalization; the moment sums of Y's rows with the
+    # responsibilities (emkit._products.row_dot_sums). Returns 1 at the first row with
+    # no finite largest log-joint or whose sum of exps is NaN (a NaN in the row makes
+    # all its log-joints NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape
     K = const.shape[0]
     B = BLOCK_ROWS
     # Rows of Y an odd number of cache lines apart: a multiple of 4 KiB apart, every
     # value of a row of X would land in one set of the first-level cache.
-    Y = np.empty((D + 1, B + 8), X.dtype)
+    Y = np.empty((2 * D if squares else D + 1, B + 8), X.dtype)
     L = np.empty((K, B), X.dtype)
     top = np.empty(B, X.dtype)
     total = np.empty(B, X.dtype)
     inverse = np.empty(B, X.dtype)
     bits = np.empty(B, np.int64)
-    scratch = np.zeros(K)
     spare = np.empty(B)
     D4 = D - D % 4
     norms = Y[D]
@@ -191,14 +192,10 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
             log_norm[start + i] = top[i] + np.log(total[i])
         if squares:
             for d in range(D):
-                _add_sums(Y[d], Y[d], True, L, m, sums[1 + d], sums[1 + D + d])
-        else:
-            # The feature rows Y[0..D] (the norms last) in pairs; an odd last row is
-            # paired with itself, its second sums dropped.
-            for t in range(0, D + 1, 2):
-                second = min(t + 1, D)
-                _add_sums(Y[t], Y[second], False, L, m, sums[1 + t],
-                          sums[1 + second] if second > t else scratch)
+                row, square = Y[d], Y[D + d]
+                for i in range(m):
+                    square[i] = row[i] * row[i]
+        row_dot_sums(Y, L, m, B, sums[1:])
     return 0
 
 
@@ -213,40 +210,3 @@ def _transpose(X, start, m, shift, Y):
     for i in range(m):
         for d in range(D):
             Y[d, i] = X[start + i, d] - shift[d]
-
-
-def _add_sums(row, other, square, L, m, sums, other_sums):
-    # sums[k] += sum_i row[i] L[k, i] and other_sums[k] += sum_i z[i] L[k, i] over the
-    # first m samples, z = row^2 (``square``) or ``other``: four components at a time,
-    # so that each load of a weight row serves two multiply-adds.
-    K = L.shape[0]
-    for k in range(0, K, 4):
-        k1, k2, k3 = min(k + 1, K - 1), min(k + 2, K - 1), min(k + 3, K - 1)
-        w0, w1, w2, w3 = L[k], L[k1], L[k2], L[k3]
-        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
-        for i in range(m):
-            y = row[i]
-            z = y * y if square else other[i]
-            s0 += y * w0[i]
-            s1 += y * w1[i]
-            s2 += y * w2[i]
-            s3 += y * w3[i]
-            t0 += z * w0[i]
-            t1 += z * w1[i]
-            t2 += z * w2[i]
-            t3 += z * w3[i]
-        # Components past the last are the last again: their sums are dropped.
-        sums[k] += s0
-        other_sums[k] += t0
-        if k1 > k:
-            sums[k1] += s1
-            other_sums[k1] += t1
-        if k2 > k1:
-            sums[k2] += s2
-            other_sums[k2] += t2
-        if k3 > k2:
-            sums[k3] += s3
-            other_sums[k3] += t3
-
-
-_add_sums = kernel(_add_sums, inline=True)

@@ -89,3 +89,22 @@ def test_feature_sums_loop_and_product_agree_to_1e_12(monkeypatch):
     assert calls == [1]  # the loop ran
     monkeypatch.setattr(_products, "BACKEND", "numpy")
     assert_allclose(loop, feature_sums(features, W), rtol=1e-12, atol=1e-12 * np.abs(loop).max())
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="row_dot_sums is a compiled loop")
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+@pytest.mark.parametrize("T, K", [(1, 1), (5, 7), (16, 16)])
+def test_row_dot_sums_with_squares_formed_as_read(dtype, rtol, T, K):
+    # Each feature row paired with its square: the sums of both, against numpy in
+    # float64; blocks cut short, components past a multiple of four.
+    rng = np.random.default_rng(T + K)
+    n = 1000
+    features = np.zeros((T, n + 8), dtype)
+    features[:, :n] = rng.normal(size=(T, n))
+    W = np.zeros((K, n + 8), dtype)
+    W[:, :n] = rng.dirichlet(np.ones(K), n).T
+    sums = np.ones((2 * T, K))
+    _products.row_dot_sums(features, W, n, 300, sums, True)
+    f, w = features[:, :n].astype(np.float64), W[:, :n].astype(np.float64)
+    expected = np.vstack([f @ w.T, (f * f) @ w.T]) + 1.0
+    assert_allclose(sums, expected, rtol=rtol, atol=rtol * np.abs(expected).max())

@@ -138,8 +138,17 @@ def _dot(a, b, n):
     return total
 
 
+@inline_kernel
+def _dot_squares(a, b, n):
+    # sum_i a[i]^2 b[i] over the first n values, in their dtype.
+    total = a[0] - a[0]
+    for i in range(n):
+        total += a[i] * a[i] * b[i]
+    return total
+
+
 @reduction_kernel
-def row_dot_sums(features, W, n, block, sums):
+def row_dot_sums(features, W, n, block, sums, squares=False):
     """Add ``sum_i features[t, i] W[k, i]`` over the first ``n`` samples to ``sums[t, k]``.
 
     A compiled loop (numba) over blocks of ``block`` samples: eight sums of two feature
@@ -157,23 +166,29 @@ def row_dot_sums(features, W, n, block, sums):
         The samples summed: the first ``n`` columns.
     block : int
         Samples per block.
-    sums : ndarray of shape (n_terms, n_components)
+    sums : ndarray of shape (n_terms, n_components) or (2 * n_terms, n_components)
         float64; added to in place.
+    squares : bool, default=False
+        Also add the sums of the squared features, ``sum_i features[t, i]^2 W[k, i]``,
+        to ``sums[n_terms + t, k]``: each feature row is paired with its square, formed
+        as it is read (no array of squares, which would crowd the cache).
     """
     T, K = features.shape[0], W.shape[0]
     K4 = K - K % 4
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start
-        for t in range(0, T, 2):
-            second = min(t + 1, T - 1)
-            f0, f1 = features[t, start:stop], features[second, start:stop]
+        for t in range(0, T, 1 if squares else 2):
+            paired = min(t + 1, T - 1)
+            second = T + t if squares else paired
+            f0, f1 = features[t, start:stop], features[paired, start:stop]
             for k in range(0, K4, 4):
                 w0, w1 = W[k, start:stop], W[k + 1, start:stop]
                 w2, w3 = W[k + 2, start:stop], W[k + 3, start:stop]
                 a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = f0[0] - f0[0]
                 for i in range(m):
-                    x, y = f0[i], f1[i]
+                    x = f0[i]
+                    y = x * x if squares else f1[i]
                     a0 += x * w0[i]
                     a1 += x * w1[i]
                     a2 += x * w2[i]
@@ -186,12 +201,15 @@ def row_dot_sums(features, W, n, block, sums):
                 sums[t, k + 1] += a1
                 sums[t, k + 2] += a2
                 sums[t, k + 3] += a3
-                if second > t:
+                if second != t:
                     sums[second, k] += b0
                     sums[second, k + 1] += b1
                     sums[second, k + 2] += b2
                     sums[second, k + 3] += b3
             for k in range(K4, K):
-                sums[t, k] += _dot(f0, W[k, start:stop], m)
-                if second > t:
-                    sums[second, k] += _dot(f1, W[k, start:stop], m)
+                weights = W[k, start:stop]
+                sums[t, k] += _dot(f0, weights, m)
+                if squares:
+                    sums[second, k] += _dot_squares(f0, weights, m)
+                elif second != t:
+                    sums[second, k] += _dot(f1, weights, m)

@@ -103,19 +103,19 @@ def fused_sums(X, shift, terms, log_weights):
 def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold, log_norm,
             sums):
     # The pass of fused_sums. Per block: Y's first D rows the rows minus the shift, then
-    # for NORMS the squared norms (summed over d in order), for SQUARES the squares once
-    # the log-joints are done; L (K, B) the log-joints, two components at a time over
-    # four features, so that each load of Y serves eight multiply-adds (sixteen for
-    # SQUARES); the normalization; the moment sums of Y's rows with the
-    # responsibilities (emkit._products.row_dot_sums). Returns 1 at the first row with
-    # no finite largest log-joint or whose sum of exps is NaN (a NaN in the row makes
-    # all its log-joints NaN), the sums then incomplete; 0 otherwise.
+    # for NORMS the squared norms (summed over d in order); L (K, B) the log-joints, two
+    # components at a time over four features, so that each load of Y serves eight
+    # multiply-adds (sixteen for SQUARES); the normalization; the moment sums of Y's
+    # rows (and for SQUARES of their squares) with the responsibilities
+    # (emkit._products.row_dot_sums). Returns 1 at the first row with no finite largest
+    # log-joint or whose sum of exps is NaN (a NaN in the row makes all its log-joints
+    # NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape
     K = const.shape[0]
     B = BLOCK_ROWS
     # Rows of Y an odd number of cache lines apart: a multiple of 4 KiB apart, every
     # value of a row of X would land in one set of the first-level cache.
-    Y = np.empty((2 * D if squares else D + 1, B + 8), X.dtype)
+    Y = np.empty((D + 1, B + 8), X.dtype)
     L = np.empty((K, B), X.dtype)
     top = np.empty(B, X.dtype)
     total = np.empty(B, X.dtype)
@@ -191,11 +191,9 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
                 return 1
             log_norm[start + i] = top[i] + np.log(total[i])
         if squares:
-            for d in range(D):
-                row, square = Y[d], Y[D + d]
-                for i in range(m):
-                    square[i] = row[i] * row[i]
-        row_dot_sums(Y, L, m, B, sums[1:])
+            row_dot_sums(Y[:D], L, m, B, sums[1:], True)
+        else:
+            row_dot_sums(Y, L, m, B, sums[1:])
     return 0
 
 

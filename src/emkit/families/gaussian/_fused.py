@@ -20,8 +20,8 @@ to do with them; so do float32 chunks, whose feature path (products at twice the
 speed) was as fast. The sums agree with the feature path's to rounding.
 
 The E-step of all N = 200,000 rows (D = K = 16) on two threads of a 2-core AMD EPYC took
-about a fifth less time than the feature path's for diagonal covariances and a tenth
-less for spherical ones (BENCHMARKS.md, "Eighth round").
+about a quarter less time than the feature path's for diagonal covariances and an
+eighth less for spherical ones (BENCHMARKS.md, "Eighth round").
 """
 
 import numpy as np

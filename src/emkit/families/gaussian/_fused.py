@@ -6,7 +6,7 @@ reads them back from the outer caches. Here one compiled call goes through the c
 blocks of ``BLOCK_ROWS`` rows, whose every array stays in the core's first-level cache:
 the rows transposed about the shift, the log-joint of each component (a sum over the
 features of ``y (a + y q)``, or for spherical components of ``y a`` plus the squared norm
-times ``q``, with the mixing weight in the constant), their normalization
+times ``q``), their normalization with the log mixing weights added
 (:func:`emkit.models.responsibilities.block_top` and ``block_scale``), and the moment sums
 of the responsibilities with ``y`` and ``y^2`` (or ``|y|^2``). Only the rows'
 log-likelihoods reach memory.
@@ -17,7 +17,7 @@ in C order with no labels, sample weights or hard assignment
 :class:`.far.FarChunk`). A chunk with a missing entry, or with a row that no component
 can explain (largest log-joint ``-inf``, or NaN), takes the feature path, which knows what
 to do with them; so do float32 chunks, whose feature path (products at twice the float64
-speed) was as fast. The sums agree with the feature path's to rounding.
+speed) the one pass did not beat. The sums agree with the feature path's to rounding.
 
 The E-step of all N = 200,000 rows (D = K = 16) on two threads of a 2-core AMD EPYC took
 about a quarter less time than the feature path's for diagonal covariances and an

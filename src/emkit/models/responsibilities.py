@@ -181,64 +181,99 @@ _COEFFICIENTS64 = tuple(1.0 / factorial(n) for n in range(14))
 _EXP_BLOCK = 1024
 
 
+@inline_kernel
+def _exp32_parts(v, threshold):
+    # exp(v) of a float32 v at most 1 (a shifted term, at most 0, or the mark _BELOW) or
+    # NaN, in two parts: exp(r) and the bits of 2^k, where v = k ln 2 + r,
+    # |r| <= ln 2 / 2; (0, 2^-126) for v below ``threshold``. exp(r) is a degree-7
+    # Taylor polynomial, accurate to 6e-9 there; the product of the parts is within 2
+    # units in the last place (numpy's float32 exp: 3). The caller multiplies them in a
+    # second loop, through a float32 view of the bits: a loop that does both compiles to
+    # scalar code.
+    kept = not v < threshold  # NaN too
+    v = v if kept else np.float32(0.0)
+    k = np.floor(v * _LOG2E + np.float32(0.5))
+    r = (v - k * _LN2_HIGH) - k * _LN2_LOW
+    r2 = r * r
+    value = (((_C0 + _C1 * r) + (_C2 + _C3 * r) * r2)
+             + ((_C4 + _C5 * r) + (_C6 + _C7 * r) * r2) * (r2 * r2))
+    k = k if k >= -126 else np.float32(-126)  # NaN too: its result stays NaN
+    return (value if kept else np.float32(0.0)), (np.int32(k) + np.int32(127)) << np.int32(23)
+
+
+@inline_kernel
+def _exp64_parts(v, threshold):
+    # _exp32_parts for a float64 v: a degree-13 Taylor polynomial (accurate to 4e-18 for
+    # |r| <= ln 2 / 2); the product within 1 unit in the last place (numpy's exp: 0.7).
+    c0, _, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _COEFFICIENTS64
+    kept = not v < threshold
+    v = v if kept else 0.0
+    k = np.floor(v * 1.4426950408889634 + 0.5)
+    r = (v - k * _LN2_HIGH64) - k * _LN2_LOW64
+    r2 = r * r
+    r4 = r2 * r2
+    # 1 + r + r^2 (1/2 + r/6 + ...): the leading terms added last, rounded once.
+    tail = ((((c2 + c3 * r) + (c4 + c5 * r) * r2)
+             + ((c6 + c7 * r) + (c8 + c9 * r) * r2) * r4)
+            + ((c10 + c11 * r) + (c12 + c13 * r) * r2) * (r4 * r4))
+    value = c0 + (r + r2 * tail)
+    k = k if k >= -1022 else -1022.0
+    return (value if kept else 0.0), (np.int64(k) + np.int64(1023)) << np.int64(52)
+
+
 @polynomial_kernel
 def _exp32(values, bits, threshold):
-    # exp, in place, of float32 values at most 1 (the shifted terms, at most 0, and the
-    # mark _BELOW) or NaN; 0 for a value below ``threshold``. Within 2 units in the last
-    # place (numpy's float32 exp is within 3), in less of its time
-    # (benchmarks/profile_exp.py). exp(v) = 2^k exp(r), v = k ln 2 + r, |r| <= ln 2 / 2:
-    # a degree-7 Taylor polynomial, accurate to 6e-9 there, times 2^k, made from its
-    # exponent bits in a second loop. ``bits``: int32 scratch, the length of a block.
+    # exp, in place, of float32 values at most 1 or NaN; 0 for a value below
+    # ``threshold`` (_exp32_parts), in less of numpy's time (benchmarks/profile_exp.py).
+    # ``bits``: int32 scratch, the length of a block.
     powers = bits.view(np.float32)
     n, size = values.shape[0], bits.shape[0]
     for start in range(0, n, size):
         # Loops from 0 over a block's view: indices offset by ``start`` kept them scalar.
         block = values[start:min(start + size, n)]
         for i in range(block.shape[0]):
-            v = block[i]
-            kept = not v < threshold  # NaN too
-            v = v if kept else np.float32(0.0)
-            k = np.floor(v * _LOG2E + np.float32(0.5))
-            r = (v - k * _LN2_HIGH) - k * _LN2_LOW
-            r2 = r * r
-            value = (((_C0 + _C1 * r) + (_C2 + _C3 * r) * r2)
-                     + ((_C4 + _C5 * r) + (_C6 + _C7 * r) * r2) * (r2 * r2))
-            block[i] = value if kept else np.float32(0.0)
-            k = k if k >= -126 else np.float32(-126)  # NaN too: its result stays NaN
-            bits[i] = (np.int32(k) + np.int32(127)) << np.int32(23)
+            block[i], bits[i] = _exp32_parts(block[i], threshold)
         for i in range(block.shape[0]):
             block[i] *= powers[i]
 
 
 @polynomial_kernel
 def _exp64(values, bits, threshold):
-    # _exp32 for float64 values: a degree-13 Taylor polynomial (accurate to 4e-18 for
-    # |r| <= ln 2 / 2), within 1 unit in the last place (numpy's exp: 0.7), about as fast
-    # as numpy's (benchmarks/profile_exp.py); unlike numpy's, it runs inside the blocks
-    # of _normalize_columns. ``bits``: int64 scratch.
-    c0, _, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _COEFFICIENTS64
+    # _exp32 for float64 values (_exp64_parts), about as fast as numpy's exp
+    # (benchmarks/profile_exp.py); unlike numpy's, callable from compiled code.
+    # ``bits``: int64 scratch.
     powers = bits.view(np.float64)
     n, size = values.shape[0], bits.shape[0]
     for start in range(0, n, size):
         block = values[start:min(start + size, n)]
         for i in range(block.shape[0]):
-            v = block[i]
-            kept = not v < threshold
-            v = v if kept else 0.0
-            k = np.floor(v * 1.4426950408889634 + 0.5)
-            r = (v - k * _LN2_HIGH64) - k * _LN2_LOW64
-            r2 = r * r
-            r4 = r2 * r2
-            # 1 + r + r^2 (1/2 + r/6 + ...): the leading terms added last, rounded once.
-            tail = ((((c2 + c3 * r) + (c4 + c5 * r) * r2)
-                     + ((c6 + c7 * r) + (c8 + c9 * r) * r2) * r4)
-                    + ((c10 + c11 * r) + (c12 + c13 * r) * r2) * (r4 * r4))
-            value = c0 + (r + r2 * tail)
-            block[i] = value if kept else 0.0
-            k = k if k >= -1022 else -1022.0
-            bits[i] = (np.int64(k) + np.int64(1023)) << np.int64(52)
+            block[i], bits[i] = _exp64_parts(block[i], threshold)
         for i in range(block.shape[0]):
             block[i] *= powers[i]
+
+
+@polynomial_kernel
+def _add_exps(values, weight, top, threshold, bits, total):
+    # values[i] = exp((values[i] + weight) - top[i]), 0 below ``threshold``, added to
+    # total[i]: _exp32 or _exp64 with the shift in its first loop and the sum in its
+    # second. Compiled apart from its reducing callers, whose reordering of sums would
+    # undo the exp's two-part reduction.
+    m = values.shape[0]
+    if values.itemsize == 4:
+        bits32 = bits.view(np.int32)
+        powers32 = bits32.view(np.float32)
+        for i in range(m):
+            values[i], bits32[i] = _exp32_parts((values[i] + weight) - top[i], threshold)
+        for i in range(m):
+            values[i] *= powers32[i]
+            total[i] += values[i]
+    else:
+        powers = bits.view(np.float64)
+        for i in range(m):
+            values[i], bits[i] = _exp64_parts((values[i] + weight) - top[i], threshold)
+        for i in range(m):
+            values[i] *= powers[i]
+            total[i] += values[i]
 
 
 @inline_kernel
@@ -361,15 +396,7 @@ def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, bi
     for i in range(m):
         total[i] = 0
     for k in range(K):
-        weight, values = log_weights[k], terms[k, start:start + m]
-        for i in range(m):
-            values[i] = (values[i] + weight) - top[i]
-        if terms.itemsize == 4:
-            _exp32(values, bits.view(np.int32), threshold)
-        else:
-            _exp64(values, bits, threshold)
-        for i in range(m):
-            total[i] += values[i]
+        _add_exps(terms[k, start:start + m], log_weights[k], top, threshold, bits, total)
     for i in range(m):
         inverse[i] = 1 / total[i]
     for k in range(K):

@@ -91,6 +91,37 @@ def test_one_pass_equals_scipy_and_a_brute_force_normalization(kind):
     assert_allclose(ours.family.second, second, rtol=1e-11)
 
 
+@pytest.mark.parametrize("kind", ["diag", "spherical"])
+@pytest.mark.parametrize("K, D", [(1, 1), (3, 5), (16, 16), (17, 3)])
+@pytest.mark.parametrize("n", [1, 511, 512, 513, 3000])
+def test_float32_one_pass_equals_the_float32_feature_path(kind, K, D, n, monkeypatch):
+    # float32 rows: computed in float32 (twice the rows of a float64 block), so the two
+    # paths, which order the log-density's terms differently, agree to float32 rounding;
+    # both against the float64 E-step of the same rows, to float32's precision.
+    model = _mixture(kind, K, D)
+    X = _data(model, n).astype(np.float32)
+    assert model.family._float32_ok
+    assert model.family.fused_stats(X, model.log_weights) is not None
+    ours, ref = model.chunk_stats(X), _feature_path(model, X, monkeypatch)
+    _assert_same_stats(ours, ref, rtol=2e-5)
+    _assert_same_stats(ours, model.chunk_stats(X.astype(np.float64)), rtol=2e-5)
+
+
+def test_float32_rows_the_feature_path_computes_in_float64_keep_it(monkeypatch):
+    # Components whose float32 log-densities would be off (a thousand standard deviations
+    # from the shift, not far enough for moments of their own): the feature path
+    # computes them in float64, and the one pass leaves them to it.
+    means = np.array([[-1000.0, 0.0], [1000.0, 1.0]])
+    model = Mixture(np.array([0.5, 0.5]), GaussianDiag(means, np.ones((2, 2))))
+    assert model.family._far is None and not model.family._float32_ok
+    rng = np.random.default_rng(0)
+    X = means[rng.integers(0, 2, 100)] + rng.normal(size=(100, 2))
+    assert model.family.fused_stats(X.astype(np.float32), model.log_weights) is None
+    assert model.family.fused_stats(X, model.log_weights) is not None
+    _assert_same_stats(model.chunk_stats(X.astype(np.float32)),
+                       _feature_path(model, X.astype(np.float32), monkeypatch))
+
+
 def test_the_mixture_e_step_takes_the_one_pass(monkeypatch):
     model = _mixture("diag", 5, 4)
     X = _data(model, 600)
@@ -126,9 +157,10 @@ def test_chunks_the_one_pass_leaves_to_the_feature_path(kind, monkeypatch):
     missing[350, 2] = np.nan
     assert fused(missing) is None
     _assert_same_stats(model.chunk_stats(missing), _feature_path(model, missing, monkeypatch))
-    # float32 rows, rows in Fortran order.
-    assert fused(X.astype(np.float32)) is None
+    # Rows in Fortran order, integer rows.
     assert fused(np.asfortranarray(X)) is None
+    assert fused(np.asfortranarray(X.astype(np.float32))) is None
+    assert fused(X.astype(np.int64)) is None
     assert fused(X[:, ::-1].copy()) is not None
     # A row no component can explain: its log-densities overflow to -inf.
     extreme = X.copy()

@@ -1,4 +1,4 @@
-"""The mixture E-step of a complete float64 chunk of diagonal or spherical Gaussians.
+"""The mixture E-step of a complete chunk of diagonal or spherical Gaussians, in one pass.
 
 The feature path (:mod:`._features`, :mod:`._prepared`) writes the chunk features,
 the log-densities and the responsibilities of a whole chunk, each in its own pass, and
@@ -11,13 +11,15 @@ times ``q``), their normalization with the log mixing weights added
 of the responsibilities with ``y`` and ``y^2`` (or ``|y|^2``). Only the rows'
 log-likelihoods reach memory.
 
-Where it runs: with numba (the ``fast`` extra), for a mixture's E-step of a float64 chunk
-in C order with no labels, sample weights or hard assignment
+Where it runs: with numba (the ``fast`` extra), for a mixture's E-step of a float64 or
+float32 chunk in C order with no labels, sample weights or hard assignment
 (:meth:`emkit.models.Mixture.chunk_stats`) and components near the shift (no
 :class:`.far.FarChunk`). A chunk with a missing entry, or with a row that no component
 can explain (largest log-joint ``-inf``, or NaN), takes the feature path, which knows what
-to do with them; so do float32 chunks, whose feature path (products at twice the float64
-speed) the one pass did not beat. The sums agree with the feature path's to rounding.
+to do with them. float32 rows are computed in float32, as the feature path computes them
+(and only where it would: see ``PreparedGaussian.prepare``), twice as many rows per
+block, their moment sums taken in float32 within a block and in float64 across blocks.
+The sums agree with the feature path's to the rounding of the dtype.
 
 The E-step of all N = 200,000 rows (D = K = 16) on two threads of a 2-core AMD EPYC took
 about a quarter less time than the feature path's for diagonal covariances and an
@@ -33,8 +35,9 @@ from emkit.models.responsibilities import block_scale, block_top, normalize_thre
 
 __all__ = ["BLOCK_ROWS", "FusedTerms", "fused_sums"]
 
-#: Rows per block: the transposed rows and the K log-joints of 256 rows (D = K = 16)
-#: take 66 KiB; 512 and 1,024 rows were slower, 128 no faster.
+#: Rows per block of float64 rows (twice as many float32 rows, in the same bytes): the
+#: transposed rows and the K log-joints of 256 float64 rows (D = K = 16) take 66 KiB;
+#: 512 and 1,024 rows were slower, 128 no faster.
 BLOCK_ROWS = 256
 
 
@@ -51,11 +54,14 @@ class FusedTerms:
     products : int
         ``SQUARES`` (one quadratic weight per feature) or ``NORMS`` (one per component,
         of the squared norm).
+    dtype : numpy.dtype, default=np.float64
+        The dtype of the rows they serve (float32 rows are computed in float32).
     """
 
-    def __init__(self, weights, n_features, products):
+    def __init__(self, weights, n_features, products, dtype=np.float64):
         D = int(n_features)
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = np.asarray(weights, dtype=dtype)
+        self.dtype = weights.dtype
         self.const = np.ascontiguousarray(weights[:, 0])
         self.linear = np.ascontiguousarray(weights[:, 1:D + 1].T)
         self.quadratic = np.ascontiguousarray(weights[:, D + 1:].T)
@@ -72,7 +78,7 @@ def fused_sums(X, shift, terms, log_weights):
     shift : ndarray of shape (n_features,)
         The centre of the features.
     terms : FusedTerms
-        The family's weights.
+        The family's weights, in the dtype of ``X``.
     log_weights : ndarray of shape (n_components,)
         ``log w_k`` of the mixture.
 
@@ -81,20 +87,22 @@ def fused_sums(X, shift, terms, log_weights):
     result : tuple or None
         ``(log_norm, sums)``: ``log sum_k w_k p(x_i | k)`` of each row, and the moment
         sums ``features @ resp`` of shape (n_terms, n_components), the features being
-        ``[1, y, y^2]`` (``SQUARES``) or ``[1, y, |y|^2]`` (``NORMS``). None without
-        numba, for rows that are not float64 in C order, or when a row holds a NaN or
-        no component can explain it: the caller then takes the feature path.
+        ``[1, y, y^2]`` (``SQUARES``) or ``[1, y, |y|^2]`` (``NORMS``); both float64,
+        the sums of float32 rows taken in float32 within a block of rows. None without
+        numba, for rows that are not float32 or float64 in C order, or when a row holds
+        a NaN or no component can explain it: the caller then takes the feature path.
     """
-    if (not HAVE_NUMBA or X.dtype != np.float64 or X.ndim != 2
+    if (not HAVE_NUMBA or X.dtype != terms.dtype or X.ndim != 2
             or not X.flags.c_contiguous):
         return None
+    dtype = X.dtype
     n, D = X.shape
     K = len(log_weights)
     log_norm = np.empty(n)
     sums = np.zeros((1 + D + terms.quadratic.shape[0], K))
-    status = _blocks(X, np.asarray(shift, dtype=np.float64), terms.const, terms.linear,
-                     terms.quadratic, terms.squares, np.asarray(log_weights, dtype=np.float64),
-                     normalize_threshold(np.float64, K), log_norm, sums)
+    status = _blocks(X, np.asarray(shift, dtype=dtype), terms.const, terms.linear,
+                     terms.quadratic, terms.squares, np.asarray(log_weights, dtype=dtype),
+                     dtype.type(normalize_threshold(dtype, K)), log_norm, sums)
     if status:
         return None
     return log_norm, sums
@@ -112,7 +120,7 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
     # NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape
     K = const.shape[0]
-    B = BLOCK_ROWS
+    B = BLOCK_ROWS * 8 // X.itemsize
     # Rows of Y an odd number of cache lines apart: a multiple of 4 KiB apart, every
     # value of a row of X would land in one set of the first-level cache.
     Y = np.empty((D + 1, B + 8), X.dtype)
@@ -121,7 +129,8 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
     total = np.empty(B, X.dtype)
     inverse = np.empty(B, X.dtype)
     bits = np.empty(B, np.int64)
-    spare = np.empty(B)
+    spare = np.empty(B, X.dtype)
+    zero = const[0] - const[0]  # in the dtype of the rows, as every term of L
     D4 = D - D % 4
     norms = Y[D]
     for start in range(0, n, B):
@@ -175,8 +184,8 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
             for d in range(D4, D):
                 r0 = Y[d]
                 a0, a1 = linear[d, k], linear[d, k1]
-                q0 = quadratic[d, k] if squares else 0.0
-                q1 = quadratic[d, k1] if squares else 0.0
+                q0 = quadratic[d, k] if squares else zero
+                q1 = quadratic[d, k1] if squares else zero
                 for i in range(m):
                     y = r0[i]
                     L0[i] += y * (a0 + y * q0)
@@ -189,7 +198,8 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
         for i in range(m):
             if total[i] != total[i]:
                 return 1
-            log_norm[start + i] = top[i] + np.log(total[i])
+            # In float64, as the feature path's normalization takes it.
+            log_norm[start + i] = np.float64(top[i]) + np.log(np.float64(total[i]))
         if squares:
             row_dot_sums(Y[:D], L, m, B, sums[1:], True)
         else:

@@ -119,8 +119,9 @@ class _Diagonal(PreparedGaussian, Family):
         """Return a mixture's E-step of a complete chunk in one compiled pass, or None.
 
         See :mod:`emkit.families.gaussian._fused`: None without numba, for components
-        far from the shift, for rows that are not float64 in C order, with a missing
-        entry or that no component explains.
+        far from the shift, for rows that are not float32 or float64 in C order, with a
+        missing entry or that no component explains, and for float32 rows whose
+        components the feature path computes in float64 (see ``prepare``).
 
         Parameters
         ----------
@@ -134,9 +135,15 @@ class _Diagonal(PreparedGaussian, Family):
         result : tuple or None
             ``(log_norm, resp_sum, stats)``, as :meth:`Family.fused_stats`.
         """
-        if self._far is not None or X.dtype != np.float64:
+        if self._far is not None:
             return None
-        result = fused_sums(X, self.shift, self._fused_terms, log_weights)
+        if X.dtype == np.float64:
+            terms = self._fused_terms
+        elif X.dtype == np.float32 and self._float32_ok:
+            terms = self._fused_terms32
+        else:
+            return None
+        result = fused_sums(X, self.shift, terms, log_weights)
         if result is None:
             return None
         log_norm, sums = result
@@ -145,6 +152,10 @@ class _Diagonal(PreparedGaussian, Family):
     @cached_property
     def _fused_terms(self):
         return FusedTerms(self._weights, self.means.shape[1], self._products)
+
+    @cached_property
+    def _fused_terms32(self):
+        return FusedTerms(self._weights, self.means.shape[1], self._products, np.float32)
 
     def _stats_of_sums(self, sums):
         # The statistics of the moment sums ``features @ W`` (n_terms, K), in float64.

@@ -176,3 +176,16 @@ def test_components_far_from_the_shift_keep_their_own_path():
     assert family._far is not None
     X = np.vstack([means[:2] + 0.1, means[2:] + 0.1])
     assert family.fused_stats(X, np.log(np.full(3, 1 / 3))) is None
+
+
+def test_the_transposition_asks_for_rows_ahead_with_the_compiled_prefetch():
+    # The kernel's ``prefetch`` is numba's intrinsic once the kernels are compiled (in
+    # plain Python it is a function that does nothing); the rows a prefetch names (every
+    # line of a row 32 ahead, the last rows none) change no result: the tests above.
+    from emkit import _compiled
+
+    model = _mixture("diag", 3, 20)
+    X = _data(model, 100)
+    assert model.family.fused_stats(X, model.log_weights) is not None
+    assert _fused.prefetch is not _compiled._python_prefetch
+    assert _compiled._python_prefetch(np.arange(3.0), 1) is None

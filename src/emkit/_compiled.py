@@ -25,7 +25,7 @@ HAVE_NUMBA = (os.environ.get(DISABLE_VARIABLE, "") in ("", "0")
               and importlib.util.find_spec("numba") is not None)
 
 __all__ = ["DISABLE_VARIABLE", "HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel",
-           "polynomial_kernel", "reduction_kernel", "vector_kernel"]
+           "polynomial_kernel", "prefetch", "reduction_kernel", "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()
@@ -84,6 +84,8 @@ def _materialize():
                     inline="always" if lazy.inline else "never",
                     error_model="numpy" if lazy.vector else "python",
                     fastmath=lazy.fastmath)(lazy.py_func)
+        # Bound here: the loop replaces the module's own ``prefetch`` too.
+        python_prefetch, compiled_prefetch = _python_prefetch, _prefetch_intrinsic()
         for name, module in list(sys.modules.items()):
             if not name.startswith("emkit") or module is None:
                 continue
@@ -91,6 +93,63 @@ def _materialize():
             for key, value in list(namespace.items()):
                 if isinstance(value, LazyKernel) and value.dispatcher is not None:
                     namespace[key] = value.dispatcher
+                elif value is python_prefetch and key != "_python_prefetch":
+                    namespace[key] = compiled_prefetch
+
+
+def prefetch(values, index):
+    """Ask the processor to bring ``values[index]`` (its first element) into its caches.
+
+    A hint for compiled kernels, where it is one prefetch instruction (numba); it changes
+    no result, and in plain Python it does nothing. A kernel streaming through rows it
+    reads once asks for a row some way ahead, so that its cache line arrives while the
+    kernel computes (the processor's own prefetchers keep fewer lines in flight).
+
+    Parameters
+    ----------
+    values : ndarray
+        An array; for more than one dimension, the line holding the first element of
+        ``values[index]`` is fetched.
+    index : int
+        A valid index of the first dimension of ``values``.
+    """
+
+
+_python_prefetch = prefetch
+_compiled_prefetch = []
+
+
+def _prefetch_intrinsic():
+    # The numba intrinsic behind ``prefetch``: LLVM's prefetch of the element's address,
+    # for a read, kept in every cache level, of data. Made once, after numba's import.
+    if _compiled_prefetch:
+        return _compiled_prefetch[0]
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def compiled(typingctx, values, index):
+        def codegen(context, builder, signature, args):
+            array_type = signature.args[0]
+            array = context.make_array(array_type)(context, builder, args[0])
+            zero = context.get_constant(types.intp, 0)
+            indices = [args[1]] + [zero] * (array_type.ndim - 1)
+            address = cgutils.get_item_pointer(context, builder, array_type, array, indices,
+                                               wraparound=False)
+            byte_pointer = ir.IntType(8).as_pointer()
+            int32 = ir.IntType(32)
+            function = builder.module.declare_intrinsic(
+                "llvm.prefetch", [byte_pointer],
+                ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]))
+            builder.call(function, [builder.bitcast(address, byte_pointer), int32(0),
+                                    int32(3), int32(1)])
+            return context.get_dummy_value()
+
+        return types.void(values, index), codegen
+
+    _compiled_prefetch.append(compiled)
+    return compiled
 
 
 def kernel(fn, inline=False, vector=False, reassociate=False, contract=False):

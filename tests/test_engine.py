@@ -143,13 +143,22 @@ def test_the_engine_names_a_broken_contract():
 
 
 def test_automatic_chunks_give_every_thread_a_few_and_small_data_one():
-    from emkit.engine.sources import CHUNK_BYTES, CHUNKS_PER_THREAD
+    from emkit.engine.sources import CHUNK_BYTES, CHUNKS_PER_THREAD, TAIL_PIECES
 
     per_row = CHUNK_BYTES // 32_768  # the budget holds 32,768 rows
-    # 100,000 rows on 2 threads: 8 chunks of 12,500 rows, not 4 of the budget's 32,768.
+    # 100,000 rows on 2 threads: chunks of 12,500 rows, not the budget's 32,768; the last
+    # chunk of each thread's share cut in four, so that both threads finish together.
     source = ArraySource(np.zeros((100_000, 1)), n_threads=2)
     bounds = source.chunks(per_row)
-    assert len(bounds) == CHUNKS_PER_THREAD * 2 and bounds[0] == (0, 12_500)
+    assert bounds[:CHUNKS_PER_THREAD * 2 - 2] == [(i * 12_500, (i + 1) * 12_500)
+                                                 for i in range(CHUNKS_PER_THREAD * 2 - 2)]
+    assert bounds[CHUNKS_PER_THREAD * 2 - 2:] == [(75_000 + i * 3_125, 75_000 + (i + 1) * 3_125)
+                                                 for i in range(2 * TAIL_PIECES)]
+    # One thread, or a configured chunk size: chunks of one size.
+    assert ArraySource(np.zeros((100_000, 1)), n_threads=1).chunks(per_row) == [
+        (i * 25_000, (i + 1) * 25_000) for i in range(4)]
+    assert ArraySource(np.zeros((100_000, 1)), n_threads=2, chunk_size=30_000).chunks() == [
+        (0, 30_000), (30_000, 60_000), (60_000, 90_000), (90_000, 100_000)]
     # Never below a quarter of the budget's rows: 1,000,000 rows on 64 threads.
     many = ArraySource(np.zeros((1_000_000, 1)), n_threads=64).chunks(per_row)
     assert many[0] == (0, 8_192)

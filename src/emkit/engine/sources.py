@@ -33,6 +33,10 @@ _MIN_ROWS, _MAX_ROWS = 256, 65536
 FLOOR_OVER_BUDGET = 16
 #: Chunks each thread should get when the data has enough rows for them.
 CHUNKS_PER_THREAD = 4
+#: The last chunk of each thread's share is cut in this many pieces, so that the threads
+#: finish together: a thread that takes the last whole chunk as another finishes would
+#: keep the caller waiting for most of a chunk.
+TAIL_PIECES = 4
 #: Rows of the sample that starts (k-means, random rows, ...) are computed from when the
 #: data is not in memory: a Dask collection, or a memory-mapped array with more rows.
 START_SAMPLE_ROWS = 100_000
@@ -115,8 +119,16 @@ def _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads):
 @lru_cache(maxsize=64)
 def _array_chunks(n, bytes_per_row, min_rows, chunk_size, n_threads):
     # The bounds of ArraySource.chunks, asked once per E-step with the same arguments.
+    # Automatic chunks for several threads end in smaller pieces (TAIL_PIECES).
     rows = _chunk_rows(n, bytes_per_row, min_rows, chunk_size, n_threads)
-    return tuple((start, min(start + rows, n)) for start in range(0, n, rows))
+    bounds = [(start, min(start + rows, n)) for start in range(0, n, rows)]
+    threads = n_threads or CORES
+    if chunk_size or threads == 1 or len(bounds) <= threads:
+        return tuple(bounds)
+    first = bounds[-threads][0]
+    piece = max(-(-(n - first) // (threads * TAIL_PIECES)), _MIN_ROWS)
+    return tuple(bounds[:-threads] + [(start, min(start + piece, n))
+                                      for start in range(first, n, piece)])
 
 
 class ArraySource(InProcessSource):

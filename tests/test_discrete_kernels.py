@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.special import gammaln, logsumexp
 
+from emkit._compiled import HAVE_NUMBA
 from emkit.families import Bernoulli, Binomial, Categorical, Poisson
 from emkit.families import _discrete_kernels as kernels
 from emkit.families._columns import column_sums
@@ -241,8 +242,25 @@ def test_no_subnormal_responsibility_reaches_the_statistics(name, dtype, monkeyp
         return accumulate(self, prepared, W)
 
     monkeypatch.setattr(type(family), "accumulate_prepared", spy)
-    result = mixture.chunk_stats(X)
+    # The feature path, whose responsibilities the spy sees.
+    with monkeypatch.context() as patch:
+        patch.setattr(type(family), "fused_stats", lambda self, X, log_weights: None)
+        result = mixture.chunk_stats(X)
     W = seen[0]
     assert not ((W != 0) & (np.abs(W) < np.finfo(W.dtype).tiny)).any()
     assert_allclose(W[exact >= 4 * tiny], exact[exact >= 4 * tiny], rtol=1e-10)
     assert_allclose(result.log_likelihood, log_norm.sum(), rtol=RTOL)
+    # The one pass of a complete float64 chunk (Bernoulli, Poisson), whose
+    # responsibilities never leave it: the same statistics, none of them subnormal.
+    fused = family.fused_stats(X, mixture.log_weights)
+    expected_fused = (HAVE_NUMBA and dtype == np.float64
+                      and name in ("Bernoulli", "Poisson"))
+    assert (fused is not None) == expected_fused
+    if fused is not None:
+        ours = mixture.chunk_stats(X)
+        assert len(seen) == 1
+        assert_allclose(ours.log_likelihood, result.log_likelihood, rtol=1e-12)
+        assert_allclose(ours.resp_sum, result.resp_sum, rtol=1e-12, atol=1e-12)
+        assert_allclose(ours.family.sums, result.family.sums, rtol=1e-12, atol=1e-9)
+        for value in (ours.resp_sum, ours.family.sums):
+            assert not ((value != 0) & (np.abs(value) < tiny)).any()

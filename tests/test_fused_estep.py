@@ -189,3 +189,81 @@ def test_the_transposition_asks_for_rows_ahead_with_the_compiled_prefetch():
     assert model.family.fused_stats(X, model.log_weights) is not None
     assert _fused.prefetch is not _compiled._python_prefetch
     assert _compiled._python_prefetch(np.arange(3.0), 1) is None
+
+
+def _linear_mixture(kind, K, D, seed=0):
+    from emkit.families import Bernoulli, Poisson
+
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.full(K, 2.0))
+    if kind == "bernoulli":
+        params = rng.uniform(0.05, 0.95, size=(K, D))
+        family = Bernoulli(params)
+    else:
+        params = rng.uniform(0.3, 12.0, size=(K, D))
+        family = Poisson(params)
+    return Mixture(weights, family), params
+
+
+def _linear_feature_path(model, X, monkeypatch):
+    from emkit.families._linear import LinearColumns
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LinearColumns, "fused_stats", lambda self, X, log_weights: None)
+        return model.chunk_stats(X)
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "poisson"])
+@pytest.mark.parametrize("K, D", [(1, 1), (3, 5), (16, 10), (5, 100)])
+@pytest.mark.parametrize("n", [1, 255, 257, 2000])
+def test_linear_families_one_pass_equals_the_feature_path(kind, K, D, n, monkeypatch):
+    model, params = _linear_mixture(kind, K, D)
+    rng = np.random.default_rng(1)
+    z = rng.choice(K, size=n, p=model.weights)
+    X = ((rng.random((n, D)) < params[z]) if kind == "bernoulli"
+         else rng.poisson(params[z])).astype(np.float64)
+    assert model.family.fused_stats(X, model.log_weights) is not None
+    ours, ref = model.chunk_stats(X), _linear_feature_path(model, X, monkeypatch)
+    assert_allclose(ours.log_likelihood, ref.log_likelihood, rtol=1e-12)
+    assert_allclose(ours.resp_sum, ref.resp_sum, rtol=1e-12, atol=1e-12 * n)
+    assert_allclose(ours.family.sums, ref.family.sums, rtol=1e-12,
+                    atol=1e-12 * np.abs(ref.family.sums).max())
+    assert_allclose(ours.family.column_weight, ref.family.column_weight, rtol=1e-12,
+                    atol=1e-12 * n)
+    assert_allclose(ours.worst.scores, ref.worst.scores, rtol=1e-12)
+
+
+def test_poisson_one_pass_equals_scipy():
+    # The row term -log x! of every row is in its log-likelihood, counts past the
+    # factorial table (1024) included.
+    model, rates = _linear_mixture("poisson", 3, 4, seed=5)
+    rng = np.random.default_rng(6)
+    X = rng.poisson(rates[rng.integers(0, 3, 200)]).astype(np.float64)
+    X[7, 1] = 1500.0
+    log_joint = np.stack([stats.poisson.logpmf(X, rates[k]).sum(axis=1)
+                          for k in range(3)], axis=1) + np.log(model.weights)
+    log_norm, sums = model.family.fused_stats(X, model.log_weights)[:2]
+    assert_allclose(log_norm, logsumexp(log_joint, axis=1), rtol=1e-12)
+    assert_allclose(sums, np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None]).sum(axis=0),
+                    rtol=1e-12)
+
+
+def test_linear_chunks_the_one_pass_leaves_to_the_feature_path(monkeypatch):
+    from emkit.families import Bernoulli, Poisson
+
+    model, rates = _linear_mixture("poisson", 3, 4)
+    X = np.random.default_rng(2).poisson(rates[[0, 1, 2] * 50]).astype(np.float64)
+    fused = model.family.fused_stats
+    # A missing entry, float32 rows, rows in Fortran order, the wrong number of columns.
+    missing = X.copy()
+    missing[120, 3] = np.nan
+    assert fused(missing, model.log_weights) is None
+    assert fused(X.astype(np.float32), model.log_weights) is None
+    assert fused(np.asfortranarray(X), model.log_weights) is None
+    assert fused(X[:, :3].copy(), model.log_weights) is None
+    # A zero rate or a probability of 0 or 1 forbids values: the feature path gives
+    # their rows -inf under that component.
+    zero = Mixture(model.weights, Poisson(np.vstack([rates[:2], [0.0, 1.0, 2.0, 3.0]])))
+    assert zero.family.fused_stats(X, zero.log_weights) is None
+    certain = Mixture(np.array([0.5, 0.5]), Bernoulli([[1.0, 0.5], [0.2, 0.3]]))
+    assert certain.family.fused_stats(np.ones((4, 2)), certain.log_weights) is None

@@ -23,12 +23,15 @@ contiguous rows, and the statistics are the moment sums of
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from emkit._products import feature_sums, product
 from emkit.families._columns import ColumnSums, check_columns
+from emkit.families._discrete_kernels import log_factorial_columns, log_factorial_rows
 from emkit.families.gaussian._features import LINEAR, centred_features
+from emkit.families.gaussian._fused import FusedTerms, fused_sums
 
 __all__ = ["LinearChunk", "LinearColumns", "LinearTerms"]
 
@@ -171,9 +174,14 @@ class LinearChunk:
 class LinearColumns:
     """Mixin of the column families with :class:`LinearTerms` (``_terms``): E-steps on chunk features.
 
-    A family adds its per-row term with ``_row_term``. Chunks with a missing entry take
-    the family's own ``log_prob`` and ``accumulate``.
+    A family whose log-density holds ``-sum_d log(x_d!)`` says so with
+    ``_log_factorial_term``. Chunks with a missing entry take the family's own
+    ``log_prob`` and ``accumulate``. A mixture's E-step of a complete float64 chunk is
+    one compiled pass (:meth:`fused_stats`), where no entry of the family forbids a value.
     """
+
+    #: Whether each row's log-density holds ``-sum_d log(x_d!)`` (Poisson counts).
+    _log_factorial_term = False
 
     def prepare(self, X):
         """Return the chunk's features, or the chunk itself when it has a missing entry.
@@ -247,7 +255,51 @@ class LinearColumns:
         """
         return 8 * (2 * X.shape[1] + 1 + 4 * self.n_components)
 
+    def fused_stats(self, X, log_weights):
+        """Return a mixture's E-step of a complete chunk in one compiled pass, or None.
+
+        The pass of :func:`emkit.families.gaussian._fused.fused_sums` with the
+        log-density ``[const, slopes]`` linear in the rows; the per-row term, the same
+        under every component, is added to the rows' log-likelihoods after it. None
+        without numba, for rows that are not float64 in C order or hold a NaN, and when
+        a zero probability or rate forbids some value (the feature path sets those
+        log-densities to ``-inf``).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            One chunk of rows.
+        log_weights : ndarray of shape (n_components,)
+            The mixture's ``log w_k``.
+
+        Returns
+        -------
+        result : tuple or None
+            ``(log_norm, resp_sum, stats)``, as :meth:`Family.fused_stats`.
+        """
+        terms = self._fused_terms
+        if terms is None or X.ndim != 2 or X.shape[1] != self.n_features:
+            return None
+        result = fused_sums(X, np.zeros(X.shape[1]), terms, log_weights)
+        if result is None:
+            return None
+        log_norm, sums = result
+        if self._log_factorial_term:
+            log_norm -= log_factorial_rows(X)[0]
+        return log_norm, sums[0], ColumnSums(sums[0], np.ascontiguousarray(sums[1:].T))
+
+    @cached_property
+    def _fused_terms(self):
+        # The weights of the one pass, or None when an entry forbids some value.
+        terms = self._terms
+        if np.any(terms.no_positive) or (terms.no_below_top is not None
+                                         and np.any(terms.no_below_top)):
+            return None
+        return FusedTerms(terms.weights, terms.weights.shape[1] - 1, LINEAR)
+
     def _row_term(self, columns_of_x):
         # The log-density's term shared by every component, (n_samples,), or None.
+        if self._log_factorial_term:
+            return -log_factorial_columns(columns_of_x)
         return None
 

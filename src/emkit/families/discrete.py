@@ -19,7 +19,7 @@ from scipy.special import gammaln
 
 from emkit.families._columns import (ColumnFamily, as_rows, check_columns, is_integer,
                                      keep_empty, observed_mask, xlogy_dot)
-from emkit.families._discrete_kernels import log_factorial_columns, log_factorial_rows
+from emkit.families._discrete_kernels import log_factorial_rows
 from emkit.families._linear import LinearColumns, LinearTerms
 from emkit.families.base import set_derived
 from emkit.families.categorical import Categorical, CategoricalStats
@@ -209,6 +209,7 @@ class Poisson(LinearColumns, ColumnFamily):
     rate: np.ndarray
 
     component_fields: ClassVar[tuple] = ("rate",)
+    _log_factorial_term = True
 
     def __post_init__(self):
         rate = as_rows("rate", self.rate)
@@ -242,9 +243,6 @@ class Poisson(LinearColumns, ColumnFamily):
             out = xlogy_dot(X, self.rate) - observed @ self.rate.T
         out -= log_factorial[:, None]
         return out
-
-    def _row_term(self, columns_of_x):
-        return -log_factorial_columns(columns_of_x)
 
     def maximize(self, stats):
         """Return the Poisson family of the weighted mean counts.

@@ -1,36 +1,40 @@
-"""The mixture E-step of a complete chunk of diagonal or spherical Gaussians, in one pass.
+"""A mixture's E-step of a complete chunk in one compiled pass: Gaussian and linear families.
 
 The feature path (:mod:`._features`, :mod:`._prepared`) writes the chunk features,
 the log-densities and the responsibilities of a whole chunk, each in its own pass, and
 reads them back from the outer caches. Here one compiled call goes through the chunk by
 blocks of ``BLOCK_ROWS`` rows, whose every array stays in the core's first-level cache:
 the rows transposed about the shift, the log-joint of each component (a sum over the
-features of ``y (a + y q)``, or for spherical components of ``y a`` plus the squared norm
-times ``q``), their normalization with the log mixing weights added
+features of ``y (a + y q)`` for diagonal Gaussians, of ``y a`` plus the squared norm
+times ``q`` for spherical ones, of ``y a`` alone for a log-density linear in the rows),
+their normalization with the log mixing weights added
 (:func:`emkit.models.responsibilities.block_top` and ``block_scale``), and the moment sums
-of the responsibilities with ``y`` and ``y^2`` (or ``|y|^2``). Only the rows'
-log-likelihoods reach memory.
+of the responsibilities with ``y`` and ``y^2`` (or ``|y|^2``, or ``y`` alone). Only the
+rows' log-likelihoods reach memory.
 
-Where it runs: with numba (the ``fast`` extra), for a mixture's E-step of a float64 or
-float32 chunk in C order with no labels, sample weights or hard assignment
-(:meth:`emkit.models.Mixture.chunk_stats`) and components near the shift (no
-:class:`.far.FarChunk`). A chunk with a missing entry, or with a row that no component
+Where it runs: with numba (the ``fast`` extra), for a mixture's E-step of a chunk in C
+order with no labels, sample weights or hard assignment
+(:meth:`emkit.models.Mixture.chunk_stats`): float64 or float32 chunks of diagonal and
+spherical Gaussians with components near the shift (no :class:`.far.FarChunk`), and
+float64 chunks of the linear column families, Bernoulli and Poisson
+(:meth:`emkit.families._linear.LinearColumns.fused_stats`, which adds Poisson's
+``-log x!`` of each row to its log-likelihood after the pass), where no zero probability
+or rate forbids a value. A chunk with a missing entry, or with a row that no component
 can explain (largest log-joint ``-inf``, or NaN), takes the feature path, which knows what
 to do with them. float32 rows are computed in float32, as the feature path computes them
 (and only where it would: see ``PreparedGaussian.prepare``), twice as many rows per
 block, their moment sums taken in float32 within a block and in float64 across blocks.
 The sums agree with the feature path's to the rounding of the dtype.
 
-The E-step of all N = 200,000 rows (D = K = 16) on two threads of a 2-core AMD EPYC took
-about a quarter less time than the feature path's for diagonal covariances and an
-eighth less for spherical ones (BENCHMARKS.md, "Eighth round").
+Measured: BENCHMARKS.md, "Eighth round" (float64 diagonal and spherical Gaussians) and
+"Ninth round" (float32, the prefetch, the linear families).
 """
 
 import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel, prefetch
 from emkit._products import row_dot_sums
-from emkit.families.gaussian._features import SQUARES
+from emkit.families.gaussian._features import NORMS, SQUARES
 from emkit.models.responsibilities import block_scale, block_top, normalize_threshold
 
 __all__ = ["BLOCK_ROWS", "FusedTerms", "fused_sums"]
@@ -59,8 +63,8 @@ class FusedTerms:
     n_features : int
         D.
     products : int
-        ``SQUARES`` (one quadratic weight per feature) or ``NORMS`` (one per component,
-        of the squared norm).
+        ``SQUARES`` (one quadratic weight per feature), ``NORMS`` (one per component, of
+        the squared norm) or ``LINEAR`` (none: a log-density linear in the rows).
     dtype : numpy.dtype, default=np.float64
         The dtype of the rows they serve (float32 rows are computed in float32).
     """
@@ -72,7 +76,7 @@ class FusedTerms:
         self.const = np.ascontiguousarray(weights[:, 0])
         self.linear = np.ascontiguousarray(weights[:, 1:D + 1].T)
         self.quadratic = np.ascontiguousarray(weights[:, D + 1:].T)
-        self.squares = products == SQUARES
+        self.products = int(products)
 
 
 def fused_sums(X, shift, terms, log_weights):
@@ -94,7 +98,8 @@ def fused_sums(X, shift, terms, log_weights):
     result : tuple or None
         ``(log_norm, sums)``: ``log sum_k w_k p(x_i | k)`` of each row, and the moment
         sums ``features @ resp`` of shape (n_terms, n_components), the features being
-        ``[1, y, y^2]`` (``SQUARES``) or ``[1, y, |y|^2]`` (``NORMS``); both float64,
+        ``[1, y, y^2]`` (``SQUARES``), ``[1, y, |y|^2]`` (``NORMS``) or ``[1, y]``
+        (``LINEAR``); both float64,
         the sums of float32 rows taken in float32 within a block of rows. None without
         numba, for rows that are not float32 or float64 in C order, or when a row holds
         a NaN or no component can explain it: the caller then takes the feature path.
@@ -108,20 +113,21 @@ def fused_sums(X, shift, terms, log_weights):
     log_norm = np.empty(n)
     sums = np.zeros((1 + D + terms.quadratic.shape[0], K))
     status = _blocks(X, np.asarray(shift, dtype=dtype), terms.const, terms.linear,
-                     terms.quadratic, terms.squares, np.asarray(log_weights, dtype=dtype),
+                     terms.quadratic, terms.products, np.asarray(log_weights, dtype=dtype),
                      dtype.type(normalize_threshold(dtype, K)), log_norm, sums)
     if status:
         return None
     return log_norm, sums
 
 
-def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold, log_norm,
+def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold, log_norm,
             sums):
     # The pass of fused_sums. Per block: Y's first D rows the rows minus the shift, then
     # for NORMS the squared norms (summed over d in order); L (K, B) the log-joints, two
     # components at a time over four features, so that each load of Y serves eight
     # multiply-adds (sixteen for SQUARES); the normalization; the moment sums of Y's
-    # rows (and for SQUARES of their squares) with the responsibilities
+    # first D rows (for NORMS its D + 1 rows; for SQUARES the D rows and their squares) with
+    # the responsibilities
     # (emkit._products.row_dot_sums). Returns 1 at the first row with no finite largest
     # log-joint or whose sum of exps is NaN (a NaN in the row makes all its log-joints
     # NaN), the sums then incomplete; 0 otherwise.
@@ -140,10 +146,11 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
     zero = const[0] - const[0]  # in the dtype of the rows, as every term of L
     D4 = D - D % 4
     norms = Y[D]
+    squares, with_norms = products == SQUARES, products == NORMS
     for start in range(0, n, B):
         m = min(B, n - start)
         _transpose(X, start, m, shift, Y)
-        if not squares:
+        if with_norms:
             # Summed along the rows of Y: in _transpose, a reduction per row of X, they
             # compiled to scatters that took twice as long.
             for i in range(m):
@@ -157,7 +164,7 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
             k1 = min(k + 1, K - 1)
             L0, L1 = L[k], L[k1] if k1 > k else spare
             c0, c1 = const[k], const[k1]
-            if squares:
+            if not with_norms:
                 for i in range(m):
                     L0[i] = c0
                     L1[i] = c1
@@ -207,10 +214,10 @@ def _blocks(X, shift, const, linear, quadratic, squares, log_weights, threshold,
                 return 1
             # In float64, as the feature path's normalization takes it.
             log_norm[start + i] = np.float64(top[i]) + np.log(np.float64(total[i]))
-        if squares:
-            row_dot_sums(Y[:D], L, m, B, sums[1:], True)
-        else:
+        if with_norms:
             row_dot_sums(Y, L, m, B, sums[1:])
+        else:
+            row_dot_sums(Y[:D], L, m, B, sums[1:], squares)
     return 0
 
 

@@ -185,7 +185,7 @@ _EXP_BLOCK = 1024
 def _exp32_parts(v, threshold):
     # exp(v) of a float32 v at most 1 (a shifted term, at most 0, or the mark _BELOW) or
     # NaN, in two parts: exp(r) and the bits of 2^k, where v = k ln 2 + r,
-    # |r| <= ln 2 / 2; (0, 2^-126) for v below ``threshold``. exp(r) is a degree-7
+    # |r| <= ln 2 / 2; 0 and the bits of 1 for v below ``threshold``. exp(r) is a degree-7
     # Taylor polynomial, accurate to 6e-9 there; the product of the parts is within 2
     # units in the last place (numpy's float32 exp: 3). The caller multiplies them in a
     # second loop, through a float32 view of the bits: a loop that does both compiles to

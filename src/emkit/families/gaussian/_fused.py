@@ -44,11 +44,10 @@ __all__ = ["BLOCK_ROWS", "FusedTerms", "fused_sums"]
 #: 512 and 1,024 rows were slower, 128 no faster.
 BLOCK_ROWS = 256
 #: How far ahead the transposition asks for rows: a row read from memory stalls the
-#: transposition (a scalar loop the processor's prefetchers do not run far enough ahead
-#: of); 32 rows ahead took the one pass over 200,000 float32 rows (D = K = 16, one
-#: thread) from about 46 to 42 ns per row, and the transposition of float64 rows alone
-#: from 14 to 7.5 ns per row, on a 2-core AMD EPYC (scratch timings, not in the
-#: repository); 16 rows were not enough, 128 no better.
+#: transposition (a scalar loop that the processor's prefetchers do not run far enough
+#: ahead of). In scratch timings on a 2-core AMD EPYC, 32 rows ahead made the one pass over
+#: 200,000 float32 rows (D = K = 16, one thread) about a tenth faster and the transposition
+#: of float64 rows alone about twice as fast; 16 rows were not enough, 128 no better.
 PREFETCH_ROWS = 32
 
 

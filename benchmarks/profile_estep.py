@@ -5,7 +5,8 @@ seconds per 1,000,000 rows: building the features, the log-density product, the
 log-sum-exp normalization (in place, on a copy whose time is taken off), the moment
 sums (the sparse loop of ``families/gaussian/_sparse_sums.py`` where it runs) and, for
 comparison, the dense moment product alone. Also the whole E-step with 1 and 2 threads;
-for float64 diag and spherical mixtures, whose E-step of a chunk is one compiled pass
+for diag and spherical mixtures (float64, and float32 where it is computed in float32),
+whose E-step of a chunk is one compiled pass
 (``families/gaussian/_fused.py``), both that pass and the feature path the stages
 measure.
 

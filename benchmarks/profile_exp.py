@@ -6,11 +6,13 @@ underflows (below about -708 in float64) goes a slower way. emkit therefore writ
 place of a term below its threshold (``emkit.models.responsibilities._BELOW``) and zeroes
 it after the exp. This script times ``np.exp`` over 400,000 values in [-80, 0], then with
 80 % of them replaced by each special argument, in nanoseconds per value, least of five;
-and, for float32, emkit's compiled exp of the shifted terms
-(``emkit.models.responsibilities._exp32``, used where numba is installed) on the same
-values, with its largest error in units in the last place beside numpy's; likewise for
-float64 (``_exp64``, which the normalization of log-densities stored component by
-component takes, in blocks, with the other passes).
+and emkit's compiled exp of the shifted terms on the same values
+(``emkit.models.responsibilities._add_exps``, the exp of the normalization of
+log-densities stored component by component, used where numba is installed, in one
+call over all the values with a shift of 0, the sum of the exps it also takes
+included), with its largest error in units in
+the last place beside numpy's. (Before it, the same polynomial ran as ``_exp64`` and,
+for float32, ``_exp32``, which the row layout still calls.)
 
 Run:  .venv/bin/python benchmarks/profile_exp.py
 """
@@ -53,18 +55,18 @@ def compiled_exp(values):
 
     if not HAVE_NUMBA:
         return None
-    bits = np.empty(responsibilities._EXP_BLOCK, np.int64)
-    if values.dtype == np.float32:
-        bits = bits.view(np.int32)
-        kernel = responsibilities._exp32
-    else:
-        kernel = responsibilities._exp64
-    lowest = values.dtype.type(-np.inf)
+    dtype = values.dtype.type
+    bits, top, total = np.empty(len(values), np.int64), np.zeros(len(values), dtype), \
+        np.zeros(len(values), dtype)
+
+    def kernel(work):
+        responsibilities._add_exps(work, dtype(0.0), top, dtype(-np.inf), bits, total)
+
     work = values.copy()
-    seconds = per_value(values, exp=lambda: (np.copyto(work, values),
-                                             kernel(work, bits, lowest)))
+    seconds = per_value(values, exp=lambda: (np.copyto(work, values), kernel(work)))
     copy = per_value(values, exp=lambda: np.copyto(work, values))
-    kernel(work, bits, lowest)
+    np.copyto(work, values)
+    kernel(work)
     return seconds - copy, largest_ulp(values, work)
 
 

@@ -378,12 +378,18 @@ def test_compiled_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero(dtype
     values = np.concatenate([np.linspace(threshold, 0.0, 200_001),
                              np.random.default_rng(0).uniform(threshold, 0.0, 3001),
                              [1.0, -0.0, np.nan], below]).astype(dtype)
+    # The block normalization's exp (shift 0, weight 0), and its sum.
     result = values.copy()
-    bits = np.empty(responsibilities._EXP_BLOCK, np.int64)
+    total = np.full(len(values), dtype(0.5))
+    responsibilities._add_exps(result, dtype(0.0), np.zeros(len(values), dtype),
+                               dtype(threshold), np.empty(len(values), np.int64), total)
+    assert_array_equal(total, dtype(0.5) + result)
     if dtype == np.float32:
-        responsibilities._exp32(result, bits.view(np.int32), dtype(threshold))
-    else:
-        responsibilities._exp64(result, bits, dtype(threshold))
+        # The row layout's exp, in place by blocks: the same values.
+        in_place = values.copy()
+        bits = np.empty(responsibilities._EXP_BLOCK, np.int32)
+        responsibilities._exp32(in_place, bits, dtype(threshold))
+        assert_array_equal(in_place, result)
     exact = np.exp(values.astype(np.longdouble))
     kept = np.isfinite(values) & (values >= threshold)
     ulp = np.spacing(exact[kept].astype(dtype)).astype(np.longdouble)

@@ -157,7 +157,9 @@ def test_chunks_the_one_pass_leaves_to_the_feature_path(kind, monkeypatch):
     missing[350, 2] = np.nan
     assert fused(missing) is None
     _assert_same_stats(model.chunk_stats(missing), _feature_path(model, missing, monkeypatch))
-    # Rows in Fortran order, integer rows.
+    # Rows in Fortran order, integer rows, rows narrower than the components (the
+    # feature path says what is wrong with them).
+    assert fused(np.ascontiguousarray(X[:, :3])) is None
     assert fused(np.asfortranarray(X)) is None
     assert fused(np.asfortranarray(X.astype(np.float32))) is None
     assert fused(X.astype(np.int64)) is None

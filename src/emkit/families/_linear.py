@@ -261,9 +261,9 @@ class LinearColumns:
         The pass of :func:`emkit.families.gaussian._fused.fused_sums` with the
         log-density ``[const, slopes]`` linear in the rows; the per-row term, the same
         under every component, is added to the rows' log-likelihoods after it. None
-        without numba, for rows that are not float64 in C order or hold a NaN, and when
-        a zero probability or rate forbids some value (the feature path sets those
-        log-densities to ``-inf``).
+        without numba; for rows that are not float64 in C order, not as wide as the
+        family, or that hold a NaN; and when a zero probability or rate forbids some
+        value (the feature path sets those log-densities to ``-inf``).
 
         Parameters
         ----------
@@ -278,9 +278,9 @@ class LinearColumns:
             ``(log_norm, resp_sum, stats)``, as :meth:`Family.fused_stats`.
         """
         terms = self._fused_terms
-        if terms is None or X.ndim != 2 or X.shape[1] != self.n_features:
-            return None
-        result = fused_sums(X, np.zeros(X.shape[1]), terms, log_weights)
+        # The rows are their own features: no centre.
+        result = None if terms is None else fused_sums(X, np.zeros(X.shape[-1]), terms,
+                                                        log_weights)
         if result is None:
             return None
         log_norm, sums = result

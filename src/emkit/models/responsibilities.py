@@ -133,8 +133,8 @@ def _normalize_numpy(log_prob, log_weights, threshold):
 
 def _normalize_rows(log_prob, log_weights, threshold, sums):
     # Log-densities stored (n, K): three compiled passes, with numpy's exp between them
-    # for float64 (a little faster than _exp64 in benchmarks/profile_exp.py; only the
-    # blocks of _normalize_columns need an exp callable from compiled code).
+    # for float64 (a little faster than the compiled one, benchmarks/profile_exp.py; only
+    # the blocks of _normalize_columns need an exp callable from compiled code).
     top, certain, special = _shift_rows(log_prob, log_weights, log_prob.dtype.type(threshold))
     if log_prob.dtype == np.float32:
         # log_prob is C-contiguous, so its ravel is a view and the exp lands in place;
@@ -172,7 +172,7 @@ _BELOW = 1.0
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HIGH, _LN2_LOW = np.float32(0.693359375), np.float32(-2.12194440e-4)
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = (np.float32(1.0 / factorial(n)) for n in range(8))
-#: The same for _exp64: ln 2 in two parts (the first with 32 zero bits at its end), the
+#: The same for _exp64_parts: ln 2 in two parts (the first with 32 zero bits at its end), the
 #: coefficients 1/n!, n = 0 to 13.
 _LN2_HIGH64, _LN2_LOW64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
 _COEFFICIENTS64 = tuple(1.0 / factorial(n) for n in range(14))
@@ -238,26 +238,12 @@ def _exp32(values, bits, threshold):
 
 
 @polynomial_kernel
-def _exp64(values, bits, threshold):
-    # _exp32 for float64 values (_exp64_parts), about as fast as numpy's exp
-    # (benchmarks/profile_exp.py); unlike numpy's, callable from compiled code.
-    # ``bits``: int64 scratch.
-    powers = bits.view(np.float64)
-    n, size = values.shape[0], bits.shape[0]
-    for start in range(0, n, size):
-        block = values[start:min(start + size, n)]
-        for i in range(block.shape[0]):
-            block[i], bits[i] = _exp64_parts(block[i], threshold)
-        for i in range(block.shape[0]):
-            block[i] *= powers[i]
-
-
-@polynomial_kernel
 def _add_exps(values, weight, top, threshold, bits, total):
     # values[i] = exp((values[i] + weight) - top[i]), 0 below ``threshold``, added to
-    # total[i]: _exp32 or _exp64 with the shift in its first loop and the sum in its
-    # second. Compiled apart from its reducing callers, whose reordering of sums would
-    # undo the exp's two-part reduction.
+    # total[i]: the exp of _exp32 (or of _exp64_parts for float64) with the shift in its
+    # first loop and the sum in its second; the compiled exp of the block normalization.
+    # Compiled apart from its reducing callers, whose reordering of sums would undo the
+    # exp's two-part reduction. ``bits``: int64 scratch, at least the length of values.
     m = values.shape[0]
     if values.itemsize == 4:
         bits32 = bits.view(np.int32)

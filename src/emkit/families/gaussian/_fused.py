@@ -98,13 +98,14 @@ def fused_sums(X, shift, terms, log_weights):
         ``(log_norm, sums)``: ``log sum_k w_k p(x_i | k)`` of each row, and the moment
         sums ``features @ resp`` of shape (n_terms, n_components), the features being
         ``[1, y, y^2]`` (``SQUARES``), ``[1, y, |y|^2]`` (``NORMS``) or ``[1, y]``
-        (``LINEAR``); both float64,
-        the sums of float32 rows taken in float32 within a block of rows. None without
-        numba, for rows that are not float32 or float64 in C order, or when a row holds
-        a NaN or no component can explain it: the caller then takes the feature path.
+        (``LINEAR``); both float64, the sums of float32 rows taken in float32 within a
+        block of rows. None without numba, for rows that are not 2-D in C order in the
+        dtype of ``terms`` or not as wide as them, or when a row holds a NaN or no
+        component can explain it: the caller then takes the feature path (which also
+        says what is wrong with rows it cannot take).
     """
     if (not HAVE_NUMBA or X.dtype != terms.dtype or X.ndim != 2
-            or not X.flags.c_contiguous):
+            or X.shape[1] != terms.linear.shape[0] or not X.flags.c_contiguous):
         return None
     dtype = X.dtype
     n, D = X.shape
@@ -125,9 +126,8 @@ def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold
     # for NORMS the squared norms (summed over d in order); L (K, B) the log-joints, two
     # components at a time over four features, so that each load of Y serves eight
     # multiply-adds (sixteen for SQUARES); the normalization; the moment sums of Y's
-    # first D rows (for NORMS its D + 1 rows; for SQUARES the D rows and their squares) with
-    # the responsibilities
-    # (emkit._products.row_dot_sums). Returns 1 at the first row with no finite largest
+    # first D rows (for NORMS its D + 1 rows; for SQUARES the D rows and their squares)
+    # with the responsibilities (emkit._products.row_dot_sums). Returns 1 at the first row with no finite largest
     # log-joint or whose sum of exps is NaN (a NaN in the row makes all its log-joints
     # NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape

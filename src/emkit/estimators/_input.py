@@ -2,14 +2,21 @@
 
 ``check_array`` prints the whole array when X is complex or 1-D (hundreds of lines for
 real data); the estimators keep its wording, which scikit-learn's own test suites match,
-and drop the dump.
+and drop the dump. :func:`validate_floats` also reads X once for NaN and infinity
+(:func:`emkit._scan.scan_values`) instead of scikit-learn's own pass, and keeps the scan
+for the fit's other checks.
 """
 
 import contextlib
 
 import numpy as np
+from sklearn.utils import assert_all_finite
+from sklearn.utils.validation import validate_data
 
-__all__ = ["check_sample_weight", "short_array_errors"]
+from emkit._scan import scan_values
+from emkit.families._sparse import is_sparse
+
+__all__ = ["check_sample_weight", "short_array_errors", "validate_floats"]
 
 _ADVICE = {
     "Complex data not supported": "; X must hold real numbers, so pass its real part "
@@ -31,6 +38,46 @@ def short_array_errors():
         if short is None:
             raise
         raise ValueError(short) from None
+
+
+def validate_floats(estimator, X, *, ensure_all_finite=True, **options):
+    """Return scikit-learn's ``validate_data`` of float ``X`` and the scan of its values.
+
+    Dense X is read once for NaN and infinity (and its largest magnitude, which the
+    families' checks read from the scan); where one is refused, scikit-learn's own check
+    raises its usual message. Sparse X keeps scikit-learn's check of its stored values.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Passed to ``validate_data`` (feature counts and names, messages).
+    X : array-like of shape (n_samples, n_features)
+        The data.
+    ensure_all_finite : bool or "allow-nan", default=True
+        True refuses NaN and infinity, "allow-nan" only infinity.
+    **options : dict
+        Other arguments of ``validate_data`` (``dtype`` must be float).
+
+    Returns
+    -------
+    X : ndarray or sparse matrix
+        The validated data.
+    scan : ValueScan or None
+        Its scan; None for sparse X.
+    """
+    with short_array_errors():
+        X = validate_data(estimator, X, ensure_all_finite=False, **options)
+    allow_nan = ensure_all_finite == "allow-nan"
+    if is_sparse(X):
+        if ensure_all_finite:
+            assert_all_finite(X, allow_nan=allow_nan, estimator_name=type(estimator).__name__,
+                              input_name="X")
+        return X, None
+    scan = scan_values(X)
+    if ensure_all_finite and (scan.infinite or scan.nan and not allow_nan):
+        assert_all_finite(X, allow_nan=allow_nan, estimator_name=type(estimator).__name__,
+                          input_name="X")
+    return X, scan
 
 
 def _shortened(message):

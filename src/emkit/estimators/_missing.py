@@ -8,21 +8,19 @@ and initializations that need complete data (k-means) see the column means in th
 """
 
 import numpy as np
+
+from emkit._scan import SCAN_ROWS, scan_values
 from emkit.families._sparse import is_sparse
 
 __all__ = ["allows_missing", "check_missing", "column_means", "filled_for_init", "fit_weights",
            "has_missing", "impute_rows", "nan_policy"]
-
-#: Rows scanned at a time, so that no check makes a temporary the size of X.
-SCAN_ROWS = 65536
-
 
 def _row_blocks(X):
     return (X[start:start + SCAN_ROWS] for start in range(0, X.shape[0], SCAN_ROWS))
 
 
 def has_missing(X):
-    """Return True when ``X`` holds a NaN, scanning it block by block (no copy of X).
+    """Return True when ``X`` holds a NaN (:func:`emkit._scan.scan_values`: no copy of X).
 
     Parameters
     ----------
@@ -37,7 +35,7 @@ def has_missing(X):
     """
     if is_sparse(X):
         return False
-    return any(np.isnan(block).any() for block in _row_blocks(X))
+    return scan_values(X).nan
 
 
 def column_means(X):

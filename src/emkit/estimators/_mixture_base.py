@@ -15,14 +15,16 @@ import numpy as np
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
-from emkit.estimators._input import check_sample_weight, short_array_errors
+from emkit._scan import scanned
+from emkit.estimators._input import (check_sample_weight, short_array_errors,
+                                     validate_floats)
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
@@ -210,19 +212,19 @@ class MixtureEstimator(DensityMixin, EMEstimator):
                 raise ValueError("Labels with Dask data are not supported yet; fit the "
                                  "labelled rows in memory, or fit without labels.")
             return self._dask_fit_data(X, sample_weight, first)
-        with short_array_errors():
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first,
-                              ensure_min_samples=2 if first else 1,
-                              accept_sparse=self._sparse_formats(),
-                              ensure_all_finite=nan_policy(self._family_kind()))
+        X, scan = validate_floats(self, X, dtype=[np.float64, np.float32], reset=first,
+                                  ensure_min_samples=2 if first else 1,
+                                  accept_sparse=self._sparse_formats(),
+                                  ensure_all_finite=nan_policy(self._family_kind()))
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        sample_weight = fit_weights(X, sample_weight)
-        if first and X.shape[0] < self.n_components:
-            raise ValueError(
-                "Expected n_samples >= n_components but got "
-                f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
-        self._check_parameters(X)
+        with scanned(X, scan):  # the checks below read the scan, not X
+            sample_weight = fit_weights(X, sample_weight)
+            if first and X.shape[0] < self.n_components:
+                raise ValueError(
+                    "Expected n_samples >= n_components but got "
+                    f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
+            self._check_parameters(X)
         labels = check_labels(labels, X.shape[0], self.n_components)
         return X, ArraySource(X, sample_weight, labels=labels)
 
@@ -342,11 +344,11 @@ class MixtureEstimator(DensityMixin, EMEstimator):
     def _validated(self, X):
         check_is_fitted(self)
         family = self._get_model().family
-        with short_array_errors():
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
-                              accept_sparse=self._sparse_formats(),
-                              ensure_all_finite=nan_policy(family))
-        validate_support(family, X)
+        X, scan = validate_floats(self, X, dtype=[np.float64, np.float32], reset=False,
+                                  accept_sparse=self._sparse_formats(),
+                                  ensure_all_finite=nan_policy(family))
+        with scanned(X, scan):
+            validate_support(family, X)
         return X
 
     def _posteriors(self, X, part):

@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
+from emkit._scan import scan_values
 from emkit.families.gaussian._features import centred_features
 from emkit.families.gaussian._sparse_sums import sparse_moment_sums
 from emkit.families.gaussian.far import FarChunk, exact_moments, far_components
@@ -118,8 +119,7 @@ class PreparedGaussian:
         """
         if not np.size(X):
             return
-        # fmax and fmin skip NaN without the copy np.abs or np.nanmax would make of X.
-        largest = float(max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None)))
+        largest = scan_values(X).largest  # NaN passed over, no copy of X
         if X.dtype == np.float32 and largest > FLOAT32_LARGEST:
             raise ValueError(f"X is float32 with values up to {largest:.3g} in magnitude, whose "
                              f"squares overflow float32 beyond about {FLOAT32_LARGEST:g}; pass "

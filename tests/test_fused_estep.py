@@ -190,7 +190,7 @@ def test_the_transposition_asks_for_rows_ahead_with_the_compiled_prefetch():
     X = _data(model, 100)
     assert model.family.fused_stats(X, model.log_weights) is not None
     assert _fused.prefetch is not _compiled._python_prefetch
-    assert _compiled._python_prefetch(np.arange(3.0), 1) is None
+    assert _compiled._python_prefetch(np.ones((2, 3)), 1, 2) is None
 
 
 def _linear_mixture(kind, K, D, seed=0):

@@ -97,21 +97,22 @@ def _materialize():
                     namespace[key] = compiled_prefetch
 
 
-def prefetch(values, index):
-    """Ask the processor to bring ``values[index]`` (its first element) into its caches.
+def prefetch(values, row, column):
+    """Ask the processor to bring ``values[row, column]`` into its caches.
 
     A hint for compiled kernels, where it is one prefetch instruction (numba); it changes
     no result, and in plain Python it does nothing. A kernel streaming through rows it
-    reads once asks for a row some way ahead, so that its cache line arrives while the
-    kernel computes (the processor's own prefetchers keep fewer lines in flight).
+    reads once asks for a row some way ahead, so that its cache lines arrive while the
+    kernel computes (the processor's own prefetchers keep fewer lines in flight). It
+    takes the element's indices, not a view of the row: in a compiled loop a view per
+    row costs a call to count its references.
 
     Parameters
     ----------
-    values : ndarray
-        An array; for more than one dimension, the line holding the first element of
-        ``values[index]`` is fetched.
-    index : int
-        A valid index of the first dimension of ``values``.
+    values : ndarray of shape (n_rows, n_columns)
+        A 2-D array.
+    row, column : int
+        Valid indices of the element whose cache line is fetched.
     """
 
 
@@ -129,12 +130,14 @@ def _prefetch_intrinsic():
     from numba.extending import intrinsic
 
     @intrinsic
-    def compiled(typingctx, values, index):
+    def compiled(typingctx, values, row, column):
+        if not isinstance(values, types.Array) or values.ndim != 2:
+            return None  # numba then says no implementation takes these arguments
         def codegen(context, builder, signature, args):
             array_type = signature.args[0]
             array = context.make_array(array_type)(context, builder, args[0])
-            zero = context.get_constant(types.intp, 0)
-            indices = [args[1]] + [zero] * (array_type.ndim - 1)
+            indices = [context.cast(builder, value, kind, types.intp)
+                       for value, kind in zip(args[1:], signature.args[1:])]
             address = cgutils.get_item_pointer(context, builder, array_type, array, indices,
                                                wraparound=False)
             byte_pointer = ir.IntType(8).as_pointer()
@@ -146,7 +149,7 @@ def _prefetch_intrinsic():
                                     int32(3), int32(1)])
             return context.get_dummy_value()
 
-        return types.void(values, index), codegen
+        return types.void(values, row, column), codegen
 
     _compiled_prefetch.append(compiled)
     return compiled

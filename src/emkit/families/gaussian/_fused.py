@@ -225,17 +225,29 @@ _blocks = kernel(_blocks, reassociate=True, contract=True)
 
 @kernel
 def _transpose(X, start, m, shift, Y):
-    # Y[d, i] = X[start + i, d] - shift[d] for i < m. Compiled apart, without the
-    # vector options of _blocks: with them, the loop over d became scatters, slower.
-    # Each row asks for every cache line of the row PREFETCH_ROWS ahead (the next block's
-    # first rows too).
+    # Y[d, i] = X[start + i, d] - shift[d] for i < m, four rows at a time: the four
+    # values of a column then go to neighbouring places of Y, which the compiler stores
+    # together (in scratch timings on a 2-core AMD EPYC, a third less time than one row
+    # at a time). Compiled apart, without the vector options of _blocks: with them, the
+    # loop over d became scatters, slower. Each row asks for every cache line of the row
+    # PREFETCH_ROWS ahead (the next block's first rows too).
     n, D = X.shape
     line = 64 // X.itemsize
-    for i in range(m):
-        ahead = start + i + PREFETCH_ROWS
-        if ahead < n:
-            row = X[ahead]
-            for d in range(0, D, line):
-                prefetch(row, d)
+    lines = (D + line - 1) // line  # once: as a range's step, a division per row
+    m4 = m - m % 4
+    for i in range(0, m4, 4):
+        for r in range(4):
+            ahead = start + i + r + PREFETCH_ROWS
+            if ahead < n:
+                for j in range(lines):
+                    prefetch(X, ahead, j * line)
+        row = start + i
+        for d in range(D):
+            centre = shift[d]
+            Y[d, i] = X[row, d] - centre
+            Y[d, i + 1] = X[row + 1, d] - centre
+            Y[d, i + 2] = X[row + 2, d] - centre
+            Y[d, i + 3] = X[row + 3, d] - centre
+    for i in range(m4, m):
         for d in range(D):
             Y[d, i] = X[start + i, d] - shift[d]

@@ -110,26 +110,31 @@ def fused_sums(X, shift, terms, log_weights):
     dtype = X.dtype
     n, D = X.shape
     K = len(log_weights)
-    log_norm = np.empty(n)
+    log_norm, tops = np.empty(n), np.empty(n)
     sums = np.zeros((1 + D + terms.quadratic.shape[0], K))
     status = _blocks(X, np.asarray(shift, dtype=dtype), terms.const, terms.linear,
                      terms.quadratic, terms.products, np.asarray(log_weights, dtype=dtype),
-                     dtype.type(normalize_threshold(dtype, K)), log_norm, sums)
+                     dtype.type(normalize_threshold(dtype, K)), log_norm, tops, sums)
     if status:
         return None
+    # The logs of the row sums by numpy's vector log, as the feature path takes them (a
+    # call of the C library's log per row took a thirtieth of the pass).
+    np.log(log_norm, out=log_norm)
+    log_norm += tops
     return log_norm, sums
 
 
 def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold, log_norm,
-            sums):
+            tops, sums):
     # The pass of fused_sums. Per block: Y's first D rows the rows minus the shift, then
     # for NORMS the squared norms (summed over d in order); L (K, B) the log-joints, two
     # components at a time over four features, so that each load of Y serves eight
     # multiply-adds (sixteen for SQUARES); the normalization; the moment sums of Y's
     # first D rows (for NORMS its D + 1 rows; for SQUARES the D rows and their squares)
-    # with the responsibilities (emkit._products.row_dot_sums). Returns 1 at the first row with no finite largest
-    # log-joint or whose sum of exps is NaN (a NaN in the row makes all its log-joints
-    # NaN), the sums then incomplete; 0 otherwise.
+    # with the responsibilities (emkit._products.row_dot_sums). Each row's sum of exps
+    # goes to log_norm and its largest log-joint to tops. Returns 1 at the first row with
+    # no finite largest log-joint or whose sum of exps is NaN (a NaN in the row makes all
+    # its log-joints NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape
     K = const.shape[0]
     B = BLOCK_ROWS * 8 // X.itemsize
@@ -211,8 +216,9 @@ def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold
         for i in range(m):
             if total[i] != total[i]:
                 return 1
-            # In float64, as the feature path's normalization takes it.
-            log_norm[start + i] = np.float64(top[i]) + np.log(np.float64(total[i]))
+            # The row sum and the largest term, in float64: fused_sums takes the log.
+            log_norm[start + i] = np.float64(total[i])
+            tops[start + i] = np.float64(top[i])
         if with_norms:
             row_dot_sums(Y, L, m, B, sums[1:])
         else:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from scipy.special import gammaln
 
-from emkit._compiled import HAVE_NUMBA, kernel
+from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel, vector_kernel
 
 __all__ = ["BACKEND", "LOG_FACTORIAL", "categorical_counts", "categorical_log_prob",
            "log_factorial_columns", "log_factorial_rows"]
@@ -29,19 +29,20 @@ LOG_FACTORIAL = gammaln(np.arange(1024) + 1.0)
 
 
 @kernel
-def _log_factorial_rows(X, table, out):
+def _log_factorial_rows(X, table, out, in_table):
     # out[i] = sum over the observed d of log(X[i, d]!); returns the number of NaN.
+    # ``in_table``: every count is known to be within the table (the usual case), whose
+    # rows then take a branch-free sum of lookups; otherwise one pass checks them first
+    # (both passes together cost less than the row loop below, whose checks of each
+    # entry sit inside the sum).
     n, D = X.shape
     size = table.shape[0]
-    # Counts all within the table (the usual case) take a branch-free sum of lookups per
-    # row, after one vector pass that checks them: both passes together cost less than
-    # the row loop below, whose checks of each entry sit inside the sum.
-    outside = 0
-    for i in range(n):
-        for d in range(D):
-            x = X[i, d]
-            outside += not ((x >= 0.0) & (x < size) & (np.floor(x) == x))
-    if outside == 0:
+    if not in_table:
+        in_table = True
+        for i in range(n):
+            for d in range(D):
+                in_table &= _in_table(X[i, d], size)
+    if in_table:
         for i in range(n):
             total = 0.0
             for d in range(D):
@@ -62,6 +63,22 @@ def _log_factorial_rows(X, table, out):
                 total += math.lgamma(x + 1.0)
         out[i] = total
     return missing
+
+
+@inline_kernel
+def _in_table(x, size):
+    # Whether the count x is an integer the table holds (False for NaN).
+    return (x >= 0.0) & (x < size) & (np.floor(x) == x)
+
+
+@vector_kernel
+def _all_in_table(values, size):
+    # _in_table of every value of a 1-D array, in one vector loop (the loop over a row
+    # of a few counts does not vectorize).
+    outside = 0
+    for j in range(values.shape[0]):
+        outside += not _in_table(values[j], size)
+    return outside == 0
 
 
 @kernel
@@ -126,7 +143,9 @@ def log_factorial_rows(X):
     """
     if BACKEND == "compiled":
         out = np.empty(len(X))
-        return out, bool(_log_factorial_rows(X, LOG_FACTORIAL, out))
+        size = LOG_FACTORIAL.shape[0]
+        in_table = X.flags.c_contiguous and _all_in_table(X.reshape(-1), size)
+        return out, bool(_log_factorial_rows(X, LOG_FACTORIAL, out, in_table))
     terms = gammaln(X + 1.0)
     out = terms.sum(axis=1)
     missing = np.isnan(out)

@@ -2,12 +2,12 @@
 
 A fit asks three questions of its data before the first E-step: does X hold a NaN (a
 missing value, or an error for families without them), an infinity (always an error),
-and how large is its largest value (a Gaussian's second moments must not overflow).
-Asked one at a time they are three passes over X, a few milliseconds each at N = 200,000
-(a fit of a float32 diagonal Gaussian mixture takes about ten E-steps of that order).
-:func:`scan_values` answers all three in one compiled pass (numba, the ``fast`` extra;
-numpy passes otherwise), and :func:`scanned` lets a fit hand its answer to the checks it
-calls, so that they do not read X again.
+and how large is its largest magnitude (a Gaussian's second moments must not overflow).
+Asked one at a time, by scikit-learn's finite check, a NaN search and a max and min, they
+are four passes over X, a fixed cost that a fit of a few E-steps over large data notices
+(BENCHMARKS.md, "Tenth round"). :func:`scan_values` answers all three in one compiled
+pass (numba, the ``fast`` extra; numpy passes otherwise), and :func:`scanned` lets a fit
+hand its answer to the checks it calls, so that they do not read X again.
 """
 
 import contextlib

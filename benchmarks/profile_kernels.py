@@ -73,7 +73,8 @@ def worker(args):
     # A kernel's callees are linked into its object and also compiled on their own; the
     # calls may land in either copy, so every object is placed.
     kernels = [getattr(module, name, None) for module, name in (
-        (_fused, "_blocks"), (_fused, "_transpose"), (responsibilities, "block_top"),
+        (_fused, "_blocks"), (_fused, "_transpose"), (_fused, "_four_rows"),
+        (_fused, "_one_row"), (responsibilities, "block_top"),
         (responsibilities, "block_scale"), (responsibilities, "_add_exps"),
         (_products, "row_dot_sums"), (_discrete_kernels, "_log_factorial_rows"),
         (_discrete_kernels, "_all_in_table"), (worst_rows, "_lowest"))]

@@ -32,7 +32,7 @@ Measured: BENCHMARKS.md, "Eighth round" (float64 diagonal and spherical Gaussian
 
 import numpy as np
 
-from emkit._compiled import HAVE_NUMBA, kernel, prefetch
+from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel, prefetch
 from emkit._products import row_dot_sums
 from emkit.families.gaussian._features import NORMS, SQUARES
 from emkit.models.responsibilities import block_scale, block_top, normalize_threshold
@@ -49,6 +49,11 @@ BLOCK_ROWS = 256
 #: 200,000 float32 rows (D = K = 16, one thread) about a tenth faster and the transposition
 #: of float64 rows alone about twice as fast; 16 rows were not enough, 128 no better.
 PREFETCH_ROWS = 32
+#: Widest rows the transposition moves four at a time. In scratch timings on a 2-core
+#: AMD EPYC, four rows at a time took a sixth to a half less time than one row at a time
+#: for 8 to 32 features (float32 and float64) and 48 float32 ones, and up to 1.7 times as
+#: long for 64 and 100 features.
+TILE_FEATURES = 32
 
 
 class FusedTerms:
@@ -231,23 +236,37 @@ _blocks = kernel(_blocks, reassociate=True, contract=True)
 
 @kernel
 def _transpose(X, start, m, shift, Y):
-    # Y[d, i] = X[start + i, d] - shift[d] for i < m, four rows at a time: the four
-    # values of a column then go to neighbouring places of Y, which the compiler stores
-    # together (in scratch timings on a 2-core AMD EPYC, a third less time than one row
-    # at a time). Compiled apart, without the vector options of _blocks: with them, the
-    # loop over d became scatters, slower. Each row asks for every cache line of the row
-    # PREFETCH_ROWS ahead (the next block's first rows too).
-    n, D = X.shape
+    # Y[d, i] = X[start + i, d] - shift[d] for i < m, by _four_rows up to TILE_FEATURES
+    # values per row and by _one_row beyond. Compiled apart from _blocks, without its
+    # vector options: with them, the loop over d became scatters, slower.
+    if X.shape[1] <= TILE_FEATURES:
+        _four_rows(X, start, m, shift, Y)
+    else:
+        _one_row(X, start, m, shift, Y)
+
+
+@inline_kernel
+def _ask_ahead(X, row, lines, line):
+    # Ask for every cache line of the row PREFETCH_ROWS after ``row`` (the next block's
+    # first rows too), if there is one.
+    ahead = row + PREFETCH_ROWS
+    if ahead < X.shape[0]:
+        for j in range(lines):
+            prefetch(X, ahead, j * line)
+
+
+@kernel
+def _four_rows(X, start, m, shift, Y):
+    # Four rows at a time: the four values of a column go to neighbouring places of Y,
+    # which the compiler stores together.
+    D = X.shape[1]
     line = 64 // X.itemsize
     lines = (D + line - 1) // line  # once: as a range's step, a division per row
     m4 = m - m % 4
     for i in range(0, m4, 4):
-        for r in range(4):
-            ahead = start + i + r + PREFETCH_ROWS
-            if ahead < n:
-                for j in range(lines):
-                    prefetch(X, ahead, j * line)
         row = start + i
+        for r in range(4):
+            _ask_ahead(X, row + r, lines, line)
         for d in range(D):
             centre = shift[d]
             Y[d, i] = X[row, d] - centre
@@ -255,5 +274,16 @@ def _transpose(X, start, m, shift, Y):
             Y[d, i + 2] = X[row + 2, d] - centre
             Y[d, i + 3] = X[row + 3, d] - centre
     for i in range(m4, m):
+        for d in range(D):
+            Y[d, i] = X[start + i, d] - shift[d]
+
+
+@kernel
+def _one_row(X, start, m, shift, Y):
+    D = X.shape[1]
+    line = 64 // X.itemsize
+    lines = (D + line - 1) // line
+    for i in range(m):
+        _ask_ahead(X, start + i, lines, line)
         for d in range(D):
             Y[d, i] = X[start + i, d] - shift[d]

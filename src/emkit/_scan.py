@@ -18,7 +18,7 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, kernel
 
-__all__ = ["ValueScan", "scan_values", "scanned"]
+__all__ = ["SCAN_ROWS", "ValueScan", "row_blocks", "scan_values", "scanned"]
 
 #: The fit's scan, for the checks it calls: ``(X, ValueScan)`` or None.
 _KNOWN = contextvars.ContextVar("emkit_known_scan", default=None)
@@ -130,11 +130,26 @@ def _largest_bits(bits, mask, infinity):
     return top, largest
 
 
+def row_blocks(X):
+    """Yield ``X`` by blocks of ``SCAN_ROWS`` rows (views, no copy of X).
+
+    Parameters
+    ----------
+    X : ndarray
+        The rows (the first axis).
+
+    Yields
+    ------
+    block : ndarray
+        At most ``SCAN_ROWS`` consecutive rows.
+    """
+    for start in range(0, X.shape[0], SCAN_ROWS):
+        yield X[start:start + SCAN_ROWS]
+
+
 def _scan_numpy(X):
     nan, largest = False, 0.0
-    rows = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
-    for start in range(0, len(rows), SCAN_ROWS):
-        block = rows[start:start + SCAN_ROWS]
+    for block in row_blocks(X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)):
         nan = nan or bool(np.isnan(block).any())
         # fmax and fmin pass over NaN without the copy np.abs would make; an all-NaN
         # block gives NaN, which max() below passes over too.

@@ -68,13 +68,9 @@ def validate_floats(estimator, X, *, ensure_all_finite=True, **options):
     with short_array_errors():
         X = validate_data(estimator, X, ensure_all_finite=False, **options)
     allow_nan = ensure_all_finite == "allow-nan"
-    if is_sparse(X):
-        if ensure_all_finite:
-            assert_all_finite(X, allow_nan=allow_nan, estimator_name=type(estimator).__name__,
-                              input_name="X")
-        return X, None
-    scan = scan_values(X)
-    if ensure_all_finite and (scan.infinite or scan.nan and not allow_nan):
+    scan = None if is_sparse(X) else scan_values(X)
+    refused = scan is None or scan.infinite or (scan.nan and not allow_nan)
+    if ensure_all_finite and refused:  # raises scikit-learn's message, if any
         assert_all_finite(X, allow_nan=allow_nan, estimator_name=type(estimator).__name__,
                           input_name="X")
     return X, scan

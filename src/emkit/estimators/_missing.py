@@ -9,15 +9,11 @@ and initializations that need complete data (k-means) see the column means in th
 
 import numpy as np
 
-from emkit._scan import SCAN_ROWS, scan_values
+from emkit._scan import SCAN_ROWS, row_blocks, scan_values
 from emkit.families._sparse import is_sparse
 
 __all__ = ["allows_missing", "check_missing", "column_means", "filled_for_init", "fit_weights",
            "has_missing", "impute_rows", "nan_policy"]
-
-def _row_blocks(X):
-    return (X[start:start + SCAN_ROWS] for start in range(0, X.shape[0], SCAN_ROWS))
-
 
 def has_missing(X):
     """Return True when ``X`` holds a NaN (:func:`emkit._scan.scan_values`: no copy of X).
@@ -54,7 +50,7 @@ def column_means(X):
     if not has_missing(X):
         return X.mean(axis=0, dtype=np.float64)
     total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
-    for block in _row_blocks(X):
+    for block in row_blocks(X):
         observed = ~np.isnan(block)
         total += np.where(observed, block, 0).sum(axis=0, dtype=np.float64)
         count += observed.sum(axis=0)
@@ -111,7 +107,7 @@ def check_missing(X):
     if not has_missing(X):
         return None
     observed, empty = np.zeros(X.shape[1], dtype=bool), []
-    for index, block in enumerate(_row_blocks(X)):
+    for index, block in enumerate(row_blocks(X)):
         missing = np.isnan(block)
         observed |= ~missing.all(axis=0)
         empty.append(np.flatnonzero(missing.all(axis=1)) + index * SCAN_ROWS)

@@ -17,12 +17,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from emkit._scan import scanned
 from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
-from emkit._scan import scanned
 from emkit.estimators._input import (check_sample_weight, short_array_errors,
                                      validate_floats)
 from emkit.estimators._template import EMEstimator

@@ -239,10 +239,12 @@ def _transpose(X, start, m, shift, Y):
     # Y[d, i] = X[start + i, d] - shift[d] for i < m, by _four_rows up to TILE_FEATURES
     # values per row and by _one_row beyond. Compiled apart from _blocks, without its
     # vector options: with them, the loop over d became scatters, slower.
+    line = 64 // X.itemsize  # values per cache line, and lines per row
+    lines = (X.shape[1] + line - 1) // line  # once: as a range's step, a division per row
     if X.shape[1] <= TILE_FEATURES:
-        _four_rows(X, start, m, shift, Y)
+        _four_rows(X, start, m, shift, Y, lines, line)
     else:
-        _one_row(X, start, m, shift, Y)
+        _one_row(X, start, m, shift, Y, lines, line)
 
 
 @inline_kernel
@@ -256,12 +258,10 @@ def _ask_ahead(X, row, lines, line):
 
 
 @kernel
-def _four_rows(X, start, m, shift, Y):
+def _four_rows(X, start, m, shift, Y, lines, line):
     # Four rows at a time: the four values of a column go to neighbouring places of Y,
     # which the compiler stores together.
     D = X.shape[1]
-    line = 64 // X.itemsize
-    lines = (D + line - 1) // line  # once: as a range's step, a division per row
     m4 = m - m % 4
     for i in range(0, m4, 4):
         row = start + i
@@ -279,10 +279,8 @@ def _four_rows(X, start, m, shift, Y):
 
 
 @kernel
-def _one_row(X, start, m, shift, Y):
+def _one_row(X, start, m, shift, Y, lines, line):
     D = X.shape[1]
-    line = 64 // X.itemsize
-    lines = (D + line - 1) // line
     for i in range(m):
         _ask_ahead(X, start + i, lines, line)
         for d in range(D):

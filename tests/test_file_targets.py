@@ -226,7 +226,9 @@ def test_saves_killed_at_random_moments_never_lose_the_file(tmp_path):
     expected = big.score_samples(rows)
     chooser = random.Random(0)
     left = []
-    for _ in range(6):
+    # Six kills at least, more (up to 20) until one has landed mid-save: on a loaded
+    # machine a kill may land between saves several times in a row.
+    while len(left) < 6 or (max(left) == 0 and len(left) < 20):
         proc = subprocess.Popen([sys.executable, "-c", _SAVE_FOREVER, str(source), str(path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

@@ -77,7 +77,8 @@ def worker(args):
         (_fused, "_one_row"), (responsibilities, "block_top"),
         (responsibilities, "block_scale"), (responsibilities, "_add_exps"),
         (_products, "row_dot_sums"), (_discrete_kernels, "_log_factorial_rows"),
-        (_discrete_kernels, "_all_in_table"), (worst_rows, "_lowest"))]
+        (_discrete_kernels, "_all_in_table"), (_discrete_kernels, "log_factorial_block"),
+        (worst_rows, "_lowest"))]
     for dispatcher in kernels:
         for number, compiled in enumerate(getattr(dispatcher, "overloads", {}).values()):
             path = os.path.join(args.folder, f"{dispatcher.__name__}{number}.o")

@@ -19,7 +19,7 @@ from scipy.special import gammaln
 from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel, vector_kernel
 
 __all__ = ["BACKEND", "LOG_FACTORIAL", "categorical_counts", "categorical_log_prob",
-           "log_factorial_columns", "log_factorial_rows"]
+           "log_factorial_block", "log_factorial_columns", "log_factorial_rows"]
 
 #: The implementation in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -156,24 +156,44 @@ def log_factorial_rows(X):
 
 
 @kernel
-def _log_factorial_columns(counts, table, out):
-    # out[i] = sum over d of log(counts[d, i]!), no NaN. Counts all within the table take
-    # a gather along each contiguous row of counts after one vector check; others lgamma.
-    D, n = counts.shape
+def log_factorial_block(counts, D, n, table, out):
+    """Write ``sum_d log(counts[d, i]!)`` over the first ``D`` rows into ``out[i]``, i < n.
+
+    Compiled (numba); the one pass of :mod:`emkit.families.gaussian._fused` calls it on
+    its block of transposed rows. Counts all within the table are looked up in it, after
+    one vector check; a block with another count takes ``lgamma(x + 1)`` for that count.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (at least D, at least n)
+        Counts, float64, one sample per column, no NaN; each row contiguous.
+    D, n : int
+        The rows and columns of ``counts`` read.
+    table : ndarray of shape (size,)
+        ``log(j!)`` of the counts ``j < size`` (:data:`LOG_FACTORIAL`).
+    out : ndarray of shape (at least n,)
+        float64; written.
+    """
     size = table.shape[0]
     outside = 0
     for d in range(D):
         row = counts[d]
         for i in range(n):
-            x = row[i]
-            outside += not ((x >= 0.0) & (x < size) & (np.floor(x) == x))
-    out[:] = 0.0
+            outside += not _in_table(row[i], size)
+    if outside == 0:
+        # A sample at a time, its sum in a register: the lookups do not vectorize (the
+        # compiler makes no gathers for AMD processors), and a pass per row of counts
+        # loaded and stored every sum D times (a third slower in a scratch timing).
+        for i in range(n):
+            total = 0.0
+            for d in range(D):
+                total += table[np.uint64(counts[d, i])]  # unsigned: no wraparound test
+            out[i] = total
+        return
+    for i in range(n):
+        out[i] = 0.0
     for d in range(D):
         row = counts[d]
-        if outside == 0:
-            for i in range(n):
-                out[i] += table[np.uint64(row[i])]  # unsigned: no wraparound test
-            continue
         for i in range(n):
             x = row[i]
             if 0.0 <= x < size and int(x) == x:
@@ -197,7 +217,7 @@ def log_factorial_columns(counts):
     """
     out = np.empty(counts.shape[1])
     if BACKEND == "compiled":
-        _log_factorial_columns(counts, LOG_FACTORIAL, out)
+        log_factorial_block(counts, counts.shape[0], counts.shape[1], LOG_FACTORIAL, out)
         return out
     return np.add.reduce(gammaln(counts + 1.0), axis=0, out=out)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from emkit._products import feature_sums, product
 from emkit.families._columns import ColumnSums, check_columns
-from emkit.families._discrete_kernels import log_factorial_columns, log_factorial_rows
+from emkit.families._discrete_kernels import log_factorial_columns
 from emkit.families.gaussian._features import LINEAR, centred_features
 from emkit.families.gaussian._fused import FusedTerms, fused_sums
 
@@ -260,7 +260,8 @@ class LinearColumns:
 
         The pass of :func:`emkit.families.gaussian._fused.fused_sums` with the
         log-density ``[const, slopes]`` linear in the rows; the per-row term, the same
-        under every component, is added to the rows' log-likelihoods after it. None
+        under every component (Poisson's ``-sum_d log(x_d!)``), is added to the rows'
+        log-likelihoods within it. None
         without numba; for rows that are not float64 in C order, not as wide as the
         family, or that hold a NaN; and when a zero probability or rate forbids some
         value (the feature path sets those log-densities to ``-inf``).
@@ -284,8 +285,6 @@ class LinearColumns:
         if result is None:
             return None
         log_norm, sums = result
-        if self._log_factorial_term:
-            log_norm -= log_factorial_rows(X)[0]
         return log_norm, sums[0], ColumnSums(sums[0], np.ascontiguousarray(sums[1:].T))
 
     @cached_property
@@ -295,7 +294,8 @@ class LinearColumns:
         if np.any(terms.no_positive) or (terms.no_below_top is not None
                                          and np.any(terms.no_below_top)):
             return None
-        return FusedTerms(terms.weights, terms.weights.shape[1] - 1, LINEAR)
+        return FusedTerms(terms.weights, terms.weights.shape[1] - 1, LINEAR,
+                          log_factorials=self._log_factorial_term)
 
     def _row_term(self, columns_of_x):
         # The log-density's term shared by every component, (n_samples,), or None.

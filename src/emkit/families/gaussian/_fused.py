@@ -17,8 +17,8 @@ order with no labels, sample weights or hard assignment
 (:meth:`emkit.models.Mixture.chunk_stats`): float64 or float32 chunks of diagonal and
 spherical Gaussians with components near the shift (no :class:`.far.FarChunk`), and
 float64 chunks of the linear column families, Bernoulli and Poisson
-(:meth:`emkit.families._linear.LinearColumns.fused_stats`, which adds Poisson's
-``-log x!`` of each row to its log-likelihood after the pass), where no zero probability
+(:meth:`emkit.families._linear.LinearColumns.fused_stats`; Poisson's ``-log x!`` of
+each row is summed from the block's transposed rows), where no zero probability
 or rate forbids a value. A chunk with a missing entry, or with a row that no component
 can explain (largest log-joint ``-inf``, or NaN), takes the feature path, which knows what
 to do with them. float32 rows are computed in float32, as the feature path computes them
@@ -34,6 +34,7 @@ import numpy as np
 
 from emkit._compiled import HAVE_NUMBA, inline_kernel, kernel, prefetch
 from emkit._products import row_dot_sums
+from emkit.families._discrete_kernels import LOG_FACTORIAL, log_factorial_block
 from emkit.families.gaussian._features import NORMS, SQUARES
 from emkit.models.responsibilities import block_scale, block_top, normalize_threshold
 
@@ -71,9 +72,14 @@ class FusedTerms:
         the squared norm) or ``LINEAR`` (none: a log-density linear in the rows).
     dtype : numpy.dtype, default=np.float64
         The dtype of the rows they serve (float32 rows are computed in float32).
+    log_factorials : bool, default=False
+        Whether each row's log-density also holds ``-sum_d log(x_d!)`` (Poisson counts,
+        float64), the same under every component: the pass adds it to the rows'
+        log-likelihoods from its block of transposed rows, where it is a vector gather,
+        instead of reading the chunk once more.
     """
 
-    def __init__(self, weights, n_features, products, dtype=np.float64):
+    def __init__(self, weights, n_features, products, dtype=np.float64, log_factorials=False):
         D = int(n_features)
         weights = np.asarray(weights, dtype=dtype)
         self.dtype = weights.dtype
@@ -81,6 +87,7 @@ class FusedTerms:
         self.linear = np.ascontiguousarray(weights[:, 1:D + 1].T)
         self.quadratic = np.ascontiguousarray(weights[:, D + 1:].T)
         self.products = int(products)
+        self.factorials = LOG_FACTORIAL if log_factorials else np.empty(0)
 
 
 def fused_sums(X, shift, terms, log_weights):
@@ -100,7 +107,8 @@ def fused_sums(X, shift, terms, log_weights):
     Returns
     -------
     result : tuple or None
-        ``(log_norm, sums)``: ``log sum_k w_k p(x_i | k)`` of each row, and the moment
+        ``(log_norm, sums)``: ``log sum_k w_k p(x_i | k)`` of each row (with its
+        ``-sum_d log(x_d!)`` for ``terms`` with ``log_factorials``), and the moment
         sums ``features @ resp`` of shape (n_terms, n_components), the features being
         ``[1, y, y^2]`` (``SQUARES``), ``[1, y, |y|^2]`` (``NORMS``) or ``[1, y]``
         (``LINEAR``); both float64, the sums of float32 rows taken in float32 within a
@@ -118,7 +126,8 @@ def fused_sums(X, shift, terms, log_weights):
     log_norm, tops = np.empty(n), np.empty(n)
     sums = np.zeros((1 + D + terms.quadratic.shape[0], K))
     status = _blocks(X, np.asarray(shift, dtype=dtype), terms.const, terms.linear,
-                     terms.quadratic, terms.products, np.asarray(log_weights, dtype=dtype),
+                     terms.quadratic, terms.products, terms.factorials,
+                     np.asarray(log_weights, dtype=dtype),
                      dtype.type(normalize_threshold(dtype, K)), log_norm, tops, sums)
     if status:
         return None
@@ -129,15 +138,17 @@ def fused_sums(X, shift, terms, log_weights):
     return log_norm, sums
 
 
-def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold, log_norm,
-            tops, sums):
+def _blocks(X, shift, const, linear, quadratic, products, factorials, log_weights, threshold,
+            log_norm, tops, sums):
     # The pass of fused_sums. Per block: Y's first D rows the rows minus the shift, then
     # for NORMS the squared norms (summed over d in order); L (K, B) the log-joints, two
     # components at a time over four features, so that each load of Y serves eight
     # multiply-adds (sixteen for SQUARES); the normalization; the moment sums of Y's
     # first D rows (for NORMS its D + 1 rows; for SQUARES the D rows and their squares)
     # with the responsibilities (emkit._products.row_dot_sums). Each row's sum of exps
-    # goes to log_norm and its largest log-joint to tops. Returns 1 at the first row with
+    # goes to log_norm and its largest log-joint to tops, less the row's sum of log x!
+    # when ``factorials`` is LOG_FACTORIAL (an empty table: none; the shift is then 0, and
+    # Y's rows are the counts themselves). Returns 1 at the first row with
     # no finite largest log-joint or whose sum of exps is NaN (a NaN in the row makes all
     # its log-joints NaN), the sums then incomplete; 0 otherwise.
     n, D = X.shape
@@ -152,6 +163,8 @@ def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold
     inverse = np.empty(B, X.dtype)
     bits = np.empty(B, np.int64)
     spare = np.empty(B, X.dtype)
+    row_terms = np.empty(B)
+    with_factorials = factorials.shape[0] > 0
     zero = const[0] - const[0]  # in the dtype of the rows, as every term of L
     D4 = D - D % 4
     norms = Y[D]
@@ -159,6 +172,8 @@ def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold
     for start in range(0, n, B):
         m = min(B, n - start)
         _transpose(X, start, m, shift, Y)
+        if with_factorials:
+            log_factorial_block(Y, D, m, factorials, row_terms)
         if with_norms:
             # Summed along the rows of Y: in _transpose, a reduction per row of X, they
             # compiled to scatters that took twice as long.
@@ -224,6 +239,9 @@ def _blocks(X, shift, const, linear, quadratic, products, log_weights, threshold
             # The row sum and the largest term, in float64: fused_sums takes the log.
             log_norm[start + i] = np.float64(total[i])
             tops[start + i] = np.float64(top[i])
+        if with_factorials:
+            for i in range(m):
+                tops[start + i] -= row_terms[i]
         if with_norms:
             row_dot_sums(Y, L, m, B, sums[1:])
         else:

@@ -31,10 +31,15 @@ class AdditiveStats:
     """
 
     def __add__(self, other):
-        if type(other) is not type(self):
+        cls = type(self)
+        if type(other) is not cls:
             return NotImplemented
-        return type(self)(**{f.name: _combine(f, getattr(self, f.name), getattr(other, f.name))
-                             for f in fields(self)})
+        # Once per chunk of every E-step: the field list is the class's, looked up once.
+        values = {}
+        for name, additive in _plan(cls):
+            value = getattr(self, name)
+            values[name] = value + getattr(other, name) if additive else value
+        return cls(**values)
 
     def scale(self, rho):
         """Return the statistics multiplied by ``rho`` (used to blend batches in online EM).
@@ -88,7 +93,13 @@ class AdditiveStats:
         return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _combine(field, a, b):
-    if not field.metadata.get("additive", True):
-        return a
-    return a + b
+_PLANS = {}
+
+
+def _plan(cls):
+    # ((name, additive), ...) of a statistics class's fields, in order.
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple((f.name, f.metadata.get("additive", True))
+                                   for f in fields(cls))
+    return plan

@@ -55,20 +55,21 @@ class AdditiveStats:
             A new value of the same type.
         """
         values = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not f.metadata.get("additive", True):
-                values[f.name] = value
+        for name, additive in _plan(type(self)):
+            value = getattr(self, name)
+            if not additive:
+                values[name] = value
             elif hasattr(value, "scale"):  # nested statistics, a kept set of rows
-                values[f.name] = value.scale(rho)
+                values[name] = value.scale(rho)
             else:
-                values[f.name] = value * rho
+                values[name] = value * rho
         return type(self)(**values)
 
     @property
     def fixed_size(self):
         """True when adding more chunks never grows the value (online EM needs it)."""
-        return all(getattr(getattr(self, f.name), "fixed_size", True) for f in fields(self))
+        return all(getattr(getattr(self, name), "fixed_size", True)
+                   for name, _ in _plan(type(self)))
 
     def coordinates(self):
         """Return the additive numeric fields as one flat float64 vector.
@@ -82,9 +83,9 @@ class AdditiveStats:
         vector : ndarray of shape (n_coordinates,)
         """
         parts = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not f.metadata.get("additive", True):
+        for name, additive in _plan(type(self)):
+            value = getattr(self, name)
+            if not additive:
                 continue
             if isinstance(value, AdditiveStats):
                 parts.append(value.coordinates())

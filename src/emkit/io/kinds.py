@@ -14,7 +14,8 @@ from emkit.estimators import (BernoulliMixture, CategoricalHMM, CategoricalMixtu
                               GaussianMixture, HiddenMarkovModel, MixtureModel, PoissonHMM,
                               PoissonMixture)
 from emkit.estimators.gaussian_mixture import _check_precisions, _check_weights
-from emkit.estimators.hmm import GMMHMM, ConvergenceMonitor, MultinomialHMM
+from emkit.estimators.hmm import GMMHMM, MultinomialHMM
+from emkit.estimators.hmm._monitor import as_record
 from emkit.estimators.lda import LatentDirichletAllocation
 from emkit.estimators.plsa import PLSA
 from emkit.exceptions import ModelFileError
@@ -273,7 +274,7 @@ def _non_finite_field(family, prefix=""):
 
 
 def _monitor(name, value, dims, params):
-    if type(value) is not ConvergenceMonitor:
+    if as_record(value) is None:
         raise ModelFileError(f"{name} must be a convergence monitor; got {_what(value)}.")
 
 

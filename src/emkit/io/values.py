@@ -11,6 +11,7 @@ import numpy as np
 
 from emkit import families as _families
 from emkit.estimators.hmm import ConvergenceMonitor
+from emkit.estimators.hmm._monitor import as_record
 from emkit.exceptions import ModelFileError
 from emkit.families.base import Family
 from emkit.families.custom import DensityFamily
@@ -52,7 +53,8 @@ class Encoder:
         ----------
         value : object
             None, bool, int, float, str, ndarray, list, tuple, dict with str keys, a
-            built-in family or an HMM's ``ConvergenceMonitor``, nested freely.
+            built-in family or an HMM's monitor (saved as a ``ConvergenceMonitor``), nested
+            freely.
         where : str
             Where the value sits (e.g. ``'attributes/means_'``): names its arrays and
             the error message.
@@ -79,8 +81,9 @@ class Encoder:
             return self._dict(value, where)
         if isinstance(value, Family):
             return self._family(value, where)
-        if type(value) is ConvergenceMonitor:
-            return self._monitor(value, where)
+        record = as_record(value)
+        if record is not None:  # an HMM's monitor_, a user's class saved as emkit's record
+            return self._monitor(record, where)
         raise TypeError(f"Cannot save {where}: a {type(value).__name__} value; model files "
                         "hold numbers, strings, arrays, lists, dicts and emkit's built-in "
                         "families.")

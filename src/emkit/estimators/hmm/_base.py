@@ -26,7 +26,7 @@ from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
 from emkit.estimators.hmm._inference import DECODER_ALGORITHMS, HMMInference, HookEmissions
-from emkit.estimators.hmm._monitor import ConvergenceMonitor
+from emkit.estimators.hmm._monitor import ConvergenceMonitor, MonitorReports, chosen_monitor
 from emkit.estimators._labels import check_labels
 from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_source,
                                             sequence_weights, stacked_labels)
@@ -81,7 +81,9 @@ class BaseHMM(HMMInference, EMEstimator):
     transmat_ : ndarray of shape (n_components, n_components)
         Transition probabilities.
     monitor_ : ConvergenceMonitor
-        History and convergence of the best start.
+        History and convergence of the best start. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the best start met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
@@ -398,19 +400,45 @@ class BaseHMM(HMMInference, EMEstimator):
         return initialize
 
     def _engine_options(self):
-        # hmmlearn monitors the total log-likelihood, and prints each iteration.
-        return dict(n_init=self.n_init, max_iter=self.n_iter, tol=self.tol, per_sample=False,
-                    reporter=ConvergenceMonitor(self.tol, self.n_iter, self.verbose))
+        # hmmlearn monitors the total log-likelihood, and prints each iteration. A
+        # monitor_ the user changed gives its tol and prints with its verbose; one of
+        # another class hears each iteration and alone decides when to stop
+        # (_run_engine), so the engine's own test never stops the fit (tol=0).
+        monitor = chosen_monitor(self)
+        if monitor is None:
+            tol, reporter = self.tol, ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
+        elif type(monitor) is ConvergenceMonitor:
+            tol, reporter = monitor.tol, monitor
+        else:
+            tol, reporter = 0.0, MonitorReports(monitor)
+        return dict(n_init=self.n_init, max_iter=self.n_iter, tol=tol, per_sample=False,
+                    reporter=reporter)
+
+    def _run_engine(self, initialize, source, warm, callback):
+        monitor = chosen_monitor(self)
+        if monitor is not None and type(monitor) is not ConvergenceMonitor:
+            callback = _stop_when_converged(monitor, callback)
+        return super()._run_engine(initialize, source, warm, callback)
 
     def _keep(self, result):
-        if not result.converged and result.n_iter >= self.n_iter > 0:
+        monitor = chosen_monitor(self)
+        converged, tol = result.converged, self.tol
+        if monitor is None:
+            self.monitor_ = ConvergenceMonitor.from_result(result, self.tol, self.n_iter,
+                                                           self.verbose)
+        elif type(monitor) is ConvergenceMonitor:
+            tol = monitor.tol
+            monitor.hold(result.history, result.n_iter, result.converged)
+        else:
+            # The user's monitor keeps its own record; converged only when it stopped
+            # the fit before the cap (hmmlearn's says converged at the cap too).
+            converged = result.n_iter < self.n_iter and bool(monitor.converged)
+        if not converged and result.n_iter >= self.n_iter > 0:
             warnings.warn(f"The fit stopped at n_iter={self.n_iter} iterations before the "
-                          f"log-likelihood gain fell below tol={self.tol}; raise n_iter (or "
+                          f"log-likelihood gain fell below tol={tol}; raise n_iter (or "
                           "tol) to let it converge.", ConvergenceWarning)
         self._set_model(result.model)
-        self.monitor_ = ConvergenceMonitor.from_result(result, self.tol, self.n_iter,
-                                                       self.verbose)
-        self.converged_ = result.converged
+        self.converged_ = converged
         self.n_iter_ = result.n_iter
         self.history_per_init_ = [np.asarray(h) for h in result.histories]
 
@@ -427,3 +455,12 @@ class BaseHMM(HMMInference, EMEstimator):
         self._check()
         X = self._validate_X(X)
         return self._emission_input(X), as_lengths(lengths, len(X))
+
+
+def _stop_when_converged(monitor, callback):
+    # The fit's callback: the user's callback, then the user's monitor's verdict (asked
+    # every iteration, as hmmlearn asks it).
+    def stop(step):
+        stopped = bool(callback(step)) if callback is not None else False
+        return bool(monitor.converged) or stopped
+    return stop

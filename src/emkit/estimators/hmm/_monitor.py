@@ -4,6 +4,12 @@ The engine's :class:`emkit.engine.ConvergenceMonitor` decides convergence, once 
 model. This view has hmmlearn's shape (``history``, ``iter``, ``n_iter``, ``tol``,
 ``verbose``, ``converged`` and its verbose line on stderr): during a fit it is the
 engine's reporter, after it it holds the kept start's record (:meth:`from_result`).
+
+A ``monitor_`` the user set or changed before a fit is hmmlearn's way to customize
+convergence, and the fit honours it (:func:`chosen_monitor`): a ``tol`` or ``verbose``
+changed on this view are the fit's; a monitor of another class (a subclass of hmmlearn's
+or of this one) is reset at each start and told each iteration's log-likelihood
+(:class:`MonitorReports`), and its ``converged`` stops the fit.
 """
 
 import sys
@@ -13,7 +19,7 @@ import numpy as np
 
 from emkit.engine.monitor import ConvergenceMonitor as EngineMonitor
 
-__all__ = ["ConvergenceMonitor"]
+__all__ = ["ConvergenceMonitor", "MonitorReports", "as_record", "chosen_monitor"]
 
 
 class ConvergenceMonitor:
@@ -45,6 +51,8 @@ class ConvergenceMonitor:
         self.tol = tol
         self.n_iter = n_iter
         self.verbose = verbose
+        # What it was made with: a tol or verbose changed since is the user's choice.
+        self._made = (tol, verbose)
         self._reset()
 
     @classmethod
@@ -93,10 +101,24 @@ class ConvergenceMonitor:
         monitor : ConvergenceMonitor
         """
         monitor = cls(tol, n_iter, verbose)
-        monitor.history.extend(float(value) for value in history)
-        monitor.iter = int(iter)
-        monitor._converged = bool(converged)
+        monitor.hold(history, iter, converged)
         return monitor
+
+    def hold(self, history, iter, converged):
+        """Replace the record with a finished fit's.
+
+        Parameters
+        ----------
+        history : list of float
+            The log-likelihood of each iteration.
+        iter : int
+            Iterations performed.
+        converged : bool
+            Whether the fit converged.
+        """
+        self.history = deque(float(value) for value in history)
+        self.iter = int(iter)
+        self._converged = bool(converged)
 
     def __repr__(self):
         # hmmlearn's layout, one field a line in name order, which its tutorial shows.
@@ -179,3 +201,106 @@ class ConvergenceMonitor:
             Whether the engine found the start converged.
         """
         self._converged = bool(converged)
+
+
+def chosen_monitor(estimator):
+    """Return the estimator's ``monitor_`` when the user set or changed it, else None.
+
+    Parameters
+    ----------
+    estimator : BaseHMM
+        The estimator about to be fitted (or just fitted).
+
+    Returns
+    -------
+    monitor : object or None
+        A :class:`ConvergenceMonitor` whose ``tol`` or ``verbose`` differs from what it
+        was made with, or a monitor of another class with a ``report`` method; None for
+        the estimator's own unchanged monitor (the fit then follows ``tol`` and
+        ``verbose`` of the estimator).
+    """
+    monitor = getattr(estimator, "monitor_", None)
+    if type(monitor) is ConvergenceMonitor:
+        return None if monitor._made == (monitor.tol, monitor.verbose) else monitor
+    return monitor if callable(getattr(monitor, "report", None)) else None
+
+
+class MonitorReports:
+    """The engine's reporter that passes a fit to a monitor of the user's own class.
+
+    hmmlearn's protocol: ``_reset()`` (where it has one) when each start begins,
+    ``report(log_prob)`` with the total log-likelihood of each iteration.
+
+    Parameters
+    ----------
+    monitor : object
+        The monitor (see :func:`chosen_monitor`).
+    """
+
+    def __init__(self, monitor):
+        self.monitor = monitor
+
+    def init_begin(self, index):
+        """Reset the monitor for start ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Zero-based index of the start.
+        """
+        reset = getattr(self.monitor, "_reset", None)
+        if callable(reset):
+            reset()
+
+    def iteration(self, n_iter, change, lower_bound=None, model=None):
+        """Report iteration ``n_iter``'s log-likelihood to the monitor.
+
+        Parameters
+        ----------
+        n_iter : int
+            One-based iteration number.
+        change : float
+            Gain of the log-likelihood.
+        lower_bound : float, default=None
+            The iteration's log-likelihood.
+        model : object, default=None
+            The model after the iteration.
+        """
+        self.monitor.report(lower_bound)
+
+    def init_end(self, lower_bound, converged):
+        """End a start (the monitor keeps its own record).
+
+        Parameters
+        ----------
+        lower_bound : float
+            The last log-likelihood.
+        converged : bool
+            Whether the engine found the start converged.
+        """
+
+
+def as_record(monitor):
+    """Return a monitor as this module's record of it, or None when it is not one.
+
+    Model files hold :class:`ConvergenceMonitor` records; a monitor of another class is
+    saved as the record of its ``tol``, ``n_iter``, ``verbose``, ``history``, ``iter``
+    and ``converged``.
+
+    Parameters
+    ----------
+    monitor : object
+        A value of ``monitor_``.
+
+    Returns
+    -------
+    record : ConvergenceMonitor or None
+    """
+    if type(monitor) is ConvergenceMonitor:
+        return monitor
+    try:
+        return ConvergenceMonitor.restored(
+            monitor.tol, monitor.n_iter, monitor.verbose, list(monitor.history),
+            monitor.iter, monitor.converged)
+    except (AttributeError, TypeError, ValueError):
+        return None

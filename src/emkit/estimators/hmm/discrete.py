@@ -80,7 +80,9 @@ class CategoricalHMM(BaseHMM):
     emissionprob_ : ndarray of shape (n_components, n_features)
         Probability of each symbol in each state.
     monitor_ : ConvergenceMonitor
-        History and convergence of the fit.
+        History and convergence of the fit. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int
@@ -209,7 +211,9 @@ class PoissonHMM(BaseHMM):
     lambdas_ : ndarray of shape (n_components, n_features)
         Poisson rate of each column in each state.
     monitor_ : ConvergenceMonitor
-        History and convergence of the fit.
+        History and convergence of the fit. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int

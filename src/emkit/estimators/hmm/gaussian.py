@@ -80,7 +80,9 @@ class GaussianHMM(BaseHMM):
         Emission covariances as full matrices (the family's compact form in
         ``_covars_``).
     monitor_ : ConvergenceMonitor
-        History and convergence of the fit.
+        History and convergence of the fit. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int

@@ -60,7 +60,9 @@ class HiddenMarkovModel(BaseHMM):
     emissions_ : Family
         The fitted emission components, one per state.
     monitor_ : ConvergenceMonitor
-        History and convergence of the best start.
+        History and convergence of the best start. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the best start met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int

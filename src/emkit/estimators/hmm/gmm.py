@@ -99,7 +99,9 @@ class GMMHMM(BaseHMM):
         n_mix, n_features) diag, (n_components, n_mix, n_features, n_features) full,
         (n_components, n_features, n_features) tied.
     monitor_ : ConvergenceMonitor
-        History and convergence of the fit.
+        History and convergence of the fit. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int

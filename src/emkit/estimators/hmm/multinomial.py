@@ -70,7 +70,9 @@ class MultinomialHMM(BaseHMM):
     emissionprob_ : ndarray of shape (n_components, n_features)
         Probability of each symbol in each state.
     monitor_ : ConvergenceMonitor
-        History and convergence of the fit.
+        History and convergence of the fit. A monitor of your own set here before a fit
+        (a subclass of hmmlearn's, say) is kept: it hears each iteration's log-likelihood,
+        and its ``converged`` stops the fit.
     converged_ : bool
         True when the fit met ``tol`` before ``n_iter`` iterations.
     n_iter_ : int

@@ -943,6 +943,53 @@ def test_warm_start_sequence_matches_sklearn(covariance_type):
         assert len(ours.lower_bounds_) == 3  # only the iterations of this call
 
 
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_warm_start_on_other_data_matches_sklearn_and_is_no_fall(covariance_type):
+    # Warm-starting on a new batch: the first value may be below the previous fit's,
+    # which was of other data; that is no numerical failure (no warning), and the
+    # convergence test still measures from it, as scikit-learn's does.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(50, 2), rng.randn(50, 2) + 6])
+    X2 = np.vstack([rng.randn(50, 2) + 1, rng.randn(50, 2) + 9])
+    params = dict(n_components=2, covariance_type=covariance_type, warm_start=True,
+                  random_state=0)
+    ours, ref = GaussianMixture(**params), SkGaussianMixture(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours.fit(X)
+        ref.fit(X)
+        before = ours.lower_bound_
+        ours.fit(X2)
+        ref.fit(X2)
+    assert ours.lower_bounds_[0] < before  # the premise: the new data scores lower
+    assert_same_fit(ours, ref)
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(n_components=3), "has 2 components, but n_components is 3"),
+    (dict(covariance_type="diag"), r"shape \(2, 2, 2\), not the shape \(2, 2\) of "
+                                   "covariance_type='diag'"),
+    ("features", "model of 2 features, but X has 3"),
+])
+def test_warm_start_refuses_a_fitted_model_it_cannot_continue(change, message):
+    # scikit-learn fails inside numpy for other columns or another covariance type,
+    # and silently keeps 2 components for n_components=3; emkit says why, and the
+    # estimator is left as it was.
+    rng = np.random.RandomState(1)
+    X = np.vstack([rng.randn(40, 2), rng.randn(40, 2) + 5])
+    gmm = GaussianMixture(2, warm_start=True, random_state=0).fit(X)
+    means = gmm.means_.copy()
+    if change == "features":
+        X = np.c_[X, X[:, 0]]
+    else:
+        gmm.set_params(**change)
+    with pytest.raises(ValueError, match=message) as info:
+        gmm.fit(X)
+    assert "warm_start=False" in str(info.value)
+    assert_array_equal(gmm.means_, means)
+    assert gmm.n_features_in_ == 2
+
+
 # ------------------------------------------------------------------ scores
 
 

@@ -140,7 +140,9 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
     tol : float, default=1e-3
         Threshold on the change of the per-sample log-likelihood.
     initial : float, default=-np.inf
-        Log-likelihood before the first iteration (warm starts pass the last one).
+        Log-likelihood before the first iteration (warm starts pass the last one). It
+        counts for convergence, as scikit-learn's warm starts count it, but a first
+        value below it is no fall: a warm start may continue on other data.
     callback : callable, default=None
         Called with an :class:`EMStep` after each accepted iteration; returning True
         stops.
@@ -173,7 +175,7 @@ def run_em(model, source, *, max_iter=100, tol=1e-3, initial=-np.inf, callback=N
         stats = e_step(candidate, source, plan)
         return stats, _per_sample(stats.log_likelihood, total_weight, n_iter)
 
-    params, guard, n_iter, proposal, following = [], True, 0, None, model
+    params, guard, n_iter, proposal, following = [], initial == -np.inf, 0, None, model
     while n_iter < max_iter:
         n_iter += 1
         plain = proposal is None

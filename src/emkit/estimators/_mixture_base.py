@@ -279,8 +279,29 @@ class MixtureEstimator(DensityMixin, EMEstimator):
 
     def _warm_start(self):
         if self.warm_start and hasattr(self, "converged_"):
+            self._check_warm_start()
             return self._with_options(self._get_model()), self.lower_bound_
         return None
+
+    def _check_warm_start(self):
+        # One sentence when the fitted model cannot go on with this fit's settings or
+        # data (scikit-learn fails deep inside numpy, or keeps the old size silently).
+        fitted = len(self.weights_)
+        if fitted != self.n_components:
+            raise ValueError(
+                f"warm_start=True continues the fitted model, which has {fitted} "
+                f"components, but n_components is {self.n_components}; set n_components "
+                f"back to {fitted} or fit with warm_start=False.")
+        features = self._fitted_n_features()
+        if features is not None and features != self.n_features_in_:
+            raise ValueError(
+                f"warm_start=True continues the fitted model of {features} features, but "
+                f"X has {self.n_features_in_}; pass data with {features} columns or fit "
+                "with warm_start=False.")
+
+    def _fitted_n_features(self):
+        # The fitted model's number of columns, where its family says it.
+        return getattr(getattr(self, "components_", None), "n_features", None)
 
     def _engine_options(self):
         return dict(n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,

@@ -228,6 +228,22 @@ class GaussianMixture(MixtureEstimator):
         self.precisions_cholesky_ = family.precisions_cholesky
         self.precisions_ = family.precisions
 
+    def _fitted_n_features(self):
+        return np.shape(self.means_)[-1]
+
+    def _check_warm_start(self):
+        super()._check_warm_start()
+        K, D = self.n_components, np.shape(self.means_)[-1]
+        shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D),
+                 "spherical": (K,)}[self.covariance_type]
+        fitted = np.shape(self.precisions_cholesky_)
+        if fitted != shape:
+            raise ValueError(
+                f"warm_start=True continues the fitted model, whose precisions_cholesky_ "
+                f"have shape {fitted}, not the shape {shape} of "
+                f"covariance_type={self.covariance_type!r}; set covariance_type back or "
+                "fit with warm_start=False.")
+
     def _get_model(self):
         family = self._family.from_precisions_cholesky(
             self.means_, self.precisions_cholesky_, self.reg_covar)

@@ -14,6 +14,10 @@ Deliberate differences from scikit-learn that are *not* checked against sklearn:
 * a real drop of the log-likelihood warns (``LikelihoodDecreaseWarning``) and is
   never declared convergence.
 
+scikit-learn's ``test_gaussian_mixture_all_init_does_not_estimate_gaussian_parameters``
+counts calls of one of scikit-learn's own functions, which emkit never calls; the
+behaviour it guards (no initial estimation when every start is given) is emkit's too.
+
 The data sets are kept small so that the module runs in a few seconds.
 """
 
@@ -1356,3 +1360,64 @@ def test_feature_names_in():
         gmm.predict(_frame(X, ["b", "a"]))
     ref = SkGaussianMixture(n_components=2, random_state=0).fit(df)
     assert_allclose(gmm.means_, ref.means_, rtol=1e-6)
+
+
+# ------------------------------------------------- scikit-learn's protected steps
+
+
+def _protected_pair(covariance_type, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.vstack([rng.randn(40, 3), rng.randn(50, 3) * 0.5 + 3, rng.randn(30, 3) - 2])
+    resp = rng.random_sample((len(X), 3))
+    resp /= resp.sum(axis=1)[:, None]
+    return X, resp
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+@pytest.mark.parametrize("given", [False, True])
+def test_protected_steps_equal_sklearns(covariance_type, given):
+    # Code written against scikit-learn's BaseMixture (its own tests among it) drives
+    # a mixture step by step: _initialize, _e_step, _m_step, the _estimate_* family,
+    # _get_parameters/_set_parameters, _compute_lower_bound.
+    X, resp = _protected_pair(covariance_type)
+    ref = SkGaussianMixture(3, covariance_type=covariance_type)
+    if given:  # scikit-learn's #26415: precisions_init with _initialize
+        ref._initialize(X, resp)
+        ref._set_parameters(ref._get_parameters())  # gives precisions_
+        ref = SkGaussianMixture(3, covariance_type=covariance_type,
+                                precisions_init=ref.precisions_)
+    ours = GaussianMixture(**ref.get_params())
+    ref._initialize(X, resp)
+    ours._initialize(X, resp)
+    # (scikit-learn sets no covariances_ when precisions_init is given)
+    for name in ("weights_", "means_", "precisions_cholesky_"):
+        assert_allclose(getattr(ours, name), getattr(ref, name), rtol=1e-10, err_msg=name)
+    # Two EM steps by hand.
+    for _ in range(2):
+        ref_mean, ref_log_resp = ref._e_step(X)
+        our_mean, our_log_resp = ours._e_step(X)
+        assert_allclose(our_mean, ref_mean, rtol=1e-10)
+        assert_allclose(our_log_resp, ref_log_resp, rtol=1e-8, atol=1e-10)
+        ref._m_step(X, ref_log_resp)
+        ours._m_step(X, ref_log_resp)
+        for got, want in zip(ours._get_parameters(), ref._get_parameters()):
+            assert_allclose(got, want, rtol=1e-10)
+    assert_allclose(ours._estimate_log_prob(X), ref._estimate_log_prob(X), rtol=1e-10)
+    assert_allclose(ours._estimate_log_weights(), ref._estimate_log_weights(), rtol=1e-12)
+    assert_allclose(ours._estimate_weighted_log_prob(X), ref._estimate_weighted_log_prob(X),
+                    rtol=1e-10)
+    norm, _ = ours._estimate_log_prob_resp(X)
+    assert_allclose(ours._compute_lower_bound(None, norm), ref._compute_lower_bound(
+        None, ref._estimate_log_prob_resp(X)[0]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", COV_TYPES)
+def test_set_parameters_gives_sklearns_precisions(covariance_type):
+    X, resp = _protected_pair(covariance_type, seed=1)
+    ref = SkGaussianMixture(3, covariance_type=covariance_type)
+    ref._initialize(X, resp)
+    ref._set_parameters(ref._get_parameters())
+    ours = GaussianMixture(3, covariance_type=covariance_type)
+    ours._set_parameters(ref._get_parameters())
+    assert_allclose(ours.precisions_, ref.precisions_, rtol=1e-12)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-9, atol=1e-12)

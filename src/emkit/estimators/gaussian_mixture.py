@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import column_means, filled_for_init
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
+from emkit.estimators._sklearn_steps import SklearnSteps
 from emkit.estimators._starts import start_statistics
 from emkit.families.gaussian import (GaussianDiag, GaussianSpherical, GaussianTied,
                                      MIXTURE_COVARIANCE_TYPES)
@@ -31,7 +32,7 @@ HIERARCHICAL_MAX_ROWS = 2000
 
 
 @document_fit_modes
-class GaussianMixture(MixtureEstimator):
+class GaussianMixture(SklearnSteps, MixtureEstimator):
     """Gaussian mixture fitted by expectation-maximization.
 
     A drop-in replacement for ``sklearn.mixture.GaussianMixture``: the same parameters,
@@ -197,17 +198,27 @@ class GaussianMixture(MixtureEstimator):
                                                   self.reg_covar)
             return Mixture.start(self.weights_init, family)
         start = source.start_source()
-        X = start.X
-        resp = self._initial_resp(X, rng, start.sample_weight)
-        placeholder = self._family._placeholder(self.n_components, column_means(X),
-                                                self.reg_covar)
+        return self._start_from_resp(start, self._initial_resp(start.X, rng,
+                                                               start.sample_weight))
+
+    def _maximize_resp(self, start, resp, n_components=None):
+        # The M-step of responsibilities resp(start, stop) of the rows of ``start``, of
+        # n_components columns (default: the estimator's): (summed weights +
+        # WEIGHT_EPS, family), in float64.
+        placeholder = self._family._placeholder(n_components or self.n_components,
+                                                column_means(start.X), self.reg_covar)
         stats = start_statistics(placeholder, start, resp).family
-        family = placeholder.maximize(stats)
+        return stats.weight + WEIGHT_EPS, placeholder.maximize(stats)
+
+    def _start_from_resp(self, start, resp, n_components=None):
+        # The first model of a fit from starting responsibilities, the given
+        # weights_init, means_init and precisions_init overriding what they estimate.
+        weights, family = self._maximize_resp(start, resp, n_components)
         sample_weight = start.sample_weight
         # As scikit-learn: divided by the number of samples (their total weight), so
         # starts from single rows begin with weights that do not sum to one.
-        total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        weights = (stats.weight + WEIGHT_EPS) / total
+        total = start.X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        weights = weights / total
         if self.weights_init is not None:
             weights = self.weights_init
         means = family.means if self.means_init is None else self.means_init

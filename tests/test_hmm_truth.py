@@ -744,20 +744,40 @@ BAD_INPUT = [
     ("fewer-rows-than-states", lambda: emkit.GaussianHMM(3).fit(_X10[:2]),
      "needs at least 3 samples"),
     ("diag-covars-states", _covars_of_shape("diag", np.ones((3, 3))),
-     r"'diag' covars must have shape \(n_components, n_features\) = \(2, n_features\) .*"
+     r"'diag' covars must have shape \(n_components, n_features\) = \(2, n_features\); "
      r"got shape \(3, 3\)"),
     ("diag-covars-features", _covars_of_shape("diag", np.ones((2, 1))),
-     r"= \(2, 2\) .*got shape \(2, 1\)"),
+     r"= \(2, 2\); got shape \(2, 1\)"),
     ("full-covars-states", _covars_of_shape("full", np.tile(np.eye(2), (3, 1, 1))),
-     r"'full' covars must have shape .* = \(2, n_features, n_features\) .*"
+     r"'full' covars must have shape .* = \(2, n_features, n_features\); "
      r"got shape \(3, 2, 2\)"),
     ("full-covars-features", _covars_of_shape("full", np.tile(np.eye(3), (2, 1, 1))),
-     r"= \(2, 2, 2\) .*got shape \(2, 3, 3\)"),
+     r"= \(2, 2, 2\); got shape \(2, 3, 3\)"),
     ("tied-covars-features", _covars_of_shape("tied", np.eye(3)),
-     r"'tied' covars must have shape \(n_features, n_features\) = \(2, 2\) .*"
+     r"'tied' covars must have shape \(n_features, n_features\) = \(2, 2\); "
      r"got shape \(3, 3\)"),
     ("spherical-covars-states", _covars_of_shape("spherical", np.ones(3), True),
-     r"'spherical' covars must have shape \(n_components,\) = \(2,\) .*got shape \(3,\)"),
+     r"'spherical' covars must have shape \(n_components,\) = \(2,\); got shape \(3,\)"),
+    # Values of the right shape: the component and what is wrong with it (hmmlearn's
+    # "component 0 of 'full' covars must be symmetric, positive-definite", with why).
+    ("full-covars-not-positive-definite",
+     _covars_of_shape("full", np.array([[[1.0, 2.0], [2.0, 1.0]], np.eye(2)])),
+     r"component 0 of 'full' covars must be positive-definite; its smallest eigenvalue "
+     r"is -1\."),
+    ("full-covars-not-symmetric",
+     _covars_of_shape("full", np.array([np.eye(2), [[1.0, 0.5], [0.4, 1.0]]])),
+     r"component 1 of 'full' covars must be symmetric; its largest asymmetry is 0\.1\."),
+    ("tied-covars-not-positive-definite",
+     _covars_of_shape("tied", np.array([[1.0, 2.0], [2.0, 1.0]])),
+     r"'tied' covars must be positive-definite; its smallest eigenvalue is -1\."),
+    ("diag-covars-negative", _covars_of_shape("diag", np.array([[1.0, 1.0], [1.0, -1.0]])),
+     r"'diag' covars must be positive; component 1 holds \[ 1\. -1\.\]\."),
+    ("spherical-covars-zero", _covars_of_shape("spherical", np.array([1.0, 0.0]), True),
+     r"'spherical' covars must be positive; component 1 holds 0\."),
+    ("spherical-covars-per-feature-unequal",
+     _covars_of_shape("spherical", np.array([[1.0, 1.0], [2.0, 3.0]]), True),
+     r"given per feature must repeat one variance per component; component 1 holds "
+     r"\[2\. 3\.\]\."),
 ]
 
 

@@ -40,8 +40,28 @@ class _Layout:
         numbers = [str(sizes[letter] or "n_features") for letter in self.dims]
         numbers = ", ".join(numbers) + ("," if len(numbers) == 1 else "")
         return ValueError(f"'{self.name}' covars must have shape {self.shape} = "
-                          f"({numbers}) and be positive (positive-definite for full and "
-                          f"tied); got shape {tuple(got)}.")
+                          f"({numbers}); got shape {tuple(got)}.")
+
+    def check_positive(self, variances):
+        # One sentence naming the first component with a variance that is not positive.
+        bad = np.flatnonzero(~(variances > 0).all(axis=-1) if variances.ndim > 1
+                             else ~(variances > 0))
+        if len(bad):
+            held = variances[bad[0]]
+            held = (np.array2string(held, precision=4) if np.ndim(held)
+                    else f"{float(held):.4g}")
+            raise ValueError(f"'{self.name}' covars must be positive; component {bad[0]} "
+                             f"holds {held}.")
+
+    def check_matrix(self, matrix, which):
+        # One sentence when a covariance matrix is not symmetric positive-definite.
+        if not np.allclose(matrix, matrix.T):
+            raise ValueError(f"{which} must be symmetric; its largest asymmetry is "
+                             f"{np.abs(matrix - matrix.T).max():.3g}.")
+        smallest = linalg.eigvalsh(matrix)[0]
+        if not smallest > 0:
+            raise ValueError(f"{which} must be positive-definite; its smallest eigenvalue "
+                             f"is {smallest:.3g}.")
 
 
 class _Spherical(_Layout):
@@ -53,9 +73,14 @@ class _Spherical(_Layout):
         rows = covars.reshape(n_components, -1) if covars.size % max(n_components, 1) == 0 \
             and covars.size else covars.reshape(-1, 1)
         variances = rows[:, 0]
-        if (len(variances) != n_components or np.any(variances <= 0)
-                or not np.all(rows == variances[:, None])):
+        if len(variances) != n_components:
             raise self.error(sizes, covars.shape)
+        self.check_positive(variances)
+        unequal = np.flatnonzero(~np.all(rows == variances[:, None], axis=1))
+        if len(unequal):
+            raise ValueError(f"'spherical' covars given per feature must repeat one variance "
+                             f"per component; component {unequal[0]} holds "
+                             f"{np.array2string(rows[unequal[0]], precision=4)}.")
         return variances
 
     def full(self, covars, n_components, n_features):
@@ -72,8 +97,9 @@ class _Diag(_Layout):
     name, shape, dims = "diag", "(n_components, n_features)", "KD"
 
     def _compact(self, covars, sizes):
-        if covars.ndim != 2 or np.any(covars <= 0):
+        if covars.ndim != 2:
             raise self.error(sizes, covars.shape)
+        self.check_positive(covars)
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -90,8 +116,9 @@ class _Tied(_Layout):
     name, shape, dims = "tied", "(n_features, n_features)", "DD"
 
     def _compact(self, covars, sizes):
-        if covars.ndim != 2 or covars.shape[0] != covars.shape[1] or not _spd(covars):
+        if covars.ndim != 2 or covars.shape[0] != covars.shape[1]:
             raise self.error(sizes, covars.shape)
+        self.check_matrix(covars, "'tied' covars")
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -108,8 +135,10 @@ class _Full(_Layout):
     name, shape, dims = "full", "(n_components, n_features, n_features)", "KDD"
 
     def _compact(self, covars, sizes):
-        if covars.ndim != 3 or covars.shape[1] != covars.shape[2] or not all(map(_spd, covars)):
+        if covars.ndim != 3 or covars.shape[1] != covars.shape[2]:
             raise self.error(sizes, covars.shape)
+        for k, matrix in enumerate(covars):
+            self.check_matrix(matrix, f"component {k} of 'full' covars")
         return covars
 
     def full(self, covars, n_components, n_features):
@@ -146,7 +175,3 @@ def covars_layout(family_class):
     layout : object
     """
     return _LAYOUTS[family_class]
-
-
-def _spd(matrix):
-    return np.allclose(matrix, matrix.T) and np.all(linalg.eigvalsh(matrix) > 0)

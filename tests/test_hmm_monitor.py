@@ -160,3 +160,17 @@ def test_a_model_with_the_users_monitor_saves_its_record(X, tmp_path):
     assert_allclose(list(loaded.monitor_.history), list(est.monitor_.history), rtol=0)
     assert loaded.monitor_.iter == est.monitor_.iter
     assert loaded.monitor_.converged == est.monitor_.converged
+
+
+def test_report_logs_a_fall_as_hmmlearn_does(caplog):
+    # hmmlearn's report logs "Model is not converging" when a value falls by more than
+    # sqrt(eps); a smaller fall is rounding.
+    for monitor in (HmmlearnMonitor(1e-3, 10, False), hmm.ConvergenceMonitor(1e-3, 10, False)):
+        caplog.clear()
+        monitor.report(-1.0)
+        monitor.report(-1.0 - 1e-9)
+        assert not caplog.records
+        monitor.report(-1.1)
+        assert len(caplog.records) == 1
+        assert caplog.records[0].levelname == "WARNING"
+        assert "not converging" in caplog.records[0].getMessage()

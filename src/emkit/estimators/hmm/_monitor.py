@@ -12,6 +12,7 @@ or of this one) is reset at each start and told each iteration's log-likelihood
 (:class:`MonitorReports`), and its ``converged`` stops the fit.
 """
 
+import logging
 import sys
 from collections import deque
 
@@ -20,6 +21,8 @@ import numpy as np
 from emkit.engine.monitor import ConvergenceMonitor as EngineMonitor
 
 __all__ = ["ConvergenceMonitor", "MonitorReports", "as_record", "chosen_monitor"]
+
+_log = logging.getLogger("emkit")
 
 
 class ConvergenceMonitor:
@@ -142,14 +145,18 @@ class ConvergenceMonitor:
     def report(self, log_prob):
         """Record one iteration's log-likelihood (and print it when verbose).
 
-        The engine's monitor decides whether the gain converged. A fall is not checked
-        here (hmmlearn's ``report`` has no such check); during a fit the engine checks it.
+        The engine's monitor decides whether the gain converged. A fall by more than
+        the square root of float64's epsilon is logged, as hmmlearn's ``report`` logs it
+        (a fit reports through the engine, which checks falls itself).
 
         Parameters
         ----------
         log_prob : float
             The log-likelihood of the iteration.
         """
+        if self.history and log_prob - self.history[-1] < -np.finfo(float).eps ** 0.5:
+            _log.warning("Model is not converging: the log-likelihood %r is below the "
+                         "last one, %r.", log_prob, self.history[-1])
         self._decision.report(log_prob, guard=False)
         self._record(log_prob)
         self._converged = self._decision.converged

@@ -30,7 +30,7 @@ class SklearnSteps:
         return self.weights_, self.means_, self.covariances_, self.precisions_cholesky_
 
     def _set_parameters(self, params):
-        """Set the fitted parameters from ``(weights, means, covariances, precisions_cholesky)``.
+        """Set the fitted parameters from scikit-learn's tuple of four.
 
         ``precisions_`` follows from ``precisions_cholesky``, as in scikit-learn.
 

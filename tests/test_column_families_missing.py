@@ -446,9 +446,11 @@ def test_validate_accepts_missing_entries(family):
      r"^Column 1 holds the value 4\.0, but a Binomial family with n_trials=3 takes only "
      r"integers from 0 to 3\.$"),
     (Poisson([[1.0, 1.0]]), [[np.nan, 1], [-1, 2]],
-     r"^Column 0 holds the value -1\.0, but a Poisson family takes only non-negative "
+     r"^Negative values in data: column 0 holds the value -1\.0, but a Poisson family takes "
+     r"only non-negative "
      r"integer counts\.$"),
-    (Poisson([[1.0]]), [[np.nan], [-np.inf]], r"^Column 0 holds the value -inf"),
+    (Poisson([[1.0]]), [[np.nan], [-np.inf]],
+     r"^Negative values in data: column 0 holds the value -inf"),
     (Categorical([[[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]]], [2, 3]), [[np.nan, 2], [2, 1]],
      r"^Column 0 holds the value 2\.0, but column 0 of this Categorical family has only "
      r"2 categories \(codes 0 to 1\)\.$"),

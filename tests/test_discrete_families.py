@@ -230,7 +230,8 @@ def test_invalid_parameters(make, message):
      r"integers from 0 to 3\."),
     (Binomial([[0.5, 0.5]], n_trials=3), [[1.5, 1]], r"Column 0 holds the value 1\.5"),
     (Poisson([[1.0, 1.0]]), [[0, 1], [-1, 2]],
-     r"Column 0 holds the value -1\.0, but a Poisson family takes only non-negative "
+     r"Negative values in data: column 0 holds the value -1\.0, but a Poisson family takes "
+     r"only non-negative "
      r"integer counts\."),
     (Poisson([[1.0, 1.0]]), [[0, 1.5]], r"Column 1 holds the value 1\.5"),
     (Poisson([[1.0]]), [[np.inf]], r"Column 0 holds the value inf"),
@@ -239,7 +240,8 @@ def test_invalid_parameters(make, message):
      r"2 categories \(codes 0 to 1\)\."),
     (Categorical([[[0.5, 0.5]]]), [[0.5]],
      r"Column 0 holds the value 0\.5, but a Categorical family takes only integer codes\."),
-    (Categorical([[[0.5, 0.5]]]), [[-1]], r"Column 0 holds the value -1\.0"),
+    (Categorical([[[0.5, 0.5]]]), [[-1]], r"Negative values in data: column 0 holds the value "
+     r"-1\.0"),
     (Poisson([[1.0, 1.0]]), [[1, 2, 3]], r"X has 3 column\(s\), but the Poisson family has 2"),
 ])
 def test_validate_names_the_column(family, X, message):

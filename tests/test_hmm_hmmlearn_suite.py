@@ -41,9 +41,7 @@ What was changed, and why:
   monitor calls a fit that reaches ``n_iter`` "converged"; emkit's is converged only
   when the gain fell below ``tol``. The assertion is inverted (see the test).
 
-Everything else is ported unchanged. TestCategoricalHMM.test__check_and_set_categorical_
-n_features fails on emkit: emkit's CategoricalHMM._check_and_set_n_features lacks
-hmmlearn's integer-dtype and non-negativity checks (see the test).
+Everything else is ported unchanged.
 """
 
 import numpy as np
@@ -977,9 +975,6 @@ class TestCategoricalHMM:
 
     @pytest.mark.parametrize("implementation", ["scaling", "log"])
     def test__check_and_set_categorical_n_features(self, implementation):
-        # Fails on emkit: its CategoricalHMM._check_and_set_n_features only compares
-        # the largest symbol with n_features and accepts float and negative symbols
-        # (emkit checks symbols in _validate_X, before this hook, in fit and _init).
         h = self.new_hmm(implementation)
         h._check_and_set_n_features(np.array([[0, 0, 2, 1, 3, 1, 1]]).T)
         h._check_and_set_n_features(np.array([[0, 0, 1, 3, 1]], np.uint8))
@@ -987,6 +982,15 @@ class TestCategoricalHMM:
             h._check_and_set_n_features(np.array([[0., 2., 1., 3.]]))
         with pytest.raises(ValueError):  # negative integers
             h._check_and_set_n_features(np.array([[0, -2, 1, 3, 1, 1]]))
+
+    def test__check_and_set_n_features_with_missing_symbols(self):
+        # emkit's: a float array may hold NaN for missing symbols, its other entries
+        # whole; a NaN does not let a fraction through.
+        h = self.new_hmm("log")
+        h._check_and_set_n_features(np.array([[0.0], [3.0], [np.nan]]))
+        assert h.n_features == 4
+        with pytest.raises(ValueError, match="Symbols should be integers"):
+            self.new_hmm("log")._check_and_set_n_features(np.array([[0.0], [1.5], [np.nan]]))
 
 
 # ------------------------------------------------------- test_poisson_hmm.py

@@ -115,7 +115,8 @@ def test_validate_names_the_column(value):
     family = _family()
     X = _data(n=5)
     X[3, 2] = value
-    with pytest.raises(ValueError, match=r"^Column 2 holds the value .*, but a Multinomial "
+    start = "Negative values in data: column" if value < 0 else "Column"
+    with pytest.raises(ValueError, match=rf"^{start} 2 holds the value .*, but a Multinomial "
                                          r"family takes only non-negative integer counts\.$"):
         family.validate(X)
 

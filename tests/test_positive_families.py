@@ -219,7 +219,9 @@ def test_invalid_parameters(make, message):
 def test_validate_names_the_column(family, name, value):
     X = np.ones((3, D))
     X[2, 1] = value
-    message = (rf"^Column 1 holds the value {value!r}, but {name} family takes only "
+    # A negative value in scikit-learn's words first (its positive_only check).
+    start = "Negative values in data: column" if value < 0 else "Column"
+    message = (rf"^{start} 1 holds the value {value!r}, but {name} family takes only "
                rf"positive values\.$")
     with pytest.raises(ValueError, match=message):
         family.validate(X)

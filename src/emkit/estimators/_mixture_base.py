@@ -335,6 +335,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = allows_missing(self._family_kind())
         tags.input_tags.sparse = bool(self._sparse_formats())
+        tags.input_tags.positive_only = bool(getattr(self._family_kind(), "nonnegative",
+                                                     False))
         return tags
 
     def _reporter(self):

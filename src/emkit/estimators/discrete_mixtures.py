@@ -220,7 +220,10 @@ class CategoricalMixture(_FamilyMixture):
         if self.n_categories is not None:
             return tuple(int(c) for c in self.n_categories)
         observed = X[~np.isnan(X)]
-        if np.any(observed < 0) or np.any(observed != np.round(observed)):
+        if np.any(observed < 0):
+            raise ValueError("Negative values in data: Categorical columns hold non-negative "
+                             "integer codes; recode the data as 0, 1, 2, ... per column.")
+        if np.any(observed != np.round(observed)):
             raise ValueError("Categorical columns hold non-negative integer codes; recode the "
                              "data as 0, 1, 2, ... per column.")
         return tuple(int(c) + 1 for c in np.nanmax(X, axis=0))

@@ -166,12 +166,20 @@ def raise_first(bad, X, describe):
     describe : callable
         ``describe(column)`` ends the sentence: what the family takes in that column.
     """
-    columns = np.flatnonzero(bad.any(axis=0))
-    if len(columns) == 0:
+    if not bad.any():
         return
+    negative = bad & (X < 0)
+    if negative.any():  # named first, as scikit-learn's checks name them
+        bad = negative
+    columns = np.flatnonzero(bad.any(axis=0))
     column = int(columns[0])
     value = float(X[np.argmax(bad[:, column]), column])
-    raise ValueError(f"Column {column} holds the value {value!r}, but {describe(column)}.")
+    rest = f"column {column} holds the value {value!r}, but {describe(column)}."
+    if value < 0:
+        # scikit-learn's words for a negative value, which its check of the
+        # positive_only tag looks for.
+        raise ValueError(f"Negative values in data: {rest}")
+    raise ValueError(rest[0].upper() + rest[1:])
 
 
 def keep_empty(weight, new, old):

@@ -51,6 +51,9 @@ class Family(ABC):
     component_fields: ClassVar[tuple] = ()
     allows_missing: ClassVar[bool] = False
     accepts_sparse: ClassVar[bool] = False
+    #: Whether the family takes no negative value (counts, codes, positive reals): its
+    #: estimators then carry scikit-learn's ``positive_only`` input tag.
+    nonnegative: ClassVar[bool] = False
     #: The share of the data's weight below which a component has none to estimate from
     #: (see :meth:`empty_weight`); 0 for M-steps that divide by the weight exactly.
     empty_share: ClassVar[float] = 0.0

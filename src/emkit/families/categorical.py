@@ -64,6 +64,8 @@ class Categorical(ColumnFamily):
         ``max_categories``.
     """
 
+    nonnegative = True
+
     probs: np.ndarray
     n_categories: tuple = None
 

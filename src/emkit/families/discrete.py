@@ -49,6 +49,8 @@ class Bernoulli(LinearColumns, ColumnFamily):
         a 1-D array describes a single component.
     """
 
+    nonnegative = True
+
     p: np.ndarray
 
     component_fields: ClassVar[tuple] = ("p",)
@@ -124,6 +126,8 @@ class Binomial(ColumnFamily):
     n_trials : int, default=1
         Number of trials behind every count, shared by all columns and components.
     """
+
+    nonnegative = True
 
     p: np.ndarray
     n_trials: int = 1
@@ -205,6 +209,8 @@ class Poisson(LinearColumns, ColumnFamily):
         Mean count of each column of each component, non-negative. A scalar or a 1-D
         array describes a single component.
     """
+
+    nonnegative = True
 
     rate: np.ndarray
 

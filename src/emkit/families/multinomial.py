@@ -53,6 +53,8 @@ class Multinomial(ColumnFamily):
         None leaves the family unable to sample.
     """
 
+    nonnegative = True
+
     probs: np.ndarray
     n_trials: int = None
 

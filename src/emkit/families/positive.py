@@ -55,6 +55,8 @@ def others_mean(values, k):
 class PositiveFamily(ColumnFamily):
     # Support checks and the prepared-chunk plumbing shared by the positive families.
 
+    nonnegative = True
+
     def _outside(self, X):
         article = "an" if type(self).__name__[0] in "AEIOU" else "a"
         return ~(X > 0.0) | ~np.isfinite(X), lambda d: (

@@ -119,10 +119,14 @@ class CategoricalHMM(BaseHMM):
 
     def _check_and_set_n_features(self, X):
         X = np.asarray(X)
-        # Integer symbols; a float array only to hold NaN for missing symbols.
-        if not (np.issubdtype(X.dtype, np.integer) or np.isnan(X).any()):
-            raise ValueError("Symbols should be integers; encode X as integer symbols 0 to "
-                             "n_features - 1.")
+        # Integer symbols; a float array only to hold NaN for missing symbols, its other
+        # entries whole.
+        if not np.issubdtype(X.dtype, np.integer):
+            observed = X[~np.isnan(X)] if np.issubdtype(X.dtype, np.floating) else X
+            if not (np.issubdtype(X.dtype, np.floating) and len(observed) < X.size
+                    and np.all(observed == np.round(observed))):
+                raise ValueError("Symbols should be integers; encode X as integer symbols 0 "
+                                 "to n_features - 1.")
         if np.nanmin(X) < 0:
             raise ValueError(f"Symbols should be nonnegative; X holds {np.nanmin(X)}.")
         largest = int(np.nanmax(X))

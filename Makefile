@@ -12,13 +12,16 @@
 #   make test-fallbacks  the suite on the numpy fallbacks, numba installed but unused
 #               (EMKIT_DISABLE_NUMBA=1); it skips the tests that compare the compiled
 #               kernels with their Python source
+#   make peer-suites  scikit-learn's and hmmlearn's own test files, imports pointed at
+#               emkit's classes (tools/peer_suites.py; fails on a failure not listed
+#               there as a difference on purpose)
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-other-cpu test-fallbacks docs bench clean
+.PHONY: demo test test-other-cpu test-fallbacks peer-suites docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +41,9 @@ test-other-cpu: $(STAMP)
 
 test-fallbacks: $(STAMP)
 	EMKIT_DISABLE_NUMBA=1 $(PY) -m pytest -q
+
+peer-suites: $(STAMP)
+	$(PY) tools/peer_suites.py
 
 docs: $(STAMP)
 	$(PY) -m sphinx -b html -W --keep-going docs docs/_build/html

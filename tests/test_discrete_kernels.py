@@ -114,9 +114,9 @@ def test_log_factorial_rows_match_gammaln():
 def test_bad_codes_are_refused_before_any_lookup(value):
     family, X = _categorical(), _codes(n=20)
     X[13, 2] = value
-    with pytest.raises(ValueError, match="Column 2 holds the value"):
+    with pytest.raises(ValueError, match="(?i)column 2 holds the value"):
         family.log_prob(X)
-    with pytest.raises(ValueError, match="Column 2 holds the value"):
+    with pytest.raises(ValueError, match="(?i)column 2 holds the value"):
         family.accumulate(X, np.full((20, 3), 1.0 / 3))
 
 

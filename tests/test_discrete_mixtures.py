@@ -60,7 +60,7 @@ def test_categorical_mixture_recovers_latent_classes():
 
 @pytest.mark.parametrize("estimator, X, match", [
     (BernoulliMixture(2), np.array([[0.0], [1.0], [2.0]]), "Column 0 holds the value 2"),
-    (PoissonMixture(2), np.array([[0.0], [1.0], [-1.0]]), "Column 0"),
+    (PoissonMixture(2), np.array([[0.0], [1.0], [-1.0]]), "Negative values in data: column 0"),
     (CategoricalMixture(2), np.array([[0.0], [1.5], [2.0]]), "integer codes"),
     (BernoulliMixture(2, weights_init=[0.7, 0.7]), np.array([[0.0], [1.0], [1.0]]),
      "weights_init must be 2 non-negative numbers"),

@@ -13,6 +13,7 @@ from scipy.special import logsumexp
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from emkit.engine.sources import ArraySource
+from emkit.models.mixture import Mixture
 
 __all__ = ["SklearnSteps"]
 
@@ -154,11 +155,7 @@ class SklearnSteps:
         resp = np.exp(check_array(log_resp, dtype=np.float64))
         weights, family = self._maximize_resp(ArraySource(X), lambda a, b: resp[a:b],
                                               resp.shape[1])
-        self.weights_ = weights / weights.sum()
-        self.means_ = family.means
-        self.covariances_ = family.covariances
-        self.precisions_cholesky_ = family.precisions_cholesky
-        self.precisions_ = family.precisions
+        self._set_model(Mixture(weights / weights.sum(), family))
 
     def _compute_lower_bound(self, _, log_prob_norm):
         """Return ``log_prob_norm``: for EM the lower bound is the log-likelihood.

@@ -345,3 +345,17 @@ def test_select_over_all_fourteen_reports_both_conventions(tmp_path):
     assert header.split(",")[4:7] == ["BIC", "AIC", "ICL"]
     with pytest.raises(ValueError, match="convention must be 'sklearn' or 'mclust'"):
         result.scores("R")
+
+
+@pytest.mark.parametrize("model", ["EII", "VII", "EEE", "VVV"])
+def test_warm_start_continues_an_mclust_model(model):
+    # The warm start's check of the fitted precisions reads mclust's names by the layout
+    # they are stored in; a second fit continues where the first converged.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(50, 2), rng.randn(50, 2) + 6])
+    gmm = emkit.GaussianMixture(2, covariance_type=model, warm_start=True,
+                                random_state=0).fit(X)
+    bound = gmm.lower_bound_
+    gmm.fit(X)
+    assert gmm.converged_ and gmm.n_iter_ == 1
+    assert gmm.lower_bound_ >= bound - 1e-9 * abs(bound)

@@ -245,8 +245,7 @@ class GaussianMixture(SklearnSteps, MixtureEstimator):
     def _check_warm_start(self):
         super()._check_warm_start()
         K, D = self.n_components, np.shape(self.means_)[-1]
-        shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D),
-                 "spherical": (K,)}[self.covariance_type]
+        shape = _precision_shape(self.covariance_type, K, D)
         fitted = np.shape(self.precisions_cholesky_)
         if fitted != shape:
             raise ValueError(
@@ -322,11 +321,18 @@ def _stored_as(covariance_type):
     return layouts.get(family, "full")
 
 
+def _precision_shape(covariance_type, K, D):
+    # scikit-learn's shape of the precisions of a covariance type (mclust's names by
+    # the layout they are stored in).
+    return {"full": (K, D, D), "tied": (D, D), "diag": (K, D),
+            "spherical": (K,)}[_stored_as(covariance_type)]
+
+
 def _check_precisions(precisions, covariance_type, K, D):
     precisions = _as_array(precisions)
     layout = _stored_as(covariance_type)
-    shapes = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}
-    _check_shape(precisions, shapes[layout], f"{covariance_type} precision")
+    _check_shape(precisions, _precision_shape(covariance_type, K, D),
+                 f"{covariance_type} precision")
     if layout in ("diag", "spherical"):
         if np.any(precisions <= 0.0):
             raise ValueError(f"'{covariance_type} precision' should be positive; every "

@@ -11,8 +11,8 @@ and emkit's compiled exp of the shifted terms on the same values
 log-densities stored component by component, used where numba is installed, in one
 call over all the values with a shift of 0, the sum of the exps it also takes
 included), with its largest error in units in
-the last place beside numpy's. (Before it, the same polynomial ran as ``_exp64`` and,
-for float32, ``_exp32``, which the row layout still calls.)
+the last place beside numpy's. (The row layout's float32 exp, ``_exp32_values``, is the
+same function.)
 
 Run:  .venv/bin/python benchmarks/profile_exp.py
 """
@@ -56,11 +56,11 @@ def compiled_exp(values):
     if not HAVE_NUMBA:
         return None
     dtype = values.dtype.type
-    bits, top, total = np.empty(len(values), np.int64), np.zeros(len(values), dtype), \
-        np.zeros(len(values), dtype)
+    top, total = np.zeros(len(values), dtype), np.zeros(len(values), dtype)
+    threshold = dtype(responsibilities.normalize_threshold(values.dtype, 1))
 
     def kernel(work):
-        responsibilities._add_exps(work, dtype(0.0), top, dtype(-np.inf), bits, total)
+        responsibilities._add_exps(work, dtype(0.0), top, threshold, total)
 
     work = values.copy()
     seconds = per_value(values, exp=lambda: (np.copyto(work, values), kernel(work)))

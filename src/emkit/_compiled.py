@@ -18,17 +18,22 @@ import os
 import sys
 import threading
 
+import numpy as np
+
 #: The variable that, set to anything but "" or "0", turns the compiled kernels off.
 DISABLE_VARIABLE = "EMKIT_DISABLE_NUMBA"
 
 HAVE_NUMBA = (os.environ.get(DISABLE_VARIABLE, "") in ("", "0")
               and importlib.util.find_spec("numba") is not None)
 
-__all__ = ["DISABLE_VARIABLE", "HAVE_NUMBA", "LazyKernel", "inline_kernel", "kernel",
-           "polynomial_kernel", "prefetch", "reduction_kernel", "vector_kernel"]
+__all__ = ["DISABLE_VARIABLE", "HAVE_NUMBA", "LazyKernel", "bits_float", "float_bits",
+           "inline_kernel", "kernel", "polynomial_kernel", "prefetch", "reduction_kernel",
+           "vector_kernel"]
 
 _lazy = []
 _lock = threading.Lock()
+#: The numba intrinsics of _INTRINSICS, by the id of their Python helper, once made.
+_made = {}
 
 
 class LazyKernel:
@@ -84,8 +89,10 @@ def _materialize():
                     inline="always" if lazy.inline else "never",
                     error_model="numpy" if lazy.vector else "python",
                     fastmath=lazy.fastmath)(lazy.py_func)
-        # Bound here: the loop replaces the module's own ``prefetch`` too.
-        python_prefetch, compiled_prefetch = _python_prefetch, _prefetch_intrinsic()
+        # Bound here: the loop replaces the module's own Python versions too.
+        if not _made:
+            _made.update((id(python), make()) for python, make in _INTRINSICS)
+        originals = {id(python): python for python, _ in _INTRINSICS}
         for name, module in list(sys.modules.items()):
             if not name.startswith("emkit") or module is None:
                 continue
@@ -93,8 +100,9 @@ def _materialize():
             for key, value in list(namespace.items()):
                 if isinstance(value, LazyKernel) and value.dispatcher is not None:
                     namespace[key] = value.dispatcher
-                elif value is python_prefetch and key != "_python_prefetch":
-                    namespace[key] = compiled_prefetch
+                elif (id(value) in originals and value is originals[id(value)]
+                      and not key.startswith("_python_")):
+                    namespace[key] = _made[id(value)]
 
 
 def prefetch(values, row, column):
@@ -116,15 +124,50 @@ def prefetch(values, row, column):
     """
 
 
+def float_bits(value):
+    """Return the bits of a float as a signed integer of its width.
+
+    In compiled kernels one bit cast, which vectorizes (numba); in plain Python a view.
+
+    Parameters
+    ----------
+    value : numpy.float64 or numpy.float32
+        The float.
+
+    Returns
+    -------
+    bits : numpy.int64 or numpy.int32
+        Its bits: int64 for a float64, int32 for a float32.
+    """
+    value = np.asarray(value)
+    return value.view(np.int32 if value.dtype == np.float32 else np.int64)[()]
+
+
+def bits_float(bits):
+    """Return the float whose bits are ``bits``: the inverse of :func:`float_bits`.
+
+    Parameters
+    ----------
+    bits : numpy.int64 or numpy.int32
+        The bits.
+
+    Returns
+    -------
+    value : numpy.float64 or numpy.float32
+        float64 for int64 bits, float32 for int32 bits.
+    """
+    bits = np.asarray(bits)
+    return bits.view(np.float32 if bits.dtype == np.int32 else np.float64)[()]
+
+
 _python_prefetch = prefetch
-_compiled_prefetch = []
+_python_float_bits = float_bits
+_python_bits_float = bits_float
 
 
 def _prefetch_intrinsic():
     # The numba intrinsic behind ``prefetch``: LLVM's prefetch of the element's address,
-    # for a read, kept in every cache level, of data. Made once, after numba's import.
-    if _compiled_prefetch:
-        return _compiled_prefetch[0]
+    # for a read, kept in every cache level, of data.
     from llvmlite import ir
     from numba.core import cgutils, types
     from numba.extending import intrinsic
@@ -151,8 +194,37 @@ def _prefetch_intrinsic():
 
         return types.void(values, row, column), codegen
 
-    _compiled_prefetch.append(compiled)
     return compiled
+
+
+def _bit_cast_intrinsic(pairs):
+    # A numba intrinsic that reinterprets the bits of its one argument: ``pairs`` maps
+    # each argument type's name to the result type's name (float64 to int64, ...).
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def compiled(typingctx, value):
+        result = pairs.get(str(value))
+        if result is None:
+            return None
+        result = getattr(types, result)
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(result))
+
+        return result(value), codegen
+
+    return compiled
+
+
+#: Each plain-Python helper and the maker of its numba intrinsic, made once by the
+#: first call of any kernel, when numba is imported.
+_INTRINSICS = (
+    (prefetch, _prefetch_intrinsic),
+    (float_bits, lambda: _bit_cast_intrinsic({"float64": "int64", "float32": "int32"})),
+    (bits_float, lambda: _bit_cast_intrinsic({"int64": "float64", "int32": "float32"})),
+)
 
 
 def kernel(fn, inline=False, vector=False, reassociate=False, contract=False):

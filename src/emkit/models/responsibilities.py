@@ -17,8 +17,8 @@ from math import factorial
 
 import numpy as np
 
-from emkit._compiled import (HAVE_NUMBA, inline_kernel, kernel, polynomial_kernel,
-                              reduction_kernel, vector_kernel)
+from emkit._compiled import (HAVE_NUMBA, bits_float, float_bits, inline_kernel, kernel,
+                              polynomial_kernel, reduction_kernel, vector_kernel)
 from emkit._products import column_totals
 
 __all__ = ["BACKEND", "block_scale", "block_top", "clamp_labels", "flush_subnormal",
@@ -139,7 +139,7 @@ def _normalize_rows(log_prob, log_weights, threshold, sums):
     if log_prob.dtype == np.float32:
         # log_prob is C-contiguous, so its ravel is a view and the exp lands in place;
         # the marks of the terms below the threshold (_BELOW) are above it.
-        _exp32(log_prob.ravel(), np.empty(_EXP_BLOCK, np.int32), np.float32(-np.inf))
+        _exp32_values(log_prob.ravel(), np.float32(threshold))
     else:
         np.exp(log_prob, out=log_prob)
     return _log_norm(top, certain, special, _scale_rows(log_prob, sums))
@@ -172,43 +172,51 @@ _BELOW = 1.0
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HIGH, _LN2_LOW = np.float32(0.693359375), np.float32(-2.12194440e-4)
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = (np.float32(1.0 / factorial(n)) for n in range(8))
-#: The same for _exp64_parts: ln 2 in two parts (the first with 32 zero bits at its end), the
+#: The same for _exp64: ln 2 in two parts (the first with 32 zero bits at its end), the
 #: coefficients 1/n!, n = 0 to 13.
 _LN2_HIGH64, _LN2_LOW64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
 _COEFFICIENTS64 = tuple(1.0 / factorial(n) for n in range(14))
-#: Values per block of the exp's two loops and samples per block of _normalize_columns:
-#: the K terms of a block and the exp's scratch stay in the core's first two cache levels.
+#: 1.5 times 2 to the number of fraction bits: added to a float of magnitude below
+#: 2^22 (float32) or 2^51 (float64), it rounds it to the nearest integer k, whose bits
+#: are then the low bits of the sum, from which 2^k's exponent is made without a
+#: conversion to an integer.
+_ROUND32, _ROUND64 = np.float32(1.5 * 2.0**23), 1.5 * 2.0**52
+#: Values per block of _normalize_columns's samples: the K terms of a block stay in the
+#: core's first two cache levels.
 _EXP_BLOCK = 1024
 
 
 @inline_kernel
-def _exp32_parts(v, threshold):
+def _exp32(v, threshold):
     # exp(v) of a float32 v at most 1 (a shifted term, at most 0, or the mark _BELOW) or
-    # NaN, in two parts: exp(r) and the bits of 2^k, where v = k ln 2 + r,
-    # |r| <= ln 2 / 2; 0 and the bits of 1 for v below ``threshold``. exp(r) is a degree-7
-    # Taylor polynomial, accurate to 6e-9 there; the product of the parts is within 2
-    # units in the last place (numpy's float32 exp: 3). The caller multiplies them in a
-    # second loop, through a float32 view of the bits: a loop that does both compiles to
-    # scalar code.
-    kept = not v < threshold  # NaN too
+    # NaN: 0 for v below ``threshold``, which must be at least log of float32's smallest
+    # normal number (normalize_threshold), so that 2^k is normal. v = k ln 2 + r with
+    # |r| <= ln 2 / 2, k by _ROUND32; exp(r) is a degree-7 Taylor polynomial, accurate to
+    # 6e-9 there, and 2^k is made from k's bits (float_bits, bits_float: bit casts that
+    # keep the loop a vector loop). Within 2 units in the last place (numpy's float32
+    # exp: 3).
+    kept = not v < threshold  # NaN too: its result stays NaN
     v = v if kept else np.float32(0.0)
-    k = np.floor(v * _LOG2E + np.float32(0.5))
+    rounded = v * _LOG2E + _ROUND32
+    k = rounded - _ROUND32
     r = (v - k * _LN2_HIGH) - k * _LN2_LOW
     r2 = r * r
     value = (((_C0 + _C1 * r) + (_C2 + _C3 * r) * r2)
              + ((_C4 + _C5 * r) + (_C6 + _C7 * r) * r2) * (r2 * r2))
-    k = k if k >= -126 else np.float32(-126)  # NaN too: its result stays NaN
-    return (value if kept else np.float32(0.0)), (np.int32(k) + np.int32(127)) << np.int32(23)
+    power = bits_float(np.int32((float_bits(rounded) + 127) << 23))
+    return value * power if kept else np.float32(0.0)
 
 
 @inline_kernel
-def _exp64_parts(v, threshold):
-    # _exp32_parts for a float64 v: a degree-13 Taylor polynomial (accurate to 4e-18 for
-    # |r| <= ln 2 / 2); the product within 1 unit in the last place (numpy's exp: 0.7).
+def _exp64(v, threshold):
+    # _exp32 for a float64 v, its threshold at least log of float64's smallest normal
+    # number: a degree-13 Taylor polynomial (accurate to 4e-18 for |r| <= ln 2 / 2);
+    # within 1 unit in the last place (numpy's exp: 0.7).
     c0, _, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _COEFFICIENTS64
     kept = not v < threshold
     v = v if kept else 0.0
-    k = np.floor(v * 1.4426950408889634 + 0.5)
+    rounded = v * 1.4426950408889634 + _ROUND64
+    k = rounded - _ROUND64
     r = (v - k * _LN2_HIGH64) - k * _LN2_LOW64
     r2 = r * r
     r4 = r2 * r2
@@ -217,49 +225,34 @@ def _exp64_parts(v, threshold):
              + ((c6 + c7 * r) + (c8 + c9 * r) * r2) * r4)
             + ((c10 + c11 * r) + (c12 + c13 * r) * r2) * (r4 * r4))
     value = c0 + (r + r2 * tail)
-    k = k if k >= -1022 else -1022.0
-    return (value if kept else 0.0), (np.int64(k) + np.int64(1023)) << np.int64(52)
+    power = bits_float((float_bits(rounded) + np.int64(1023)) << np.int64(52))
+    return value * power if kept else 0.0
 
 
 @polynomial_kernel
-def _exp32(values, bits, threshold):
+def _exp32_values(values, threshold):
     # exp, in place, of float32 values at most 1 or NaN; 0 for a value below
-    # ``threshold`` (_exp32_parts), in less of numpy's time (benchmarks/profile_exp.py).
-    # ``bits``: int32 scratch, the length of a block.
-    powers = bits.view(np.float32)
-    n, size = values.shape[0], bits.shape[0]
-    for start in range(0, n, size):
-        # Loops from 0 over a block's view: indices offset by ``start`` kept them scalar.
-        block = values[start:min(start + size, n)]
-        for i in range(block.shape[0]):
-            block[i], bits[i] = _exp32_parts(block[i], threshold)
-        for i in range(block.shape[0]):
-            block[i] *= powers[i]
+    # ``threshold`` (_exp32), in less of numpy's time (benchmarks/profile_exp.py).
+    for i in range(values.shape[0]):
+        values[i] = _exp32(values[i], threshold)
 
 
 @polynomial_kernel
-def _add_exps(values, weight, top, threshold, bits, total):
+def _add_exps(values, weight, top, threshold, total):
     # values[i] = exp((values[i] + weight) - top[i]), 0 below ``threshold``, added to
-    # total[i]: the exp of _exp32 (or of _exp64_parts for float64) with the shift in its
-    # first loop and the sum in its second; the compiled exp of the block normalization.
-    # Compiled apart from its reducing callers, whose reordering of sums would undo the
-    # exp's two-part reduction. ``bits``: int64 scratch, at least the length of values.
-    m = values.shape[0]
+    # total[i]: the exp of _exp32 (or _exp64 for float64) with the shift; the compiled
+    # exp of the block normalization. Compiled apart from its reducing callers, whose
+    # reordering of sums would undo the exp's two-part reduction.
     if values.itemsize == 4:
-        bits32 = bits.view(np.int32)
-        powers32 = bits32.view(np.float32)
-        for i in range(m):
-            values[i], bits32[i] = _exp32_parts((values[i] + weight) - top[i], threshold)
-        for i in range(m):
-            values[i] *= powers32[i]
-            total[i] += values[i]
+        for i in range(values.shape[0]):
+            value = _exp32((values[i] + weight) - top[i], threshold)
+            values[i] = value
+            total[i] += value
     else:
-        powers = bits.view(np.float64)
-        for i in range(m):
-            values[i], bits[i] = _exp64_parts((values[i] + weight) - top[i], threshold)
-        for i in range(m):
-            values[i] *= powers[i]
-            total[i] += values[i]
+        for i in range(values.shape[0]):
+            value = _exp64((values[i] + weight) - top[i], threshold)
+            values[i] = value
+            total[i] += value
 
 
 @inline_kernel
@@ -352,7 +345,7 @@ def block_top(terms, start, m, log_weights, top):
 
 
 @reduction_kernel
-def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, bits, sums):
+def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, sums):
     """Turn ``m`` samples from ``start`` into responsibilities, in place.
 
     Each term becomes ``exp(term + log_weight - top)`` (0 below ``threshold``, by the
@@ -373,8 +366,6 @@ def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, bi
     total, inverse : ndarray of shape (m,) and at least (m,)
         Scratch in the dtype of ``terms``; ``total`` is left holding each sample's sum of
         exps (NaN for a sample with a NaN term).
-    bits : ndarray of int64, at least (m,)
-        Scratch of the exps.
     sums : ndarray of shape (n_components,)
         float64; each component's responsibilities are added to it.
     """
@@ -382,7 +373,7 @@ def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, bi
     for i in range(m):
         total[i] = 0
     for k in range(K):
-        _add_exps(terms[k, start:start + m], log_weights[k], top, threshold, bits, total)
+        _add_exps(terms[k, start:start + m], log_weights[k], top, threshold, total)
     for i in range(m):
         inverse[i] = 1 / total[i]
     for k in range(K):
@@ -409,7 +400,6 @@ def _normalize_columns(log_prob, log_weights, threshold, sums):
     top = np.empty(n, log_prob.dtype)
     total = np.empty(n, log_prob.dtype)
     inverse = np.empty(_EXP_BLOCK, log_prob.dtype)
-    bits = np.empty(_EXP_BLOCK, np.int64)
     certain = np.zeros(n, dtype=np.bool_)
     heaviest = np.max(log_weights)
     special = 0
@@ -421,7 +411,7 @@ def _normalize_columns(log_prob, log_weights, threshold, sums):
                 certain[i] = _all_zero(log_prob, i, K, True)
             special += certain[i] or top[i] == -np.inf
         block_scale(log_prob, start, stop - start, log_weights, top[start:stop], threshold,
-                    total[start:stop], inverse, bits, sums)
+                    total[start:stop], inverse, sums)
     return top, certain, special, total
 
 

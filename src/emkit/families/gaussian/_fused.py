@@ -161,7 +161,6 @@ def _blocks(X, shift, const, linear, quadratic, products, factorials, log_weight
     top = np.empty(B, X.dtype)
     total = np.empty(B, X.dtype)
     inverse = np.empty(B, X.dtype)
-    bits = np.empty(B, np.int64)
     spare = np.empty(B, X.dtype)
     row_terms = np.empty(B)
     with_factorials = factorials.shape[0] > 0
@@ -232,7 +231,7 @@ def _blocks(X, shift, const, linear, quadratic, products, factorials, log_weight
         for i in range(m):
             if not top[i] > -np.inf:
                 return 1
-        block_scale(L, 0, m, log_weights, top, threshold, total, inverse, bits, sums[0])
+        block_scale(L, 0, m, log_weights, top, threshold, total, inverse, sums[0])
         for i in range(m):
             if total[i] != total[i]:
                 return 1

@@ -366,6 +366,53 @@ def test_features_of_complete_rows_notice_a_nan(compiled, products, monkeypatch)
             assert np.isnan(_features.centred_features(holed, shift, dtype, kind)).any()
 
 
+def _bit_cast_cases(dtype, int_type):
+    info = np.finfo(dtype)
+    values = np.array([0.0, -0.0, 1.0, -2.5, 2.0**-20, info.tiny, info.max, np.inf, -np.inf],
+                      dtype)
+    return values, values.view(int_type)
+
+
+@pytest.mark.parametrize("dtype, int_type", [(np.float64, np.int64), (np.float32, np.int32)])
+def test_python_bit_casts_equal_numpy_views_and_invert_each_other(dtype, int_type):
+    # The exp makes 2^k from bits (float_bits, bits_float); in plain Python they are
+    # views of numpy scalars.
+    from emkit import _compiled
+
+    values, bits = _bit_cast_cases(dtype, int_type)
+    for value, expected in zip(values, bits):
+        got = _compiled._python_float_bits(value)
+        assert got == expected and got.dtype == int_type
+        back = _compiled._python_bits_float(expected)
+        assert back.dtype == dtype and back.view(int_type) == expected
+
+
+@pytest.mark.parametrize("dtype, int_type", [(np.float64, np.int64), (np.float32, np.int32)])
+def test_compiled_bit_casts_equal_numpy_views_in_a_vector_loop(dtype, int_type):
+    # In compiled kernels they are numba intrinsics (one bit cast each).
+    from emkit import _compiled
+
+    if not _compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    import numba
+
+    _compiled._materialize()
+    float_bits, bits_float = _compiled.float_bits, _compiled.bits_float
+    assert float_bits is not _compiled._python_float_bits
+
+    @numba.njit
+    def round_trip(values, bits, floats):
+        for i in range(values.shape[0]):
+            bits[i] = float_bits(values[i])
+            floats[i] = bits_float(bits[i])
+
+    values, bits = _bit_cast_cases(dtype, int_type)
+    got_bits, got_floats = np.empty_like(bits), np.empty_like(values)
+    round_trip(values, got_bits, got_floats)
+    assert_array_equal(got_bits, bits)
+    assert_array_equal(got_floats.view(int_type), bits)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero(dtype):
     # The normalization's exp (numba only): every shifted term lies in [threshold, 0]

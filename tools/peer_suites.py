@@ -10,9 +10,9 @@ passed and failed.
 
 A few tests assert what emkit changes on purpose; ``EXPECTED`` lists them with the reason
 (each is documented in docs/differences.rst). The exit status is 1 when any other test
-fails, 0 otherwise. Tests that call the peers' own helpers (hmmlearn's ``_hmmc`` kernels
-and ``hmmlearn.utils``) still test the peer; scikit-learn's array-API tests skip, as in
-scikit-learn's default run, and the tests a peer marks as expected to fail (hmmlearn's
+fails, 0 otherwise. ``hmmlearn.utils`` is swapped for :mod:`emkit.hmm.utils` too; tests
+that call hmmlearn's ``_hmmc`` kernels still test the peer. scikit-learn's array-API tests
+skip, as in scikit-learn's default run, and the tests a peer marks as expected to fail (hmmlearn's
 test_gmm_hmm.py, written for an older GMMHMM) count as skipped.
 
 Run:  make peer-suites    (or .venv/bin/python tools/peer_suites.py [--keep DIR] [-k EXPR])
@@ -50,11 +50,12 @@ SUITES = {
                            "test_categorical_hmm.py", "test_gaussian_hmm.py",
                            "test_gmm_hmm.py", "test_gmm_hmm_multisequence.py",
                            "test_gmm_hmm_new.py", "test_multinomial_hmm.py",
-                           "test_poisson_hmm.py"], [
+                           "test_poisson_hmm.py", "test_utils.py"], [
             ("*", "from hmmlearn.base import", "from emkit.hmm import"),
             ("*", "from hmmlearn import hmm\n", "from emkit import hmm\n"),
             ("*", "from .. import hmm\n", "from emkit import hmm\n"),
             ("*", "from ..hmm import", "from emkit.hmm import"),
+            ("*", "from hmmlearn.utils import", "from emkit.hmm.utils import"),
         ]),
 }
 

@@ -5,7 +5,10 @@ dtype against scikit-learn, the fastest of three fits at N=200,000), bench_small
 (small fits against scikit-learn), bench_hmm.py (against hmmlearn) and bench_discrete.py
 (against pomegranate), collects their markdown and writes one file: a header, the
 machine (processor, cores, BLAS and its kernel, load average at start and end), a summary
-of the issue-12 rows with their targets, then one section per benchmark.
+of the issue-12 rows with their targets, then one section per benchmark. The sections of
+the file it replaces that it does not write itself (profiles, other issues' benchmarks,
+earlier runs) follow, unchanged and in their order; only "Reading the summary", which
+reads the replaced run, goes with it.
 
 With --before REF a temporary git worktree of REF is made and the benchmarks that take
 --emkit-path run a second time with emkit imported from that worktree's src folder, right
@@ -197,7 +200,9 @@ def header(args, info, notes):
              "measurement runs in its own subprocess after a warm-up. A ratio above 1x is "
              "emkit faster, except the ratios to a floor or to the size of X, where lower is "
              "better. Timings vary between processors and between runs on a shared machine: "
-             "every table below was measured on the processor named here, in one run.", "",
+             "every table below was measured on the processor named here, in one run, up "
+             "to the sections this script does not write, which it keeps from the file it "
+             "replaced (each names its own machine and command).", "",
              f"Command: `.venv/bin/python {command}`", ""]
     if args.quick:
         lines += ["**Quick mode**: small sizes and few iterations, to try the scripts out; "
@@ -222,6 +227,38 @@ def sections(results, before_ref):
     return lines
 
 
+#: Level-2 sections the report writes itself, besides one per benchmark.
+OWN_SECTIONS = ("Machine", "Summary of issue 12")
+#: Sections of a report that read its run, dropped with it when the report is replaced.
+RUN_NOTES = ("Reading the summary",)
+
+
+def kept_sections(old_text):
+    """The level-2 sections of a previous report that this script does not write.
+
+    Parameters
+    ----------
+    old_text : str
+        The markdown of the report being replaced.
+
+    Returns
+    -------
+    sections : list of str
+        Each section with its subsections, in the order of ``old_text``: every one but
+        the report's own (``OWN_SECTIONS``, the benchmarks' titles) and ``RUN_NOTES``.
+    """
+    dropped = set(OWN_SECTIONS) | set(RUN_NOTES) | {title for title, *_ in BENCHES.values()}
+    sections, fenced = [], False
+    for line in old_text.splitlines():
+        fenced ^= line.lstrip().startswith("```")
+        if line.startswith("## ") and not fenced:
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+    return ["\n".join(lines).strip() for lines in sections
+            if lines[0][3:].strip() not in dropped]
+
+
 def write_report(path, args, info, notes, results, before_ref):
     after = [r for res in results.values() for r in res["after"][1]]
     before = [r for res in results.values() if "before" in res for r in res["before"][1]]
@@ -233,6 +270,9 @@ def write_report(path, args, info, notes, results, before_ref):
                   f"peer's in the after run.", ""]
     lines += [summary_table(after, before), ""]
     lines += sections(results, before_ref)
+    if os.path.exists(path):
+        with open(path) as f:
+            lines += [part + "\n" for part in kept_sections(f.read())]
     text = "\n".join(lines).rstrip() + "\n"
     with open(path, "w") as f:
         f.write(text.replace(ROOT + os.sep, ""))

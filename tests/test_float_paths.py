@@ -414,6 +414,24 @@ def test_compiled_bit_casts_equal_numpy_views_in_a_vector_loop(dtype, int_type):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_exp_takes_a_threshold_below_the_normal_range_as_its_edge(dtype):
+    # 2^k is made from k's bits, which is right only while 2^k is normal: a lower
+    # threshold (here -inf) counts as the log of the smallest normal number, so terms
+    # below it give 0, not a wrapped exponent, and terms above it their exp.
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    edge = np.log(np.finfo(dtype).tiny)
+    values = np.array([-1e4, edge - 1.0, edge + 0.5, -30.0, 0.0], dtype)
+    result, total = values.copy(), np.zeros(len(values), dtype)
+    responsibilities._add_exps(result, dtype(0.0), np.zeros(len(values), dtype),
+                               dtype(-np.inf), total)
+    assert_array_equal(result[:2], 0.0)
+    assert_allclose(result[2:], np.exp(values[2:].astype(np.float64)),
+                    rtol=4 * np.finfo(dtype).eps)
+    assert np.all(result[2:] >= np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_exp_of_shifted_terms_is_within_two_ulp_and_exact_at_zero(dtype):
     # The normalization's exp (numba only): every shifted term lies in [threshold, 0]
     # (or is the mark +1 of the row layout), a term below the threshold gives exactly 0,

@@ -181,6 +181,10 @@ _COEFFICIENTS64 = tuple(1.0 / factorial(n) for n in range(14))
 #: are then the low bits of the sum, from which 2^k's exponent is made without a
 #: conversion to an integer.
 _ROUND32, _ROUND64 = np.float32(1.5 * 2.0**23), 1.5 * 2.0**52
+#: The log of each dtype's smallest normal number, rounded up: the exps raise a lower
+#: threshold to it, so that 2^k, made from k's bits, is always a normal number.
+_LOWEST32 = np.nextafter(np.float32(np.log(np.finfo(np.float32).tiny)), np.float32(0))
+_LOWEST64 = float(np.nextafter(np.log(np.finfo(np.float64).tiny), 0.0))
 #: Values per block of _normalize_columns's samples: the K terms of a block stay in the
 #: core's first two cache levels.
 _EXP_BLOCK = 1024
@@ -189,12 +193,14 @@ _EXP_BLOCK = 1024
 @inline_kernel
 def _exp32(v, threshold):
     # exp(v) of a float32 v at most 1 (a shifted term, at most 0, or the mark _BELOW) or
-    # NaN: 0 for v below ``threshold``, which must be at least log of float32's smallest
-    # normal number (normalize_threshold), so that 2^k is normal. v = k ln 2 + r with
+    # NaN: 0 for v below ``threshold``, raised to _LOWEST32 when lower (normalize_threshold
+    # is above it; the compiler lifts the test out of the caller's loop), so that 2^k
+    # is normal. v = k ln 2 + r with
     # |r| <= ln 2 / 2, k by _ROUND32; exp(r) is a degree-7 Taylor polynomial, accurate to
     # 6e-9 there, and 2^k is made from k's bits (float_bits, bits_float: bit casts that
     # keep the loop a vector loop). Within 2 units in the last place (numpy's float32
     # exp: 3).
+    threshold = threshold if threshold > _LOWEST32 else _LOWEST32
     kept = not v < threshold  # NaN too: its result stays NaN
     v = v if kept else np.float32(0.0)
     rounded = v * _LOG2E + _ROUND32
@@ -209,10 +215,10 @@ def _exp32(v, threshold):
 
 @inline_kernel
 def _exp64(v, threshold):
-    # _exp32 for a float64 v, its threshold at least log of float64's smallest normal
-    # number: a degree-13 Taylor polynomial (accurate to 4e-18 for |r| <= ln 2 / 2);
+    # _exp32 for a float64 v, its threshold raised to _LOWEST64: a degree-13 Taylor polynomial (accurate to 4e-18 for |r| <= ln 2 / 2);
     # within 1 unit in the last place (numpy's exp: 0.7).
     c0, _, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _COEFFICIENTS64
+    threshold = threshold if threshold > _LOWEST64 else _LOWEST64
     kept = not v < threshold
     v = v if kept else 0.0
     rounded = v * 1.4426950408889634 + _ROUND64
@@ -362,7 +368,8 @@ def block_scale(terms, start, m, log_weights, top, threshold, total, inverse, su
     top : ndarray of shape (m,)
         The largest terms (:func:`block_top`).
     threshold : float
-        Below it (after the shift) a responsibility is 0, in the dtype of ``terms``.
+        Below it (after the shift) a responsibility is 0, in the dtype of ``terms``; a
+        threshold below the log of the dtype's smallest normal number counts as that log.
     total, inverse : ndarray of shape (m,) and at least (m,)
         Scratch in the dtype of ``terms``; ``total`` is left holding each sample's sum of
         exps (NaN for a sample with a NaN term).

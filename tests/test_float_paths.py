@@ -226,6 +226,13 @@ def test_compiled_and_numpy_worst_rows_agree():
         X = rng.normal(size=(n, 2))
         worst = WorstRows.of_chunk(X, scores, m)
         assert_array_equal(worst.scores, np.sort(scores)[:m])
+    # float32 scores with infinities (rows that must not be chosen score +inf), and a
+    # chunk of fewer rows than asked for.
+    scores = np.array([np.inf, 3.0, -np.inf, 3.0, np.inf, -1.0, 2.5], dtype=np.float32)
+    for m in [1, 3, 6, 7]:
+        assert_array_equal(_lowest(scores, m), np.argsort(scores, kind="stable")[:m])
+    assert_array_equal(WorstRows.of_chunk(np.zeros((2, 3)), scores[:2], 16).scores,
+                       [3.0, np.inf])
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

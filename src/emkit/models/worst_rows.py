@@ -82,17 +82,24 @@ class WorstRows:
 @kernel
 def _lowest(scores, m):
     # Indices of the m lowest scores, lowest first (the earlier row first on a tie): one
-    # pass keeping a sorted buffer, as a chunk holds far more rows than m.
+    # pass keeping a sorted buffer, as a chunk holds far more rows than m. The buffer's
+    # scores are kept beside it, and the largest of them in a local, so that a row that
+    # does not enter (almost every row) costs one load and one comparison.
     index = np.empty(m, dtype=np.int64)
+    low = np.empty(m, dtype=scores.dtype)
     count = 0
+    bound = np.inf
     for i in range(len(scores)):
         value = scores[i]
-        if count == m and not value < scores[index[m - 1]]:
+        if count == m and not value < bound:
             continue
         j = count if count < m else m - 1
-        while j > 0 and value < scores[index[j - 1]]:
+        while j > 0 and value < low[j - 1]:
             index[j] = index[j - 1]
+            low[j] = low[j - 1]
             j -= 1
         index[j] = i
+        low[j] = value
         count = min(count + 1, m)
+        bound = low[m - 1] if count == m else bound
     return index[:count]

@@ -420,6 +420,36 @@ def test_compiled_bit_casts_equal_numpy_views_in_a_vector_loop(dtype, int_type):
     assert_array_equal(got_floats.view(int_type), bits)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_normalizers_are_within_one_ulp_of_the_exact_log(dtype, compiled):
+    # The one pass's log of each row's sum of exps (add_logs, top + log(total)): sums
+    # of exps lie in [1, K]; the log runs on the whole normal range, within one unit in
+    # the last place, and a NaN stays NaN. The plain-Python loop computes the same.
+    if compiled and not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    add_logs = responsibilities.add_logs if compiled else responsibilities.add_logs.py_func
+    rng = np.random.default_rng(3)
+    count = 100_000 if compiled else 2_000
+    edges = [1.0, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2.0), 2.0, 16.0,
+             np.nextafter(1.0, 2.0), np.finfo(dtype).tiny, np.finfo(dtype).max]
+    total = np.concatenate([rng.uniform(1.0, 64.0, count),
+                            np.exp(rng.uniform(-80.0, 80.0, count)), edges]).astype(dtype)
+    top = rng.uniform(-50.0, 0.0, len(total)).astype(dtype)
+    out = np.empty(len(total))
+    add_logs(total, np.zeros(len(total), dtype), out)
+    exact = np.log(total.astype(np.longdouble))
+    ulp = np.spacing(np.abs(exact).astype(np.float64)).astype(np.longdouble)
+    assert np.max(np.abs(out - exact) / np.where(exact == 0, 1, ulp)) <= 1.0
+    assert out[count * 2] == 0.0  # log 1, exactly
+    shifted = np.empty(len(total))
+    add_logs(total, top, shifted)
+    assert_array_equal(shifted, top.astype(np.float64) + out)
+    nan = np.empty(2)
+    add_logs(np.array([np.nan, 1.0], dtype), np.zeros(2, dtype), nan)
+    assert np.isnan(nan[0]) and nan[1] == 0.0
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_exp_takes_a_threshold_below_the_normal_range_as_its_edge(dtype):
     # 2^k is made from k's bits, which is right only while 2^k is normal: a lower

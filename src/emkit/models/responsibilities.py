@@ -21,8 +21,8 @@ from emkit._compiled import (HAVE_NUMBA, bits_float, float_bits, inline_kernel, 
                               polynomial_kernel, reduction_kernel, vector_kernel)
 from emkit._products import column_totals
 
-__all__ = ["BACKEND", "add_logs", "block_scale", "block_top", "clamp_labels", "flush_subnormal",
-           "log_normalize", "normalize_threshold"]
+__all__ = ["BACKEND", "add_logs", "block_scale", "block_top", "clamp_labels",
+           "flush_subnormal", "log_normalize", "normalize_threshold"]
 
 #: The implementation in use: "compiled" (numba) or "numpy".
 BACKEND = "compiled" if HAVE_NUMBA else "numpy"
@@ -265,7 +265,8 @@ def _add_exps(values, weight, top, threshold, total):
 #: minimax fit of (log(1 + f) - 2 s) / s - s^2 ... for |s| <= 0.1716), and sqrt(2).
 _LG1, _LG2, _LG3, _LG4 = (6.666666666666735130e-01, 3.999999999940941908e-01,
                           2.857142874366239149e-01, 2.222219843214978396e-01)
-_LG5, _LG6, _LG7 = 1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01
+_LG5, _LG6, _LG7 = (1.818357216161805012e-01, 1.531383769920937332e-01,
+                    1.479819860511658591e-01)
 _SQRT2 = 1.4142135623730951
 #: The exponent field of 1.0, and the mask of the fraction bits of a float64.
 _ONE_BITS, _FRACTION = np.int64(0x3FF0000000000000), np.int64(0x000FFFFFFFFFFFFF)
@@ -274,10 +275,11 @@ _ONE_BITS, _FRACTION = np.int64(0x3FF0000000000000), np.int64(0x000FFFFFFFFFFFFF
 @inline_kernel
 def _log64(x):
     # log(x) of a positive normal finite float64 x (a row's sum of exps, at least 1),
-    # NaN for NaN, without a branch or a call, so that a loop of it is a vector loop: x = 2^e m
-    # with m in [sqrt(2)/2, sqrt(2)) (the exponent and the fraction read from x's bits),
-    # f = m - 1, s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), R a
-    # degree-7 polynomial; e ln 2 added in two parts. Within 1 unit in the last place.
+    # NaN for NaN, without a branch or a call, so that a loop of it is a vector loop:
+    # x = 2^e m with m in [sqrt(2)/2, sqrt(2)) (the exponent and the fraction read from
+    # x's bits), f = m - 1, s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2))
+    # with R a degree-7 polynomial; e ln 2 added in two parts. Within 1 unit in the last
+    # place.
     bits = float_bits(x)
     m = bits_float((bits & _FRACTION) | _ONE_BITS)
     e = np.float64((bits >> np.int64(52)) - np.int64(1023))
@@ -288,7 +290,8 @@ def _log64(x):
     s = f / (2.0 + f)
     z = s * s
     w = z * z
-    r = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
+    r = (z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+         + w * (_LG2 + w * (_LG4 + w * _LG6)))
     half = 0.5 * f * f
     value = e * _LN2_HIGH64 - ((half - (s * (half + r) + e * _LN2_LOW64)) - f)
     return value if x == x else x

@@ -14,7 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 import emkit
 from emkit.families import GaussianDiag, GaussianFull, GaussianSpherical, GaussianTied
 from emkit.families.gaussian import _linalg
-from emkit.families.gaussian._prepared import FLOAT32_LARGEST
+from emkit.families.gaussian._prepared import FLOAT32_LARGEST, FLOAT32_SCALE_LIMIT
 from emkit.models import Mixture
 from emkit.models import responsibilities
 from emkit.models.responsibilities import log_normalize, normalize_threshold
@@ -263,6 +263,52 @@ def test_float32_data_whose_squares_overflow_is_refused(covariance_type):
     assert adjusted_rand_score(labels, large.fit_predict((X * scale).astype(np.float32))) == 1
     wide = emkit.GaussianMixture(2, covariance_type=covariance_type, random_state=0)
     assert adjusted_rand_score(labels, wide.fit_predict(X * 1e30)) == 1.0
+
+
+def test_float32_scale_is_the_largest_squared_distance_of_a_mean_from_the_shift():
+    # The brute-force oracle: (m_k - s)' P_k (m_k - s) with P_k the inverse covariance,
+    # times float32's epsilon; the shift s is the mean of the means.
+    rng = np.random.default_rng(5)
+    K, D = 4, 3
+    means = rng.normal(scale=4, size=(K, D))
+    factors = rng.normal(size=(K, D, D))
+    full = factors @ factors.transpose(0, 2, 1) + np.eye(D)
+    diag = rng.uniform(0.3, 2.0, (K, D))
+    spherical = rng.uniform(0.3, 2.0, K)
+    families = [GaussianFull(means, full), GaussianTied(means, full[0]),
+                GaussianDiag(means, diag), GaussianSpherical(means, spherical)]
+    covariances = [full, np.broadcast_to(full[0], full.shape),
+                   np.stack([np.diag(v) for v in diag]),
+                   spherical[:, None, None] * np.eye(D)]
+    offsets = means - means.mean(axis=0)
+    for family, covs in zip(families, covariances):
+        distances = [a @ np.linalg.solve(c, a) for a, c in zip(offsets, covs)]
+        expected = np.finfo(np.float32).eps * max(distances)
+        assert_allclose(family._float32_scale, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_chunks_while_the_means_are_near_the_shift(covariance_type):
+    # Two unit Gaussians at -d and +d: the shift is 0 and the squared distance d^2, so
+    # chunks are float32 up to d = sqrt(limit / eps), about 41, and float64 beyond.
+    edge = np.sqrt(FLOAT32_SCALE_LIMIT / np.finfo(np.float32).eps)
+    assert 40 < edge < 42
+    rng = np.random.default_rng(3)
+    for d, dtype in [(0.9 * edge, np.float32), (1.1 * edge, np.float64)]:
+        labels = rng.integers(0, 2, 500)
+        X = rng.normal(size=(500, 2))
+        X[:, 0] += d * (2 * labels - 1)
+        X = X.astype(np.float32)
+        start = dict(means_init=[[-d, 0.0], [d, 0.0]], weights_init=[0.5, 0.5])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", emkit.exceptions.ConvergenceWarning)
+            gm = emkit.GaussianMixture(2, covariance_type=covariance_type, max_iter=1,
+                                       tol=0, **start).fit(X)
+        family = gm._get_model().family
+        assert family.prepare(X).features[0].dtype == dtype
+        assert gm._get_model().resolution(np.float32) == (
+            4 * family._float32_scale if dtype == np.float32 else 0.0)
+        assert adjusted_rand_score(labels, gm.predict(X)) == 1.0
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -26,7 +26,7 @@ import numpy as np
 from emkit._scan import scan_values
 from emkit.families.gaussian._features import centred_features
 from emkit.families.gaussian._sparse_sums import sparse_moment_sums
-from emkit.families.gaussian.far import FarChunk, exact_moments, far_components
+from emkit.families.gaussian.far import FAR, FarChunk, exact_moments, far_components
 from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
                                              split_missing)
@@ -76,7 +76,9 @@ class PreparedGaussian:
     the moment sums ``features @ W``, when its features are not ``LINEAR``), and for rows
     with missing entries ``_observed_terms`` (see :func:`.missing.observed_terms`),
     ``_add_missing`` (the statistics of the filled rows plus what the missing entries add)
-    and ``_complete`` (the rows completed under each component, minus the shift).
+    and ``_complete`` (the rows completed under each component, minus the shift). It
+    derives ``shift`` (the mean of the means), the feature weights ``_weights`` and
+    ``_reach``, the largest squared Mahalanobis distance of a mean from the shift.
     """
 
     #: Rows with NaN get the observed-data E-step (marginal densities, conditional moments).
@@ -85,17 +87,13 @@ class PreparedGaussian:
     #: which pulls a mean toward the shift when the weight is not far above them.
     empty_share = GAUSSIAN_EMPTY_SHARE
 
-    @cached_property
+    @property
     def _float32_scale(self):
         # float32's epsilon times the largest squared Mahalanobis distance of a
-        # component's mean from the shift: twice the drop of its log-density from the
-        # mean to the shift, in float64. The expanded form's terms reach that size and
-        # cancel to the log-density near the mean. Computed the first time a float32
-        # chunk asks, never for float64 data.
-        points = np.vstack([self.means, self.shift])
-        log_prob = self._log_prob_features(self._features(points, np.float64))
-        drop = np.diagonal(log_prob) - log_prob[-1]
-        return float(np.finfo(np.float32).eps * 2.0 * np.max(drop))
+        # component's mean from the shift (``_reach``, which each family derives with
+        # its feature weights): the size the expanded form's terms reach, and cancel
+        # from, near that mean.
+        return float(np.finfo(np.float32).eps) * self._reach
 
     @cached_property
     def _weights32(self):
@@ -319,7 +317,10 @@ class PreparedGaussian:
     @cached_property
     def _far(self):
         # Components whose moments about the shared shift would lose digits (see .far).
-        return far_components(self)
+        # No coordinate of a mean lies farther from the shift, in its own standard
+        # deviations, than the mean's Mahalanobis distance: within FAR of it, none is
+        # far, and the usual case costs one comparison.
+        return None if self._reach <= FAR else far_components(self)
 
     def maximize_held(self, stats, held, current):
         """Return the M-step with the ``held`` parameters kept at ``current``'s values.

@@ -56,9 +56,10 @@ class _Diagonal(PreparedGaussian, Family):
         log_det = np.log(np.broadcast_to(
             self.precisions_cholesky[:, None] if covs.ndim == 1 else self.precisions_cholesky,
             (K, D))).sum(axis=1)
-        const = -0.5 * D * LOG_2PI + log_det - 0.5 * (prec * centred**2).sum(axis=1)
+        distances = (prec * centred**2).sum(axis=1)
+        const = -0.5 * D * LOG_2PI + log_det - 0.5 * distances
         weights = np.hstack([const[:, None], prec * centred, -0.5 * self._quadratic(prec)])
-        set_derived(self, shift=shift, _weights=weights)
+        set_derived(self, shift=shift, _weights=weights, _reach=float(np.max(distances)))
 
     @classmethod
     def _placeholder(cls, n_components, center, reg_covar):

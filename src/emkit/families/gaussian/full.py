@@ -91,10 +91,11 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
         n_terms = 1 + D + (D * (D + 1) // 2 if expanded else 0)
         compiled = HAVE_NUMBA and D <= COMPILED_MAX_FEATURES
         derive = _feature_weights if compiled else _feature_weights_numpy
-        shift, weights, prec, linear = derive(self.means, self.precisions_cholesky, n_terms)
+        shift, weights, prec, linear, reach = derive(self.means, self.precisions_cholesky,
+                                                     n_terms)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
                     _products=PAIRS if expanded else LINEAR, _precisions=prec,
-                    _linear=linear)
+                    _linear=linear, _reach=reach)
 
     # -- E-step ------------------------------------------------------------------
     def _from_features(self, feats):
@@ -153,21 +154,23 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
 
 
 def _feature_weights_numpy(means, factor, n_terms):
-    # Returns (shift, weights, precisions, linear terms): the log-density of row x under
-    # component k is weights[k] @ [1, y, y_d y_e (d <= e)] with y = x - shift.
+    # Returns (shift, weights, precisions, linear terms, reach): the log-density of row
+    # x under component k is weights[k] @ [1, y, y_d y_e (d <= e)] with y = x - shift;
+    # reach is the largest squared Mahalanobis distance of a mean from the shift.
     K, D = means.shape
     shift = np.add.reduce(means, axis=0) / K
     centred = means - shift
     prec = factor @ factor.transpose(0, 2, 1)
     linear = (prec @ centred[:, :, None])[:, :, 0]
     log_det = np.log(factor.reshape(K, D * D)[:, ::D + 1]).sum(axis=1)
+    distances = (linear * centred).sum(axis=1)
     weights = np.empty((K, n_terms))
-    weights[:, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * (linear * centred).sum(axis=1)
+    weights[:, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * distances
     weights[:, 1:D + 1] = linear
     if n_terms > D + 1:
         flat, scale = _triu(D)
         np.multiply(prec.reshape(K, D * D)[:, flat], scale, out=weights[:, D + 1:])
-    return shift, weights, prec, linear
+    return shift, weights, prec, linear, float(np.max(distances))
 
 
 @kernel
@@ -183,6 +186,7 @@ def _feature_weights(means, factor, n_terms):
     prec = np.zeros((K, D, D))
     linear = np.zeros((K, D))
     weights = np.empty((K, n_terms))
+    reach = -np.inf
     for k in range(K):
         for d in range(D):
             for e in range(D):
@@ -200,6 +204,7 @@ def _feature_weights(means, factor, n_terms):
             quadratic += value * (means[k, d] - shift[d])
             log_det += np.log(factor[k, d, d])
         weights[k, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * quadratic
+        reach = max(reach, quadratic)
         for d in range(D):
             weights[k, 1 + d] = linear[k, d]
         if n_terms > D + 1:
@@ -208,7 +213,7 @@ def _feature_weights(means, factor, n_terms):
                 for e in range(d, D):
                     weights[k, term] = -0.5 * prec[k, d, e] if d == e else -prec[k, d, e]
                     term += 1
-    return shift, weights, prec, linear
+    return shift, weights, prec, linear, reach
 
 
 @lru_cache(maxsize=32)

@@ -57,11 +57,11 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
         shift = means.mean(axis=0)
         centred = means - shift
         linear = centred @ self.precisions
-        const = (-0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum()
-                 - 0.5 * np.einsum("kd,kd->k", linear, centred))
+        distances = np.einsum("kd,kd->k", linear, centred)
+        const = -0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum() - 0.5 * distances
         weights = np.hstack([const[:, None], linear])
-        set_derived(self, shift=shift, _weights=weights,
-                    _precisions=self.precisions, _linear=linear)
+        set_derived(self, shift=shift, _weights=weights, _precisions=self.precisions,
+                    _linear=linear, _reach=float(np.max(distances)))
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):

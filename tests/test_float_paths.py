@@ -357,6 +357,36 @@ def test_compiled_and_numpy_feature_weights_agree():
         assert_allclose(family.log_prob(X), expected.reshape(3, K), rtol=1e-10)
 
 
+@pytest.mark.parametrize("per_component_shift", [False, True])
+def test_compiled_and_numpy_full_m_steps_agree(per_component_shift):
+    if not emkit._compiled.HAVE_NUMBA:
+        pytest.skip(NO_COMPILED)
+    from emkit.families.gaussian._matrices import MatrixCovariances
+    from emkit.families.gaussian.stats import FullStats
+
+    rng = np.random.default_rng(9)
+    K, D = 5, 4
+    X = rng.normal(size=(300, D)) * 3 + 100.0
+    W = rng.dirichlet(np.ones(K), size=300)
+    W[:, 4] = 0.0  # a component without weight: its mean falls back to the shift
+    shift = X[:K] if per_component_shift else X.mean(axis=0)
+    centred = X[:, None, :] - np.broadcast_to(shift, (K, D))
+    stats = FullStats(W.sum(axis=0), np.einsum("nk,nkd->kd", W, centred),
+                      np.einsum("nk,nkd,nke->kde", W, centred, centred), shift)
+    family = GaussianFull(np.zeros((K, D)), np.tile(np.eye(D), (K, 1, 1)), reg_covar=1e-3)
+    compiled = family.maximize(stats)
+    reference = MatrixCovariances.maximize(family, stats)
+    assert_allclose(compiled.means, reference.means, rtol=1e-12, atol=0)
+    assert_allclose(compiled.covariances, reference.covariances, rtol=1e-12, atol=0)
+    assert_array_equal(compiled.covariances, compiled.covariances.transpose(0, 2, 1))
+    # The oracle: each component's weighted mean and covariance, plus reg_covar.
+    for k in range(4):
+        mean = W[:, k] @ X / W[:, k].sum()
+        cov = (W[:, k, None] * (X - mean)).T @ (X - mean) / W[:, k].sum() + 1e-3 * np.eye(D)
+        assert_allclose(compiled.means[k], mean, rtol=1e-12)
+        assert_allclose(compiled.covariances[k], cov, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("products", ["LINEAR", "SQUARES", "PAIRS", "NORMS"])
 def test_compiled_and_numpy_features_agree(dtype, products):

@@ -5,6 +5,7 @@ after normalizing; the responsibilities go to the family's ``accumulate``. M-ste
 weights are the normalized responsibility sums, the family maximizes its statistics.
 """
 
+import math
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -91,7 +92,9 @@ def _raise_bad_density(family, X, log_norm):
 def _check_finite(family):
     for name in family.component_fields:
         value = np.asarray(getattr(family, name), dtype=np.float64)
-        if np.logical_and.reduce(np.isfinite(value), axis=None):
+        # A NaN or an infinity makes the sum non-finite; so may an overflow, which the
+        # test by rows below then clears. One reduction, no array of flags.
+        if math.isfinite(np.add.reduce(value, axis=None)):
             continue
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
         if bad.any():

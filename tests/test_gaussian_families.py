@@ -165,3 +165,19 @@ def test_spherical_features_are_the_norms_and_its_statistic_their_weighted_sum()
     # Adding chunks about different shifts keeps the sums right.
     moved = stats.recentered(np.zeros(D))
     assert_allclose(moved.second.sum(axis=1), W.T @ (X**2).sum(axis=1), rtol=1e-12)
+
+
+def test_regularization_share_is_reg_covar_times_the_largest_precision_entry():
+    # Oracle: the inverse covariances' largest diagonal entry, by numpy; it is at most
+    # the largest precision eigenvalue, so the share is at most reg_covar over the
+    # smallest covariance eigenvalue.
+    rng = np.random.default_rng(4)
+    K, D, reg = 3, 4, 1e-4
+    A = rng.normal(size=(K, D, D))
+    covs = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(D)
+    means = rng.normal(size=(K, D))
+    for family, stack in [(GaussianFull(means, covs, reg), covs),
+                          (GaussianTied(means, covs[0], reg), covs[:1])]:
+        largest = max(np.diag(np.linalg.inv(c)).max() for c in stack)
+        assert_allclose(family.regularization_share(), reg * largest, rtol=1e-12)
+        assert family.regularization_share() <= reg / np.linalg.eigvalsh(stack).min() * (1 + 1e-12)

@@ -177,6 +177,8 @@ class Mixture(FamilyDelegate):
     @cached_property
     def log_weights(self):
         """``log w_k``, (n_components,); ``-inf`` for a zero weight."""
+        if np.minimum.reduce(self.weights) > 0.0:
+            return np.log(self.weights)  # the usual case, without numpy's error state
         with np.errstate(divide="ignore"):
             return np.log(self.weights)
 

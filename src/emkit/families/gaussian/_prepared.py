@@ -77,8 +77,10 @@ class PreparedGaussian:
     with missing entries ``_observed_terms`` (see :func:`.missing.observed_terms`),
     ``_add_missing`` (the statistics of the filled rows plus what the missing entries add)
     and ``_complete`` (the rows completed under each component, minus the shift). It
-    derives ``shift`` (the mean of the means), the feature weights ``_weights`` and
-    ``_reach``, the largest squared Mahalanobis distance of a mean from the shift.
+    derives ``shift`` (the mean of the means), the feature weights ``_weights``,
+    ``_reach``, the largest squared Mahalanobis distance of a mean from the shift, and
+    (with full matrices) ``_largest_precision``, the largest diagonal entry of a
+    precision.
     """
 
     #: Rows with NaN get the observed-data E-step (marginal densities, conditional moments).
@@ -346,16 +348,15 @@ class PreparedGaussian:
     def regularization_share(self):
         """Return ``reg_covar`` over a lower bound of the smallest covariance eigenvalue.
 
-        The bound is the inverse of the largest squared norm of a precision-factor row
-        (diagonal families override it with their exact smallest variance).
+        The bound is the inverse of the largest diagonal entry of a precision, which
+        the family derives as ``_largest_precision`` (diagonal families override this
+        with their exact smallest variance).
 
         Returns
         -------
         share : float
         """
-        factor = np.asarray(self.precisions_cholesky)
-        norms = np.add.reduce(factor * factor, axis=tuple(range(1, factor.ndim)))
-        return float(self.reg_covar * np.maximum.reduce(norms, axis=None))
+        return float(self.reg_covar * self._largest_precision)
 
     def min_chunk_rows(self, X):
         """Return the fewest rows per chunk worth an E-step on ``X`` (more with NaN).

@@ -91,11 +91,11 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
         n_terms = 1 + D + (D * (D + 1) // 2 if expanded else 0)
         compiled = HAVE_NUMBA and D <= COMPILED_MAX_FEATURES
         derive = _feature_weights if compiled else _feature_weights_numpy
-        shift, weights, prec, linear, reach = derive(self.means, self.precisions_cholesky,
-                                                     n_terms)
+        shift, weights, prec, linear, reach, largest = derive(
+            self.means, self.precisions_cholesky, n_terms)
         set_derived(self, shift=shift, _weights=weights, _expanded=expanded,
                     _products=PAIRS if expanded else LINEAR, _precisions=prec,
-                    _linear=linear, _reach=reach)
+                    _linear=linear, _reach=reach, _largest_precision=largest)
 
     # -- E-step ------------------------------------------------------------------
     def _from_features(self, feats):
@@ -179,9 +179,10 @@ class GaussianFull(MatrixCovariances, PreparedGaussian, Family):
 
 
 def _feature_weights_numpy(means, factor, n_terms):
-    # Returns (shift, weights, precisions, linear terms, reach): the log-density of row
-    # x under component k is weights[k] @ [1, y, y_d y_e (d <= e)] with y = x - shift;
-    # reach is the largest squared Mahalanobis distance of a mean from the shift.
+    # Returns (shift, weights, precisions, linear terms, reach, largest precision): the
+    # log-density of row x under component k is weights[k] @ [1, y, y_d y_e (d <= e)]
+    # with y = x - shift; reach is the largest squared Mahalanobis distance of a mean
+    # from the shift, and the last the largest diagonal entry of a precision.
     K, D = means.shape
     shift = np.add.reduce(means, axis=0) / K
     centred = means - shift
@@ -195,7 +196,8 @@ def _feature_weights_numpy(means, factor, n_terms):
     if n_terms > D + 1:
         flat, scale = _triu(D)
         np.multiply(prec.reshape(K, D * D)[:, flat], scale, out=weights[:, D + 1:])
-    return shift, weights, prec, linear, float(np.max(distances))
+    largest = np.max(prec.reshape(K, D * D)[:, ::D + 1])
+    return shift, weights, prec, linear, float(np.max(distances)), float(largest)
 
 
 @kernel
@@ -212,6 +214,7 @@ def _feature_weights(means, factor, n_terms):
     linear = np.zeros((K, D))
     weights = np.empty((K, n_terms))
     reach = -np.inf
+    largest = -np.inf
     for k in range(K):
         for d in range(D):
             for e in range(D):
@@ -231,6 +234,8 @@ def _feature_weights(means, factor, n_terms):
         weights[k, 0] = -0.5 * D * LOG_2PI + log_det - 0.5 * quadratic
         reach = max(reach, quadratic)
         for d in range(D):
+            largest = max(largest, prec[k, d, d])
+        for d in range(D):
             weights[k, 1 + d] = linear[k, d]
         if n_terms > D + 1:
             term = D + 1
@@ -238,7 +243,7 @@ def _feature_weights(means, factor, n_terms):
                 for e in range(d, D):
                     weights[k, term] = -0.5 * prec[k, d, e] if d == e else -prec[k, d, e]
                     term += 1
-    return shift, weights, prec, linear, reach
+    return shift, weights, prec, linear, reach, largest
 
 
 @kernel

@@ -56,12 +56,14 @@ class GaussianTied(MatrixCovariances, PreparedGaussian, Family):
         D = means.shape[1]
         shift = means.mean(axis=0)
         centred = means - shift
-        linear = centred @ self.precisions
+        precisions = self.precisions
+        linear = centred @ precisions
         distances = np.einsum("kd,kd->k", linear, centred)
         const = -0.5 * D * LOG_2PI + np.log(np.diag(factor)).sum() - 0.5 * distances
         weights = np.hstack([const[:, None], linear])
-        set_derived(self, shift=shift, _weights=weights, _precisions=self.precisions,
-                    _linear=linear, _reach=float(np.max(distances)))
+        set_derived(self, shift=shift, _weights=weights, _precisions=precisions,
+                    _linear=linear, _reach=float(np.max(distances)),
+                    _largest_precision=float(np.max(np.diag(precisions))))
 
     @classmethod
     def from_precisions(cls, means, precisions, reg_covar=1e-6):

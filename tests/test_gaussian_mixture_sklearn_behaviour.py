@@ -8,7 +8,8 @@ and the same initial parameters / random_state and compare the numbers.
 
 Deliberate differences from scikit-learn that are *not* checked against sklearn:
 
-* fitted parameters are always float64, even for float32 input;
+* fitted parameters take float32 data's dtype also when the starts are float64
+  (scikit-learn's then mix float32 and float64);
 * a collapsed component (weight ~ 0) is re-seeded (``ComponentCollapseWarning``);
 * identical user-given components warn (``IdenticalComponentsWarning``);
 * a real drop of the log-likelihood warns (``LikelihoodDecreaseWarning``) and is
@@ -569,27 +570,45 @@ def test_n_init_matches_sklearn(covariance_type):
     assert_same_fit(ours, ref)
 
 
-def test_float32_input_gives_float64_parameters_close_to_float64_fit():
-    # emkit deliberately keeps float64 parameters for float32 input.
+def test_float32_input_gives_float32_attributes_and_outputs_like_sklearn():
+    # scikit-learn keeps float32 data's dtype in the fitted attributes and per-row
+    # outputs (for starts of the data's dtype); emkit does the same, its statistics
+    # still summed in float64.
     data = make_mixture_data(0, dtype=np.float32)
     X32 = data.X["full"]
+    X64 = X32.astype(np.float64)
     assert X32.dtype == np.float32
     weights = data.weights.astype(np.float64)
     params = dict(
         n_components=2,
-        weights_init=weights / weights.sum(),
-        means_init=data.means.astype(np.float64),
-        precisions_init=data.precisions["full"].astype(np.float64),
+        weights_init=(weights / weights.sum()).astype(np.float32),
+        means_init=data.means.astype(np.float32),
+        precisions_init=data.precisions["full"].astype(np.float32),
         max_iter=5,
         tol=0.0,
     )
     ours = _fit_quietly(GaussianMixture(**params), X32)
+    peer = _fit_quietly(SkGaussianMixture(**params), X32)
+    exact = _fit_quietly(GaussianMixture(**params), X64)
     for name in PARAM_ATTRS:
-        assert getattr(ours, name).dtype == np.float64, name
-    ref = _fit_quietly(SkGaussianMixture(**params), X32.astype(np.float64))
-    assert_same_parameters(ours, ref, rtol=1e-4)
-    assert ours.score_samples(X32).shape == (X32.shape[0],)
-    assert_allclose(ours.score(X32), ref.score(X32.astype(np.float64)), rtol=1e-4)
+        assert getattr(ours, name).dtype == getattr(peer, name).dtype == np.float32, name
+        assert getattr(exact, name).dtype == np.float64, name
+        # The float64 fit's parameters, to float32's rounding.
+        assert_allclose(getattr(ours, name), getattr(exact, name), rtol=1e-5, atol=1e-6,
+                        err_msg=name)
+    assert_same_parameters(ours, peer, rtol=1e-4)
+    for method in ("score_samples", "predict_proba"):
+        assert getattr(ours, method)(X32).dtype == getattr(peer, method)(X32).dtype
+        assert getattr(ours, method)(X64).dtype == np.float64  # float64 data: float64
+        assert getattr(exact, method)(X32).dtype == np.float64  # float64 attributes
+    assert_allclose(ours.score_samples(X32), exact.score_samples(X64), rtol=1e-5)
+    # score is the mean of score_samples in its dtype, as scikit-learn's.
+    assert ours.score(X32) == float(ours.score_samples(X32).mean())
+    assert_allclose(ours.score(X32), peer.score(X32), rtol=1e-5)
+    # Starts in float64 do not change it: the attributes follow the data (scikit-learn
+    # mixes dtypes there: float64 weights and means, float32 covariances).
+    mixed = _fit_quietly(GaussianMixture(**{**params, "means_init": data.means}), X32)
+    assert {getattr(mixed, name).dtype for name in PARAM_ATTRS} == {np.dtype(np.float32)}
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
@@ -666,7 +685,7 @@ def test_fit_predict_equals_fit_then_predict(seed, max_iter, tol, dtype):
         assert_array_equal(labels_1, labels_2)
         assert adjusted_rand_score(data.y, labels_2) > 0.95
         for name in ("weights_", "means_", "precisions_"):
-            assert getattr(gmm, name).dtype == np.float64
+            assert getattr(gmm, name).dtype == dtype  # scikit-learn's: the data's dtype
 
 
 def test_fit_predict_equals_predict_with_n_init():
@@ -1247,7 +1266,7 @@ def test_means_for_all_inits(init_params, dtype):
     assert np.all(gmm.means_ <= X.max(axis=0))
     assert gmm.converged_
     for name in ("means_", "covariances_", "weights_"):
-        assert getattr(gmm, name).dtype == np.float64  # emkit: always float64
+        assert getattr(gmm, name).dtype == dtype  # scikit-learn's: the data's dtype
 
 
 def test_extreme_initialisation_sets_all_attributes():

@@ -150,7 +150,7 @@ def _check_n_components(k, n_rows, path):
 def _total_log_likelihood(model, X, lengths):
     if is_sequential(model):
         return float(model.score(X, lengths))
-    return float(np.sum(model.score_samples(X)))
+    return float(np.sum(model._log_likelihoods(X)))
 
 
 def _bic(model, X, lengths):
@@ -163,8 +163,8 @@ def _streamed_log_likelihood(model, X, lengths):
     if is_sequential(model):
         return float(model.score(X, lengths))
     if is_dask(X):
-        return total_of(model.score_samples(X).sum())
-    return float(sum(np.sum(model.score_samples(X[start:start + SCORE_ROWS]))
+        return total_of(model._log_likelihoods(X).sum())
+    return float(sum(np.sum(model._log_likelihoods(X[start:start + SCORE_ROWS]))
                      for start in range(0, len(X), SCORE_ROWS)))
 
 

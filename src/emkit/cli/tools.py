@@ -64,7 +64,7 @@ def select(args, out):
         from emkit.cli.columns import Column, DataRecord
         from emkit.io.model_file import save
         best = result.best_estimator_
-        total = float(np.sum(best.score_samples(X)))
+        total = float(np.sum(best._log_likelihoods(X)))
         record = DataRecord([Column(name) for name in names], None, total, len(X))
         save(best, args.output, metadata=record.to_metadata())
         lines.append(f"saved {args.output}")

@@ -16,7 +16,7 @@ from sklearn.utils.validation import validate_data
 from emkit._scan import scan_values
 from emkit.families._sparse import is_sparse
 
-__all__ = ["check_sample_weight", "short_array_errors", "validate_floats"]
+__all__ = ["attribute_dtype", "check_sample_weight", "short_array_errors", "validate_floats"]
 
 _ADVICE = {
     "Complex data not supported": "; X must hold real numbers, so pass its real part "
@@ -123,3 +123,21 @@ def check_sample_weight(sample_weight, n_samples, what="sample"):
         raise ValueError(f"sample_weight[{i}] is {weights[i]:g}, but sample weights must be "
                          f"{rule}; give each {what} a weight of 0 or more.")
     return weights
+
+
+def attribute_dtype(X):
+    """Return the dtype of the fitted attributes for data ``X``: float32 or float64.
+
+    Parameters
+    ----------
+    X : array-like
+        The data (an ndarray, a sparse matrix or a Dask array); an object without a
+        ``dtype`` counts as float64.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        float32 for float32 data, float64 otherwise.
+    """
+    dtype = np.dtype(getattr(X, "dtype", np.float64))
+    return dtype if dtype == np.float32 else np.dtype(np.float64)

@@ -23,8 +23,8 @@ from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
-from emkit.estimators._input import (check_sample_weight, short_array_errors,
-                                     validate_floats)
+from emkit.estimators._input import (attribute_dtype, check_sample_weight,
+                                     short_array_errors, validate_floats)
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
@@ -374,10 +374,25 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             validate_support(family, X)
         return X
 
-    def _posteriors(self, X, part):
-        # part 0: the responsibilities, part 1: the log-densities of the rows.
+    def _output_dtype(self, X):
+        # The dtype of per-row results, as scikit-learn's: float32 only when the data and
+        # the fitted attributes both are (the model computes them in float64).
+        return np.result_type(attribute_dtype(X), np.asarray(self.weights_).dtype)
+
+    def _posteriors(self, X, part, dtype=None):
+        # part 0: the responsibilities, part 1: the log-densities of the rows; in
+        # ``dtype`` (default: _output_dtype), cast chunk by chunk.
         model = self._get_model()
-        return map_rows(lambda chunk: model.posteriors(chunk)[part], X, model.bytes_per_row(X))
+        dtype = self._output_dtype(X) if dtype is None else dtype
+        return map_rows(lambda chunk: model.posteriors(chunk)[part].astype(dtype, copy=False),
+                        X, model.bytes_per_row(X))
+
+    def _log_likelihoods(self, X):
+        # score_samples in float64 whatever the dtypes: what the command line's totals
+        # sum.
+        if is_dask(X):
+            return blockwise(self._log_likelihoods, X, "rows")
+        return self._posteriors(self._validated(X), 1, np.float64)
 
     def _labels(self, model, X):
         # Chunk by chunk: only the labels, never the (n_samples, n_components) matrix.
@@ -401,7 +416,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             Log of the mixture density at each sample.
         """
         if is_dask(X):
-            return blockwise(self.score_samples, X, "rows")
+            return blockwise(self.score_samples, X, "rows", dtype=self._output_dtype(X))
         return self._posteriors(self._validated(X), 1)
 
     def score(self, X, y=None):
@@ -419,6 +434,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         log_likelihood : float
             Mean log-likelihood of the samples.
         """
+        # The mean of score_samples, in its dtype, as scikit-learn's (whose tests hold
+        # them equal to 7 decimals): float32 rounding for float32 data and attributes.
         if is_dask(X):
             return total_of(self.score_samples(X).mean())
         return float(self.score_samples(X).mean())
@@ -455,7 +472,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             Responsibilities; each row sums to 1.
         """
         if is_dask(X):
-            return blockwise(self.predict_proba, X, "matrix", width=len(self.weights_))
+            return blockwise(self.predict_proba, X, "matrix", width=len(self.weights_),
+                             dtype=self._output_dtype(X))
         return self._posteriors(self._validated(X), 0)
 
     def impute(self, X):

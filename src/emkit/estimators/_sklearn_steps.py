@@ -13,6 +13,7 @@ from scipy.special import logsumexp
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from emkit.engine.sources import ArraySource
+from emkit.estimators._input import attribute_dtype
 from emkit.models.mixture import Mixture
 
 __all__ = ["SklearnSteps"]
@@ -46,7 +47,7 @@ class SklearnSteps:
                                                        self.reg_covar)
         self.weights_, self.means_ = weights, means
         self.covariances_, self.precisions_cholesky_ = covariances, precisions_cholesky
-        self.precisions_ = family.precisions
+        self.precisions_ = np.asarray(family.precisions, dtype=np.asarray(means).dtype)
 
     def _initialize(self, X, resp):
         """Set the starting parameters from responsibilities, as a fit's start does.
@@ -61,6 +62,7 @@ class SklearnSteps:
         resp : array-like of shape (n_samples, n_components)
             Starting responsibilities.
         """
+        self._attribute_dtype = attribute_dtype(check_array(X, dtype=[np.float64, np.float32]))
         X = check_array(X, dtype=np.float64)
         resp = check_array(resp, dtype=np.float64)
         # As scikit-learn's: the components are resp's columns, the given starts are
@@ -151,6 +153,7 @@ class SklearnSteps:
         log_resp : array-like of shape (n_samples, n_components)
             Log-responsibilities (from :meth:`_e_step`).
         """
+        self._attribute_dtype = attribute_dtype(check_array(X, dtype=[np.float64, np.float32]))
         X = check_array(X, dtype=np.float64)
         resp = np.exp(check_array(log_resp, dtype=np.float64))
         weights, family = self._maximize_resp(ArraySource(X), lambda a, b: resp[a:b],

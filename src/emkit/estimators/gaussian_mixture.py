@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array
 
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import column_means, filled_for_init
+from emkit.estimators._input import attribute_dtype
 from emkit.estimators._mixture_base import MixtureEstimator, validate_support
 from emkit.estimators._sklearn_steps import SklearnSteps
 from emkit.estimators._starts import start_statistics
@@ -102,7 +103,8 @@ class GaussianMixture(SklearnSteps, MixtureEstimator):
     Attributes
     ----------
     weights_ : ndarray of shape (n_components,)
-        Mixing weights.
+        Mixing weights. This and the four arrays below are in the data's dtype (float32
+        for float32 data, as scikit-learn's; the statistics are summed in float64).
     means_ : ndarray of shape (n_components, n_features)
         Component means.
     covariances_ : ndarray
@@ -231,13 +233,21 @@ class GaussianMixture(SklearnSteps, MixtureEstimator):
     def _reporter(self):
         return VerboseReporter(self.verbose, self.verbose_interval)
 
+    def _fit_data(self, X, *args, **kwargs):
+        X, source = super()._fit_data(X, *args, **kwargs)
+        self._attribute_dtype = attribute_dtype(X)
+        return X, source
+
     def _set_model(self, model):
+        # The fitted attributes in the data's dtype, as scikit-learn's for data and
+        # starts of one dtype (the model computes, and keeps its statistics, in float64).
         family = model.family
-        self.weights_ = model.weights
-        self.means_ = family.means
-        self.covariances_ = family.covariances
-        self.precisions_cholesky_ = family.precisions_cholesky
-        self.precisions_ = family.precisions
+        dtype = getattr(self, "_attribute_dtype", np.float64)
+        self.weights_ = np.asarray(model.weights, dtype=dtype)
+        self.means_ = np.asarray(family.means, dtype=dtype)
+        self.covariances_ = np.asarray(family.covariances, dtype=dtype)
+        self.precisions_cholesky_ = np.asarray(family.precisions_cholesky, dtype=dtype)
+        self.precisions_ = np.asarray(family.precisions, dtype=dtype)
 
     def _fitted_n_features(self):
         return np.shape(self.means_)[-1]

@@ -4,7 +4,8 @@ emkit's GaussianMixture, LatentDirichletAllocation and HMMs are drop-ins for
 scikit-learn's and hmmlearn's, so those libraries' test files, with their imports pointed
 at emkit, are a check of emkit. This script copies them from the installed packages into
 a temporary folder, swaps the imports (``SUITES``), gives scikit-learn's files the
-fixtures of scikit-learn's own conftest at their default values (float64 only, seed 42),
+fixtures of scikit-learn's own conftest (seed 42; float64 and float32, as its CI's
+float32 run with SKLEARN_RUN_FLOAT32_TESTS=1),
 fixes hmmlearn's data seed (``HMMLEARN_SEED``), runs pytest on each file and prints what
 passed and failed.
 
@@ -68,13 +69,13 @@ EXPECTED = {
         "emkit's monitor_.converged is False when n_iter stopped the fit",
 }
 
-#: scikit-learn's conftest fixtures at their default values, and its markers.
-SKLEARN_CONFTEST = '''"""scikit-learn's fixtures at their defaults (float64 only, seed 42), and its markers."""
+#: scikit-learn's conftest fixtures, float32 included, and its markers.
+SKLEARN_CONFTEST = '''"""scikit-learn's fixtures (seed 42; float64 and float32, as SKLEARN_RUN_FLOAT32_TESTS=1), and its markers."""
 import numpy as np
 import pytest
 
 
-@pytest.fixture(params=[np.float64])
+@pytest.fixture(params=[np.float64, np.float32])
 def global_dtype(request):
     yield request.param
 

@@ -242,6 +242,25 @@ def test_predictions_are_dask_arrays_equal_to_the_in_memory_ones():
     assert np.array_equal(model.fit_predict(Xd).compute(), model.fit_predict(X))
 
 
+def test_float32_blocks_fit_and_predict_in_float32_as_in_memory():
+    # GaussianMixture keeps float32 data's dtype (scikit-learn's): the Dask fit's
+    # attributes, and the dtype each prediction declares and computes, are the in-memory
+    # ones.
+    X = _gaussian_data().astype(np.float32)
+    Xd = da.from_array(X, chunks=(128, 3))
+    ours = emkit.GaussianMixture(2, random_state=0).fit(Xd)
+    memory = emkit.GaussianMixture(2, random_state=0).fit(X)
+    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
+        assert getattr(ours, name).dtype == getattr(memory, name).dtype == np.float32, name
+        assert_allclose(getattr(ours, name), getattr(memory, name), rtol=1e-5, atol=1e-6)
+    for method in ("predict_proba", "score_samples"):
+        result = getattr(ours, method)(Xd)
+        computed = result.compute()
+        assert result.dtype == computed.dtype == np.float32, method
+        assert_allclose(computed, getattr(ours, method)(X), rtol=1e-6)
+    assert ours.predict_proba(Xd.astype(np.float64)).dtype == np.float64
+
+
 def test_unknown_block_sizes_are_computed_and_bad_input_is_one_sentence():
     X = _gaussian_data()
     Xd = da.from_array(X, chunks=(100, 3))

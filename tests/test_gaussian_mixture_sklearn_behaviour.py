@@ -593,8 +593,10 @@ def test_float32_input_gives_float32_attributes_and_outputs_like_sklearn():
     for name in PARAM_ATTRS:
         assert getattr(ours, name).dtype == getattr(peer, name).dtype == np.float32, name
         assert getattr(exact, name).dtype == np.float64, name
-        # The float64 fit's parameters, to float32's rounding.
-        assert_allclose(getattr(ours, name), getattr(exact, name), rtol=1e-5, atol=1e-6,
+        # The float64 fit's parameters, to the precision of float32 arithmetic (the
+        # numpy path's sums in float32 differ from the compiled one's by 3e-5 relative
+        # on a small off-diagonal precision).
+        assert_allclose(getattr(ours, name), getattr(exact, name), rtol=1e-4, atol=1e-5,
                         err_msg=name)
     assert_same_parameters(ours, peer, rtol=1e-4)
     for method in ("score_samples", "predict_proba"):

@@ -49,6 +49,13 @@ class SklearnSteps:
         self.covariances_, self.precisions_cholesky_ = covariances, precisions_cholesky
         self.precisions_ = np.asarray(family.precisions, dtype=np.asarray(means).dtype)
 
+    def _float64_rows(self, X):
+        # The rows checked once, in float64; the attributes the step sets take their
+        # dtype (as a fit's do).
+        X = check_array(X, dtype=[np.float64, np.float32])
+        self._attribute_dtype = attribute_dtype(X)
+        return X.astype(np.float64, copy=False)
+
     def _initialize(self, X, resp):
         """Set the starting parameters from responsibilities, as a fit's start does.
 
@@ -62,8 +69,7 @@ class SklearnSteps:
         resp : array-like of shape (n_samples, n_components)
             Starting responsibilities.
         """
-        self._attribute_dtype = attribute_dtype(check_array(X, dtype=[np.float64, np.float32]))
-        X = check_array(X, dtype=np.float64)
+        X = self._float64_rows(X)
         resp = check_array(resp, dtype=np.float64)
         # As scikit-learn's: the components are resp's columns, the given starts are
         # taken as they are (a fit checks them before it calls this).
@@ -153,8 +159,7 @@ class SklearnSteps:
         log_resp : array-like of shape (n_samples, n_components)
             Log-responsibilities (from :meth:`_e_step`).
         """
-        self._attribute_dtype = attribute_dtype(check_array(X, dtype=[np.float64, np.float32]))
-        X = check_array(X, dtype=np.float64)
+        X = self._float64_rows(X)
         resp = np.exp(check_array(log_resp, dtype=np.float64))
         weights, family = self._maximize_resp(ArraySource(X), lambda a, b: resp[a:b],
                                               resp.shape[1])

@@ -87,3 +87,35 @@ def test_every_mixture_keeps_its_history():
     assert [h["iteration"] for h in model.history_] == list(range(1, model.n_iter_ + 1))
     gm = GaussianMixture(2, random_state=0).fit(np.random.default_rng(0).normal(size=(50, 2)))
     assert_allclose([h["log_likelihood"] for h in gm.history_], gm.lower_bounds_)
+
+
+def test_rows_of_probability_zero_score_minus_inf_and_have_no_posterior():
+    # A probability fitted to exactly 0 (a column the training data never set) makes a
+    # new row with that value impossible under every component: its log-density is -inf
+    # (log 0, as the brute-force sum says), and its posterior, 0 / 0, is refused in one
+    # sentence naming the row, where it used to come back as NaN. Imputing the missing
+    # entries of such a row is refused the same way; an impossible row with nothing
+    # missing is returned unchanged, and possible rows are unaffected.
+    model = BernoulliMixture(2, weights_init=[0.5, 0.5], means_init=[[0.0, 0.8], [0.0, 0.3]],
+                             max_iter=1, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    assert_allclose(model.means_[:, 0], 0.0, atol=0.0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    scores = model.score_samples(X)
+    brute = np.log(np.sum(model.weights_[:, None] * np.prod(
+        np.where(X[None] == 1.0, model.means_[:, None], 1.0 - model.means_[:, None]),
+        axis=2), axis=0))
+    assert scores[1] == -np.inf
+    assert_allclose(scores[[0, 2]], brute[[0, 2]], rtol=1e-12)
+    sentence = r"^Row 1 of X has zero probability under the fitted model, so "
+    with pytest.raises(ValueError, match=sentence + "its posterior over the components"):
+        model.predict_proba(X)
+    with pytest.raises(ValueError, match=sentence + "its most probable component"):
+        model.predict(X)
+    assert_allclose(model.predict_proba(X[[0, 2]]).sum(axis=1), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match=sentence + "its missing entries cannot be imputed"):
+        model.impute(np.array([[0.0, np.nan], [1.0, np.nan]]))
+    assert_allclose(model.impute(np.array([[0.0, np.nan], [1.0, 0.0]])),
+                    [[0.0, model.weights_ @ model.means_[:, 1]], [1.0, 0.0]], rtol=1e-12)

@@ -727,3 +727,38 @@ def test_impossible_observation_scores_minus_inf(implementation):
     with np.errstate(divide="ignore"):
         assert ref.score(X) == -np.inf
     assert est.score(X) == -np.inf
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_posteriors_and_paths_of_an_impossible_sequence_are_refused(implementation):
+    # hmmlearn's log implementation returns NaN posteriors, a NaN 'map' score and an
+    # arbitrary Viterbi path for a sequence of probability zero (0 / 0). emkit scores it
+    # -inf like hmmlearn and refuses, in one sentence naming the sequence, what is
+    # undefined for it; the possible sequences beside it are decoded as hmmlearn does.
+    params = dict(startprob_=np.array([0.5, 0.5]),
+                  transmat_=np.array([[0.9, 0.1], [0.1, 0.9]]),
+                  emissionprob_=np.array([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]]))
+    X, lengths = np.array([[0], [1], [1], [0], [2], [1], [1], [0]]), [3, 3, 2]
+    ref = set_attrs(hl_hmm.CategoricalHMM(2, implementation="log"), params)
+    est = set_attrs(hmm.CategoricalHMM(2, implementation=implementation), params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert ref.score(X, lengths) == est.score(X, lengths) == -np.inf
+        assert np.isnan(ref.predict_proba(X, lengths)[3:6]).all()
+    sentence = r"^Sequence 1 of X \(rows 3 to 5\) has zero probability under the fitted model"
+    calls = {"its state posteriors are undefined": [
+                 lambda: est.score_samples(X, lengths), lambda: est.predict_proba(X, lengths),
+                 lambda: est.decode(X, lengths, algorithm="map")],
+             "its most probable state path is undefined": [
+                 lambda: est.decode(X, lengths), lambda: est.predict(X, lengths)]}
+    for consequence, methods in calls.items():
+        for method in methods:
+            with pytest.raises(ValueError, match=f"{sentence}, so {consequence};"):
+                method()
+    possible = np.r_[0:3, 6:8]
+    for algorithm in ("viterbi", "map"):
+        got, expected = (model.decode(X[possible], [3, 2], algorithm=algorithm)
+                         for model in (est, ref))
+        assert_allclose(got[0], expected[0], rtol=1e-12)
+        assert_array_equal(got[1], expected[1])
+    assert_allclose(est.predict_proba(X[possible], [3, 2]),
+                    ref.predict_proba(X[possible], [3, 2]), rtol=1e-12, atol=1e-15)

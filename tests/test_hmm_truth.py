@@ -693,10 +693,10 @@ def _covars_of_shape(covariance_type, covars, set_before_means=False):
     return call
 
 
-def _bad_transmat():
+def _bad_transmat(transmat=((0.5, 0.5), (0.3, 0.5)), startprob=(0.5, 0.5)):
     model = emkit.CategoricalHMM(2, init_params="", n_features=2)
-    model.startprob_ = np.array([0.5, 0.5])
-    model.transmat_ = np.array([[0.5, 0.5], [0.3, 0.5]])
+    model.startprob_ = np.array(startprob)
+    model.transmat_ = np.array(transmat)
     model.emissionprob_ = np.array([[0.5, 0.5], [0.5, 0.5]])
     model.fit([[0], [1], [0]])
 
@@ -718,6 +718,11 @@ BAD_INPUT = [
      "integer symbols"),
     ("transmat-rows", _bad_transmat, r"transmat_ must hold non-negative probabilities that "
                                      r"sum to 1 \(row 1\)"),
+    # Rows that sum to 1 with a negative entry: the message names the entry, not the sums.
+    ("transmat-negative", lambda: _bad_transmat(transmat=((1.2, -0.2), (0.5, 0.5))),
+     r"^transmat_ must hold non-negative probabilities; entry \(0, 1\) is -0.2\.$"),
+    ("startprob-negative", lambda: _bad_transmat(startprob=(1.5, -0.5)),
+     r"^startprob_ must hold non-negative probabilities; entry 1 is -0.5\.$"),
     ("negative-counts", lambda: emkit.PoissonHMM(2).fit([[1], [-1], [2]]),
      "non-negative integer counts"),
     ("implementation", lambda: emkit.GaussianHMM(2, implementation="bogus").fit(_X10),

@@ -505,7 +505,8 @@ def map_rows(fn, X, bytes_per_row=1024):
     Parameters
     ----------
     fn : callable
-        Maps a chunk of rows to an array with one entry (or row) per input row.
+        ``fn(rows, start)`` maps a chunk of rows, the first of them row ``start`` of
+        ``X``, to an array with one entry (or row) per input row.
     X : ndarray of shape (n_samples, n_features)
         The rows.
     bytes_per_row : int, default=1024
@@ -516,4 +517,4 @@ def map_rows(fn, X, bytes_per_row=1024):
     out : ndarray
     """
     bounds = ArraySource(X).chunks(bytes_per_row)
-    return np.concatenate([fn(X[start:stop]) for start, stop in bounds])
+    return np.concatenate([fn(X[start:stop], start) for start, stop in bounds])

@@ -16,7 +16,8 @@ from sklearn.utils.validation import validate_data
 from emkit._scan import scan_values
 from emkit.families._sparse import is_sparse
 
-__all__ = ["attribute_dtype", "check_sample_weight", "short_array_errors", "validate_floats"]
+__all__ = ["attribute_dtype", "check_sample_weight", "refuse_impossible", "short_array_errors",
+           "validate_floats"]
 
 _ADVICE = {
     "Complex data not supported": "; X must hold real numbers, so pass its real part "
@@ -141,3 +142,26 @@ def attribute_dtype(X):
     """
     dtype = np.dtype(getattr(X, "dtype", np.float64))
     return dtype if dtype == np.float32 else np.dtype(np.float64)
+
+
+def refuse_impossible(what, consequence):
+    """Raise the error for data that the fitted model gives probability zero.
+
+    Its log-density, ``-inf``, is a score; but a posterior given it is ``0 / 0``.
+
+    Parameters
+    ----------
+    what : str
+        The data, as the sentence's subject ("Row 3 of X").
+    consequence : str
+        What is undefined ("its posterior over the components is undefined").
+
+    Raises
+    ------
+    ValueError
+        Always.
+    """
+    raise ValueError(
+        f"{what} has zero probability under the fitted model, so {consequence}; check it "
+        "against the fitted parameters (a probability or rate fitted to exactly 0 forbids "
+        "values that the training data never showed).")

@@ -24,7 +24,8 @@ from emkit.engine.sources import map_rows
 from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
 from emkit.estimators._input import (attribute_dtype, check_sample_weight,
-                                     short_array_errors, validate_floats)
+                                     refuse_impossible, short_array_errors,
+                                     validate_floats)
 from emkit.estimators._template import EMEstimator
 from emkit.estimators._missing import allows_missing, fit_weights, impute_rows, nan_policy
 from emkit.exceptions import ConvergenceWarning
@@ -384,8 +385,15 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         # ``dtype`` (default: _output_dtype), cast chunk by chunk.
         model = self._get_model()
         dtype = self._output_dtype(X) if dtype is None else dtype
-        return map_rows(lambda chunk: model.posteriors(chunk)[part].astype(dtype, copy=False),
-                        X, model.bytes_per_row(X))
+
+        def chunk_part(rows, start):
+            resp, log_density = model.posteriors(rows)
+            if part == 0:
+                _refuse_impossible_rows(log_density, start, "its posterior over the "
+                                        "components is undefined")
+            return (resp, log_density)[part].astype(dtype, copy=False)
+
+        return map_rows(chunk_part, X, model.bytes_per_row(X))
 
     def _log_likelihoods(self, X):
         # score_samples in float64 whatever the dtypes: what the command line's totals
@@ -396,8 +404,14 @@ class MixtureEstimator(DensityMixin, EMEstimator):
 
     def _labels(self, model, X):
         # Chunk by chunk: only the labels, never the (n_samples, n_components) matrix.
-        return map_rows(lambda chunk: model.log_joint(chunk).argmax(axis=1), X,
-                        model.bytes_per_row(X))
+        def labels(rows, start):
+            log_joint = model.log_joint(rows)
+            best = log_joint.argmax(axis=1)
+            _refuse_impossible_rows(log_joint[np.arange(len(best)), best], start,
+                                    "its most probable component is undefined")
+            return best
+
+        return map_rows(labels, X, model.bytes_per_row(X))
 
     def score_samples(self, X):
         """Compute the log-likelihood of each sample under the model.
@@ -497,8 +511,14 @@ class MixtureEstimator(DensityMixin, EMEstimator):
             return blockwise(self.impute, X, "same")
         X = self._validated(X)
         model = self._get_model()
-        return map_rows(lambda rows: impute_rows(model.family, model.log_joint, rows), X,
-                        model.bytes_per_row(X))
+        def fill(rows, start):
+            log_joint = model.log_joint(rows)
+            _refuse_impossible_rows(np.where(np.isnan(rows).any(axis=1),
+                                             log_joint.max(axis=1), 0.0), start,
+                                    "its missing entries cannot be imputed")
+            return impute_rows(model.family, log_joint, rows)
+
+        return map_rows(fill, X, model.bytes_per_row(X))
 
     def sample(self, n_samples=1):
         """Generate random samples from the fitted mixture.
@@ -579,3 +599,11 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         """
         n = np.shape(X)[0]
         return criteria.icl(self.score(X) * n, self._n_parameters(), n, self.predict_proba(X))
+
+
+def _refuse_impossible_rows(log_density, start, consequence):
+    # refuse_impossible for the first row of a chunk (whose first row is row ``start``
+    # of X) with log-density -inf.
+    impossible = np.flatnonzero(log_density == -np.inf)
+    if len(impossible):
+        refuse_impossible(f"Row {start + int(impossible[0])} of X", consequence)

@@ -239,7 +239,15 @@ class BaseHMM(HMMInference, EMEstimator):
                 raise ValueError(f"{name} must have shape {shape} (n_components={K}); got "
                                  f"shape {value.shape}.")
             sums = value.sum(axis=-1)
-            if np.any(value < 0) or not np.allclose(sums, 1.0):
+            if not np.all(value >= 0):  # NaN too
+                entry = np.unravel_index(int(np.argmin(np.where(value >= 0, 0.0, -1.0))),
+                                         value.shape)
+                index = ", ".join(str(int(i)) for i in entry)
+                index = index if value.ndim == 1 else f"({index})"
+                raise ValueError(
+                    f"{name} must hold non-negative probabilities; entry {index} is "
+                    f"{value[entry]}.")
+            if not np.allclose(sums, 1.0):
                 where = "" if value.ndim == 1 else f" (row {int(np.argmax(abs(sums - 1)))})"
                 raise ValueError(
                     f"{name} must hold non-negative probabilities that sum to 1{where}; got "

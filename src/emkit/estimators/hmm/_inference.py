@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emkit.engine.loop import chunk_plan
 from emkit.estimators._dask import Part, blockwise, blockwise_total, dask_sequences, is_dask
+from emkit.estimators._input import refuse_impossible
 from emkit.estimators._missing import impute_rows
 from emkit.estimators.hmm._sequences import as_stacked, sequence_source
 from emkit.models import criteria
@@ -97,6 +98,19 @@ def _over_sequences(model, X, lengths, method):
     return source.map_reduce(fn, bytes_per_row, min_rows=min_rows)
 
 
+def _refuse_impossible_sequence(posteriors, lengths, consequence, among=None):
+    # refuse_impossible for the first sequence of probability zero, whose state
+    # posteriors forward-backward leaves all 0 (a possible sequence's rows sum to 1);
+    # with ``among``, only a sequence holding a row where it is True.
+    ends = np.cumsum(lengths)
+    for s in np.unique(np.searchsorted(ends, np.flatnonzero(~posteriors.any(axis=1)),
+                                       side="right")):
+        start, stop = int(ends[s] - lengths[s]), int(ends[s])
+        if among is None or among[start:stop].any():
+            refuse_impossible(f"Sequence {s} of X (rows {start} to {stop - 1})",
+                              consequence)
+
+
 @dataclass(frozen=True)
 class Forecast:
     """What :meth:`HMMInference.forecast` returns, one row per sequence.
@@ -172,7 +186,10 @@ class HMMInference:
             return self.score(X, lengths), self.predict_proba(X, lengths)
         X, lengths = self._prepare(X, lengths)
         posteriors = _over_sequences(self._model(), X, lengths, "chunk_posteriors")
-        return posteriors.total, posteriors.rows()
+        rows = posteriors.rows()
+        if posteriors.total == -np.inf:
+            _refuse_impossible_sequence(rows, lengths, "its state posteriors are undefined")
+        return posteriors.total, rows
 
     def predict_proba(self, X, lengths=None, *, mask=None):
         """Return the posterior probability of each state at each step.
@@ -224,11 +241,18 @@ class HMMInference:
         model = self._model()
 
         def fill(rows, sample_weight=None, lengths=None):
-            posteriors = model.chunk_posteriors(rows, lengths=lengths).rows()
+            posteriors = model.chunk_posteriors(rows, lengths=lengths)
             with np.errstate(divide="ignore"):
-                return RowBlocks(0.0, (impute_rows(model.family, np.log(posteriors), rows),))
+                log_posteriors = np.log(posteriors.rows())
+            return RowBlocks(posteriors.total,
+                             (impute_rows(model.family, log_posteriors, rows),))
 
-        return _over_sequences(model, X, lengths, fill).rows()
+        filled = _over_sequences(model, X, lengths, fill)
+        if filled.total == -np.inf:
+            _refuse_impossible_sequence(
+                _over_sequences(model, X, lengths, "chunk_posteriors").rows(), lengths,
+                "its missing entries cannot be imputed", among=np.isnan(X).any(axis=1))
+        return filled.rows()
 
     def decode(self, X, lengths=None, algorithm=None, *, mask=None):
         """Return the most likely states and their log-probability.
@@ -266,7 +290,12 @@ class HMMInference:
             _, posteriors = self.score_samples(X, lengths)
             return float(posteriors.max(axis=1).sum()), posteriors.argmax(axis=1)
         X, lengths = self._prepare(X, lengths)
-        paths = _over_sequences(self._model(), X, lengths, "chunk_viterbi")
+        model = self._model()
+        paths = _over_sequences(model, X, lengths, "chunk_viterbi")
+        if paths.total == -np.inf:
+            _refuse_impossible_sequence(
+                _over_sequences(model, X, lengths, "chunk_posteriors").rows(), lengths,
+                "its most probable state path is undefined")
         return paths.total, paths.rows().astype(int)
 
     def predict(self, X, lengths=None, *, mask=None):

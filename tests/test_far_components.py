@@ -4,11 +4,15 @@ Oracle: two-pass NumPy covariances of the rows each component takes (exact by
 construction here: the clusters are far apart, so every responsibility is 0 or 1).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.mixture import GaussianMixture
 
 import emkit
+from emkit.exceptions import ConvergenceWarning
 from emkit.families.gaussian import GaussianDiag, GaussianFull
 from emkit.families.gaussian.stats import DiagStats, FullStats, TiedStats
 
@@ -21,16 +25,16 @@ def _clusters(noise, seed=0):
     return np.c_[x, 0.5 * x + 3.0]
 
 
-def _reference(X, labels, covariance_type):
+def _reference(X, labels, covariance_type, reg=REG):
     parts = [X[labels == k] for k in range(2)]
     full = [np.cov(p.T, bias=True) for p in parts]
     if covariance_type in ("full", "VVV", "VEV", "EEV"):
-        return np.array([c + REG * np.eye(2) for c in full])
+        return np.array([c + reg * np.eye(2) for c in full])
     if covariance_type == "diag":
-        return np.array([p.var(axis=0) + REG for p in parts])
+        return np.array([p.var(axis=0) + reg for p in parts])
     if covariance_type == "spherical":
-        return np.array([p.var(axis=0).mean() + REG for p in parts])
-    return sum(c * len(p) for c, p in zip(full, parts)) / len(X) + REG * np.eye(2)
+        return np.array([p.var(axis=0).mean() + reg for p in parts])
+    return sum(c * len(p) for c, p in zip(full, parts)) / len(X) + reg * np.eye(2)
 
 
 @pytest.mark.parametrize("noise", [0.0, 1e-3])
@@ -48,6 +52,34 @@ def test_tight_clusters_far_apart_keep_their_variances(covariance_type, noise):
         diagonal = np.diagonal(diagonal, axis1=-2, axis2=-1) if diagonal.ndim > 1 and \
             diagonal.shape[-1] == diagonal.shape[-2] else diagonal
         assert_allclose(diagonal, REG, rtol=1e-9)
+
+
+@pytest.mark.parametrize("max_iter", [0, 100])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical", "VVV"])
+def test_the_start_from_kmeans_keeps_the_digits_of_tight_clusters_far_apart(covariance_type,
+                                                                             max_iter):
+    # Spread 1e-3 at (0, 0) and (1e6, -1e6), the default reg_covar: the first M-step
+    # from the k-means labels sums each component's moments about its own mean, as
+    # scikit-learn's does; about the data's centre every digit of the variances was lost
+    # and the fit stopped with "ill-defined empirical covariance".
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(200, 2) * 1e-3, rng.randn(200, 2) * 1e-3 + [1e6, -1e6]]
+    truth = np.repeat([0, 1], 200)
+    model = emkit.GaussianMixture(2, covariance_type=covariance_type, max_iter=max_iter,
+                                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = model.fit_predict(X)
+    assert abs(np.corrcoef(labels, truth)[0, 1]) == 1.0
+    expected = _reference(X, labels, covariance_type, reg=1e-6)
+    assert_allclose(model.covariances_, expected, rtol=1e-9, atol=1e-15)
+    if covariance_type == "full":
+        # scikit-learn fits full covariances here (its other types fail on this data).
+        reference = GaussianMixture(2, max_iter=max_iter, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reference.fit(X)
+        assert_allclose(model.covariances_, reference.covariances_, rtol=1e-9)
 
 
 def test_a_gaussian_hmm_with_far_states_keeps_them_too():

@@ -39,7 +39,8 @@ def start_statistics(family, source, responsibilities):
     Parameters
     ----------
     family : Family
-        Any components of the right kind and size (only its ``accumulate`` is used).
+        Any components of the right kind and size (only its ``accumulate_start`` is
+        used, or its ``accumulate`` when it has none).
     source : Source
         The data of the fit.
     responsibilities : callable
@@ -52,6 +53,8 @@ def start_statistics(family, source, responsibilities):
         In float64: starts from single rows are degenerate enough to need every digit.
     """
     position = [0]
+    # A family written to the protocol alone has no accumulate_start (Family's default).
+    accumulate = getattr(family, "accumulate_start", family.accumulate)
 
     def chunk(rows, weight, **_):
         start = position[0]
@@ -59,7 +62,7 @@ def start_statistics(family, source, responsibilities):
         block = responsibilities(start, stop)
         if weight is not None:
             block = block * weight[:, None]
-        return StartStats(family.accumulate(np.asarray(rows, dtype=np.float64), block),
+        return StartStats(accumulate(np.asarray(rows, dtype=np.float64), block),
                           np.add.reduce(block, axis=0, dtype=np.float64))
 
     return source.map_reduce(chunk, family.bytes_per_row(source.sample_rows()), in_order=True)

@@ -340,6 +340,27 @@ class Family(ABC):
         """
         return self.accumulate(prepared, W)
 
+    def accumulate_start(self, X, W):
+        """Return :meth:`accumulate` of a start from responsibilities.
+
+        A start's family holds placeholder parameters (every mean at the data's centre),
+        and its statistics are the first that any parameters come from. A family whose
+        statistics keep their digits by its parameters (Gaussian moments about the
+        means) sums them here without that help; by default, :meth:`accumulate`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows.
+        W : ndarray of shape (n_samples, n_components)
+            The starting responsibilities of the rows.
+
+        Returns
+        -------
+        stats : AdditiveStats
+        """
+        return self.accumulate(X, W)
+
     def fused_stats(self, X, log_weights):
         """Return a mixture's whole E-step of a chunk in one pass, or None.
 

@@ -252,6 +252,36 @@ class PreparedGaussian:
             W[empty] = 0.0
         return self._add_missing(self._accumulate_features(prepared.features, W), prepared, W)
 
+    def accumulate_start(self, X, W):
+        """Return the moments of a start from responsibilities, each component's about its mean.
+
+        A start's placeholder family has every mean at one centre, so no component is
+        known to lie far from the shift (see :mod:`.far`), and moments about the shift
+        would lose the digits of a tight cluster far from it (two clusters of spread
+        1e-3 at 0 and 1e6: every digit). Each component's moments of a chunk without
+        missing entries are summed about the weighted mean of its rows, in two passes, as
+        scikit-learn's first M-step computes them; a chunk with a missing entry takes
+        :meth:`accumulate`, whose conditional moments need the placeholder's parameters.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The rows; NaN marks a missing entry.
+        W : ndarray of shape (n_samples, n_components)
+            The starting responsibilities of the rows.
+
+        Returns
+        -------
+        stats : AdditiveStats
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if not np.isfinite(np.add.reduce(X, axis=None)):  # a NaN, or a sum that overflows
+            if np.isnan(X).any():
+                return self.accumulate(X, W)
+        K = self.n_components
+        empty = self.accumulate(X[:0], np.zeros((0, K)))
+        return exact_moments(empty, X, W, np.ones(K, dtype=bool), self.means)
+
     def condition(self, X):
         """Return every row completed with its conditional mean under every component.
 

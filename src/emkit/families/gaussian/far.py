@@ -96,13 +96,20 @@ def exact_moments(stats, X, W, far, means):
     weight, first = np.array(stats.weight), np.array(stats.first)
     second = np.array(stats.second)
     shift = np.array(np.broadcast_to(stats.shift, first.shape))
-    for k in np.flatnonzero(far):
+    columns = np.ascontiguousarray(W[:, far].T)  # each far component's weights, in a row
+    for column, k in zip(columns, np.flatnonzero(far)):
         # About the chunk's own weighted mean for the component (two passes over the
         # chunk's rows): the component's mean may itself be far from the rows it takes.
-        w = W[:, k]
+        # Rows of weight 0 add nothing: when they are most rows (a far component's
+        # responsibilities away from it, a start from k-means labels), only the others
+        # are read.
+        w, rows = column, X
+        taken = np.flatnonzero(w)
+        if 2 * len(taken) < len(w):
+            w, rows = w[taken], X[taken]
         total = w.sum()
-        centre = (w @ X) / total if total > 0 else means[k]
-        centred = X - centre
+        centre = (w @ rows) / total if total > 0 else means[k]
+        centred = rows - centre
         weight[k], first[k], shift[k] = total, w @ centred, centre
         if isinstance(stats, FullStats):
             second[k] = (w[:, None] * centred).T @ centred

@@ -1,7 +1,8 @@
-"""Components far apart keep their digits: moments about each component's own mean.
+"""Components far apart keep their digits: moments and log-densities about each own mean.
 
-Oracle: two-pass NumPy covariances of the rows each component takes (exact by
-construction here: the clusters are far apart, so every responsibility is 0 or 1).
+Oracles: two-pass NumPy covariances of the rows each component takes (exact by
+construction here: the clusters are far apart, so every responsibility is 0 or 1), and
+scipy's log-densities.
 """
 
 import warnings
@@ -9,6 +10,8 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
 from sklearn.mixture import GaussianMixture
 
 import emkit
@@ -80,6 +83,38 @@ def test_the_start_from_kmeans_keeps_the_digits_of_tight_clusters_far_apart(cova
             warnings.simplefilter("ignore", ConvergenceWarning)
             reference.fit(X)
         assert_allclose(model.covariances_, reference.covariances_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_far_components_log_densities_are_taken_about_their_own_means(covariance_type):
+    # Spread 1e-3 at (0, 0), (1e6, 1e6) and (1e6, -1e6): the expanded quadratic form
+    # about the centre of the means has terms of 1e18 (squared distances in variances)
+    # and was off by up to 100 nats; about each component's own mean the log-densities
+    # are scipy's to rounding (scikit-learn's diag and spherical are off by 100 too).
+    rng = np.random.RandomState(0)
+    means = np.array([[0.0, 0.0], [1e6, 1e6], [1e6, -1e6]])
+    X = np.concatenate([centre + 1e-3 * rng.randn(100, 2) for centre in means])
+    weights = np.array([0.2, 0.3, 0.5])
+    full = np.array([[[1.0, 0.3], [0.3, 2.0]], [[2.0, -0.5], [-0.5, 1.0]],
+                     [[1.5, 0.0], [0.0, 1.5]]]) * 1e-6
+    if covariance_type in ("full", "tied"):
+        covariances = full if covariance_type == "full" else full[0]
+        dense = np.broadcast_to(covariances, full.shape)
+        precisions = np.linalg.inv(covariances)
+    else:
+        covariances = (np.diagonal(full, axis1=1, axis2=2) if covariance_type == "diag"
+                       else np.array([1.0, 2.0, 1.5]) * 1e-6)
+        dense = np.array([np.diag(np.broadcast_to(v, 2)) for v in covariances])
+        precisions = 1.0 / covariances
+    model = emkit.GaussianMixture(3, covariance_type=covariance_type, weights_init=weights,
+                                  means_init=means, precisions_init=precisions, max_iter=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+    brute = logsumexp([np.log(w) + multivariate_normal(m, c).logpdf(X)
+                       for w, m, c in zip(weights, means, dense)], axis=0)
+    assert_allclose(model.score_samples(X), brute, rtol=1e-12, atol=1e-9)
+    assert_allclose(model.score(X), brute.mean(), rtol=1e-12)
 
 
 def test_a_gaussian_hmm_with_far_states_keeps_them_too():

@@ -26,7 +26,8 @@ import numpy as np
 from emkit._scan import scan_values
 from emkit.families.gaussian._features import centred_features
 from emkit.families.gaussian._sparse_sums import sparse_moment_sums
-from emkit.families.gaussian.far import FAR, FarChunk, exact_moments, far_components
+from emkit.families.gaussian.far import (FAR, FarChunk, exact_log_prob, exact_moments,
+                                         far_components)
 from emkit.families.gaussian.held import maximize_held
 from emkit.families.gaussian.missing import (MissingChunk, complete_rows, min_chunk_rows,
                                              split_missing)
@@ -204,7 +205,12 @@ class PreparedGaussian:
             Marginal log-densities of the observed entries of each row; 0 for a row
             with every entry missing.
         """
-        if isinstance(prepared, (CompleteChunk, FarChunk)):
+        if isinstance(prepared, FarChunk):
+            # Far components' log-densities about their own means (see .far).
+            out = self._log_prob_features(prepared.features)
+            out[:, self._far] = exact_log_prob(self, prepared.X, self._far)
+            return out
+        if isinstance(prepared, CompleteChunk):
             prepared = prepared.features
         if not isinstance(prepared, MissingChunk):
             return self._log_prob_features(prepared)

@@ -752,7 +752,7 @@ BAD_INPUT = [
      r"'diag' covars must have shape \(n_components, n_features\) = \(2, n_features\); "
      r"got shape \(3, 3\)"),
     ("diag-covars-features", _covars_of_shape("diag", np.ones((2, 1))),
-     r"= \(2, 2\); got shape \(2, 1\)"),
+     r"= \(2, 2\); got shape \(2, 1\), while means_ has shape \(2, 2\)\.$"),
     ("full-covars-states", _covars_of_shape("full", np.tile(np.eye(2), (3, 1, 1))),
      r"'full' covars must have shape .* = \(2, n_features, n_features\); "
      r"got shape \(3, 2, 2\)"),

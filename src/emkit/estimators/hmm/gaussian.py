@@ -173,7 +173,12 @@ class GaussianHMM(BaseHMM):
             raise ValueError(f"means_ must have shape (n_components, n_features) = "
                              f"({self.n_components}, n_features); got {self.means_.shape}.")
         self.n_features = self.means_.shape[1]
-        self._covars_ = layout.compact(self._covars_, self.n_components, self.n_features)
+        try:
+            self._covars_ = layout.compact(self._covars_, self.n_components, self.n_features)
+        except ValueError as error:
+            # n_features is means_'s width: say so, for means_ may be the one that is off.
+            raise ValueError(f"{str(error)[:-1]}, while means_ has shape "
+                             f"{self.means_.shape}.") from None
 
     def _emission_family(self):
         return self._family_class()(np.asarray(self.means_, dtype=np.float64), self._covars_,

@@ -703,6 +703,17 @@ def _bad_transmat(transmat=((0.5, 0.5), (0.3, 0.5)), startprob=(0.5, 0.5)):
 
 _X10 = np.arange(10.0)[:, None]
 
+
+def _gmmhmm_with(**values):
+    # A GMMHMM of 2 states of 2 diagonal Gaussians on 2 features, given its parameters.
+    model = emkit.GMMHMM(2, n_mix=2, covariance_type="diag", init_params="")
+    model.startprob_, model.transmat_ = np.array([0.5, 0.5]), np.full((2, 2), 0.5)
+    model.weights_, model.means_ = np.full((2, 2), 0.5), np.zeros((2, 2, 2))
+    model.covars_ = np.ones((2, 2, 2))
+    for name, value in values.items():
+        setattr(model, name, np.array(value))
+    return lambda: model.score(np.zeros((3, 2)))
+
 BAD_INPUT = [
     ("lengths-sum", lambda: emkit.GaussianHMM(2).fit(_X10, lengths=[4, 5]),
      "lengths sums to 9 but X has 10 rows"),
@@ -723,6 +734,12 @@ BAD_INPUT = [
      r"^transmat_ must hold non-negative probabilities; entry \(0, 1\) is -0.2\.$"),
     ("startprob-negative", lambda: _bad_transmat(startprob=(1.5, -0.5)),
      r"^startprob_ must hold non-negative probabilities; entry 1 is -0.5\.$"),
+    ("gmmhmm-negative-variance",
+     _gmmhmm_with(covars_=[[[1.0, 1.0], [1.0, 1.0]], [[1.0, -1.0], [1.0, 1.0]]]),
+     r"^'diag' covars_ must hold positive finite variances; state 1 mixture component 0 "
+     r"feature 1 holds -1.0\.$"),
+    ("gmmhmm-negative-weight", _gmmhmm_with(weights_=[[1.5, -0.5], [0.5, 0.5]]),
+     r"^weights_ must hold non-negative weights; entry \(0, 1\) is -0.5\.$"),
     ("negative-counts", lambda: emkit.PoissonHMM(2).fit([[1], [-1], [2]]),
      "non-negative integer counts"),
     ("implementation", lambda: emkit.GaussianHMM(2, implementation="bogus").fit(_X10),

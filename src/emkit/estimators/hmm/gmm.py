@@ -206,7 +206,11 @@ class GMMHMM(BaseHMM):
             raise ValueError(f"weights_ must have shape (n_components, n_mix) = {(K, M)}; got "
                              f"{weights.shape}.")
         sums = weights.sum(axis=1)
-        if np.any(weights < 0) or not np.allclose(sums, 1.0):
+        if not np.all(weights >= 0):
+            index = np.unravel_index(int(np.argmax(~(weights >= 0))), weights.shape)
+            raise ValueError(f"weights_ must hold non-negative weights; entry "
+                             f"({index[0]}, {index[1]}) is {weights[index]}.")
+        if not np.allclose(sums, 1.0):
             raise ValueError("weights_ must hold non-negative weights whose rows sum to 1; "
                              f"got row sums {np.round(sums, 6).tolist()}.")
         if means.shape != (K, M, D):
@@ -224,9 +228,13 @@ class GMMHMM(BaseHMM):
             raise ValueError(f"{structure.name!r} covars_ must have shape {shape}; got "
                              f"{covars.shape}.")
         if structure.tail != "DD":
-            if not np.all(covars > 0) or not np.all(np.isfinite(covars)):
+            bad = ~((covars > 0) & np.isfinite(covars))
+            if bad.any():
+                index = np.unravel_index(int(np.argmax(bad)), covars.shape)
+                where = " ".join(f"{n} {i}" for n, i in zip(
+                    ("state", "mixture component", "feature"), index))
                 raise ValueError(f"{structure.name!r} covars_ must hold positive finite "
-                                 "variances.")
+                                 f"variances; {where} holds {covars[index]}.")
             return covars
         for index in np.ndindex(covars.shape[:-2]):
             matrix = covars[index]

@@ -203,6 +203,31 @@ def test_invalid_parameters_raise_sklearn_message(params):
     assert _message(lambda: ours.fit(X)) == _message(lambda: theirs.fit(X))
 
 
+@pytest.mark.parametrize("prior", ["doc_topic_prior", "topic_word_prior"])
+@pytest.mark.parametrize("method", ["batch", "online", "partial_fit"])
+def test_a_prior_of_zero_is_refused_before_any_update(prior, method):
+    # scikit-learn's range [0, 1] takes 0, and its bound and perplexity come out NaN
+    # (its Dirichlet's log-normalizer is gammaln(0) - V gammaln(0)); emkit's kernels
+    # divided by it. A prior of 1e-300 still fits as scikit-learn's does.
+    X = corpus(0)
+    theirs = SkLDA(n_components=3, learning_method="online", max_iter=2, random_state=0,
+                   **{prior: 0.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(theirs.fit(X).bound_)
+    ours = emkit.LatentDirichletAllocation(
+        n_components=3, learning_method="online" if method == "online" else "batch",
+        max_iter=2, random_state=0, **{prior: 0.0})
+    sentence = (rf"^{prior}=0 is a Dirichlet prior with no density, so the variational "
+                r"bound is undefined; give it a positive value \(None is 1 / n_components\)\.$")
+    with pytest.raises(ValueError, match=sentence):
+        ours.partial_fit(X) if method == "partial_fit" else ours.fit(X)
+    assert not hasattr(ours, "components_")
+    tiny = dict(n_components=3, max_iter=2, random_state=0, **{prior: 1e-300})
+    assert_allclose(emkit.LatentDirichletAllocation(**tiny).fit(X).components_,
+                    SkLDA(**tiny).fit(X).components_, rtol=1e-9)
+
+
 def test_unfitted_and_nan_messages_equal_sklearn():
     X = corpus(0)
     ours, theirs = pair(n_components=3)

@@ -197,6 +197,12 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self.doc_topic_prior_ = 1.0 / k if self.doc_topic_prior is None else self.doc_topic_prior
         self.topic_word_prior_ = (1.0 / k if self.topic_word_prior is None
                                   else self.topic_word_prior)
+        for name in ("doc_topic_prior", "topic_word_prior"):
+            # scikit-learn's range includes 0, where its bound comes out NaN.
+            if getattr(self, f"{name}_") == 0:
+                raise ValueError(f"{name}=0 is a Dirichlet prior with no density, so the "
+                                 "variational bound is undefined; give it a positive value "
+                                 "(None is 1 / n_components).")
         components = self.random_state_.gamma(INIT_GAMMA, INIT_SCALE, (k, n_features))
         if self.init == "kmeans" and X is not None:
             components += cluster_topics(X, k, self.random_state_, n_documents)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from emkit import BernoulliMixture, CategoricalMixture, PoissonMixture
+from emkit import BernoulliMixture, CategoricalMixture, GaussianMixture, PoissonMixture
 from emkit.datasets import load_three_coins
 
 
@@ -119,3 +119,43 @@ def test_rows_of_probability_zero_score_minus_inf_and_have_no_posterior():
         model.impute(np.array([[0.0, np.nan], [1.0, np.nan]]))
     assert_allclose(model.impute(np.array([[0.0, np.nan], [1.0, 0.0]])),
                     [[0.0, model.weights_ @ model.means_[:, 1]], [1.0, 0.0]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [BernoulliMixture, PoissonMixture, CategoricalMixture])
+def test_rows_of_weight_zero_add_nothing_even_when_the_model_rules_them_out(cls):
+    # Column 2 is 1 only in the ten rows of weight 0, so the first M-step fits its
+    # probability (or rate) to exactly 0 and rules those rows out: their responsibilities
+    # are 0 / 0, which times their weight 0 was NaN in every sum, and the fit stopped on
+    # a parameter the user never set. From the same start, the fit equals the fit of the
+    # weighted rows alone.
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, (100, 3)).astype(float)
+    X[:, 2] = 0.0
+    X[:10, 2] = 1.0
+    weight = np.r_[np.zeros(10), np.ones(90)]
+    start = {"weights_init": [0.4, 0.6], "tol": 0.0, "max_iter": 20}
+    if cls is CategoricalMixture:
+        start["probs_init"] = np.array([[[0.3, 0.7], [0.6, 0.4], [0.5, 0.5]],
+                                        [[0.7, 0.3], [0.4, 0.6], [0.5, 0.5]]])
+        # The categories of column 2 are read from all rows, weighted or not.
+        start["n_categories"] = [2, 2, 2]
+    else:
+        start["means_init"] = [[0.3, 0.6, 0.5], [0.7, 0.4, 0.5]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = cls(2, **start).fit(X, sample_weight=weight)
+        alone = cls(2, **start).fit(X[10:])
+    name = "probs_" if cls is CategoricalMixture else "means_"
+    assert_allclose(getattr(weighted, name), getattr(alone, name), rtol=1e-12, atol=1e-15)
+    assert_allclose(weighted.weights_, alone.weights_, rtol=1e-12)
+    assert_allclose(weighted.lower_bound_, alone.lower_bound_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [BernoulliMixture, PoissonMixture, CategoricalMixture,
+                                 GaussianMixture])
+def test_weights_that_are_all_zero_are_one_sentence(cls):
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"^sample_weight is 0 for every sample, which "
+                                         r"leaves nothing to fit; give at least one sample "
+                                         r"a positive weight\.$"):
+        cls(2).fit(X, sample_weight=np.zeros(4))

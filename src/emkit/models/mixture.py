@@ -258,6 +258,9 @@ class Mixture(FamilyDelegate):
             total, scores = float(X.shape[0]), log_norm
         else:
             resp *= sample_weight.astype(resp.dtype)[:, None]
+            # A row of weight 0 adds nothing, even one the model rules out (its NaN
+            # responsibilities, 0 / 0, times 0).
+            resp[sample_weight == 0] = 0.0
             flush_subnormal(resp)
             resp_sum = column_totals(resp)
             log_likelihood = float(np.dot(sample_weight.astype(np.float64),

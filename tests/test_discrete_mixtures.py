@@ -159,3 +159,32 @@ def test_weights_that_are_all_zero_are_one_sentence(cls):
                                          r"leaves nothing to fit; give at least one sample "
                                          r"a positive weight\.$"):
         cls(2).fit(X, sample_weight=np.zeros(4))
+
+
+def test_codes_that_never_occur_are_named_in_a_warning():
+    # Codes 1..3 (poLCA's coding) make code 0 a category of each column that never
+    # occurs: it holds probability 0 and counts in bic. The warning says so once; codes
+    # from 0, or categories declared by n_categories, fit silently, and the declared fit
+    # is the same model.
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 4, (60, 2)).astype(float)
+    probs = np.array([[0.0, 0.2, 0.3, 0.5], [0.0, 0.5, 0.3, 0.2]])
+    start = dict(probs_init=np.stack([probs, probs[::-1]]), weights_init=[0.5, 0.5],
+                 max_iter=500, tol=1e-12)
+    with pytest.warns(UserWarning) as record:
+        model = CategoricalMixture(2, **start).fit(X)
+    messages = [str(w.message) for w in record if "never" in str(w.message)
+                or "occur" in str(w.message)]
+    assert messages == [
+        "Column 0 holds codes up to 3, and CategoricalMixture takes every code from 0 to the "
+        "largest as a category, but only 3 of those 4 codes occur: the others get "
+        "probability 0 in probs_ and count as parameters in bic and aic; recode the column "
+        "as 0..C-1 (np.unique(column, return_inverse=True)), or pass n_categories to "
+        "declare the categories."]
+    assert_allclose(model.probs_[:, :, 0], 0.0, atol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        declared = CategoricalMixture(2, n_categories=[4, 4], **start).fit(X)
+        start["probs_init"] = start["probs_init"][:, :, 1:]
+        CategoricalMixture(2, **start).fit(X - 1)
+    assert_allclose(declared.probs_, model.probs_, rtol=1e-12)

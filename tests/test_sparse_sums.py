@@ -109,10 +109,13 @@ def test_fits_with_the_loop_equal_fits_with_the_dense_product(covariance_type, m
         return sums
 
     def fit():
+        # Unit sample weights: the feature path's statistics (the one pass of diag
+        # chunks, which never holds the responsibilities, is for unweighted rows).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return emkit.GaussianMixture(K, covariance_type=covariance_type, max_iter=20,
-                                         tol=0, random_state=0).fit(X)
+                                         tol=0, random_state=0).fit(
+                X, sample_weight=np.ones(len(X)))
 
     monkeypatch.setattr(_prepared, "sparse_moment_sums", counting)
     sparse = fit()

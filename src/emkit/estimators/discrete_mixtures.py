@@ -4,6 +4,8 @@ Each is a mixture of one fixed family whose components start at distinct random 
 (like scikit-learn's 'random_from_data' init) unless the component parameters are given.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
@@ -184,7 +186,10 @@ class CategoricalMixture(_FamilyMixture):
     probs_init : array-like of shape (n_components, n_features, n_categories), default=None
         Starting category probabilities; None starts each component at a random row.
     n_categories : array-like of int, default=None
-        Categories of each column; None takes ``max code + 1`` of each column in ``fit``.
+        Categories of each column; None takes ``max code + 1`` of each column in ``fit``,
+        with a warning when some code below a column's largest never occurs (1-based
+        codes, raw identifiers: each such code is a category of probability 0, counted
+        by ``bic`` and ``aic``).
 """ + _COMMON_DOC + """
     Attributes
     ----------
@@ -228,6 +233,11 @@ class CategoricalMixture(_FamilyMixture):
                              "data as 0, 1, 2, ... per column.")
         return tuple(int(c) + 1 for c in np.nanmax(X, axis=0))
 
+    def _check_parameters(self, X):
+        super()._check_parameters(X)
+        if self.n_categories is None:
+            _warn_unseen_codes(X, self._categories(X))
+
     def _placeholder(self, X):
         cats = getattr(self, "components_", None)
         cats = self._categories(X) if cats is None else cats.n_categories
@@ -244,3 +254,21 @@ class CategoricalMixture(_FamilyMixture):
     def _set_model(self, model):
         self.weights_, self.components_ = model.weights, model.family
         self.probs_ = model.family.probs
+
+
+def _warn_unseen_codes(X, categories):
+    # Every code up to a column's largest is one of its categories: say so when some
+    # never occur (1-based codes, raw identifiers), which bic and aic count and probs_
+    # holds.
+    for d, count in enumerate(categories):
+        column = X[:, d]
+        seen = len(np.unique(column[~np.isnan(column)]))
+        if seen < count:
+            warnings.warn(
+                f"Column {d} holds codes up to {count - 1}, and CategoricalMixture takes "
+                f"every code from 0 to the largest as a category, but only {seen} of those "
+                f"{count} codes occur: the others get probability 0 in probs_ and count as "
+                "parameters in bic and aic; recode the column as 0..C-1 (np.unique(column, "
+                "return_inverse=True)), or pass n_categories to declare the categories.",
+                UserWarning, stacklevel=2)
+            return

@@ -155,7 +155,7 @@ def test_rows_of_weight_zero_add_nothing_even_when_the_model_rules_them_out(cls)
                                  GaussianMixture])
 def test_weights_that_are_all_zero_are_one_sentence(cls):
     X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
-    with pytest.raises(ValueError, match=r"^sample_weight is 0 for every sample, which "
+    with pytest.raises(ValueError, match=r"^sample_weight is zero for every sample, which "
                                          r"leaves nothing to fit; give at least one sample "
                                          r"a positive weight\.$"):
         cls(2).fit(X, sample_weight=np.zeros(4))

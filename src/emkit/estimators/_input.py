@@ -124,7 +124,7 @@ def check_sample_weight(sample_weight, n_samples, what="sample"):
         raise ValueError(f"sample_weight[{i}] is {weights[i]:g}, but sample weights must be "
                          f"{rule}; give each {what} a weight of 0 or more.")
     if n_samples and not np.any(weights > 0):
-        raise ValueError(f"sample_weight is 0 for every {what}, which leaves nothing to fit; "
+        raise ValueError(f"sample_weight is zero for every {what}, which leaves nothing to fit; "
                          f"give at least one {what} a positive weight.")
     return weights
 

@@ -281,9 +281,9 @@ class PreparedGaussian:
         stats : AdditiveStats
         """
         X = np.asarray(X, dtype=np.float64)
-        if not np.isfinite(np.add.reduce(X, axis=None)):  # a NaN, or a sum that overflows
-            if np.isnan(X).any():
-                return self.accumulate(X, W)
+        # One sum answers the usual case (finite: no NaN); a non-finite one is looked into.
+        if not np.isfinite(np.add.reduce(X, axis=None)) and np.isnan(X).any():
+            return self.accumulate(X, W)
         K = self.n_components
         empty = self.accumulate(X[:0], np.zeros((0, K)))
         return exact_moments(empty, X, W, np.ones(K, dtype=bool), self.means)

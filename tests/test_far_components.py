@@ -85,7 +85,8 @@ def test_the_start_from_kmeans_keeps_the_digits_of_tight_clusters_far_apart(cova
         assert_allclose(model.covariances_, reference.covariances_, rtol=1e-9)
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical", "VVV",
+                                             "EEE"])
 def test_far_components_log_densities_are_taken_about_their_own_means(covariance_type):
     # Spread 1e-3 at (0, 0), (1e6, 1e6) and (1e6, -1e6): the expanded quadratic form
     # about the centre of the means has terms of 1e18 (squared distances in variances)
@@ -97,8 +98,8 @@ def test_far_components_log_densities_are_taken_about_their_own_means(covariance
     weights = np.array([0.2, 0.3, 0.5])
     full = np.array([[[1.0, 0.3], [0.3, 2.0]], [[2.0, -0.5], [-0.5, 1.0]],
                      [[1.5, 0.0], [0.0, 1.5]]]) * 1e-6
-    if covariance_type in ("full", "tied"):
-        covariances = full if covariance_type == "full" else full[0]
+    if covariance_type in ("full", "tied", "VVV", "EEE"):
+        covariances = full if covariance_type in ("full", "VVV") else full[0]
         dense = np.broadcast_to(covariances, full.shape)
         precisions = np.linalg.inv(covariances)
     else:

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from emkit.families.gaussian._linalg import LOG_2PI
 from emkit.families.gaussian.missing import accumulate_missing, observed_terms
 
 __all__ = ["MatrixCovariances", "regularized"]
@@ -73,6 +74,16 @@ class MatrixCovariances:
         """Inverse covariances, (K, D, D), or the shared (D, D)."""
         factor = self.precisions_cholesky
         return factor @ np.swapaxes(factor, -1, -2)
+
+    def _log_prob_about_mean(self, centred, k):
+        # log N(x | mean_k, covariance_k) of rows given as x - mean_k, in float64: with
+        # the precision factor U_k (U_k U_k^T the inverse), -|(x - mean_k) U_k|^2 / 2 and
+        # log det U_k (see .far).
+        factor = self.precisions_cholesky
+        factor = factor[k] if factor.ndim == 3 else factor
+        whitened = centred @ factor
+        return (np.sum(np.log(np.diagonal(factor)))
+                - 0.5 * (len(factor) * LOG_2PI + np.einsum("nd,nd->n", whitened, whitened)))
 
     def _observed_terms(self, centred, mask):
         return observed_terms(centred, mask, self._precisions, self._linear)

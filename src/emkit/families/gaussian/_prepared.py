@@ -74,8 +74,9 @@ class PreparedGaussian:
     A family names its features with ``_products`` (see :mod:`._features`), may turn them
     into its own form with ``_from_features``, and defines ``_log_prob_features`` and
     ``_accumulate_features`` for complete rows (with ``_stats_of_sums``, the statistics of
-    the moment sums ``features @ W``, when its features are not ``LINEAR``), and for rows
-    with missing entries ``_observed_terms`` (see :func:`.missing.observed_terms`),
+    the moment sums ``features @ W``, when its features are not ``LINEAR``),
+    ``_log_prob_about_mean`` for components far from the shift (see :mod:`.far`), and
+    for rows with missing entries ``_observed_terms`` (see :func:`.missing.observed_terms`),
     ``_add_missing`` (the statistics of the filled rows plus what the missing entries add)
     and ``_complete`` (the rows completed under each component, minus the shift). It
     derives ``shift`` (the mean of the means), the feature weights ``_weights``,

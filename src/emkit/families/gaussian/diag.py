@@ -168,6 +168,13 @@ class _Diagonal(PreparedGaussian, Family):
         return np.broadcast_to(self.covariances[:, None] if self.covariances.ndim == 1
                                else self.covariances, self.means.shape)
 
+    def _log_prob_about_mean(self, centred, k):
+        # log N(x | mean_k, covariance_k) of rows given as x - mean_k, in float64 (see
+        # .far).
+        variances = self._dense_variances()[k]
+        return -0.5 * (len(variances) * LOG_2PI + np.sum(np.log(variances))
+                       + (centred * centred) @ (1.0 / variances))
+
     def _observed_terms(self, centred, mask):
         # The features' log-density of a filled row counts log N(shift_d) for each missing
         # feature d; the correction takes those terms out.

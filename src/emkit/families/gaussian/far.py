@@ -15,7 +15,6 @@ and its log-densities are taken from the rows minus its own mean.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
 
 from emkit.families.gaussian.stats import DiagStats, FullStats, TiedStats
 
@@ -42,19 +41,6 @@ class FarChunk:
     X: np.ndarray
 
 
-def _variances(family):
-    # The variances of every component and feature, (K, D) (one row for tied), and the
-    # covariance layout: "full" (K, D, D), "tied" (D, D), "diag" (K, D), "spherical" (K,).
-    covariances = np.asarray(family.covariances, dtype=np.float64)
-    if covariances.ndim == 3:
-        return np.diagonal(covariances, axis1=1, axis2=2), "full"
-    if covariances.ndim == 2 and "covariances" not in family.component_fields:
-        return np.diagonal(covariances)[None], "tied"
-    if covariances.ndim == 2:
-        return covariances, "diag"
-    return covariances[:, None], "spherical"
-
-
 def far_components(family):
     """Return the mask of the components too far from the shift, or None when none is.
 
@@ -68,7 +54,15 @@ def far_components(family):
     far : ndarray of bool of shape (n_components,) or None
     """
     means = np.asarray(family.means, dtype=np.float64)
-    variances, _ = _variances(family)
+    covariances = np.asarray(family.covariances, dtype=np.float64)
+    if covariances.ndim == 3:
+        variances = np.diagonal(covariances, axis1=1, axis2=2)
+    elif covariances.ndim == 2 and "covariances" not in family.component_fields:
+        variances = np.diagonal(covariances)[None]                           # tied
+    elif covariances.ndim == 2:
+        variances = covariances                                              # diag
+    else:
+        variances = covariances[:, None]                                     # spherical
     # (mean - shift)^2 > FAR * variance, without a division (a zero variance is far from
     # any other mean); one reduction answers the usual case, where none is far.
     offsets = means - family.shift
@@ -84,7 +78,8 @@ def exact_log_prob(family, X, far):
     Parameters
     ----------
     family : Family
-        A Gaussian family with ``means`` and ``covariances``.
+        A Gaussian family with ``means`` and ``_log_prob_about_mean(centred, k)``, the
+        log-density of component ``k`` at rows given minus its mean.
     X : ndarray of shape (n_samples, n_features)
         Rows without missing entries.
     far : ndarray of bool of shape (n_components,)
@@ -94,29 +89,12 @@ def exact_log_prob(family, X, far):
     -------
     log_prob : ndarray of shape (n_samples, n_far)
         ``log N(x | mean_k, covariance_k)`` of each row under each far component, in
-        float64: ``(x - mean_k)`` first, then its squared length in the metric of the
-        covariance (a triangular solve with its Cholesky factor for full and tied ones).
+        float64, from ``x - mean_k``.
     """
     X = np.asarray(X, dtype=np.float64)
     means = np.asarray(family.means, dtype=np.float64)
-    covariances = np.asarray(family.covariances, dtype=np.float64)
-    variances, layout = _variances(family)
-    D = X.shape[1]
-    out = np.empty((len(X), int(np.count_nonzero(far))))
-    for j, k in enumerate(np.flatnonzero(far)):
-        centred = X - means[k]
-        if layout in ("full", "tied"):
-            factor = linalg.cholesky(covariances[k] if layout == "full" else covariances,
-                                     lower=True)
-            z = linalg.solve_triangular(factor, centred.T, lower=True, check_finite=False)
-            distance = np.einsum("ij,ij->j", z, z)
-            log_det = 2.0 * np.sum(np.log(np.diagonal(factor)))
-        else:
-            scale = np.broadcast_to(variances[k], (D,))
-            distance = (centred * centred) @ (1.0 / scale)
-            log_det = np.sum(np.log(scale))
-        out[:, j] = -0.5 * (D * np.log(2.0 * np.pi) + log_det + distance)
-    return out
+    return np.stack([family._log_prob_about_mean(X - means[k], k)
+                     for k in np.flatnonzero(far)], axis=1)
 
 
 def exact_moments(stats, X, W, far, means):

@@ -24,6 +24,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from emkit import hmm
+from emkit.exceptions import ComponentCollapseWarning, ConvergenceWarning
 
 RTOL = 1e-6
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
@@ -202,9 +203,13 @@ def test_gmm_on_constant_data_floors_every_covariance_at_min_covar(covariance_ty
     # means near 1e-176 and, from the exact MAP division, variances that are subnormal
     # numbers, which used to end the diag fit with a log-likelihood of -inf: a variance
     # that is not a normal number counts as zero.
+    # Spherical takes the flat prior: hmmlearn's default one counts n_mix = 2 where the
+    # flat one counts n_features = 1, so a Gaussian of weight below 1 has no MAP there
+    # and keeps its covariance (test_gmm_improper_spherical_prior_keeps_the_covariance).
     X = np.zeros((33, 1))
     est = hmm.GMMHMM(3, n_mix=2, covariance_type=covariance_type, n_iter=20,
-                     random_state=36)
+                     random_state=36,
+                     covars_prior=-1.5 if covariance_type == "spherical" else None)
     _fit_quietly(est, X, [len(X)])
     assert np.isfinite(est.score(X))
     variances = np.ravel(est.covars_)
@@ -304,3 +309,32 @@ def test_multinomial_n_trials_from_the_data(counts):
         _fit_quietly(est, counts[totals])
         assert_array_equal(est.n_trials, expected)
         assert_array_equal(ref.n_trials, counts[totals].sum(axis=1))
+
+
+def test_gmm_improper_spherical_prior_keeps_the_covariance():
+    # hmmlearn#365: hmmlearn's default spherical prior with n_mix = 3 > n_features = 2
+    # divides by 2 (weight + 1) - 3, negative for a Gaussian of weight below 1/2. Its
+    # variance there comes out negative, or huge, or tiny; emkit keeps it, says why, and
+    # moves the other Gaussians as hmmlearn does.
+    rng = np.random.RandomState(4)
+    X = np.concatenate([rng.randn(60, 2) - 3, rng.randn(60, 2) + 3])
+    start = dict(startprob_=np.array([1.0]), transmat_=np.array([[1.0]]),
+                 weights_=np.array([[0.45, 0.45, 0.1]]),
+                 means_=np.array([[[-3.0, -3.0], [3.0, 3.0], [8.0, 8.0]]]),
+                 covars_=np.array([[1.0, 1.0, 2.0]]))
+    options = dict(n_mix=3, covariance_type="spherical", init_params="", n_iter=1,
+                   params="c")
+    ref, est = hl_hmm.GMMHMM(1, **options), hmm.GMMHMM(1, **options)
+    for model in (ref, est):
+        for name, value in start.items():
+            setattr(model, name, value.copy())
+    _fit_quietly(ref, X, [len(X)])
+    with pytest.warns(ComponentCollapseWarning, match=r"^The covariance of Gaussian 2 of "
+                      r"mixture 0 was kept: its weight \(.*\) is too small for the "
+                      "covariance prior"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, [len(X)])
+    assert ref.covars_[0, 2] < 0  # hmmlearn's: not a variance
+    assert est.covars_[0, 2] == 2.0
+    assert_allclose(est.covars_[0, :2], ref.covars_[0, :2], rtol=1e-9)

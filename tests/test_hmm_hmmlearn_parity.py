@@ -762,3 +762,133 @@ def test_posteriors_and_paths_of_an_impossible_sequence_are_refused(implementati
         assert_array_equal(got[1], expected[1])
     assert_allclose(est.predict_proba(X[possible], [3, 2]),
                     ref.predict_proba(X[possible], [3, 2]), rtol=1e-12, atol=1e-15)
+
+
+# ------------------------------------------------------- hyperparameters and helpers
+
+
+@pytest.mark.parametrize("covariance_type", ["spherical", "diag"])
+def test_per_state_gaussian_priors_are_hmmlearns_column_form(X_gauss, covariance_type):
+    # hmmlearn documents means_prior, means_weight and covars_prior as
+    # (n_components,) arrays, one value per state, but broadcasts them along the features
+    # (an error unless n_features == n_components). emkit reads a 1-D array of one value
+    # per state as that state's value for every feature: hmmlearn's (n_components, 1)
+    # column gives the same fit.
+    # (hmmlearn's diagonal M-step takes covars_weight as a number only.)
+    per_state = dict(means_prior=np.array([0.0, 1.0, 2.0]),
+                     means_weight=np.array([1.0, 2.0, 3.0]),
+                     covars_prior=np.array([0.5, 1.0, 2.0]))
+    columns = {name: value[:, None] for name, value in per_state.items()}
+    start = gaussian_start(covariance_type)
+    ref, _ = gaussian_pair(covariance_type, start, **columns)
+    _, est = gaussian_pair(covariance_type, start, **per_state)
+    fit_both(ref, est, X_gauss, n_iter=N_ITER)
+    assert_same_history(ref, est)
+    assert_same_gaussian(ref, est)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_per_state_means_weight_of_full_covariances_is_the_closed_form(X_gauss,
+                                                                        covariance_type):
+    # One EM step updating the means alone: each state's mean is
+    # (w_k m_k + sum_t gamma_tk x_t) / (w_k + sum_t gamma_tk), with hmmlearn's posteriors
+    # of the start (hmmlearn itself fails on a per-state means_weight here).
+    start = gaussian_start(covariance_type)
+    means_weight, means_prior = np.array([1.0, 5.0, 20.0]), np.array([0.0, 1.0, -1.0])
+    _, est = gaussian_pair(covariance_type, start, params="m", n_iter=1,
+                           means_weight=means_weight, means_prior=means_prior)
+    ref, _ = gaussian_pair(covariance_type, start)
+    est.fit(X_gauss, LENGTHS)
+    gamma = ref.predict_proba(X_gauss, LENGTHS)
+    expected = ((means_weight * means_prior)[:, None] + gamma.T @ X_gauss) / (
+        means_weight + gamma.sum(axis=0))[:, None]
+    assert_allclose(est.means_, expected, rtol=1e-9)
+
+
+def test_per_state_poisson_prior_is_hmmlearns_column_form(X_pois):
+    # lambdas_prior and lambdas_weight: (n_components,) in hmmlearn's documentation.
+    start = poisson_start(X_pois)
+    options = dict(init_params="", tol=0, n_iter=N_ITER)
+    ref = set_attrs(hl_hmm.PoissonHMM(N_COMPONENTS, lambdas_prior=[[1.0], [4.0], [9.0]],
+                                      lambdas_weight=[[0.5], [1.0], [2.0]], **options), start)
+    est = set_attrs(hmm.PoissonHMM(N_COMPONENTS, lambdas_prior=[1.0, 4.0, 9.0],
+                                   lambdas_weight=[0.5, 1.0, 2.0], **options), start)
+    fit_both(ref, est, X_pois, n_iter=N_ITER)
+    assert_same_history(ref, est)
+    assert_same_poisson(ref, est)
+
+
+def test_criteria_count_the_rows_of_every_sequence_form(X_gauss):
+    # aic and bic of a list of sequences, or of a 3-D array, equal those of the stacked
+    # rows with their lengths (hmmlearn's n is the number of rows).
+    est = set_attrs(hmm.GaussianHMM(N_COMPONENTS, "diag", init_params=""),
+                    gaussian_start("diag"))
+    ref = set_attrs(hl_hmm.GaussianHMM(N_COMPONENTS, "diag", init_params=""),
+                    gaussian_start("diag"))
+    ref.n_features = N_FEATURES
+    bounds = np.cumsum([0] + LENGTHS)
+    sequences = [X_gauss[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    for name in ("aic", "bic"):
+        expected = getattr(ref, name)(X_gauss, LENGTHS)
+        assert_allclose(getattr(est, name)(sequences), expected, rtol=1e-12)
+    padded = X_gauss[:200].reshape(4, 50, N_FEATURES)
+    assert_allclose(est.bic(padded), ref.bic(X_gauss[:200], [50] * 4), rtol=1e-12)
+    mask = np.zeros((4, 50), dtype=bool)
+    mask[1, 40:] = True
+    rows = np.concatenate([padded[0], padded[1, :40], padded[2], padded[3]])
+    assert_allclose(est.bic(padded, mask=mask), ref.bic(rows, [50, 40, 50, 50]), rtol=1e-12)
+
+
+def test_a_changed_monitor_n_iter_caps_the_fit_as_in_hmmlearn(X_gauss):
+    # hmmlearn's monitor reads "converged" at its own n_iter; a user who lowers
+    # monitor_.n_iter gets that many iterations in both libraries.
+    ref, est = gaussian_pair("diag", gaussian_start("diag"), n_iter=50, tol=1e-12)
+    ref.monitor_.n_iter = est.monitor_.n_iter = 4
+    with pytest.warns(ConvergenceWarning, match="n_iter=4"):
+        fit_both(ref, est, X_gauss)
+    assert_same_history(ref, est)
+    assert len(est.monitor_.history) == 4 and est.n_iter_ == 4
+    assert not est.converged_
+
+
+def test_start_and_transition_priors_that_leave_no_mass_keep_the_values_and_say_why():
+    # A Dirichlet prior of 0 on one sequence of two steps (expected counts below 1):
+    # hmmlearn's MAP is 0 / 0 (NaN start probabilities, all-zero transitions). emkit
+    # keeps the previous values and says it was the prior, not an unvisited state.
+    X = np.array([[0], [2]])
+    params = dict(startprob_=np.array([0.6, 0.4]), transmat_=np.array([[0.7, 0.3], [0.4, 0.6]]),
+                  emissionprob_=np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]))
+    est = set_attrs(hmm.CategoricalHMM(2, init_params="", params="s", n_iter=1,
+                                       startprob_prior=0.0), params)
+    with pytest.warns(ComponentCollapseWarning, match=r"^The start probabilities were kept: "
+                      "with startprob_prior below 1"):
+        est.fit(X)
+    assert_array_equal(est.startprob_, params["startprob_"])
+    est = set_attrs(hmm.CategoricalHMM(2, init_params="", params="t", n_iter=1,
+                                       transmat_prior=0.0), params)
+    with pytest.warns(ComponentCollapseWarning, match=r"^The transition probabilities out of "
+                      "state 0 were kept: with transmat_prior below 1"):
+        est.fit(X)
+    ref = set_attrs(hl_hmm.CategoricalHMM(2, init_params="", params="t", n_iter=1,
+                                          transmat_prior=0.0), params)
+    with np.errstate(invalid="ignore"):
+        ref.fit(X)
+    assert not np.all(ref.transmat_.sum(axis=1) == 1.0)  # hmmlearn's rows: no mass left
+
+
+def test_covariance_types_constant_is_hmmlearns():
+    assert hmm.COVARIANCE_TYPES == hl_hmm.COVARIANCE_TYPES
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_covars_of_one_model_start_another_of_its_type(X_gauss, covariance_type):
+    # hmmlearn#139: ``covars_`` returns full matrices; assigning them to a model of the
+    # same type starts it where the compact form does (hmmlearn refuses them for
+    # spherical and diag).
+    start = gaussian_start(covariance_type)
+    _, compact = gaussian_pair(covariance_type, start, n_iter=3)
+    _, given_full = gaussian_pair(covariance_type, start, n_iter=3)
+    given_full.covars_ = compact.covars_
+    fit_both(compact, given_full, X_gauss, n_iter=3)
+    assert_same_history(compact, given_full)
+    assert_allclose(given_full.covars_, compact.covars_, rtol=1e-12)

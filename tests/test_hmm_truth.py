@@ -693,8 +693,8 @@ def _covars_of_shape(covariance_type, covars, set_before_means=False):
     return call
 
 
-def _bad_transmat(transmat=((0.5, 0.5), (0.3, 0.5)), startprob=(0.5, 0.5)):
-    model = emkit.CategoricalHMM(2, init_params="", n_features=2)
+def _bad_transmat(transmat=((0.5, 0.5), (0.3, 0.5)), startprob=(0.5, 0.5), **priors):
+    model = emkit.CategoricalHMM(2, init_params="", n_features=2, **priors)
     model.startprob_ = np.array(startprob)
     model.transmat_ = np.array(transmat)
     model.emissionprob_ = np.array([[0.5, 0.5], [0.5, 0.5]])
@@ -800,6 +800,48 @@ BAD_INPUT = [
      _covars_of_shape("spherical", np.array([[1.0, 1.0], [2.0, 3.0]]), True),
      r"given per feature must repeat one variance per component; component 1 holds "
      r"\[2\. 3\.\]\."),
+    ("spherical-covars-too-long", _covars_of_shape("spherical", np.ones(4), True),
+     r"'spherical' covars must have shape \(n_components,\) = \(2,\); got shape \(4,\)"),
+    ("diag-covars-full-not-diagonal",
+     _covars_of_shape("diag", np.array([[[1.0, 0.5], [0.5, 1.0]], np.eye(2)])),
+     r"^'diag' covars given as full matrices must be diagonal; component 0 has entries "
+     r"off the diagonal\.$"),
+    ("tied-covars-per-state-unequal",
+     _covars_of_shape("tied", np.array([np.eye(2), 2 * np.eye(2)])),
+     r"^'tied' covars given per component must repeat one matrix"),
+    # Hyperparameters of the wrong shape are named when the fit starts (hmmlearn#58,
+    # #118, #470), not by numpy after the first E-step.
+    ("startprob-prior-shape", lambda: _bad_transmat(transmat=((0.5, 0.5), (0.5, 0.5)),
+                                                    startprob_prior=np.ones(3)),
+     r"^startprob_prior must be a number or an array that broadcasts to shape \(2,\); got "
+     r"shape \(3,\)\.$"),
+    ("transmat-prior-shape", lambda: _bad_transmat(transmat=((0.5, 0.5), (0.5, 0.5)),
+                                                   transmat_prior=np.ones((3, 3))),
+     r"^transmat_prior must be a number or an array that broadcasts to shape \(2, 2\)"),
+    ("emissionprob-prior-shape", lambda: _bad_transmat(transmat=((0.5, 0.5), (0.5, 0.5)),
+                                                       emissionprob_prior=np.ones((2, 4))),
+     r"^emissionprob_prior must be a number or an array that broadcasts to shape \(2, 2\); "
+     r"got shape \(2, 4\)\.$"),
+    ("means-prior-shape", lambda: emkit.GaussianHMM(2, means_prior=np.ones(3)).fit(_X10),
+     r"^means_prior must be a number, 2 values \(one per state\) or an array that "
+     r"broadcasts to shape \(2, 1\); got shape \(3,\)\.$"),
+    ("means-weight-full-per-feature",
+     lambda: emkit.GaussianHMM(2, "full", means_weight=np.ones((2, 3))).fit(_X10),
+     r"^means_weight must be a number or an array that broadcasts to shape \(2,\); got "
+     r"shape \(2, 3\)\.$"),
+    ("covars-prior-shape", lambda: emkit.GaussianHMM(2, covars_prior=np.ones((3, 2))).fit(_X10),
+     r"^covars_prior must be a number, 2 values \(one per state\) or an array that "
+     r"broadcasts to shape \(2, 1\); got shape \(3, 2\)\.$"),
+    ("lambdas-prior-shape", lambda: emkit.PoissonHMM(2, lambdas_prior=np.ones(3)).fit(
+        [[1], [2], [3], [4]]), r"^lambdas_prior must be a number, 2 values \(one per state\)"),
+    ("prior-nan", lambda: emkit.GaussianHMM(2, means_weight=np.nan).fit(_X10),
+     r"^means_weight holds NaN; give a number for every entry\.$"),
+    ("sample-currstate", lambda: _fitted_categorical().sample(3, currstate=2),
+     r"^currstate must be a state, an integer from 0 to 1; got 2\.$"),
+    ("sample-negative-currstate", lambda: _fitted_categorical().sample(3, currstate=-1),
+     r"^currstate must be a state, an integer from 0 to 1; got -1\.$"),
+    ("sample-float-length", lambda: _fitted_categorical().sample(3.0),
+     r"^n_samples must be a positive integer, the length of the sequence drawn; got 3\.0\.$"),
 ]
 
 

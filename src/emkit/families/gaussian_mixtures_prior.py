@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
+from emkit.families._prior_shapes import broadcast_prior
 from emkit.families.gaussian._linalg import nonsingular
 from emkit.stats import EMPTY_WEIGHT
 
@@ -62,14 +63,6 @@ def _flat_covars_prior(covariance_type, n_mix, n_features):
     if covariance_type == "spherical":
         return -(n_features + 2.0) / 2.0, 0.0
     return default_covars_prior(covariance_type, n_mix, n_features)
-
-
-def _broadcast(name, value, shape):
-    try:
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
-    except ValueError:
-        raise ValueError(f"{name} must be a number or an array that broadcasts to shape "
-                         f"{shape}; got shape {np.shape(value)}.") from None
 
 
 @dataclass(frozen=True)
@@ -133,11 +126,11 @@ class GaussianMixturesPrior:
                                      "spherical": ((K, M), (K, M))}[kind]
         given = {"covars_prior": (self.covars_prior, default_prior, prior_shape),
                  "covars_weight": (self.covars_weight, default_weight, weight_shape)}
-        out = {"weights_prior": _broadcast("weights_prior", self.weights_prior, (K, M)),
-               "means_prior": _broadcast("means_prior", self.means_prior, (K, M, D)),
-               "means_weight": _broadcast("means_weight", self.means_weight, (K, M))}
+        out = {"weights_prior": broadcast_prior("weights_prior", self.weights_prior, (K, M)),
+               "means_prior": broadcast_prior("means_prior", self.means_prior, (K, M, D)),
+               "means_weight": broadcast_prior("means_weight", self.means_weight, (K, M))}
         for name, (value, default, shape) in given.items():
-            out[name] = _broadcast(name, default if value is None else value, shape)
+            out[name] = broadcast_prior(name, default if value is None else value, shape)
         return out
 
     def flat(self, family):
@@ -207,8 +200,11 @@ class GaussianMixturesPrior:
             scatter = family.scatter(stats, family.means)
             numerator, denominator = _COVARIANCES[family.covariance_type](
                 scatter, weight, means - prior["means_prior"], prior, D, M)
+            improper = _improper(denominator, family.covariance_type)
             denominator = np.maximum(denominator, MIN_DENOMINATOR)
             covariances = family.keep_covariances(numerator / denominator, empty)
+            if improper.any():
+                covariances = _keep_improper(family, covariances, improper & ~empty, weight)
             if self.min_covar is not None:
                 zero = _rounding(stats, family.means, means, family.covariance_type,
                                  denominator)
@@ -246,6 +242,32 @@ def _spherical(scatter, weight, centred, prior, D, M):
 
 
 _COVARIANCES = {"full": _full, "tied": _tied, "diag": _diag, "spherical": _spherical}
+
+
+def _improper(denominator, covariance_type):
+    # Where the prior's count (the denominator) is not positive: a Gaussian of too little
+    # weight for a covariance prior below the flat one (hmmlearn's default spherical
+    # prior when n_mix > n_features), whose MAP does not exist. (K, M); tied: (K, 1).
+    if covariance_type in ("full", "tied"):
+        improper = denominator[..., 0, 0] <= 0
+        return improper[:, None] if covariance_type == "tied" else improper
+    return (denominator <= 0).any(axis=2) if covariance_type == "diag" else denominator <= 0
+
+
+def _keep_improper(family, covariances, improper, weight):
+    # The covariances of the Gaussians whose MAP does not exist stay as they were, with
+    # a warning (hmmlearn's become negative, or huge).
+    if not improper.any():
+        return covariances
+    k, m = np.argwhere(improper)[0]
+    name = f"mixture {k}" if family.covariance_type == "tied" else f"Gaussian {m} of mixture {k}"
+    warnings.warn(f"The covariance of {name} was kept: its weight ({weight[k, m]:.3g}) is too "
+                  "small for the covariance prior, whose count is then not positive (no "
+                  "maximum exists). Raise covars_prior or covars_weight, or use a smaller "
+                  "n_mix.", ComponentCollapseWarning, stacklevel=5)
+    mask = improper[:, 0] if family.covariance_type == "tied" else improper
+    mask = mask.reshape(mask.shape + (1,) * (covariances.ndim - mask.ndim))
+    return np.where(mask, family.covariances, covariances)
 
 
 def _rounding(stats, centres, means, covariance_type, denominator):

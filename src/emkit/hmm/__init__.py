@@ -6,7 +6,11 @@
 from emkit.estimators.hmm import (DECODER_ALGORITHMS, GMMHMM, BaseHMM, CategoricalHMM,
                                   ConvergenceMonitor, GaussianHMM, HiddenMarkovModel,
                                   MultinomialHMM, PoissonHMM)
+from emkit.families.gaussian import COVARIANCE_TYPES as _FAMILIES
 from emkit.hmm import utils
 
-__all__ = ["DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor", "GMMHMM",
+#: The ``covariance_type`` names GaussianHMM and GMMHMM take (hmmlearn's constant).
+COVARIANCE_TYPES = frozenset(_FAMILIES)
+
+__all__ = ["COVARIANCE_TYPES", "DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor", "GMMHMM",
            "GaussianHMM", "HiddenMarkovModel", "MultinomialHMM", "PoissonHMM", "utils"]

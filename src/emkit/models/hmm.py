@@ -327,14 +327,26 @@ class HMM(FamilyDelegate):
         """
         startprob, transmat, family = self.startprob, self.transmat, self.family
         if "s" in self.update:
-            startprob, _ = _dirichlet_map(stats.start, self.startprob_prior, self.startprob)
+            startprob, kept = _dirichlet_map(stats.start, self.startprob_prior, self.startprob)
+            if len(kept):
+                warnings.warn(
+                    "The start probabilities were kept: with startprob_prior below 1, no "
+                    "state's expected start count plus startprob_prior - 1 is positive. "
+                    "Use a startprob_prior of at least 1, or more sequences.",
+                    ComponentCollapseWarning, stacklevel=4)
         if "t" in self.update:
             transmat, stuck = _dirichlet_map(stats.trans, self.transmat_prior, self.transmat)
             if len(stuck):
-                warnings.warn(
-                    f"No transition out of state {int(stuck[0])} was expected, so its "
-                    "transition probabilities were kept; the state is not visited before "
-                    "the end of any sequence.", ComponentCollapseWarning, stacklevel=4)
+                state = int(stuck[0])
+                message = (
+                    f"The transition probabilities out of state {state} were kept: with "
+                    "transmat_prior below 1, no expected transition count out of it plus "
+                    "transmat_prior - 1 is positive. Use a transmat_prior of at least 1, or "
+                    "more data." if stats.trans[state].sum() > 0 else
+                    f"No transition out of state {state} was expected, so its transition "
+                    "probabilities were kept; the state is not visited before the end of "
+                    "any sequence.")
+                warnings.warn(message, ComponentCollapseWarning, stacklevel=4)
         if "e" in self.update:
             family = self._update_emissions(stats)
         return replace(self, startprob=startprob, transmat=transmat, family=family)

@@ -26,11 +26,13 @@ from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import check_missing, nan_policy
 from emkit.estimators._template import EMEstimator
 from emkit.estimators.hmm._inference import DECODER_ALGORITHMS, HMMInference, HookEmissions
-from emkit.estimators.hmm._monitor import ConvergenceMonitor, MonitorReports, chosen_monitor
+from emkit.estimators.hmm._monitor import (ConvergenceMonitor, MonitorReports,
+                                           chosen_monitor, iteration_cap)
 from emkit.estimators._labels import check_labels
 from emkit.estimators.hmm._sequences import (as_lengths, as_stacked, sequence_source,
                                             sequence_weights, stacked_labels)
 from emkit.exceptions import ConvergenceWarning
+from emkit.families._prior_shapes import broadcast_prior
 from emkit.models.hmm import HMM
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS, document_fit_modes
 
@@ -266,8 +268,12 @@ class BaseHMM(HMMInference, EMEstimator):
         update = ("s" if "s" in letters else "") + ("t" if "t" in letters else "")
         if letters & set(self._emission_letters or "e"):
             update += "e"
+        K = self.n_components
         return HMM(self.startprob_, self.transmat_, self._model_emissions(),
-                   startprob_prior=self.startprob_prior, transmat_prior=self.transmat_prior,
+                   startprob_prior=broadcast_prior("startprob_prior", self.startprob_prior,
+                                                   (K,)),
+                   transmat_prior=broadcast_prior("transmat_prior", self.transmat_prior,
+                                                  (K, K)),
                    update=update, emission_prior=self._emission_prior(),
                    shift=self.implementation == "log")
 
@@ -419,7 +425,8 @@ class BaseHMM(HMMInference, EMEstimator):
             tol, reporter = monitor.tol, monitor
         else:
             tol, reporter = 0.0, MonitorReports(monitor)
-        return dict(n_init=self.n_init, max_iter=self.n_iter, tol=tol, per_sample=False,
+        return dict(n_init=self.n_init, max_iter=iteration_cap(self), tol=tol,
+                    per_sample=False,
                     reporter=reporter)
 
     def _run_engine(self, initialize, source, warm, callback):
@@ -430,7 +437,7 @@ class BaseHMM(HMMInference, EMEstimator):
 
     def _keep(self, result):
         monitor = chosen_monitor(self)
-        converged, tol = result.converged, self.tol
+        converged, tol, cap = result.converged, self.tol, iteration_cap(self)
         if monitor is None:
             self.monitor_ = ConvergenceMonitor.from_result(result, self.tol, self.n_iter,
                                                            self.verbose)
@@ -440,9 +447,9 @@ class BaseHMM(HMMInference, EMEstimator):
         else:
             # The user's monitor keeps its own record; converged only when it stopped
             # the fit before the cap (hmmlearn's says converged at the cap too).
-            converged = result.n_iter < self.n_iter and bool(monitor.converged)
-        if not converged and result.n_iter >= self.n_iter > 0:
-            warnings.warn(f"The fit stopped at n_iter={self.n_iter} iterations before the "
+            converged = result.n_iter < cap and bool(monitor.converged)
+        if not converged and result.n_iter >= cap > 0:
+            warnings.warn(f"The fit stopped at n_iter={cap} iterations before the "
                           f"log-likelihood gain fell below tol={tol}; raise n_iter (or "
                           "tol) to let it converge.", ConvergenceWarning)
         self._set_model(result.model)

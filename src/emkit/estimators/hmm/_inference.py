@@ -389,12 +389,19 @@ class HMMInference:
         """
         check_is_fitted(self, "startprob_")
         self._check()
+        if not (isinstance(n_samples, (int, np.integer)) and n_samples >= 1):
+            raise ValueError(f"n_samples must be a positive integer, the length of the "
+                             f"sequence drawn; got {n_samples!r}.")
         rng = check_random_state(self.random_state if random_state is None else random_state)
         # hmmlearn's order of draws (the start, then each step's state and emission), so
         # a seeded script draws the same data on both.
         transmat_cdf = np.cumsum(self.transmat_, axis=1)
         if currstate is None:
             currstate = int((np.cumsum(self.startprob_) > rng.rand()).argmax())
+        elif not (isinstance(currstate, (int, np.integer))
+                  and 0 <= currstate < self.n_components):
+            raise ValueError(f"currstate must be a state, an integer from 0 to "
+                             f"{self.n_components - 1}; got {currstate!r}.")
         states, rows = [int(currstate)], [self._generate_sample_from_state(currstate, rng)]
         for _ in range(n_samples - 1):
             currstate = int((transmat_cdf[currstate] > rng.rand()).argmax())
@@ -421,37 +428,47 @@ class HMMInference:
             return np.empty(0)
         return np.asarray(family.sample(int(state), 1, random_state))[0]
 
-    def aic(self, X, lengths=None):
+    def aic(self, X, lengths=None, *, mask=None):
         """Akaike information criterion: ``-2 log L + 2 p``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The sequences, stacked.
+            The sequences, stacked (or in any form ``fit`` takes).
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         aic : float
         """
-        return criteria.aic(self.score(X, lengths), self._n_parameters())
+        return criteria.aic(self.score(X, lengths, mask=mask), self._n_parameters())
 
-    def bic(self, X, lengths=None):
+    def bic(self, X, lengths=None, *, mask=None):
         """Bayesian information criterion: ``-2 log L + p log n``.
+
+        ``n`` is the number of rows (steps) of all the sequences, whatever form they
+        are given in.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The sequences, stacked.
+            The sequences, stacked (or in any form ``fit`` takes).
         lengths : array-like of int, default=None
             Sequence lengths.
+        mask : array-like of bool of shape (n_sequences, T), default=None
+            True at the padded steps of a 3-D ``X`` (see ``fit``).
 
         Returns
         -------
         bic : float
         """
-        return criteria.bic(self.score(X, lengths), self._n_parameters(), len(X))
+        X, lengths = as_stacked(X, lengths, mask)
+        if is_dask(X):
+            X, lengths = dask_sequences(X, lengths)
+        return criteria.bic(self.score(X, lengths), self._n_parameters(), int(X.shape[0]))
 
     def _n_parameters(self):
         return sum(self._get_n_fit_scalars_per_param().values())

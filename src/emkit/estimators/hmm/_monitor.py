@@ -7,7 +7,7 @@ engine's reporter, after it it holds the kept start's record (:meth:`from_result
 
 A ``monitor_`` the user set or changed before a fit is hmmlearn's way to customize
 convergence, and the fit honours it (:func:`chosen_monitor`): a ``tol`` or ``verbose``
-changed on this view are the fit's; a monitor of another class (a subclass of hmmlearn's
+(or ``n_iter``, the cap on iterations) changed on this view are the fit's; a monitor of another class (a subclass of hmmlearn's
 or of this one) is reset at each start and told each iteration's log-likelihood
 (:class:`MonitorReports`), and its ``converged`` stops the fit.
 """
@@ -54,8 +54,8 @@ class ConvergenceMonitor:
         self.tol = tol
         self.n_iter = n_iter
         self.verbose = verbose
-        # What it was made with: a tol or verbose changed since is the user's choice.
-        self._made = (tol, verbose)
+        # What it was made with: a tol, n_iter or verbose changed since is the user's.
+        self._made = (tol, n_iter, verbose)
         self._reset()
 
     @classmethod
@@ -221,15 +221,36 @@ def chosen_monitor(estimator):
     Returns
     -------
     monitor : object or None
-        A :class:`ConvergenceMonitor` whose ``tol`` or ``verbose`` differs from what it
-        was made with, or a monitor of another class with a ``report`` method; None for
-        the estimator's own unchanged monitor (the fit then follows ``tol`` and
-        ``verbose`` of the estimator).
+        A :class:`ConvergenceMonitor` whose ``tol``, ``n_iter`` or ``verbose`` differs
+        from what it was made with, or a monitor of another class with a ``report`` method; None for
+        the estimator's own unchanged monitor (the fit then follows ``tol``, ``n_iter``
+        and ``verbose`` of the estimator).
     """
     monitor = getattr(estimator, "monitor_", None)
     if type(monitor) is ConvergenceMonitor:
-        return None if monitor._made == (monitor.tol, monitor.verbose) else monitor
+        return None if monitor._made == (monitor.tol, monitor.n_iter, monitor.verbose) \
+            else monitor
     return monitor if callable(getattr(monitor, "report", None)) else None
+
+
+def iteration_cap(estimator):
+    """Return the most iterations a fit of ``estimator`` runs.
+
+    Parameters
+    ----------
+    estimator : BaseHMM
+        The estimator about to be fitted (or just fitted).
+
+    Returns
+    -------
+    n_iter : int
+        ``monitor_.n_iter`` where the user changed it on the estimator's own monitor
+        (hmmlearn's monitor stops the fit there), else the ``n_iter`` parameter.
+    """
+    monitor = chosen_monitor(estimator)
+    if type(monitor) is ConvergenceMonitor and monitor.n_iter != monitor._made[1]:
+        return int(monitor.n_iter)
+    return estimator.n_iter
 
 
 class MonitorReports:

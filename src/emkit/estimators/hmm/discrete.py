@@ -10,6 +10,7 @@ from emkit.estimators._input import short_array_errors
 from emkit.estimators._missing import nan_policy
 from emkit.estimators.hmm._base import BaseHMM
 from emkit.families.discrete import Categorical, Poisson
+from emkit.families._prior_shapes import broadcast_prior
 from emkit.families.discrete_priors import CategoricalPrior, PoissonPrior
 from emkit.estimators._fit_modes import document_fit_modes
 
@@ -180,7 +181,8 @@ class CategoricalHMM(BaseHMM):
         return [(cdf > random_state.rand()).argmax()]
 
     def _emission_prior(self):
-        return CategoricalPrior(self.emissionprob_prior)
+        return CategoricalPrior(broadcast_prior("emissionprob_prior", self.emissionprob_prior,
+                                                np.shape(self.emissionprob_)))
 
     def _get_n_fit_scalars_per_param(self):
         nc, nf = self.n_components, self.n_features
@@ -200,9 +202,10 @@ class PoissonHMM(BaseHMM):
     transmat_prior : float or array-like of shape (n_components, n_components), default=1.0
         Dirichlet prior of each row of ``transmat_``.
     lambdas_prior : float or array-like, default=0.0
-        Shape (alpha) of the gamma prior on the rates.
+        Shape (alpha) of the gamma prior on the rates: a number, one per state, or an
+        array of shape (n_components, n_features).
     lambdas_weight : float or array-like, default=0.0
-        Rate (beta) of the gamma prior on the rates.
+        Rate (beta) of the gamma prior on the rates, shaped as ``lambdas_prior``.
 """ + _COMMON.format(letters="stl", emission="l") + """
     Attributes
     ----------
@@ -285,7 +288,9 @@ class PoissonHMM(BaseHMM):
         self.lambdas_ = family.rate
 
     def _emission_prior(self):
-        return PoissonPrior(self.lambdas_prior, self.lambdas_weight)
+        shape = np.shape(self.lambdas_)
+        return PoissonPrior(broadcast_prior("lambdas_prior", self.lambdas_prior, shape, True),
+                            broadcast_prior("lambdas_weight", self.lambdas_weight, shape, True))
 
     def _get_n_fit_scalars_per_param(self):
         nc, nf = self.n_components, self.n_features

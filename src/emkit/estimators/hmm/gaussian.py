@@ -40,13 +40,19 @@ class GaussianHMM(BaseHMM):
     transmat_prior : float or array-like of shape (n_components, n_components), default=1.0
         Dirichlet prior of each row of ``transmat_``.
     means_prior : float or array-like, default=0
-        Centre of the normal prior on the means.
+        Centre of the normal prior on the means: a number, one per state, or an array of
+        shape (n_components, n_features).
     means_weight : float or array-like, default=0
-        Weight of the prior on the means.
+        Weight of the prior on the means: a number, one per state, or (diag and
+        spherical) an array of shape (n_components, n_features).
     covars_prior : float or array-like, default=1e-2
-        Scale of the prior on the covariances.
+        Scale of the prior on the covariances: a number, one per state (not tied), or an
+        array of shape (n_components, n_features) (diag, spherical),
+        (n_components, n_features, n_features) (full) or (n_features, n_features)
+        (tied).
     covars_weight : float or array-like, default=1
-        Weight of the prior on the covariances.
+        Weight of the prior on the covariances: a number, one per state (not tied), or
+        (diag, spherical) an array of shape (n_components, n_features).
     algorithm : {'viterbi', 'map'}, default='viterbi'
         Decoder.
     random_state : int, RandomState instance or None, default=None
@@ -189,9 +195,12 @@ class GaussianHMM(BaseHMM):
         self._covars_ = family.covariances
 
     def _emission_prior(self):
+        # Shaped for the family here, so that a misshapen hyperparameter is named when
+        # the fit starts.
         return GaussianPrior(self.means_prior, self.means_weight, self.covars_prior,
                              self.covars_weight, min_covar=self.min_covar,
-                             update_means="m" in self.params, update_covars="c" in self.params)
+                             update_means="m" in self.params, update_covars="c" in self.params
+                             ).for_family(self._emission_family())
 
     def _generate_sample_from_state(self, state, random_state):
         return random_state.multivariate_normal(np.asarray(self.means_)[state],

@@ -29,6 +29,10 @@ class _Layout:
         # shape is checked against n_components, and n_features where it is known.
         covars = np.array(covars, dtype=np.float64)
         sizes = {"K": n_components, "D": n_features}
+        if covars.ndim == 3 and self.dims != "KDD":
+            # The full matrices the ``covars_`` attribute returns (a model's covars_
+            # given to another of the same type).
+            covars = self._from_full(covars, sizes)
         compact = self._compact(covars, sizes)
         expected = [sizes[letter] for letter in self.dims]
         if any(want not in (None, got) for want, got in zip(expected, compact.shape)):
@@ -41,6 +45,19 @@ class _Layout:
         numbers = ", ".join(numbers) + ("," if len(numbers) == 1 else "")
         return ValueError(f"'{self.name}' covars must have shape {self.shape} = "
                           f"({numbers}); got shape {tuple(got)}.")
+
+    def _from_full(self, covars, sizes):
+        # Each component's variances from its full matrix, which must be diagonal
+        # (diagonal and spherical layouts; the tied layout overrides this).
+        if covars.shape[1] != covars.shape[2] or len(covars) != sizes["K"]:
+            raise self.error(sizes, covars.shape)
+        diagonal = np.einsum("kii->ki", covars)
+        off = np.flatnonzero(np.any(covars != diagonal[:, :, None] * np.eye(covars.shape[1]),
+                                    axis=(1, 2)))
+        if len(off):
+            raise ValueError(f"'{self.name}' covars given as full matrices must be diagonal; "
+                             f"component {off[0]} has entries off the diagonal.")
+        return diagonal
 
     def check_positive(self, variances):
         # One sentence naming the first component with a variance that is not positive.
@@ -68,13 +85,15 @@ class _Spherical(_Layout):
     name, shape, dims = "spherical", "(n_components,)", "K"
 
     def _compact(self, covars, sizes):
-        # hmmlearn stores one variance per component, sometimes repeated per feature.
-        n_components = sizes["K"]
-        rows = covars.reshape(n_components, -1) if covars.size % max(n_components, 1) == 0 \
-            and covars.size else covars.reshape(-1, 1)
-        variances = rows[:, 0]
-        if len(variances) != n_components:
+        # hmmlearn stores one variance per component, sometimes repeated per feature
+        # (n_components, n_features), and takes any array of n_components entries, each
+        # holding one variance (a full matrix's diagonal: see _from_full).
+        n_components, n_features = sizes["K"], sizes["D"]
+        if (covars.ndim == 0 or len(covars) != n_components or not covars.size
+                or covars.ndim == 2 and n_features not in (None, covars.shape[1])):
             raise self.error(sizes, covars.shape)
+        rows = covars.reshape(n_components, -1)
+        variances = rows[:, 0]
         self.check_positive(variances)
         unequal = np.flatnonzero(~np.all(rows == variances[:, None], axis=1))
         if len(unequal):
@@ -114,6 +133,13 @@ class _Diag(_Layout):
 
 class _Tied(_Layout):
     name, shape, dims = "tied", "(n_features, n_features)", "DD"
+
+    def _from_full(self, covars, sizes):
+        # The one matrix that every component's full matrix repeats.
+        if len(covars) != sizes["K"] or not np.all(covars == covars[:1]):
+            raise ValueError(f"'tied' covars given per component must repeat one matrix; "
+                             f"got shape {covars.shape} with different matrices.")
+        return covars[0]
 
     def _compact(self, covars, sizes):
         if covars.ndim != 2 or covars.shape[0] != covars.shape[1]:

@@ -10,12 +10,13 @@ a model takes it as an option and calls :meth:`GaussianPrior.maximize` as its M-
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from emkit.exceptions import ComponentCollapseWarning
+from emkit.families._prior_shapes import broadcast_prior
 from emkit.families.gaussian._linalg import nonsingular
 from emkit.families.gaussian.diag import GaussianDiag, GaussianSpherical
 from emkit.families.gaussian.tied import GaussianTied
@@ -36,12 +37,24 @@ class GaussianPrior:
     ----------
     means_prior : float or ndarray of shape (n_components, n_features), default=0
         Centre of the prior on the means.
-    means_weight : float or ndarray of shape (n_components,), default=0
-        Pseudo-count of the prior on the means (0 is flat).
+    means_weight : float or ndarray, default=0
+        Pseudo-count of the prior on the means (0 is flat): of shape (n_components,
+        n_features) for diagonal and spherical covariances, (n_components,) for full and
+        tied ones.
     covars_prior : float or ndarray, default=1e-2
-        Scale of the prior on the covariances (added to each scatter).
+        Scale of the prior on the covariances (added to each scatter), of shape
+        (n_components, n_features) for diagonal and spherical covariances,
+        (n_components, n_features, n_features) for full ones, (n_features, n_features)
+        for a tied one.
     covars_weight : float or ndarray, default=1
-        Pseudo-count of the prior on the covariances.
+        Pseudo-count of the prior on the covariances, of shape (n_components,
+        n_features) for diagonal and spherical covariances, (n_components,) for full
+        ones, a number for a tied one.
+
+    Each hyperparameter may also be a number, or an array that broadcasts to its shape;
+    a 1-D array of one value per component applies to every feature of its component
+    (hmmlearn documents them as ``(n_components,)`` arrays). :meth:`for_family` checks
+    them.
     min_covar : float, default=None
         Added to the diagonal of an estimated covariance that is singular (a state
         holding fewer distinct points than dimensions), with a warning; None adds
@@ -74,11 +87,48 @@ class GaussianPrior:
         -------
         family : same type as ``family``
         """
-        means, covariances = self.estimate(family, stats)
-        if self.min_covar is not None:
-            zero = self._rounding(family, stats, means) if self.update_covars else 0.0
-            covariances = self._floor_singular(family, covariances, zero)
+        prior = self.for_family(family)
+        means, covariances = prior.estimate(family, stats)
+        if prior.min_covar is not None:
+            zero = prior._rounding(family, stats, means) if prior.update_covars else 0.0
+            covariances = prior._floor_singular(family, covariances, zero)
         return type(family)(means, covariances, family.reg_covar)
+
+    def for_family(self, family):
+        """Return this prior with its hyperparameters in the family's shapes.
+
+        Parameters
+        ----------
+        family : GaussianFull, GaussianDiag, GaussianSpherical or GaussianTied
+            The components.
+
+        Returns
+        -------
+        prior : GaussianPrior
+            Its arrays of the shapes the class docstring gives.
+
+        Raises
+        ------
+        ValueError
+            Naming the hyperparameter whose shape does not fit the family.
+        """
+        K, D = family.means.shape
+        if isinstance(family, _DIAGONAL):
+            weight_shape, prior_shape, count_shape = (K, D), (K, D), (K, D)
+        elif isinstance(family, GaussianTied):
+            weight_shape, prior_shape, count_shape = (K,), (D, D), ()
+        else:
+            weight_shape, prior_shape, count_shape = (K,), (K, D, D), (K,)
+        tied = isinstance(family, GaussianTied)
+        return replace(
+            self,
+            means_prior=broadcast_prior("means_prior", self.means_prior, (K, D), True),
+            means_weight=broadcast_prior("means_weight", self.means_weight, weight_shape,
+                                         True),
+            covars_prior=broadcast_prior("covars_prior", self.covars_prior, prior_shape,
+                                         not tied),
+            covars_weight=broadcast_prior("covars_weight", self.covars_weight, count_shape,
+                                          True))
 
     def flat(self, family):
         """Return True when the MAP is the maximum-likelihood step (the prior adds nothing).
@@ -113,19 +163,21 @@ class GaussianPrior:
         covariances : ndarray
             Shaped like ``family.covariances``.
         """
-        update_means, update_covars = self.update_means, self.update_covars
+        prior = self.for_family(family)
+        update_means, update_covars = prior.update_means, prior.update_covars
         weight = stats.weight
-        means_weight = np.asarray(self.means_weight, dtype=np.float64)
-        means_prior = np.asarray(self.means_prior, dtype=np.float64)
+        means_weight, means_prior = prior.means_weight, prior.means_prior
+        # One weight per component and feature (diagonal) or per component.
+        weights = means_weight if means_weight.ndim == 2 else means_weight[:, None]
         means = family.means
         if update_means:
-            numerator = means_weight * means_prior + stats.first + weight[:, None] * stats.shift
-            denominator = means_weight + weight[:, None]
+            numerator = weights * means_prior + stats.first + weight[:, None] * stats.shift
+            denominator = weights + weight[:, None]
             means = np.where(denominator > 0, numerator / np.where(denominator > 0,
                                                                     denominator, 1.0), means)
         covariances = family.covariances
         if update_covars:
-            covariances = self._covariances(family, stats, means, means_prior, means_weight)
+            covariances = prior._covariances(family, stats, means, means_prior, means_weight)
         return means, covariances
 
     def _covariances(self, family, stats, means, means_prior, means_weight):
@@ -133,8 +185,7 @@ class GaussianPrior:
         weight = stats.weight
         delta = means - stats.shift
         centre = means - means_prior
-        covars_prior = np.asarray(self.covars_prior, dtype=np.float64)
-        covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
+        covars_prior, covars_weight = self.covars_prior, self.covars_weight
         if isinstance(family, _DIAGONAL):
             scatter = (stats.second - 2 * delta * stats.first + weight[:, None] * delta**2
                        + means_weight * centre**2)
@@ -149,14 +200,12 @@ class GaussianPrior:
             # moves to the component's own mean through its first moment.
             scatter = (stats.second - cross.sum(axis=0) - cross.sum(axis=0).T
                        + np.einsum("k,ki,kj->ij", weight, delta, delta)
-                       + np.einsum("k,ki,kj->ij", np.broadcast_to(means_weight, weight.shape),
-                                   centre, centre))
+                       + np.einsum("k,ki,kj->ij", means_weight, centre, centre))
             return ((covars_prior + scatter)
                     / (np.maximum(covars_weight - D, 0) + weight.sum()))
         scatter = (stats.second - cross - cross.transpose(0, 2, 1)
                    + weight[:, None, None] * delta[:, :, None] * delta[:, None, :]
-                   + np.broadcast_to(means_weight, weight.shape)[:, None, None]
-                   * centre[:, :, None] * centre[:, None, :])
+                   + means_weight[:, None, None] * centre[:, :, None] * centre[:, None, :])
         denominator = np.maximum(covars_weight - D, 0) + weight
         return (covars_prior + scatter) / np.maximum(denominator, MIN_DENOMINATOR)[:, None, None]
 
@@ -170,7 +219,7 @@ class GaussianPrior:
         eps = np.finfo(np.float64).eps
         weight, D = stats.weight, means.shape[1]
         rounding = stats.scatter_rounding(means)
-        covars_weight = np.asarray(self.covars_weight, dtype=np.float64)
+        covars_weight = self.covars_weight
         if isinstance(family, _DIAGONAL):
             zero = (rounding / np.maximum(np.maximum(covars_weight - 1, 0) + weight[:, None],
                                           MIN_DENOMINATOR)

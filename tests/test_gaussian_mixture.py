@@ -290,3 +290,26 @@ def test_all_three_starting_parameters_given_is_scikit_learns_fit_without_its_wa
     np.testing.assert_array_equal(ours[0].means_, ours[1].means_)
     np.testing.assert_allclose(ours[0].lower_bounds_, theirs.lower_bounds_, rtol=1e-10)
     np.testing.assert_allclose(ours[0].means_, theirs.means_, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["tied", "full"])
+def test_repeated_points_without_reg_covar_are_refused_whatever_the_rounding(
+        covariance_type):
+    # Three points repeated ten times, one component each: every scatter is zero but for
+    # rounding (1e-47 here), which LAPACK factors or not by the last bits. scikit-learn
+    # refuses the fit of some draws and fits a matrix of noise on others; emkit refuses
+    # every draw, from the start on (max_iter=0).
+    for seed in range(20):
+        X = np.repeat(np.random.RandomState(seed).randn(3, 2), 10, axis=0)
+        for max_iter in (0, 100):
+            model = GaussianMixture(3, covariance_type=covariance_type, reg_covar=0,
+                                    random_state=0, max_iter=max_iter)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+                    model.fit(X)
+    # With scikit-learn's default reg_covar the same data fits, as in scikit-learn.
+    fitted = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    reference = SklearnGaussianMixture(3, covariance_type=covariance_type,
+                                       random_state=0).fit(X)
+    assert_allclose(fitted.lower_bound_, reference.lower_bound_, rtol=1e-9)

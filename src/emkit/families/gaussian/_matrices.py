@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from emkit.families.gaussian._linalg import LOG_2PI
+from emkit.families.gaussian._linalg import LOG_2PI, ill_defined_error
 from emkit.families.gaussian.missing import accumulate_missing, observed_terms
 
 __all__ = ["MatrixCovariances", "regularized"]
@@ -109,8 +109,12 @@ class MatrixCovariances:
         family : Family
             Of the same class.
         """
-        covariances = stats.scatter() / self._scatter_weight(stats)
-        return type(self)(stats.means, regularized(covariances, self.reg_covar), self.reg_covar)
+        weight = self._scatter_weight(stats)
+        covariances = stats.scatter() / weight
+        family = type(self)(stats.means, regularized(covariances, self.reg_covar),
+                            self.reg_covar)
+        _refuse_rounding_noise(family, stats, weight)
+        return family
 
     def n_parameters(self):
         """Return the number of free parameters: the means and the symmetric matrices.
@@ -142,3 +146,18 @@ class MatrixCovariances:
         K, D = self.means.shape
         covariance = np.broadcast_to(self.covariances, (K, D, D))[k]
         return rng.multivariate_normal(self.means[k], covariance, int(n))
+
+
+def _refuse_rounding_noise(family, stats, weight):
+    # A covariance whose Cholesky pivot (the variance of a feature given the ones before
+    # it) is below the rounding error of that feature's scatter is singular but for
+    # rounding (points repeated exactly, reg_covar 0): LAPACK may factor it or not, so the
+    # fit would stop, or go on with a matrix of noise, by the last bits. It is refused, as
+    # a singular one is. With reg_covar above the rounding error no pivot is that small.
+    D = family.means.shape[1]
+    factors = np.reshape(family.precisions_cholesky, (-1, D, D))
+    pivots = 1.0 / np.diagonal(factors, axis1=1, axis2=2) ** 2
+    zero = (np.reshape(stats.scatter_rounding(stats.means), (-1, D))
+            / np.reshape(weight, (-1, 1)))
+    if np.any(pivots <= zero):
+        raise ill_defined_error()

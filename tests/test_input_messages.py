@@ -106,3 +106,44 @@ def test_bad_sample_weights_are_one_sentence_for_every_estimator(weights, messag
                           else X, lengths=[25, 25], sample_weight=weights[:2] if len(
                               weights) == 50 else np.ones(3))
         assert "\n" not in str(info.value)
+
+
+def _corrupt(kind):
+    # CSR matrices scipy builds from arrays without checking them (as a hand-made or
+    # damaged .npz loads): a column index past the last column, a negative one, or index
+    # pointers that run backwards.
+    from scipy import sparse
+
+    data, indptr = np.array([1.0, 2.0, 1.0]), np.array([0, 1, 2, 3])
+    indices = {"index-too-large": [0, 5, 1], "index-negative": [0, -1, 1],
+               "pointers": [0, 1, 2]}[kind]
+    if kind == "pointers":
+        indptr = np.array([0, 2, 1, 3])
+    return sparse.csr_matrix((data, np.array(indices), indptr), shape=(3, 3))
+
+
+def _fitted_lda():
+    return emkit.LatentDirichletAllocation(2, random_state=0).fit(COUNTS[:, :1].repeat(3, 1))
+
+
+SPARSE_CALLS = {
+    "lda-fit": lambda X: emkit.LatentDirichletAllocation(2, random_state=0).fit(X),
+    "lda-partial-fit": lambda X: emkit.LatentDirichletAllocation(2).partial_fit(X),
+    "lda-transform": lambda X: _fitted_lda().transform(X),
+    "lda-perplexity": lambda X: _fitted_lda().perplexity(X),
+    "plsa-fit": lambda X: emkit.PLSA(2, random_state=0).fit(X),
+    "multinomial-mixture-fit": lambda X: emkit.MixtureModel(
+        emkit.families.Multinomial([[0.3, 0.3, 0.4], [0.5, 0.2, 0.3]])).fit(X),
+}
+
+
+@pytest.mark.parametrize("kind", ["index-too-large", "index-negative", "pointers"])
+@pytest.mark.parametrize("call", list(SPARSE_CALLS))
+def test_corrupt_sparse_counts_are_refused_before_any_kernel_reads_them(call, kind):
+    # The compiled kernels index with the stored column numbers: an index past the last
+    # column read (or wrote) outside the arrays, and killed the process.
+    where = ("row 1 holds an entry in column (5|-1), outside its 3 columns" if kind != "pointers"
+             else "its index pointers do not describe 3 rows of its 3 entries")
+    with pytest.raises(ValueError, match=rf"^The sparse matrix X is corrupt: {where}; "
+                       r"rebuild it\.$"):
+        SPARSE_CALLS[call](_corrupt(kind))

@@ -68,6 +68,7 @@ def validate_floats(estimator, X, *, ensure_all_finite=True, **options):
     """
     with short_array_errors():
         X = validate_data(estimator, X, ensure_all_finite=False, **options)
+    check_sparse_structure(X)
     allow_nan = ensure_all_finite == "allow-nan"
     scan = None if is_sparse(X) else scan_values(X)
     refused = scan is None or scan.infinite or (scan.nan and not allow_nan)
@@ -75,6 +76,43 @@ def validate_floats(estimator, X, *, ensure_all_finite=True, **options):
         assert_all_finite(X, allow_nan=allow_nan, estimator_name=type(estimator).__name__,
                           input_name="X")
     return X, scan
+
+
+def check_sparse_structure(X):
+    """Refuse, in one sentence, a CSR or CSC matrix whose index arrays are inconsistent.
+
+    scipy does not check a matrix built from arrays (``csr_matrix((data, indices,
+    indptr))``, a hand-made or corrupt ``.npz``), and compiled kernels would read or
+    write outside the arrays. One pass over the indices; dense ``X`` passes untouched.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+        Validated data (CSR or CSC when sparse).
+
+    Raises
+    ------
+    ValueError
+        Naming the first index out of range, or the inconsistent pointers.
+    """
+    if not is_sparse(X) or X.format not in ("csr", "csc"):
+        return
+    rows = X.format == "csr"
+    n_outer, n_inner = X.shape if rows else X.shape[::-1]
+    outer, inner = ("row", "column") if rows else ("column", "row")
+    indptr, indices = np.asarray(X.indptr), np.asarray(X.indices)
+    if (len(indptr) != n_outer + 1 or indptr[0] != 0 or indptr[-1] > len(indices)
+            or indptr[-1] > len(X.data) or np.any(np.diff(indptr) < 0)):
+        raise ValueError(f"The sparse matrix X is corrupt: its index pointers do not "
+                         f"describe {n_outer} {outer}s of its {len(indices)} entries; "
+                         "rebuild it.")
+    stored = indices[:indptr[-1]]
+    bad = np.flatnonzero((stored < 0) | (stored >= n_inner))
+    if len(bad):
+        where = int(np.searchsorted(indptr, bad[0], side="right") - 1)
+        raise ValueError(f"The sparse matrix X is corrupt: {outer} {where} holds an entry "
+                         f"in {inner} {int(stored[bad[0]])}, outside its {n_inner} "
+                         f"{inner}s; rebuild it.")
 
 
 def _shortened(message):

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from emkit.engine.loop import chunk_plan, e_step
 from emkit.engine.online import step_size
 from emkit.estimators._dask import blockwise, is_dask
-from emkit.estimators._input import short_array_errors
+from emkit.estimators._input import check_sparse_structure, short_array_errors
 from emkit.models.lda import (LDA, DocumentSource, as_csr, check_has_words,
                               per_word_perplexity)
 from emkit.models.lda_init import cluster_topics
@@ -274,6 +274,7 @@ class LatentDirichletAllocation(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         with short_array_errors():
             X = validate_data(self, X, reset=reset_n_features, accept_sparse="csr",
                               dtype=dtype)
+        check_sparse_structure(X)
         check_non_negative(X, whom)
         return as_csr(X)
 

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from emkit.engine import ArraySource, run_em
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._dask import dask_source, is_dask
-from emkit.estimators._input import short_array_errors
+from emkit.estimators._input import check_sparse_structure, short_array_errors
 from emkit.estimators._template import EMEstimator
 from emkit.exceptions import ConvergenceWarning
 from emkit.families._sparse import first_bad_entry
@@ -113,6 +113,7 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
         # Non-negative values as CSR float64; one sentence naming a negative entry.
         with short_array_errors():
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
+        check_sparse_structure(X)
         X = sparse.csr_matrix(X)
         found = first_bad_entry(X, ~(X.data >= 0.0))
         if found is not None:

@@ -158,6 +158,7 @@ def test_bad_input_exits_2_with_one_error_line(files):
     (root / "random.emkit").write_bytes(np.random.default_rng(1).bytes(400))
     (root / "three.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     (root / "word.csv").write_text("a,b\n1,2\n3,four\n")
+    (root / "twice.csv").write_text("x,x\n1,2\n3,4\n5,7\n")
     # A CSR .npz whose column index runs past its columns (the kernels used to crash).
     np.savez(root / "corrupt.npz", format=np.array("csr"), shape=np.array([2, 2]),
              data=np.array([1.0, 2.0]), indices=np.array([0, 5]), indptr=np.array([0, 1, 2]))
@@ -172,6 +173,11 @@ def test_bad_input_exits_2_with_one_error_line(files):
         "truncated.emkit": ["info", "truncated.emkit"],
         "-k 4 is more than the 3 rows": ["fit", "three.csv", "-m", "gmm", "-k", "4", "-o",
                                          "m.emkit"],
+        # A header naming a column twice: --columns x, and predict, would read the first.
+        "The header of twice.csv names 'x' twice (columns 0 and 1, counting from 0)": [
+            "fit", "twice.csv", "-m", "gmm", "-k", "1", "-o", "m.emkit"],
+        "--columns names 'a' twice": ["fit", "three.csv", "-m", "gmm", "-k", "1",
+                                      "--columns", "a,b,a", "-o", "m.emkit"],
         "row 1 holds an entry in column 5, outside its 2 columns": [
             "fit", "corrupt.npz", "-m", "lda", "-k", "1", "-o", "m.emkit"],
     }

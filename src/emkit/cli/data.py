@@ -42,6 +42,9 @@ class Table:
     """
 
     def __init__(self, columns, names=None, source="data", lines=None):
+        if names is not None:
+            _refuse_repeats(list(names), f"The header of {source} names", "give every "
+                            "column its own name")
         self.columns = columns
         self.has_header = names is not None
         self.names = list(names) if names is not None else [f"x{i}" for i in range(len(columns))]
@@ -404,7 +407,18 @@ def parse_column_list(text):
     columns = [part.strip() for part in text.split(",") if part.strip()]
     if not columns:
         raise UsageError("--columns needs at least one column name or index, e.g. a,b,c.")
+    _refuse_repeats(columns, "--columns names", "give each column once")
     return columns
+
+
+def _refuse_repeats(names, what, remedy):
+    # One sentence for the first name given twice: which name, and where.
+    seen = {}
+    for position, name in enumerate(names):
+        if name in seen:
+            raise UsageError(f"{what} {name!r} twice (columns {seen[name]} and {position}, "
+                             f"counting from 0); {remedy}.")
+        seen[name] = position
 
 
 def write_table(path, columns):

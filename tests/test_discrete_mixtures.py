@@ -4,7 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+
+import emkit
 
 from emkit import BernoulliMixture, CategoricalMixture, GaussianMixture, PoissonMixture
 from emkit.datasets import load_three_coins
@@ -188,3 +190,66 @@ def test_codes_that_never_occur_are_named_in_a_warning():
         start["probs_init"] = start["probs_init"][:, :, 1:]
         CategoricalMixture(2, **start).fit(X - 1)
     assert_allclose(declared.probs_, model.probs_, rtol=1e-12)
+
+
+def test_a_new_categorical_fit_takes_its_categories_from_its_own_data():
+    # fit starts over (scikit-learn's rule): a second fit on data with more codes, fewer
+    # codes or more columns equals a fit of a new estimator, where it used to keep (or
+    # trip over) the first fit's categories.
+    rng = np.random.RandomState(0)
+    two_codes = rng.randint(0, 2, size=(40, 2)).astype(float)
+    three_codes = rng.randint(0, 3, size=(40, 2)).astype(float)
+    three_columns = rng.randint(0, 2, size=(40, 3)).astype(float)
+    for first, second in ((two_codes, three_codes), (three_codes, two_codes),
+                          (two_codes, three_columns)):
+        refit = emkit.CategoricalMixture(2, random_state=0).fit(first).fit(second)
+        fresh = emkit.CategoricalMixture(2, random_state=0).fit(second)
+        assert refit.probs_.shape == fresh.probs_.shape
+        assert_allclose(refit.probs_, fresh.probs_, rtol=1e-12)
+        assert_allclose(refit.bic(second), fresh.bic(second), rtol=1e-12)
+    # warm_start goes on from the fitted categories: a code it never saw is impossible.
+    warm = emkit.CategoricalMixture(2, random_state=0, warm_start=True).fit(three_codes)
+    warm.fit(two_codes)
+    assert warm.probs_.shape == (2, 2, 3)
+
+
+@pytest.mark.parametrize("declared, phrase", [
+    ([0, 3], r"^n_categories must hold one positive integer per column, the number of "
+             r"codes 0\.\.C-1 it takes; got \[0, 3\]\.$"),
+    ([3.5, 3], r"got \[3\.5, 3\]\.$"),
+    (["a", "b"], r"got \['a', 'b'\]\.$"),
+    ([3, 3, 3], r"^n_categories holds 3 counts, but X has 2 columns; give one count per "
+                r"column\.$"),
+])
+def test_declared_categories_are_checked_in_one_sentence(declared, phrase):
+    X = np.random.RandomState(1).randint(0, 2, size=(30, 2)).astype(float)
+    with pytest.raises(ValueError, match=phrase):
+        emkit.CategoricalMixture(2, n_categories=declared, random_state=0).fit(X)
+
+
+def test_raw_identifiers_as_codes_are_refused_before_any_table_is_made():
+    # A code of 1e9 made a table of 2 x 2 x 1e9 probabilities (30 GB) before any check.
+    X = np.array([[0, 1], [1, 0], [1e9, 1], [0, 0]] * 5)
+    with pytest.raises(ValueError, match=r"^Column 0 holds codes up to 1000000000 but only "
+                       r"3 distinct ones.*return_inverse=True\)\)\.$"):
+        emkit.CategoricalMixture(2, random_state=0).fit(X)
+    # Declared, the codes are the user's choice: the message is about the values then.
+    many = np.array([[0.0], [1.0], [70000.0], [2.0]] * 5)
+    with pytest.raises(ValueError, match="Column 0 holds the value 70000"):
+        emkit.CategoricalMixture(2, n_categories=[3], random_state=0).fit(many)
+
+
+def test_a_batch_with_a_value_the_model_gives_probability_zero_is_named():
+    # partial_fit's first batch never shows code 2 (declared): its probability is 0, and
+    # the next batch holding it has zero probability under every component. The update
+    # says so, where it used to fail on the M-step's NaN probabilities.
+    rng = np.random.RandomState(0)
+    first = rng.randint(0, 2, (50, 2)).astype(float)
+    second = rng.randint(0, 3, (50, 2)).astype(float)
+    model = emkit.CategoricalMixture(2, random_state=0, n_categories=[3, 3]).partial_fit(first)
+    assert np.all(model.probs_[:, :, 2] == 0.0)
+    before = model.probs_.copy()
+    with pytest.raises(FloatingPointError, match=r"^The log-likelihood of this batch is not "
+                       r"finite \(-inf\): some samples have zero probability"):
+        model.partial_fit(second)
+    assert_array_equal(model.probs_, before)  # the failed update changed nothing

@@ -91,6 +91,13 @@ def online_update(model, batch, state, *, total_samples, learning_offset=10.0,
         The batch's log-likelihood (its total) under ``model`` before the update.
     """
     stats = e_step(model, batch)
+    if not math.isfinite(stats.log_likelihood):
+        raise FloatingPointError(
+            f"The log-likelihood of this batch is not finite ({stats.log_likelihood}): some "
+            "samples have zero probability under every component of the model so far (a "
+            "value that no earlier batch held may have probability 0 there). Check that "
+            "the data lie in the components' support, or start from a batch that holds "
+            "every value.")
     if not stats.fixed_size:
         raise ValueError(
             f"Online EM keeps running statistics of a fixed size, but "

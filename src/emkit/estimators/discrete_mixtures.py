@@ -223,7 +223,7 @@ class CategoricalMixture(_FamilyMixture):
 
     def _categories(self, X):
         if self.n_categories is not None:
-            return tuple(int(c) for c in self.n_categories)
+            return self._declared_categories(None if X is None else X.shape[1])
         observed = X[~np.isnan(X)]
         if np.any(observed < 0):
             raise ValueError("Negative values in data: Categorical columns hold non-negative "
@@ -231,16 +231,53 @@ class CategoricalMixture(_FamilyMixture):
         if np.any(observed != np.round(observed)):
             raise ValueError("Categorical columns hold non-negative integer codes; recode the "
                              "data as 0, 1, 2, ... per column.")
-        return tuple(int(c) + 1 for c in np.nanmax(X, axis=0))
+        categories = tuple(int(c) + 1 for c in np.nanmax(X, axis=0))
+        for d, count in enumerate(categories):
+            # Raw identifiers as codes: a table of every code up to the largest would
+            # take gigabytes for a few categories.
+            if count > _MANY_CODES:
+                column = X[:, d]
+                seen = len(np.unique(column[~np.isnan(column)]))
+                if seen < count // 2:
+                    raise ValueError(
+                        f"Column {d} holds codes up to {count - 1} but only {seen} distinct "
+                        "ones, and CategoricalMixture makes a category of every code from 0 "
+                        "to the largest; recode the column as 0..C-1 (np.unique(column, "
+                        "return_inverse=True)).")
+        return categories
+
+    def _declared_categories(self, n_features):
+        # n_categories as a tuple of ints, or one sentence on what is wrong with it.
+        try:
+            values = np.asarray(self.n_categories, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = np.array([np.nan])
+        if (values.ndim != 1 or not values.size or not np.all(values >= 1)
+                or not np.all(values == np.round(values))):
+            raise ValueError("n_categories must hold one positive integer per column, the "
+                             "number of codes 0..C-1 it takes; got "
+                             f"{self.n_categories!r}.")
+        if n_features is not None and len(values) != n_features:
+            raise ValueError(f"n_categories holds {len(values)} counts, but X has "
+                             f"{n_features} columns; give one count per column.")
+        return tuple(int(c) for c in values)
 
     def _check_parameters(self, X):
         super()._check_parameters(X)
         if self.n_categories is None:
             _warn_unseen_codes(X, self._categories(X))
 
+    def _fit_data(self, X, *args, first=True, **kwargs):
+        # A fit that starts anew takes its categories from this data (or n_categories);
+        # one that goes on from the fitted model (partial_fit after its first batch,
+        # warm_start) keeps the fitted ones.
+        self._fit_goes_on = not first or bool(self.warm_start and hasattr(self, "converged_"))
+        return super()._fit_data(X, *args, first=first, **kwargs)
+
     def _placeholder(self, X):
-        cats = getattr(self, "components_", None)
-        cats = self._categories(X) if cats is None else cats.n_categories
+        fitted = (getattr(self, "components_", None) if getattr(self, "_fit_goes_on", False)
+                  else None)
+        cats = self._categories(X) if fitted is None else fitted.n_categories
         C = max(cats)
         probs = np.zeros((self.n_components, len(cats), C))
         for d, c in enumerate(cats):
@@ -254,6 +291,10 @@ class CategoricalMixture(_FamilyMixture):
     def _set_model(self, model):
         self.weights_, self.components_ = model.weights, model.family
         self.probs_ = model.family.probs
+
+
+#: Codes per column past which mostly unseen codes are refused, not warned about.
+_MANY_CODES = 2**16
 
 
 def _warn_unseen_codes(X, categories):

@@ -476,3 +476,22 @@ def test_plsa_on_dask_blocks_equals_the_in_memory_fit(client):
     assert_allclose(blocks.components_, memory.components_, rtol=1e-10, atol=1e-15)
     assert_allclose(blocks.doc_topic_, memory.doc_topic_, rtol=1e-10, atol=1e-15)
     assert blocks.n_features_in_ == 50
+
+
+def test_criteria_of_dask_arrays_and_frames_equal_the_in_memory_ones(client):
+    # bic, aic and icl count the rows of a data frame (a lazy number) and of blocks of
+    # unknown sizes, and take icl's entropy block by block, on the cluster.
+    pandas = pytest.importorskip("pandas")
+    X = _gaussian_data()
+    model = emkit.GaussianMixture(2, random_state=0).fit(X)
+    frame = dd.from_pandas(pandas.DataFrame(X, columns=["a", "b", "c"]), npartitions=3)
+    model.feature_names_in_ = np.array(["a", "b", "c"], dtype=object)
+    unknown = da.from_array(X, chunks=(128, 3))
+    unknown = unknown[unknown[:, 0] > -np.inf]  # the same rows, block sizes unknown
+    assert np.isnan(unknown.shape[0])
+    for name in ("bic", "aic", "icl"):
+        expected = getattr(model, name)(pandas.DataFrame(X, columns=["a", "b", "c"]))
+        for data in (frame, da.from_array(X, chunks=(128, 3)), unknown):
+            got = getattr(model, name)(data)
+            assert isinstance(got, float), name
+            assert_allclose(got, expected, rtol=1e-12, err_msg=name)

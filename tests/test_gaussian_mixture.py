@@ -313,3 +313,21 @@ def test_repeated_points_without_reg_covar_are_refused_whatever_the_rounding(
     reference = SklearnGaussianMixture(3, covariance_type=covariance_type,
                                        random_state=0).fit(X)
     assert_allclose(fitted.lower_bound_, reference.lower_bound_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("new_type", ["diag", "spherical", "tied"])
+def test_a_covariance_type_changed_after_the_fit_is_named_before_any_prediction(new_type):
+    # set_params(covariance_type=...) on a fitted full model, then predict or sample:
+    # scikit-learn (and emkit before) failed inside numpy or scipy.
+    X = np.random.RandomState(0).randn(100, 3)
+    model = GaussianMixture(2, covariance_type="full", random_state=0).fit(X)
+    model.set_params(covariance_type=new_type)
+    expected = {"diag": r"\(2, 3\)", "spherical": r"\(2,\)", "tied": r"\(3, 3\)"}[new_type]
+    for call in (lambda: model.predict(X), lambda: model.sample(2),
+                 lambda: model.score(X), lambda: model.bic(X)):
+        with pytest.raises(ValueError, match=rf"^The fitted precisions_cholesky_ have shape "
+                           rf"\(2, 3, 3\), not the shape {expected} of "
+                           rf"covariance_type='{new_type}'; set covariance_type back"):
+            call()
+    model.set_params(covariance_type="full")
+    assert model.predict(X).shape == (100,)

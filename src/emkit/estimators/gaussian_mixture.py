@@ -11,7 +11,7 @@ from numbers import Real
 import numpy as np
 from scipy import linalg
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from emkit.engine.report import VerboseReporter
 from emkit.estimators._missing import column_means, filled_for_init
@@ -265,6 +265,15 @@ class GaussianMixture(SklearnSteps, MixtureEstimator):
                 "fit with warm_start=False.")
 
     def _get_model(self):
+        check_is_fitted(self)
+        K, D = len(self.weights_), np.shape(self.means_)[-1]
+        shape = _precision_shape(self.covariance_type, K, D)
+        fitted = np.shape(self.precisions_cholesky_)
+        if fitted != shape:
+            raise ValueError(
+                f"The fitted precisions_cholesky_ have shape {fitted}, not the shape {shape} "
+                f"of covariance_type={self.covariance_type!r}; set covariance_type back to "
+                "the one fitted, or fit again.")
         family = self._family.from_precisions_cholesky(
             self.means_, self.precisions_cholesky_, self.reg_covar)
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)

@@ -458,7 +458,7 @@ def test_validate_accepts_missing_entries(family):
      r"^Column 0 holds the value 0\.5, but a Categorical family takes only integer codes\.$"),
     (Exponential([[1.0, 1.0]]), [[np.nan, 1.0], [2.0, -1.0]],
      r"^Negative values in data: column 1 holds the value -1\.0, but an Exponential family "
-     r"takes only positive values\.$"),
+     r"takes only values of 0 or more\.$"),
     (Gamma([[1.0]], [[1.0]]), [[np.nan], [np.inf]], r"^Column 0 holds the value inf, but a "
                                                     r"Gamma family takes only positive values"),
     (LogNormal([[0.0]], [[1.0]]), [[0.0], [np.nan]], r"^Column 0 holds the value 0\.0"),

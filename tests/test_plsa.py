@@ -189,3 +189,13 @@ def test_synthetic_lda_corpus_has_its_stated_shape_and_truth():
     assert (again != X).nnz == 0
     with pytest.raises(ValueError, match="n_topics must be a positive integer"):
         make_lda_corpus(10, 5, 0)
+
+
+def test_a_corpus_without_words_is_refused():
+    # It "converged" in two iterations to random topics with a log-likelihood of 0.
+    from scipy import sparse
+
+    for X in (np.zeros((5, 4)), sparse.csr_matrix((5, 4))):
+        with pytest.raises(ValueError, match=r"^X holds no word \(every count is 0\), so "
+                           r"PLSA has no topic to fit"):
+            emkit.PLSA(2, random_state=0).fit(X)

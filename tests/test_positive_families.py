@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 from scipy.special import digamma
 
+from emkit.exceptions import ComponentCollapseWarning
 from emkit.families import Exponential, Gamma, LogNormal
 from emkit.families.gamma import gamma_shape
 
@@ -219,12 +220,47 @@ def test_invalid_parameters(make, message):
 def test_validate_names_the_column(family, name, value):
     X = np.ones((3, D))
     X[2, 1] = value
+    if isinstance(family, Exponential) and value == 0.0:
+        assert_array_equal(family.validate(X), X)  # 0 is in the Exponential's support
+        return
     # A negative value in scikit-learn's words first (its positive_only check).
     start = "Negative values in data: column" if value < 0 else "Column"
+    support = ("values of 0 or more" if isinstance(family, Exponential)
+               else "positive values")
     message = (rf"^{start} 1 holds the value {value!r}, but {name} family takes only "
-               rf"positive values\.$")
+               rf"{support}\.$")
     with pytest.raises(ValueError, match=message):
         family.validate(X)
+
+
+def test_exponential_takes_zeros_as_scipy_does():
+    # Waiting times rounded to 0: scipy's expon has density rate at 0, and one EM step
+    # from given responsibilities is the weighted maximum-likelihood rate.
+    from scipy import stats
+
+    family = Exponential([[2.0, 0.5], [0.2, 1.5]])
+    X = np.array([[0.0, 1.0], [3.0, 0.0], [0.5, 2.0], [0.0, 0.0]])
+    expected = np.stack([stats.expon.logpdf(X, scale=1 / rate).sum(axis=1)
+                         for rate in family.rate], axis=1)
+    assert_allclose(family.log_prob(X), expected, rtol=1e-12)
+    W = np.array([[0.2, 0.8], [0.9, 0.1], [0.5, 0.5], [0.3, 0.7]])
+    fitted = family.maximize(family.accumulate(X, W))
+    assert_allclose(fitted.rate, W.sum(axis=0)[:, None] / (W.T @ X), rtol=1e-12)
+
+
+def test_an_exponential_column_of_zeros_keeps_its_rate_and_says_so():
+    # Every weighted row of component 1 is 0 in column 0: the likelihood grows without
+    # bound with the rate, which has no maximum there.
+    family = Exponential([[1.0, 1.0], [3.0, 1.0]])
+    X = np.array([[2.0, 1.0], [0.0, 2.0], [0.0, 0.5]])
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    with pytest.warns(ComponentCollapseWarning, match=r"^Column 0 of component 1 takes only "
+                      "rows of value 0"):
+        fitted = family.maximize(family.accumulate(X, W))
+    assert fitted.rate[1, 0] == 3.0
+    assert_allclose(fitted.rate[:, 1], [1.0, 2 / 2.5], rtol=1e-12)
+    # A reseed at a row of 0 takes the other components' rate there.
+    assert_allclose(family.reseed(0, np.array([0.0, 4.0])).rate[0], [3.0, 0.25])
 
 
 @pytest.mark.parametrize("family", _all(), ids=IDS)

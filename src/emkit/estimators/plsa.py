@@ -129,6 +129,9 @@ class PLSA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EMEstimator):
             self.n_features_in_ = source.X.shape[1]
             return source.X, source
         X = self._counts(X, reset=True)
+        if not X.data.any():
+            raise ValueError("X holds no word (every count is 0), so PLSA has no topic to "
+                             "fit; pass documents with at least one word.")
         return X, ArraySource(X, row_bounds=True)
 
     def _check_block(self, block):

@@ -1,4 +1,5 @@
-"""Families of positive values with independent columns: what they share, and Exponential.
+"""Families of positive values with independent columns: what they share, and Exponential
+(whose support takes 0 too).
 
 Each column of ``X`` is modelled on its own, so the log-density of a row under a
 component is the sum over the columns, computed as matrix products with the columns'
@@ -10,12 +11,14 @@ column's observed entries only. A component, or a column of it, with no observed
 keeps its parameters.
 """
 
+import warnings
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from emkit._products import column_totals, product
+from emkit.exceptions import ComponentCollapseWarning
 from emkit.families._columns import (ColumnFamily, ColumnSums, as_rows, check_columns,
                                      keep_empty, observed_mask)
 from emkit.families.base import set_derived
@@ -134,6 +137,10 @@ class PositiveFamily(ColumnFamily):
 class Exponential(PositiveFamily):
     """K products of independent Exponential columns.
 
+    The support is ``x >= 0``. A column of a component whose weighted rows are all 0 has
+    no maximum-likelihood rate (its likelihood grows without bound as the rate does): it
+    keeps its rate, with a :class:`~emkit.exceptions.ComponentCollapseWarning`.
+
     Parameters
     ----------
     rate : array-like of shape (n_components, n_features)
@@ -147,6 +154,10 @@ class Exponential(PositiveFamily):
 
     def __post_init__(self):
         set_derived(self, rate=check_positive("Exponential rate", as_rows("rate", self.rate)))
+
+    def _outside(self, X):
+        return ~(X >= 0.0) | ~np.isfinite(X), lambda d: (
+            "an Exponential family takes only values of 0 or more")
 
     def log_prob_prepared(self, prepared):
         """Return the log-densities of a prepared chunk.
@@ -196,7 +207,16 @@ class Exponential(PositiveFamily):
         """
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = stats.column_weight / stats.sums
-        return Exponential(keep_empty(stats.column_weight, rate, self.rate))
+        rate = keep_empty(stats.column_weight, rate, self.rate)
+        zeros = ~np.isfinite(rate)
+        if zeros.any():
+            k, d = np.argwhere(zeros)[0]
+            warnings.warn(f"Column {d} of component {k} takes only rows of value 0, where an "
+                          "Exponential rate has no maximum; it keeps its rate. Use fewer "
+                          "components if this repeats.", ComponentCollapseWarning,
+                          stacklevel=3)
+            rate = np.where(zeros, self.rate, rate)
+        return Exponential(rate)
 
     def column_means(self):
         """Return ``1 / rate``, the mean of every column under every component."""
@@ -206,5 +226,6 @@ class Exponential(PositiveFamily):
         return rng.exponential(1.0 / self.rate[k], size=size)
 
     def _restart(self, k, x):
-        # Mean x.
-        return {"rate": 1.0 / x}
+        # Mean x; at a row of 0 (no rate has that mean), the other components' rate.
+        with np.errstate(divide="ignore"):
+            return {"rate": np.where(x > 0, 1.0 / x, others_mean(self.rate, k))}

@@ -140,6 +140,15 @@ def test_files_that_cannot_be_written_are_an_error_before_any_work(root, tmp_pat
         ".png, .jpg, .tif or .npy.": ["segment", root / "image.npy", "-o", tmp_path / "s.xyz"],
         f"--out '{tmp_path / 'file'}' is a file, not a folder; give a folder.":
             ["demo", "--out", tmp_path / "file"],
+        # Tables: an extension that names no format is refused, not written as CSV.
+        f"-o {tmp_path / 'labels.json'}: emkit cannot write .json files; use .csv, .tsv, "
+        ".npy or .parquet.": ["predict", model, root / "data.csv", "-o",
+                              tmp_path / "labels.json"],
+        f"-o {tmp_path / 's.csv.gz'}: emkit cannot write .gz files; use .csv, .tsv, .npy or "
+        ".parquet.": ["sample", model, "-n", "3", "-o", tmp_path / "s.csv.gz"],
+        f"-o {tmp_path / 'labels'}: emkit cannot write a file without an extension; use "
+        ".csv, .tsv, .npy or .parquet.": ["predict", model, root / "data.csv", "-o",
+                                          tmp_path / "labels"],
     }
     for message, argv in cases.items():
         assert one_error_line(run_here(capsys, *argv)) == message

@@ -20,7 +20,7 @@ from emkit.cli.models import (MODELS, TOPIC_NAMES, build_estimator, expected_col
 from emkit.cli.online import check_online_options, fit_online, online_params
 from emkit.cli.parser import DEFAULT_MAX_ITER
 from emkit.cli.progress import FitProgress
-from emkit.cli.targets import check_outputs
+from emkit.cli.targets import check_outputs, check_tables
 from emkit.cli.topics import fit_topics, is_sparse_file
 from emkit.estimators._dask import is_dask, total_of
 from emkit.exceptions import ConvergenceWarning
@@ -343,6 +343,7 @@ def predict(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file, args.data))
+    check_tables(output)
     model, data_record = _load_fitted(args.model_file, "predict")
     X, lengths = _model_input(model, data_record, args, out)
     extra = _sequence_args(model, lengths)
@@ -399,6 +400,7 @@ def sample(args, out):
     """
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file,))
+    check_tables(output)
     model, data_record = _load_fitted(args.model_file, "sample")
     _check_sample_size(args.n_samples, model)
     if is_sequential(model):

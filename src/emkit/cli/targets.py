@@ -9,10 +9,11 @@ command with one line and exit status 2 before it reads or fits anything.
 import importlib
 import os
 
-from emkit.cli.data import PARQUET, PARQUET_HINT
+from emkit.cli.data import DELIMITERS, PARQUET, PARQUET_HINT
 from emkit.cli.errors import UsageError
 
-__all__ = ["PLOT_HINT", "check_folder", "check_images", "check_outputs", "check_plots"]
+__all__ = ["PLOT_HINT", "check_folder", "check_images", "check_outputs", "check_plots",
+           "check_tables"]
 
 PLOT_HINT = "pip install 'emkit[plot]'"
 IMAGE_HINT = "pip install 'emkit[image]'"
@@ -46,6 +47,26 @@ def check_outputs(*paths, inputs=()):
         if os.path.splitext(path)[1].lower() in PARQUET:
             _need(("pandas", "pyarrow"), f"writing {path!r} needs pandas and pyarrow: "
                                          f"{PARQUET_HINT}.")
+
+
+def check_tables(*paths):
+    """Refuse output tables whose extension names no format the command line writes.
+
+    Parameters
+    ----------
+    *paths : str or None
+        Table files (None and ``-``, standard output, are skipped), already checked by
+        :func:`check_outputs`.
+    """
+    known = (*DELIMITERS, ".npy", *PARQUET)
+    for path in paths:
+        if path is None or path == "-":
+            continue
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix not in known:
+            kind = f"{suffix} files" if suffix else "a file without an extension"
+            raise UsageError(f"-o {path}: emkit cannot write {kind}; use .csv, .tsv, .npy or "
+                             ".parquet.")
 
 
 def check_plots(*paths, option="--plot"):

@@ -16,7 +16,7 @@ from emkit.cli.data import SPARSE, check_data_file, write_table
 from emkit.cli.errors import UsageError
 from emkit.cli.models import TOPIC_NAMES, build_estimator, is_topic_model
 from emkit.cli.parser import DEFAULT_MAX_ITER
-from emkit.cli.targets import check_outputs
+from emkit.cli.targets import check_outputs, check_tables
 from emkit.exceptions import ConvergenceWarning
 
 __all__ = ["SPARSE_SUFFIXES", "check_counts", "check_topic_options", "fit_topics",
@@ -272,6 +272,7 @@ def transform(args, out):
 
     output = _file_output(args)
     check_outputs(output, inputs=(args.model_file, args.data))
+    check_tables(output)
     model, data_record = _load_fitted(args.model_file)
     if not is_topic_model(model):
         raise UsageError(f"transform applies to topic models ({TOPIC_NAMES}); "

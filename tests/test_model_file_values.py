@@ -225,3 +225,34 @@ def test_the_command_line_names_the_invalid_attribute_in_one_line(saved, tmp_pat
         assert captured.err == (f"emkit: error: Cannot load {str(broken)!r}: weights_ must hold "
                                 "non-negative weights that sum to 1 (within 1e-8; 1e-6 in "
                                 "float32); got [-0.5 1.5].\n")
+
+
+@pytest.mark.parametrize("attribute, bad, requirement", [
+    ("doc_topic_prior_", NAN, "a finite number above 0"),
+    ("doc_topic_prior_", 0.0, "a finite number above 0"),
+    ("topic_word_prior_", -5.0, "a finite number above 0"),
+    ("topic_word_prior_", np.inf, "a finite number above 0"),
+    ("n_iter_", -5, "a count of 0 or more"),
+])
+def test_lda_priors_and_counts_out_of_bounds_are_refused(attribute, bad, requirement,
+                                                         tmp_path):
+    # A loaded LDA with a prior of 0 or NaN transformed to NaN, or divided by zero.
+    model = emkit.LatentDirichletAllocation(2, random_state=0).fit(COUNTS)
+    good = save(model, tmp_path / "good.emkit")
+    broken = copy.deepcopy(model)
+    setattr(broken, attribute, bad)
+    with pytest.raises(ModelFileError, match=rf"{attribute} must be {requirement}; got "):
+        save(broken, tmp_path / "bad.emkit")
+    assert not (tmp_path / "bad.emkit").exists()
+    with zipfile.ZipFile(good) as z:
+        members = {info.filename: z.read(info) for info in z.infolist()}
+    document = json.loads(members["model.json"])
+    document["attributes"][attribute] = None if bad is NAN else (
+        "Infinity" if bad == np.inf else bad)
+    members["model.json"] = json.dumps(document).encode()
+    tampered = tmp_path / "tampered.emkit"
+    with zipfile.ZipFile(tampered, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ModelFileError, match=rf"{attribute} must be "):
+        load(tampered)

@@ -295,20 +295,35 @@ def _type_names(types):
 
 
 _NUMBER = _scalar((int, float))
+
+
+def _bounded(check, test, requirement):
+    # A scalar check, then a test of its value; ``requirement`` completes "must be".
+    def bounded(name, value, dims, params):
+        check(name, value, dims, params)
+        if value is not None and not test(value):
+            raise ModelFileError(f"{name} must be {requirement}; got {value!r}.")
+    return bounded
+
+
+#: A Dirichlet prior: a finite number above 0 (its model divides by it).
+_PRIOR = _bounded(_NUMBER, lambda v: np.isfinite(v) and v > 0, "a finite number above 0")
+#: A count of iterations or updates.
+_COUNT = _bounded(_scalar(int), lambda v: v >= 0, "a count of 0 or more")
 _FLOATS = _list_of(_NUMBER)
 _HISTORIES = _list_of(_array("*"))
 
-_MIXTURE = {"weights_": _array("K", _WEIGHTS), "converged_": _scalar(bool), "n_iter_": _scalar(int),
-            "n_batch_iter_": _scalar(int),
+_MIXTURE = {"weights_": _array("K", _WEIGHTS), "converged_": _scalar(bool), "n_iter_": _COUNT,
+            "n_batch_iter_": _COUNT,
             "lower_bound_": _NUMBER, "lower_bounds_": _FLOATS,
             "lower_bounds_per_init_": _HISTORIES, "history_": _records,
             "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings}
 _HMM = {"startprob_": _array("K", _ROWS), "transmat_": _array("KK", _ROWS), "monitor_": _monitor,
-        "converged_": _scalar(bool), "n_iter_": _scalar(int), "n_batch_iter_": _scalar(int),
+        "converged_": _scalar(bool), "n_iter_": _COUNT, "n_batch_iter_": _COUNT,
         "history_per_init_": _HISTORIES}
 
 
-_TOPICS = {"components_": _array("KD", _ROWS), "n_iter_": _scalar(int),
+_TOPICS = {"components_": _array("KD", _ROWS), "n_iter_": _COUNT,
            "converged_": _scalar(bool), "lower_bound_": _NUMBER, "lower_bounds_": _FLOATS,
            "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings}
 
@@ -411,8 +426,8 @@ KINDS = {kind.name: kind for kind in [
     Kind(LatentDirichletAllocation,
          {"components_": _array("KD", _NON_NEGATIVE),
           "exp_dirichlet_component_": _array("KD", _NON_NEGATIVE),
-          "doc_topic_prior_": _NUMBER, "topic_word_prior_": _NUMBER, "n_iter_": _scalar(int),
-          "n_batch_iter_": _scalar(int), "bound_": _NUMBER,
+          "doc_topic_prior_": _PRIOR, "topic_word_prior_": _PRIOR, "n_iter_": _COUNT,
+          "n_batch_iter_": _COUNT, "bound_": _NUMBER,
           "n_features_in_": _scalar(int, "D"), "feature_names_in_": _strings},
          ("components_", "exp_dirichlet_component_", "doc_topic_prior_", "topic_word_prior_",
           "n_features_in_"), _lda_usable),

@@ -331,3 +331,22 @@ def test_a_covariance_type_changed_after_the_fit_is_named_before_any_prediction(
             call()
     model.set_params(covariance_type="full")
     assert model.predict(X).shape == (100,)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_data_spread_below_float64s_normal_squares_is_ill_defined(covariance_type):
+    # Two clusters at the scale 1e-155: without reg_covar their variances (1e-310) are
+    # subnormal, with no digits to invert, and the precisions overflow. The fit used to
+    # end on "zero probability ... the components' support"; it now says what scikit-learn
+    # says of a singular covariance, which ends "or scale the input data". With the
+    # default reg_covar the same data fit.
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(100, 2), rng.randn(100, 2) + 4] * 1e-155
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no numpy warning on the way
+        with pytest.raises(ValueError, match="ill-defined empirical covariance.*or scale "
+                           "the input data"):
+            GaussianMixture(2, covariance_type=covariance_type, reg_covar=0,
+                            random_state=0).fit(X)
+    model = GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(X)
+    assert np.isfinite(model.lower_bound_)

@@ -11,6 +11,13 @@ __all__ = ["ill_defined_error", "nonsingular", "precision_cholesky", "precisions
 LOG_2PI = np.log(2 * np.pi)
 #: Largest D for which the compiled factorization beats batched LAPACK calls.
 COMPILED_MAX_FEATURES = 32
+#: The smallest pivot (a variance given the features before it) a factorization takes:
+#: float64's smallest normal number. A covariance of data spread by 1e-155 or less has
+#: subnormal pivots, without the digits to invert, whose precisions overflow; it counts
+#: as singular ("... or scale the input data"), as scikit-learn's diagonal types do.
+SMALLEST_PIVOT = float(np.finfo(np.float64).tiny)
+#: Its square root: the smallest diagonal entry of a Cholesky factor.
+SMALLEST_ROOT = float(np.sqrt(SMALLEST_PIVOT))
 
 
 def ill_defined_error():
@@ -64,6 +71,8 @@ def precision_cholesky(covariance):
         lower = linalg.cholesky(covariance, lower=True)
     except linalg.LinAlgError:
         raise ill_defined_error() from None
+    if not np.all(np.diagonal(lower) >= SMALLEST_ROOT):
+        raise ill_defined_error()
     eye = np.eye(covariance.shape[0])
     return linalg.solve_triangular(lower, eye, lower=True).T
 
@@ -100,6 +109,8 @@ def _factor_inverse_numpy(covariances):
         lower = np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
         return covariances, False
+    if not np.all(np.diagonal(lower, axis1=1, axis2=2) >= SMALLEST_ROOT):
+        return covariances, False
     # The inverse of a lower triangular matrix is lower triangular; tril makes the zeros
     # exact whatever pivoting the general inverse did.
     factors = np.tril(np.linalg.inv(lower)).transpose(0, 2, 1)
@@ -121,7 +132,7 @@ def _factor_inverse(covariances):
             pivot = matrix[j, j]
             for p in range(j):
                 pivot -= lower[j, p] * lower[j, p]
-            if not pivot > 0.0 or not np.isfinite(pivot):
+            if not pivot >= SMALLEST_PIVOT or not np.isfinite(pivot):
                 return factors, False
             root = np.sqrt(pivot)
             lower[j, j] = root

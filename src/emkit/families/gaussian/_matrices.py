@@ -153,7 +153,8 @@ def _refuse_rounding_noise(family, stats, weight):
     # it) is below the rounding error of that feature's scatter is singular but for
     # rounding (points repeated exactly, reg_covar 0): LAPACK may factor it or not, so the
     # fit would stop, or go on with a matrix of noise, by the last bits. It is refused, as
-    # a singular one is. With reg_covar above the rounding error no pivot is that small.
+    # a singular one is (scikit-learn's message ends: "or scale the input data"). With
+    # reg_covar above the rounding error no pivot is that small.
     D = family.means.shape[1]
     factors = np.reshape(family.precisions_cholesky, (-1, D, D))
     pivots = 1.0 / np.diagonal(factors, axis1=1, axis2=2) ** 2

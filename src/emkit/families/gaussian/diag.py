@@ -45,7 +45,9 @@ class _Diagonal(PreparedGaussian, Family):
     def __post_init__(self):
         means = np.array(self.means, dtype=np.float64, ndmin=2)
         covs = np.asarray(self.covariances, dtype=np.float64)
-        if np.any(covs <= 0.0):
+        # A variance below the smallest normal number (data spread by 1e-155 and less)
+        # is zero to the precisions, whose squares overflow.
+        if not np.all(covs >= np.finfo(np.float64).tiny):
             raise ill_defined_error()
         set_derived(self, means=means, covariances=covs, precisions_cholesky=1.0 / np.sqrt(covs))
         K, D = means.shape

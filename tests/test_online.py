@@ -339,3 +339,41 @@ def test_dask_batches_update_online_but_an_online_fit_needs_rows_in_memory():
     np.testing.assert_allclose(on_dask.means_, in_memory.means_, rtol=1e-10)
     with pytest.raises(TypeError, match="Online EM streams data in memory or memory-mapped"):
         emkit.GaussianMixture(2, random_state=0, learning_method="online").fit(chunks)
+
+
+@pytest.mark.parametrize("n, batch_size", [(1000, 100), (1001, 7), (10, 100), (5, 1),
+                                           (200_000, 20_000)])
+def test_shuffled_batches_deal_every_row_once_in_batches_of_the_same_sizes(n, batch_size):
+    from emkit.engine.sources import ArraySource, SequenceSource
+
+    X = np.arange(n, dtype=float)[:, None]
+    rng = np.random.RandomState(0)
+    batches = list(ArraySource(X).batches(batch_size, rng))
+    assert [len(b.X) for b in batches] == [min(batch_size, n - s)
+                                          for s in range(0, n, batch_size)]
+    dealt = np.concatenate([b.X[:, 0] for b in batches])
+    assert np.array_equal(np.sort(dealt), X[:, 0])
+    if n >= 10 * batch_size:  # drawn from all over the data, not consecutive
+        assert np.ptp(batches[0].X) > 5 * batch_size
+    if n > 5000:
+        return
+    lengths = np.r_[np.full(n // 5, 5), [n % 5] if n % 5 else []].astype(int)
+    sequences = list(SequenceSource(X, lengths).batches(3, rng))
+    assert sorted(np.concatenate([s.X[:, 0] for s in sequences]).tolist()) == X[:, 0].tolist()
+    for part in sequences:  # whole sequences: each starts where one of X starts
+        starts = part.X[np.r_[0, np.cumsum(part.lengths)[:-1]], 0]
+        assert set(starts) <= set(np.r_[0, np.cumsum(lengths)[:-1]].astype(float))
+
+
+def test_online_fit_of_rows_stored_cluster_by_cluster_reaches_the_batch_fit():
+    # Three clusters stacked one after the other (np.r_): batches of consecutive rows
+    # each held one cluster and pulled the model to it, collapsing two components.
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(300, 2), rng.randn(300, 2) + 6, rng.randn(300, 2) - 6]
+    batch = emkit.GaussianMixture(3, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        online = emkit.GaussianMixture(3, random_state=0, learning_method="online",
+                                       batch_size=100, max_iter=20).fit(X)
+    assert abs(online.score(X) - batch.score(X)) < 0.01
+    np.testing.assert_allclose(np.sort(online.weights_), np.sort(batch.weights_), atol=0.02)

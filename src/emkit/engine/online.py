@@ -116,7 +116,7 @@ def online_update(model, batch, state, *, total_samples, learning_offset=10.0,
 
 def run_online(model, source, *, batch_size, max_iter=1, tol=1e-3, learning_offset=10.0,
                learning_decay=0.7, callback=None, reporter=None, per_sample=True,
-               state=None, initial=-np.inf):
+               state=None, initial=-np.inf, order=None):
     """Stream ``source`` in batches for ``max_iter`` passes of online EM.
 
     Parameters
@@ -148,6 +148,10 @@ def run_online(model, source, *, batch_size, max_iter=1, tol=1e-3, learning_offs
         Running statistics to continue from.
     initial : float, default=-np.inf
         The log-likelihood before the first pass (a warm start's).
+    order : numpy.random.RandomState, default=None
+        Draws, for each pass, the rows (or sequences) of each batch: rows stored cluster
+        by cluster (data stacked class by class) would otherwise pull the model to one
+        cluster after another. None takes consecutive rows, in the order of the data.
 
     Returns
     -------
@@ -165,7 +169,7 @@ def run_online(model, source, *, batch_size, max_iter=1, tol=1e-3, learning_offs
     stopped = False
     for n_pass in range(1, max_iter + 1):
         pass_total = 0.0
-        for batch in source.batches(batch_size):
+        for batch in source.batches(batch_size, order):
             model, state, log_likelihood = online_update(
                 model, batch, state, total_samples=total, learning_offset=learning_offset,
                 learning_decay=learning_decay)

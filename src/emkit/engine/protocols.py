@@ -146,13 +146,16 @@ class Source(ABC):
         """
         return self
 
-    def batches(self, batch_size):
-        """Yield the data as consecutive batches, each a source of its own (online EM).
+    def batches(self, batch_size, order=None):
+        """Yield the data as batches, each a source of its own (online EM).
 
         Parameters
         ----------
         batch_size : int
             Rows (or whole sequences) per batch; the last batch may be shorter.
+        order : numpy.random.RandomState, default=None
+            Draws a permutation of the rows (or sequences) the batches take; None takes
+            them consecutively.
 
         Yields
         ------

@@ -227,23 +227,31 @@ class ArraySource(InProcessSource):
                                             self.n_threads)
         return self._started
 
-    def batches(self, batch_size):
-        """Yield batches of ``batch_size`` consecutive rows, in order, as sources.
+    def batches(self, batch_size, order=None):
+        """Yield batches of ``batch_size`` rows as sources.
 
-        A batch is a view of ``X`` (of the file, when it is memory-mapped): streaming
-        holds one batch at a time.
+        In order, a batch is a view of ``X`` (of the file, when it is memory-mapped):
+        streaming holds one batch at a time. Shuffled, a batch is a copy of the rows of
+        about ``BLOCKS_PER_BATCH`` short runs of rows drawn from all over ``X``
+        (:func:`_shuffled_rows`), read in row order.
 
         Parameters
         ----------
         batch_size : int
             Rows per batch; the last batch may hold fewer.
+        order : numpy.random.RandomState, default=None
+            Draws the permutation of the rows; None keeps consecutive rows.
 
         Yields
         ------
         batch : ArraySource
         """
+        shuffled = None if order is None else _shuffled_rows(self.n_samples, batch_size,
+                                                             order)
         for start in range(0, self.n_samples, batch_size):
             rows = slice(start, min(start + batch_size, self.n_samples))
+            if shuffled is not None:
+                rows = next(shuffled)
             yield ArraySource(self.X[rows], _part(self.sample_weight, rows), self.chunk_size,
                               self.n_threads, _part(self.labels, rows))
 
@@ -346,23 +354,34 @@ class SequenceSource(ArraySource):
             return float(len(self.lengths))
         return float(np.sum(self.sample_weight, dtype=np.float64))
 
-    def batches(self, batch_size):
-        """Yield batches of ``batch_size`` whole sequences, in order, as sources.
+    def batches(self, batch_size, order=None):
+        """Yield batches of ``batch_size`` whole sequences as sources.
 
         Parameters
         ----------
         batch_size : int
             Sequences per batch; the last batch may hold fewer.
+        order : numpy.random.RandomState, default=None
+            Draws the permutation of the sequences (each batch a copy of its sequences,
+            in their order in the data); None keeps consecutive sequences, as views.
 
         Yields
         ------
         batch : SequenceSource
         """
-        for first in range(0, len(self.lengths), batch_size):
-            last = min(first + batch_size, len(self.lengths))
-            rows = slice(self.offsets[first], self.offsets[last])
-            yield SequenceSource(self.X[rows], self.lengths[first:last],
-                                 _part(self.sample_weight, slice(first, last)),
+        n = len(self.lengths)
+        permutation = None if order is None else order.permutation(n)
+        for first in range(0, n, batch_size):
+            last = min(first + batch_size, n)
+            if permutation is None:
+                sequences, rows = slice(first, last), slice(self.offsets[first],
+                                                            self.offsets[last])
+            else:
+                sequences = np.sort(permutation[first:last])
+                rows = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1])
+                                       for i in sequences])
+            yield SequenceSource(self.X[rows], self.lengths[sequences],
+                                 _part(self.sample_weight, sequences),
                                  self.chunk_size, self.n_threads, _part(self.labels, rows))
 
     def chunks(self, bytes_per_row=1024, min_rows=0):
@@ -408,6 +427,32 @@ class SequenceSource(ArraySource):
         rows = slice(self.offsets[first], self.offsets[last])
         return (self.X[rows], weight), {"lengths": self.lengths[first:last],
                                          **self._labels(rows)}
+
+
+#: Runs of consecutive rows a shuffled batch is dealt: enough that a batch holds rows
+#: from all over the data, few enough that the permutation (of the runs, not the rows)
+#: and the reads of a memory-mapped file stay small.
+BLOCKS_PER_BATCH = 64
+
+
+def _shuffled_rows(n, batch_size, order):
+    # The rows of each batch of a pass in random order, as sorted index arrays: the
+    # rows are cut into runs of ceil(batch_size / BLOCKS_PER_BATCH), the runs permuted,
+    # and the permuted sequence of rows cut into batches of batch_size (the last one
+    # shorter), so that the batches are those of the rows in order, but shuffled.
+    run = max(1, -(-batch_size // BLOCKS_PER_BATCH))
+    permutation = order.permutation(-(-n // run))
+    sizes = np.minimum(run, n - permutation * run)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        first = int(np.searchsorted(ends, start, side="right"))
+        last = int(np.searchsorted(starts, stop, side="left"))
+        pieces = [np.arange(permutation[j] * run + max(start, starts[j]) - starts[j],
+                            permutation[j] * run + min(stop, ends[j]) - starts[j])
+                  for j in range(first, last)]
+        yield np.sort(np.concatenate(pieces))
 
 
 def _part(values, rows):

@@ -26,6 +26,7 @@ columns are checked against the fitted model's, and its size is not).
 from abc import ABC, abstractmethod
 
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 
 from emkit.engine import fit_em
 from emkit.engine.online import OnlineState, online_update, run_online
@@ -76,9 +77,11 @@ class EMEstimator(BaseEstimator, ABC):
         options = self._engine_options()
         if getattr(self, "learning_method", "batch") == "online":
             options.pop("record_params", None)
+            # Each pass visits the batches in an order drawn from random_state.
             options.update(run=run_online, batch_size=self.batch_size,
                            learning_offset=self.learning_offset,
-                           learning_decay=self.learning_decay)
+                           learning_decay=self.learning_decay,
+                           order=check_random_state(getattr(self, "random_state", None)))
         else:
             options["acceleration"] = getattr(self, "acceleration", None)
         return fit_em(initialize, source, warm=warm, callback=callback, **options)

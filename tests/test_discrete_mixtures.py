@@ -253,3 +253,16 @@ def test_a_batch_with_a_value_the_model_gives_probability_zero_is_named():
                        r"finite \(-inf\): some samples have zero probability"):
         model.partial_fit(second)
     assert_array_equal(model.probs_, before)  # the failed update changed nothing
+
+
+def test_text_categories_are_refused_with_how_to_encode_them():
+    pandas = pytest.importorskip("pandas")
+    text = np.array([["a", "x"], ["b", "y"], ["a", "y"], ["b", "x"]])
+    frame = pandas.DataFrame(text, columns=["q1", "q2"]).astype("category")
+    fitted = emkit.CategoricalMixture(2, random_state=0).fit(np.array([[0, 1], [1, 0]] * 2))
+    for call in (lambda: emkit.CategoricalMixture(2, random_state=0).fit(text),
+                 lambda: emkit.CategoricalMixture(2, random_state=0).fit(frame),
+                 lambda: fitted.predict(text)):
+        with pytest.raises(ValueError, match=r"^CategoricalMixture takes integer codes 0\.\.C-1 "
+                           r"in each column, not text; encode the categories first"):
+            call()

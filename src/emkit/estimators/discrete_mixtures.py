@@ -5,6 +5,7 @@ Each is a mixture of one fixed family whose components start at distinct random 
 """
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
@@ -272,7 +273,12 @@ class CategoricalMixture(_FamilyMixture):
         # one that goes on from the fitted model (partial_fit after its first batch,
         # warm_start) keeps the fitted ones.
         self._fit_goes_on = not first or bool(self.warm_start and hasattr(self, "converged_"))
-        return super()._fit_data(X, *args, first=first, **kwargs)
+        with _codes_not_text():
+            return super()._fit_data(X, *args, first=first, **kwargs)
+
+    def _validated(self, X):
+        with _codes_not_text():
+            return super()._validated(X)
 
     def _placeholder(self, X):
         fitted = (getattr(self, "components_", None) if getattr(self, "_fit_goes_on", False)
@@ -291,6 +297,20 @@ class CategoricalMixture(_FamilyMixture):
     def _set_model(self, model):
         self.weights_, self.components_ = model.weights, model.family
         self.probs_ = model.family.probs
+
+
+@contextmanager
+def _codes_not_text():
+    # Text categories (strings, a pandas categorical of labels) in one sentence that says
+    # how to make codes of them, instead of numpy's "could not convert string to float".
+    try:
+        yield
+    except ValueError as error:
+        if "could not convert string to float" not in str(error):
+            raise
+        raise ValueError("CategoricalMixture takes integer codes 0..C-1 in each column, not "
+                         "text; encode the categories first (for instance with "
+                         "sklearn.preprocessing.OrdinalEncoder).") from None
 
 
 #: Codes per column past which mostly unseen codes are refused, not warned about.

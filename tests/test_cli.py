@@ -159,9 +159,12 @@ def test_bad_input_exits_2_with_one_error_line(files):
     (root / "three.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     (root / "word.csv").write_text("a,b\n1,2\n3,four\n")
     (root / "twice.csv").write_text("x,x\n1,2\n3,4\n5,7\n")
+    (root / "text.npy").write_text("a,b\n1,2\n")  # a CSV named .npy
     # A CSR .npz whose column index runs past its columns (the kernels used to crash).
     np.savez(root / "corrupt.npz", format=np.array("csr"), shape=np.array([2, 2]),
              data=np.array([1.0, 2.0]), indices=np.array([0, 5]), indptr=np.array([0, 1, 2]))
+    whole_npz = (root / "corrupt.npz").read_bytes()
+    (root / "half.npz").write_bytes(whole_npz[:len(whole_npz) // 2])  # truncated
     cases = {  # phrase in the message: arguments; each runs as its own process
         "does not exist": ["fit", "missing.csv", "-m", "gmm", "-k", "2", "-o", "m.emkit"],
         "random.emkit": ["score", "random.emkit", "data.csv", "--columns", "a,b"],
@@ -178,6 +181,10 @@ def test_bad_input_exits_2_with_one_error_line(files):
             "fit", "twice.csv", "-m", "gmm", "-k", "1", "-o", "m.emkit"],
         "--columns names 'a' twice": ["fit", "three.csv", "-m", "gmm", "-k", "1",
                                       "--columns", "a,b,a", "-o", "m.emkit"],
+        "text.npy is not a readable .npy array (it is not in numpy's .npy format).": [
+            "fit", "text.npy", "-m", "gmm", "-k", "1", "-o", "m.emkit"],
+        "half.npz is not a readable .npz file (it is truncated or corrupt": [
+            "fit", "half.npz", "-m", "lda", "-k", "1", "-o", "m.emkit"],
         "row 1 holds an entry in column 5, outside its 2 columns": [
             "fit", "corrupt.npz", "-m", "lda", "-k", "1", "-o", "m.emkit"],
     }

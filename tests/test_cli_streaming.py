@@ -196,6 +196,9 @@ def test_bad_streamed_input_is_one_error_line(files, tmp_path, capsys, monkeypat
          [root / "x.npy", "--workers", "2", "--dask-scheduler", "tcp://127.0.0.1:1", *gmm]),
         ("argument --block-size: '12XB' is not a number of bytes",
          [root / "x.npy", "--block-size", "12XB", *gmm]),
+        # One byte made a task per byte: a 60 KB file ran for minutes.
+        ("argument --block-size: '1' is less than the smallest block, 1KB",
+         [root / "x.csv", "--block-size", "1", *gmm]),
     ]
     for phrase, argv in cases:
         message = one_error_line(run_here(capsys, "fit", *argv))

@@ -247,7 +247,11 @@ def _read_npy(path):
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise UsageError(f"{path} is not a readable .npy array ({exc}).") from None
+        # numpy takes a file that is not in its format for a pickle, and says how to
+        # load that unsafely: advice that does not apply to data (a CSV named .npy).
+        reason = ("it is not in numpy's .npy format" if "pickle" in str(exc)
+                  else " ".join(str(exc).split()))
+        raise UsageError(f"{path} is not a readable .npy array ({reason}).") from None
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.dtype.kind not in "biuf" or array.size == 0:

@@ -68,15 +68,20 @@ def byte_size(text):
     Returns
     -------
     value : int
-        At least 1.
+        At least ``SMALLEST_BLOCK`` (a text block of a few rows: one byte would make a
+        task per byte).
     """
     match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", text.lower())
     if match is None or match.group(2) not in _BYTE_UNITS:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes (e.g. 64MB)")
     value = int(float(match.group(1)) * _BYTE_UNITS[match.group(2)])
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 byte")
+    if value < SMALLEST_BLOCK:
+        raise argparse.ArgumentTypeError(f"{text!r} is less than the smallest block, 1KB")
     return value
+
+
+#: The smallest ``--block-size``, in bytes.
+SMALLEST_BLOCK = 1000
 
 
 _BYTE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6,

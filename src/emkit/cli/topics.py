@@ -8,6 +8,7 @@ Parquet) are taken as dense counts.
 
 import os
 import warnings
+import zipfile
 
 import numpy as np
 
@@ -88,6 +89,9 @@ def _read_sparse(path):
     if path.lower().endswith(".npz"):
         try:
             X = sparse.load_npz(path)
+        except zipfile.BadZipFile:
+            raise UsageError(f"{path} is not a readable .npz file (it is truncated or "
+                             "corrupt, or not a zip archive).") from None
         except (ValueError, KeyError, OSError, EOFError) as exc:
             if _holds_arrays(path):
                 raise UsageError(f"{path} holds dense arrays (numpy.savez), not a sparse "

@@ -254,26 +254,27 @@ class GaussianMixture(SklearnSteps, MixtureEstimator):
 
     def _check_warm_start(self):
         super()._check_warm_start()
-        K, D = self.n_components, np.shape(self.means_)[-1]
-        shape = _precision_shape(self.covariance_type, K, D)
-        fitted = np.shape(self.precisions_cholesky_)
-        if fitted != shape:
+        mismatch = self._precisions_mismatch()
+        if mismatch:
             raise ValueError(
-                f"warm_start=True continues the fitted model, whose precisions_cholesky_ "
-                f"have shape {fitted}, not the shape {shape} of "
-                f"covariance_type={self.covariance_type!r}; set covariance_type back or "
-                "fit with warm_start=False.")
+                f"warm_start=True continues the fitted model, whose {mismatch}; set "
+                "covariance_type back or fit with warm_start=False.")
 
-    def _get_model(self):
-        check_is_fitted(self)
+    def _precisions_mismatch(self):
+        # What differs when covariance_type changed since the fit (set_params), or "".
         K, D = len(self.weights_), np.shape(self.means_)[-1]
         shape = _precision_shape(self.covariance_type, K, D)
         fitted = np.shape(self.precisions_cholesky_)
-        if fitted != shape:
-            raise ValueError(
-                f"The fitted precisions_cholesky_ have shape {fitted}, not the shape {shape} "
-                f"of covariance_type={self.covariance_type!r}; set covariance_type back to "
-                "the one fitted, or fit again.")
+        return "" if fitted == shape else (
+            f"precisions_cholesky_ have shape {fitted}, not the shape {shape} of "
+            f"covariance_type={self.covariance_type!r}")
+
+    def _get_model(self):
+        check_is_fitted(self)
+        mismatch = self._precisions_mismatch()
+        if mismatch:
+            raise ValueError(f"The fitted {mismatch}; set covariance_type back to the one "
+                             "fitted, or fit again.")
         family = self._family.from_precisions_cholesky(
             self.means_, self.precisions_cholesky_, self.reg_covar)
         return Mixture(np.asarray(self.weights_, dtype=np.float64), family)

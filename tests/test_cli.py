@@ -159,6 +159,7 @@ def test_bad_input_exits_2_with_one_error_line(files):
     (root / "three.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     (root / "word.csv").write_text("a,b\n1,2\n3,four\n")
     (root / "twice.csv").write_text("x,x\n1,2\n3,4\n5,7\n")
+    (root / "unnamed.csv").write_text("x,,\n1,2,3\n3,4,5\n5,7,8\n")
     (root / "text.npy").write_text("a,b\n1,2\n")  # a CSV named .npy
     # A CSR .npz whose column index runs past its columns (the kernels used to crash).
     np.savez(root / "corrupt.npz", format=np.array("csr"), shape=np.array([2, 2]),
@@ -179,6 +180,8 @@ def test_bad_input_exits_2_with_one_error_line(files):
         # A header naming a column twice: --columns x, and predict, would read the first.
         "The header of twice.csv names 'x' twice (columns 0 and 1, counting from 0)": [
             "fit", "twice.csv", "-m", "gmm", "-k", "1", "-o", "m.emkit"],
+        "The header of unnamed.csv leaves columns 1 and 2 (counting from 0) without a name":
+            ["fit", "unnamed.csv", "-m", "gmm", "-k", "1", "-o", "m.emkit"],
         "--columns names 'a' twice": ["fit", "three.csv", "-m", "gmm", "-k", "1",
                                       "--columns", "a,b,a", "-o", "m.emkit"],
         "text.npy is not a readable .npy array (it is not in numpy's .npy format).": [

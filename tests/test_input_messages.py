@@ -142,8 +142,8 @@ SPARSE_CALLS = {
 def test_corrupt_sparse_counts_are_refused_before_any_kernel_reads_them(call, kind):
     # The compiled kernels index with the stored column numbers: an index past the last
     # column read (or wrote) outside the arrays, and killed the process.
-    where = ("row 1 holds an entry in column (5|-1), outside its 3 columns" if kind != "pointers"
-             else "its index pointers do not describe 3 rows of its 3 entries")
+    where = ("its index pointers do not describe 3 rows of its 3 entries" if kind == "pointers"
+             else "row 1 holds an entry in column (5|-1), outside its 3 columns")
     with pytest.raises(ValueError, match=rf"^The sparse matrix X is corrupt: {where}; "
                        r"rebuild it\.$"):
         SPARSE_CALLS[call](_corrupt(kind))

@@ -43,8 +43,8 @@ class Table:
 
     def __init__(self, columns, names=None, source="data", lines=None):
         if names is not None:
-            _refuse_repeats(list(names), f"The header of {source} names", "give every "
-                            "column its own name")
+            _refuse_repeats(list(names), f"The header of {source}", "give every column its "
+                            "own name")
         self.columns = columns
         self.has_header = names is not None
         self.names = list(names) if names is not None else [f"x{i}" for i in range(len(columns))]
@@ -411,17 +411,20 @@ def parse_column_list(text):
     columns = [part.strip() for part in text.split(",") if part.strip()]
     if not columns:
         raise UsageError("--columns needs at least one column name or index, e.g. a,b,c.")
-    _refuse_repeats(columns, "--columns names", "give each column once")
+    _refuse_repeats(columns, "--columns", "give each column once")
     return columns
 
 
-def _refuse_repeats(names, what, remedy):
-    # One sentence for the first name given twice: which name, and where.
+def _refuse_repeats(names, where, remedy):
+    # One sentence for the first name given twice (an empty one too: a column is found
+    # by its name, and two of one name would read the first twice): which, and where.
     seen = {}
     for position, name in enumerate(names):
         if name in seen:
-            raise UsageError(f"{what} {name!r} twice (columns {seen[name]} and {position}, "
-                             f"counting from 0); {remedy}.")
+            columns = f"columns {seen[name]} and {position}"
+            said = (f"names {name!r} twice ({columns}, counting from 0)" if name
+                    else f"leaves {columns} (counting from 0) without a name")
+            raise UsageError(f"{where} {said}; {remedy}.")
         seen[name] = position
 
 

@@ -21,7 +21,7 @@ from emkit._scan import scanned
 from emkit.engine import ArraySource
 from emkit.engine.report import TableReporter
 from emkit.engine.sources import map_rows
-from emkit.estimators._dask import as_array, blockwise, dask_source, is_dask, total_of
+from emkit.estimators._dask import blockwise, dask_source, is_dask, total_of
 from emkit.estimators._fit_modes import FIT_MODE_CONSTRAINTS
 from emkit.estimators._input import (attribute_dtype, check_sample_weight,
                                      refuse_impossible, short_array_errors,
@@ -563,8 +563,8 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         bic : float
             ``-2 log L + p log n``; lower is better.
         """
-        n = _n_rows(X)
-        return criteria.bic(self.score(X) * n, self._n_parameters(), n)
+        total, n = self._total_and_rows(X)
+        return criteria.bic(total, self._n_parameters(), n)
 
     def aic(self, X):
         """Akaike information criterion for the current model on ``X``.
@@ -579,7 +579,7 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         aic : float
             ``-2 log L + 2 p``; lower is better.
         """
-        return criteria.aic(self.score(X) * _n_rows(X), self._n_parameters())
+        return criteria.aic(self._total_and_rows(X)[0], self._n_parameters())
 
     def icl(self, X):
         """Integrated completed likelihood criterion for the current model on ``X``.
@@ -597,25 +597,27 @@ class MixtureEstimator(DensityMixin, EMEstimator):
         icl : float
             ``bic(X) - 2 sum_i sum_k r_ik log r_ik`` (with ``0 log 0 = 0``); lower is better.
         """
-        n = _n_rows(X)
+        total, n = self._total_and_rows(X)
         resp = self.predict_proba(X)
         if not is_dask(resp):
-            return criteria.icl(self.score(X) * n, self._n_parameters(), n, resp)
+            return criteria.icl(total, self._n_parameters(), n, resp)
         # Each block's entropy in its task: the (n_samples, n_components) posteriors
         # never meet in memory.
         entropies = resp.rechunk({1: -1}).map_blocks(
             lambda block: np.full((1, 1), responsibility_entropy(block)),
             chunks=((1,) * resp.numblocks[0], (1,)), dtype=np.float64)
-        return (criteria.bic(self.score(X) * n, self._n_parameters(), n)
-                + 2 * total_of(entropies.sum()))
+        return criteria.bic(total, self._n_parameters(), n) + 2 * total_of(entropies.sum())
 
-
-def _n_rows(X):
-    # The rows of X; a Dask data frame's count is a pass over it, an array's may be
-    # unknown until its blocks are.
-    if is_dask(X):
-        return int(as_array(X)[0].shape[0])
-    return np.shape(X)[0]
+    def _total_and_rows(self, X):
+        # The log-likelihood of X summed over its rows (scikit-learn's mean times the
+        # count), and the count. Dask data: the rows of score_samples, whose blocks have
+        # known sizes (a data frame's length is a pass over it), and one pass for the mean.
+        if not is_dask(X):
+            n = np.shape(X)[0]
+            return self.score(X) * n, n
+        scores = self.score_samples(X)
+        n = int(scores.shape[0])
+        return total_of(scores.mean()) * n, n
 
 
 def _refuse_impossible_rows(log_density, start, consequence):

@@ -260,7 +260,8 @@ def _keep_improper(family, covariances, improper, weight):
     if not improper.any():
         return covariances
     k, m = np.argwhere(improper)[0]
-    name = f"mixture {k}" if family.covariance_type == "tied" else f"Gaussian {m} of mixture {k}"
+    name = (f"mixture {k}" if family.covariance_type == "tied"
+            else f"Gaussian {m} of mixture {k}")
     warnings.warn(f"The covariance of {name} was kept: its weight ({weight[k, m]:.3g}) is too "
                   "small for the covariance prior, whose count is then not positive (no "
                   "maximum exists). Raise covars_prior or covars_weight, or use a smaller "

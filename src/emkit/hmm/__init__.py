@@ -12,5 +12,6 @@ from emkit.hmm import utils
 #: The ``covariance_type`` names GaussianHMM and GMMHMM take (hmmlearn's constant).
 COVARIANCE_TYPES = frozenset(_FAMILIES)
 
-__all__ = ["COVARIANCE_TYPES", "DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM", "ConvergenceMonitor", "GMMHMM",
-           "GaussianHMM", "HiddenMarkovModel", "MultinomialHMM", "PoissonHMM", "utils"]
+__all__ = ["COVARIANCE_TYPES", "DECODER_ALGORITHMS", "BaseHMM", "CategoricalHMM",
+           "ConvergenceMonitor", "GMMHMM", "GaussianHMM", "HiddenMarkovModel",
+           "MultinomialHMM", "PoissonHMM", "utils"]

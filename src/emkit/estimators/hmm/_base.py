@@ -426,8 +426,7 @@ class BaseHMM(HMMInference, EMEstimator):
         else:
             tol, reporter = 0.0, MonitorReports(monitor)
         return dict(n_init=self.n_init, max_iter=iteration_cap(self), tol=tol,
-                    per_sample=False,
-                    reporter=reporter)
+                    per_sample=False, reporter=reporter)
 
     def _run_engine(self, initialize, source, warm, callback):
         monitor = chosen_monitor(self)

@@ -6,10 +6,11 @@ model. This view has hmmlearn's shape (``history``, ``iter``, ``n_iter``, ``tol`
 engine's reporter, after it it holds the kept start's record (:meth:`from_result`).
 
 A ``monitor_`` the user set or changed before a fit is hmmlearn's way to customize
-convergence, and the fit honours it (:func:`chosen_monitor`): a ``tol`` or ``verbose``
-(or ``n_iter``, the cap on iterations) changed on this view are the fit's; a monitor of another class (a subclass of hmmlearn's
-or of this one) is reset at each start and told each iteration's log-likelihood
-(:class:`MonitorReports`), and its ``converged`` stops the fit.
+convergence, and the fit honours it (:func:`chosen_monitor`): a ``tol``, ``n_iter`` (the
+cap on iterations, :func:`iteration_cap`) or ``verbose`` changed on this view are the
+fit's; a monitor of another class (a subclass of hmmlearn's or of this one) is reset at
+each start and told each iteration's log-likelihood (:class:`MonitorReports`), and its
+``converged`` stops the fit.
 """
 
 import logging
@@ -222,9 +223,9 @@ def chosen_monitor(estimator):
     -------
     monitor : object or None
         A :class:`ConvergenceMonitor` whose ``tol``, ``n_iter`` or ``verbose`` differs
-        from what it was made with, or a monitor of another class with a ``report`` method; None for
-        the estimator's own unchanged monitor (the fit then follows ``tol``, ``n_iter``
-        and ``verbose`` of the estimator).
+        from what it was made with, or a monitor of another class with a ``report``
+        method; None for the estimator's own unchanged monitor (the fit then follows
+        ``tol``, ``n_iter`` and ``verbose`` of the estimator).
     """
     monitor = getattr(estimator, "monitor_", None)
     if type(monitor) is ConvergenceMonitor:

@@ -14,7 +14,7 @@ COMPILED_MAX_FEATURES = 32
 #: The smallest pivot (a variance given the features before it) a factorization takes:
 #: float64's smallest normal number. A covariance of data spread by 1e-155 or less has
 #: subnormal pivots, without the digits to invert, whose precisions overflow; it counts
-#: as singular ("... or scale the input data"), as scikit-learn's diagonal types do.
+#: as singular (the ill-defined covariance error, "... or scale the input data").
 SMALLEST_PIVOT = float(np.finfo(np.float64).tiny)
 #: Its square root: the smallest diagonal entry of a Cholesky factor.
 SMALLEST_ROOT = float(np.sqrt(SMALLEST_PIVOT))

@@ -33,6 +33,11 @@ MIN_DENOMINATOR = 1e-5
 class GaussianPrior:
     """Conjugate prior of Gaussian means and covariances.
 
+    Each hyperparameter is a number, or an array that broadcasts to the shape given for it
+    below; a 1-D array of one value per component applies to every feature of its
+    component (hmmlearn documents them as ``(n_components,)`` arrays).
+    :meth:`for_family` checks them against a family.
+
     Parameters
     ----------
     means_prior : float or ndarray of shape (n_components, n_features), default=0
@@ -50,11 +55,6 @@ class GaussianPrior:
         Pseudo-count of the prior on the covariances, of shape (n_components,
         n_features) for diagonal and spherical covariances, (n_components,) for full
         ones, a number for a tied one.
-
-    Each hyperparameter may also be a number, or an array that broadcasts to its shape;
-    a 1-D array of one value per component applies to every feature of its component
-    (hmmlearn documents them as ``(n_components,)`` arrays). :meth:`for_family` checks
-    them.
     min_covar : float, default=None
         Added to the diagonal of an estimated covariance that is singular (a state
         holding fewer distinct points than dimensions), with a warning; None adds
@@ -88,7 +88,7 @@ class GaussianPrior:
         family : same type as ``family``
         """
         prior = self.for_family(family)
-        means, covariances = prior.estimate(family, stats)
+        means, covariances = prior._estimate(family, stats)
         if prior.min_covar is not None:
             zero = prior._rounding(family, stats, means) if prior.update_covars else 0.0
             covariances = prior._floor_singular(family, covariances, zero)
@@ -113,13 +113,13 @@ class GaussianPrior:
             Naming the hyperparameter whose shape does not fit the family.
         """
         K, D = family.means.shape
+        tied = isinstance(family, GaussianTied)
         if isinstance(family, _DIAGONAL):
             weight_shape, prior_shape, count_shape = (K, D), (K, D), (K, D)
-        elif isinstance(family, GaussianTied):
+        elif tied:
             weight_shape, prior_shape, count_shape = (K,), (D, D), ()
         else:
             weight_shape, prior_shape, count_shape = (K,), (K, D, D), (K,)
-        tied = isinstance(family, GaussianTied)
         return replace(
             self,
             means_prior=broadcast_prior("means_prior", self.means_prior, (K, D), True),
@@ -163,10 +163,13 @@ class GaussianPrior:
         covariances : ndarray
             Shaped like ``family.covariances``.
         """
-        prior = self.for_family(family)
-        update_means, update_covars = prior.update_means, prior.update_covars
+        return self.for_family(family)._estimate(family, stats)
+
+    def _estimate(self, family, stats):
+        # estimate, with the hyperparameters already in the family's shapes.
+        update_means, update_covars = self.update_means, self.update_covars
         weight = stats.weight
-        means_weight, means_prior = prior.means_weight, prior.means_prior
+        means_weight, means_prior = self.means_weight, self.means_prior
         # One weight per component and feature (diagonal) or per component.
         weights = means_weight if means_weight.ndim == 2 else means_weight[:, None]
         means = family.means
@@ -177,7 +180,7 @@ class GaussianPrior:
                                                                     denominator, 1.0), means)
         covariances = family.covariances
         if update_covars:
-            covariances = prior._covariances(family, stats, means, means_prior, means_weight)
+            covariances = self._covariances(family, stats, means, means_prior, means_weight)
         return means, covariances
 
     def _covariances(self, family, stats, means, means_prior, means_weight):
